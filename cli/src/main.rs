@@ -1,0 +1,152 @@
+//! `bouncekit`: classify bounce diagnostics, explain status codes, list reasons.
+
+mod render;
+
+use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use bouncekit::{Classifier, Reason};
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "bouncekit", version, about = "Classify bounced email: what happened, and what to do about it")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Readable text (the default).
+    Human,
+    /// One JSON document.
+    Json,
+    /// One JSON object a line.
+    Jsonl,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Classify diagnostic texts: TEXT, or `-` to read one diagnostic a line from stdin.
+    Classify {
+        /// The diagnostic text, or `-` for stdin (one diagnostic a line, streamed).
+        text: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// A rules file (TOML) whose rules go before the built-in ones.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+    /// Explain an enhanced status code, e.g. 5.4.1.
+    Explain {
+        /// The code: class.subject.detail.
+        code: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// List the reason vocabulary with defaults and mappings.
+    Reasons {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // A closed pipe (`bouncekit ... | head`) is not an error.
+            if e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("bouncekit: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let stdout = io::stdout();
+    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut out = BufWriter::new(stdout.lock());
+    match cli.command {
+        Command::Classify { text, format, rules } => {
+            let classifier = match rules {
+                Some(p) => Classifier::from_rules_file(&p)?,
+                None => Classifier::new(),
+            };
+            if text.is_empty() {
+                anyhow::bail!("classify needs a diagnostic TEXT, or `-` to read diagnostics from stdin");
+            }
+            if text.len() == 1 && text[0] == "-" {
+                let stdin = io::stdin();
+                let mut rows = Vec::new();
+                for line in stdin.lock().split(b'\n') {
+                    let line = line.context("reading stdin")?;
+                    let line = String::from_utf8_lossy(&line);
+                    let line = line.trim_end_matches('\r');
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    let c = classifier.classify(line);
+                    if format == Format::Json {
+                        rows.push(render::classification_json(line, &c));
+                    } else {
+                        render::classification(&mut out, format == Format::Jsonl, color, line, &c)?;
+                    }
+                }
+                if format == Format::Json {
+                    serde_json::to_writer_pretty(&mut out, &rows)?;
+                    writeln!(out)?;
+                }
+            } else {
+                let line = text.join(" ");
+                let c = classifier.classify(&line);
+                match format {
+                    Format::Json => {
+                        serde_json::to_writer_pretty(&mut out, &render::classification_json(&line, &c))?;
+                        writeln!(out)?;
+                    }
+                    f => render::classification(&mut out, f == Format::Jsonl, color, &line, &c)?,
+                }
+            }
+        }
+        Command::Explain { code, format } => {
+            let e = bouncekit::explain(&code)?;
+            match format {
+                Format::Human => render::explanation(&mut out, color, &e)?,
+                Format::Json => {
+                    serde_json::to_writer_pretty(&mut out, &e)?;
+                    writeln!(out)?;
+                }
+                Format::Jsonl => {
+                    serde_json::to_writer(&mut out, &e)?;
+                    writeln!(out)?;
+                }
+            }
+        }
+        Command::Reasons { format } => match format {
+            Format::Human => render::reasons(&mut out, color)?,
+            f => {
+                let rows: Vec<_> = Reason::ALL.iter().map(|r| render::reason_json(*r)).collect();
+                if f == Format::Json {
+                    serde_json::to_writer_pretty(&mut out, &rows)?;
+                    writeln!(out)?;
+                } else {
+                    for r in rows {
+                        serde_json::to_writer(&mut out, &r)?;
+                        writeln!(out)?;
+                    }
+                }
+            }
+        },
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what the tests need,
+# then runs the Rust tests and doctests (and the bindings' suites as they land).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# A target directory outside the clone survives between CI runs on one machine.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bouncekit-target}"
+mkdir -p "$CARGO_TARGET_DIR"
+
+if [ ! -d ../shared/corpus ]; then
+    echo "test.sh: ../shared (corpus and reference) must sit beside the checkout" >&2
+    exit 1
+fi
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "rust: build + unit, integration and doc tests"
+cargo test --workspace --locked -q

@@ -1,0 +1,227 @@
+//! Diagnostic text -> [`Classification`].
+//!
+//! Precedence: a matching text rule beats the enhanced status code, the
+//! enhanced code beats the bare reply code, the reply code beats nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::registry::{default_action, reason_for, short_name};
+use crate::rules::{parse_rules, Rule, RuleSet};
+use crate::status::{find_codes, FoundCodes};
+use crate::{Action, BounceType, Category, Error, Reason, ReplyCode, StatusClass, StatusCode};
+
+/// Where the reported status came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusSource {
+    /// Found in the text (or given by the caller, e.g. a DSN `Status:` field).
+    Found,
+    /// Not in the text; derived from the verdict (the rule's or the reason's typical code).
+    Derived,
+    /// No status at all.
+    None,
+}
+
+/// The verdict on one diagnostic.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Classification {
+    /// The enhanced status code, found or derived (see `status_source`).
+    pub status: Option<StatusCode>,
+    /// Whether `status` was found or derived.
+    pub status_source: StatusSource,
+    /// The SMTP reply code, if the text has one.
+    pub reply_code: Option<ReplyCode>,
+    /// The reason, a word of the vocabulary.
+    pub reason: Reason,
+    /// Hard, soft or none.
+    pub bounce_type: BounceType,
+    /// The status subject's area (the reason's when there is no status).
+    pub category: Category,
+    /// What the sender should do.
+    pub action: Action,
+    /// The knowledge base's short meaning of the status (or of the reason).
+    pub description: String,
+    /// What decided: a rule id, `status:X.s.d`, `reply:NNN` or `none`.
+    pub rule: String,
+    /// A remark on the decision, e.g. when reply and enhanced code disagree.
+    pub note: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ReplyFile {
+    reply: BTreeMap<String, Reason>,
+}
+
+fn reply_reason(code: ReplyCode) -> Option<Reason> {
+    static T: OnceLock<BTreeMap<u16, Reason>> = OnceLock::new();
+    T.get_or_init(|| {
+        let f: ReplyFile = toml::from_str(include_str!("../data/reply_codes.toml")).expect("data/reply_codes.toml is valid");
+        f.reply.into_iter().map(|(k, v)| (k.parse().expect("reply code key"), v)).collect()
+    })
+    .get(&code.get())
+    .copied()
+}
+
+/// A classifier: the built-in rules, optionally with the user's rules first.
+///
+/// ```
+/// use bouncekit::{Classifier, Reason};
+/// let user = r#"
+/// [[rule]]
+/// id = "mine.vip"
+/// reason = "filtered"
+/// priority = 100
+/// phrases = ["vip list only"]
+/// examples = ["550 5.1.1 vip list only"]
+/// "#;
+/// let c = Classifier::with_user_rules(user, "mine").unwrap();
+/// assert_eq!(c.classify("550 5.1.1 vip list only").reason, Reason::Filtered);
+/// ```
+#[derive(Debug)]
+pub struct Classifier {
+    rules: RuleSet,
+}
+
+impl Default for Classifier {
+    fn default() -> Self {
+        Classifier::new()
+    }
+}
+
+impl Classifier {
+    /// The built-in rules only.
+    pub fn new() -> Self {
+        Classifier { rules: RuleSet::new(RuleSet::builtin_rules()).expect("built-in rules compile") }
+    }
+
+    /// The user's rules (a TOML rules file's text) ahead of the built-in ones.
+    pub fn with_user_rules(toml_text: &str, source: &str) -> Result<Self, Error> {
+        let mut rules = parse_rules(toml_text, source)?;
+        rules.extend(RuleSet::builtin_rules());
+        Ok(Classifier { rules: RuleSet::new(rules)? })
+    }
+
+    /// [`Classifier::with_user_rules`] from a file.
+    pub fn from_rules_file(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let p = path.as_ref();
+        let text = std::fs::read_to_string(p).map_err(|e| Error::Io { path: p.display().to_string(), message: e.to_string() })?;
+        Self::with_user_rules(&text, &p.display().to_string())
+    }
+
+    /// Every rule, user rules first.
+    pub fn rules(&self) -> &[Rule] {
+        self.rules.rules()
+    }
+
+    /// Classifies one diagnostic text.
+    pub fn classify(&self, text: &str) -> Classification {
+        self.classify_with(text, FoundCodes::default())
+    }
+
+    /// Classifies a diagnostic with codes known from elsewhere (a DSN's
+    /// `Status:` field, say). Codes in the text win, except that a hint fills
+    /// a missing code and replaces a text code whose detail is 0 (`5.0.0`)
+    /// with a more specific one.
+    pub fn classify_with(&self, text: &str, hints: FoundCodes) -> Classification {
+        let mut codes = find_codes(text);
+        codes.status = match (codes.status, hints.status) {
+            (None, h) => h,
+            (Some(t), Some(h)) if t.detail() == 0 && h.detail() != 0 && t.class() == h.class() => Some(h),
+            (t, _) => t,
+        };
+        codes.reply = codes.reply.or(hints.reply);
+        decide(&self.rules, text, codes)
+    }
+}
+
+fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
+    let class = codes.class_digit();
+    let specific = codes.status.is_some_and(|s| s.detail() != 0 && reason_for(s).is_some());
+    let success = class == Some(2);
+    let rule = if success { None } else { rules.best_match(text, class, specific) };
+
+    let (reason, decided_by) = if let Some(r) = rule {
+        (r.reason, r.id.clone())
+    } else if let Some(s) = codes.status {
+        match reason_for(s) {
+            Some(r) => (r, format!("status:{}", s.registry_key())),
+            None => (Reason::Undefined, "none".into()),
+        }
+    } else if let Some(r) = codes.reply.and_then(reply_reason) {
+        (r, format!("reply:{}", codes.reply.map(|c| c.get()).unwrap_or_default()))
+    } else {
+        (Reason::Undefined, "none".into())
+    };
+
+    let (status, status_source) = match codes.status {
+        Some(s) => (Some(s), StatusSource::Found),
+        None => match derive_status(rule, reason, codes.reply) {
+            Some(s) => (Some(s), StatusSource::Derived),
+            None => (None, StatusSource::None),
+        },
+    };
+    let class = class.or(status.map(|s| s.class().digit()));
+    let bounce_type = rule.and_then(|r| r.bounce_type).unwrap_or_else(|| reason.bounce_type_for(class));
+    let category = status.map(|s| Category::of_subject(s.subject())).unwrap_or(reason.info().category);
+    let description = status
+        .and_then(short_name)
+        .map(str::to_string)
+        .unwrap_or_else(|| reason.info().definition.clone());
+    let note = codes.classes_disagree().then(|| {
+        let (s, r) = (codes.status.unwrap(), codes.reply.unwrap());
+        format!(
+            "reply code {r} and enhanced code {s} disagree in class; the enhanced code was used (it is the more specific)"
+        )
+    });
+    Classification {
+        status,
+        status_source,
+        reply_code: codes.reply,
+        reason,
+        bounce_type,
+        category,
+        action: default_action(reason, bounce_type),
+        description,
+        rule: decided_by,
+        note,
+    }
+}
+
+/// A status for a verdict whose text had none: the rule's, else the reason's
+/// typical code, in the class of the reply code (5 when there is none).
+fn derive_status(rule: Option<&Rule>, reason: Reason, reply: Option<ReplyCode>) -> Option<StatusCode> {
+    let base = rule.and_then(|r| r.status).or_else(|| reason.info().status.as_deref().and_then(|s| s.parse().ok()))?;
+    let class = match reply.map(|r| r.class_digit()) {
+        Some(4) if base.class() == StatusClass::Permanent => StatusClass::Transient,
+        Some(5) if base.class() == StatusClass::Transient => StatusClass::Permanent,
+        _ => base.class(),
+    };
+    Some(base.with_class(class))
+}
+
+fn default_classifier() -> &'static Classifier {
+    static C: OnceLock<Classifier> = OnceLock::new();
+    C.get_or_init(Classifier::new)
+}
+
+/// Classifies one diagnostic text with the built-in rules.
+///
+/// ```
+/// use bouncekit::{classify, Reason, BounceType, Action};
+/// let c = classify("452 4.2.2 The email account that you tried to reach is over quota");
+/// assert_eq!(c.reason, Reason::MailboxFull);
+/// assert_eq!(c.bounce_type, BounceType::Soft);
+/// assert_eq!(c.action, Action::Retry);
+/// ```
+pub fn classify(text: &str) -> Classification {
+    default_classifier().classify(text)
+}
+
+/// [`classify`] for bytes that may not be UTF-8 (invalid sequences are replaced).
+pub fn classify_bytes(text: &[u8]) -> Classification {
+    classify(&String::from_utf8_lossy(text))
+}

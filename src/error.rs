@@ -1,0 +1,51 @@
+//! The one error type of the core.
+
+use std::fmt;
+
+/// Everything that can go wrong in bouncekit, each with a clear message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// Not an enhanced status code (`class.subject.detail`, class 2/4/5, subject 0-7).
+    InvalidStatusCode(String),
+    /// Not an SMTP reply code (2xx-5xx, second digit 0-5).
+    InvalidReplyCode(String),
+    /// A word that is not in a vocabulary (reason, bounce type, category, action).
+    UnknownName {
+        /// Which vocabulary.
+        kind: &'static str,
+        /// The word given.
+        name: String,
+    },
+    /// A rules file that does not load.
+    Rules {
+        /// The file (or `(phrases)`/`(patterns)` for compile errors).
+        source: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An I/O error, with the path involved.
+    Io {
+        /// The path.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidStatusCode(s) => write!(
+                f,
+                "invalid enhanced status code {s:?}: expected class.subject.detail with class 2, 4 or 5, subject 0-7, detail 0-999"
+            ),
+            Error::InvalidReplyCode(s) => write!(f, "invalid SMTP reply code {s:?}: expected 2xx-5xx"),
+            Error::UnknownName { kind, name } => write!(f, "unknown {} {name:?}", kind.to_lowercase()),
+            Error::Rules { source, message } => write!(f, "rules {source}: {message}"),
+            Error::Io { path, message } => write!(f, "{path}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,39 @@
+//! # bouncekit
+//!
+//! Reads what comes back when email fails and says, for each recipient, what
+//! happened and what the sender should do.
+//!
+//! ```
+//! use bouncekit::{classify, Reason, BounceType, Action};
+//!
+//! let c = classify("554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org");
+//! assert_eq!(c.reason, Reason::Blocked);
+//! assert_eq!(c.bounce_type, BounceType::Soft);
+//! assert_eq!(c.action, Action::FixSender); // the sender's IP is the problem, not the address
+//!
+//! let e = bouncekit::explain("5.1.1").unwrap();
+//! assert_eq!(e.name, "Bad destination mailbox address");
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod classify;
+mod error;
+mod reason;
+mod registry;
+mod rules;
+mod status;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+pub use classify::{classify, classify_bytes, Classification, Classifier, StatusSource};
+pub use error::Error;
+pub use reason::{Action, BounceType, Category, Reason, ReasonInfo, SesMapping};
+pub use registry::{explain, explain_code, registered_codes, Explanation, Level};
+pub use rules::{parse_rules, Rule, RuleSet, WEAK_BELOW};
+pub use status::{find_codes, FoundCodes, ReplyCode, StatusClass, StatusCode, MAX_SUBJECT};
+
+/// The library version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,266 @@
+//! The reason vocabulary (the words Sisimai users already know), the verdict
+//! enums that go with it, and each reason's metadata from `data/reasons.toml`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+macro_rules! word_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident => $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name { $($(#[$vm])* #[serde(rename = $s)] $v),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+
+            /// The value's stable lowercase name.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$v => $s),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self, Error> {
+                match s {
+                    $($s => Ok($name::$v),)+
+                    _ => Err(Error::UnknownName { kind: stringify!($name), name: s.chars().take(64).collect() }),
+                }
+            }
+        }
+    };
+}
+
+word_enum! {
+    /// Why a message failed (or what it was, for non-failures).
+    Reason {
+        /// SPF, DKIM or DMARC checks failed.
+        AuthFailure => "authfailure",
+        /// The sending IP or domain has a poor reputation.
+        BadReputation => "badreputation",
+        /// The sending host was refused (blocklist, IP policy, HELO).
+        Blocked => "blocked",
+        /// Invalid headers, body or attachment.
+        ContentError => "contenterror",
+        /// Delivered: not a failure.
+        Delivered => "delivered",
+        /// The message is too large.
+        EmailTooLarge => "emailtoolarge",
+        /// The sending MTA gave up retrying.
+        Expired => "expired",
+        /// STARTTLS negotiation failed or TLS was required.
+        FailedStartTls => "failedstarttls",
+        /// An ARF feedback report (complaint).
+        Feedback => "feedback",
+        /// Rejected after DATA by a recipient-side filter.
+        Filtered => "filtered",
+        /// The mailbox moved with no forwarding address.
+        HasMoved => "hasmoved",
+        /// The recipient domain does not exist.
+        HostUnknown => "hostunknown",
+        /// The mailbox is over quota.
+        MailboxFull => "mailboxfull",
+        /// A local mailer program failed.
+        MailerError => "mailererror",
+        /// DNS or routing failure.
+        NetworkError => "networkerror",
+        /// Relaying denied.
+        NoRelaying => "norelaying",
+        /// The destination accepts no mail (null MX, 556).
+        NotAccept => "notaccept",
+        /// The message does not comply with RFC 5322.
+        NotCompliantRfc => "notcompliantrfc",
+        /// Not enough information to decide.
+        OnHold => "onhold",
+        /// The receiver's policy refused the message.
+        PolicyViolation => "policyviolation",
+        /// Too fast, too many messages or connections.
+        RateLimited => "ratelimited",
+        /// The envelope sender was rejected.
+        Rejected => "rejected",
+        /// The sending IP has no (matching) PTR record.
+        RequirePtr => "requireptr",
+        /// Another security or authentication problem.
+        SecurityError => "securityerror",
+        /// The message was judged to be spam.
+        SpamDetected => "spamdetected",
+        /// The address is on a suppression list.
+        Suppressed => "suppressed",
+        /// The mailbox is disabled or suspended.
+        Suspend => "suspend",
+        /// SMTP command syntax error.
+        SyntaxError => "syntaxerror",
+        /// The remote system had an error.
+        SystemError => "systemerror",
+        /// The remote system's disk is full.
+        SystemFull => "systemfull",
+        /// Nothing could be decided.
+        Undefined => "undefined",
+        /// The mailbox does not exist.
+        UserUnknown => "userunknown",
+        /// An auto-reply (vacation, out of office).
+        Vacation => "vacation",
+        /// A virus was found in the message.
+        VirusDetected => "virusdetected",
+    }
+}
+
+word_enum! {
+    /// Whether the address itself is bad (hard), may work later (soft), or
+    /// the message was not a failure at all (none).
+    BounceType {
+        /// The address will never work.
+        Hard => "hard",
+        /// The address may work later.
+        Soft => "soft",
+        /// Not a failure: delivered, vacation, feedback.
+        None => "none",
+    }
+}
+
+word_enum! {
+    /// The area of the status subject (RFC 3463).
+    Category {
+        /// X.1.X
+        Addressing => "addressing",
+        /// X.2.X
+        Mailbox => "mailbox",
+        /// X.3.X
+        MailSystem => "mail_system",
+        /// X.4.X
+        NetworkRouting => "network_routing",
+        /// X.5.X
+        Protocol => "protocol",
+        /// X.6.X
+        Content => "content",
+        /// X.7.X
+        SecurityPolicy => "security_policy",
+        /// X.0.X and anything else.
+        Other => "other",
+    }
+}
+
+word_enum! {
+    /// What the sender should do.
+    Action {
+        /// Stop sending to the address.
+        Suppress => "suppress",
+        /// Try again later.
+        Retry => "retry",
+        /// The sending side must change (reputation, authentication, content); don't punish the recipient.
+        FixSender => "fix_sender",
+        /// Nothing to do.
+        Ignore => "ignore",
+    }
+}
+
+impl Category {
+    /// The category of a status subject digit.
+    pub fn of_subject(subject: u16) -> Category {
+        match subject {
+            1 => Category::Addressing,
+            2 => Category::Mailbox,
+            3 => Category::MailSystem,
+            4 => Category::NetworkRouting,
+            5 => Category::Protocol,
+            6 => Category::Content,
+            7 => Category::SecurityPolicy,
+            _ => Category::Other,
+        }
+    }
+}
+
+/// Amazon SES bounceType / bounceSubType.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SesMapping {
+    /// `Permanent`, `Transient` or `Undetermined`.
+    #[serde(rename = "type")]
+    pub bounce_type: String,
+    /// e.g. `NoEmail`, `MailboxFull`, `General`.
+    pub subtype: String,
+}
+
+/// What `data/reasons.toml` says of one reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonInfo {
+    /// What the reason means, in a sentence or two.
+    pub definition: String,
+    /// The default bounce type (notaccept is hard only with a 5xx code).
+    pub bounce_type: BounceType,
+    /// The default action.
+    pub action: Action,
+    /// The area the reason belongs to.
+    pub category: Category,
+    /// The typical enhanced status, reported when the text carries none.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Amazon SES bounceType/bounceSubType.
+    #[serde(default)]
+    pub ses: Option<SesMapping>,
+    /// SparkPost/Momentum bounce class (1..100).
+    #[serde(default)]
+    pub sparkpost: Option<u8>,
+    /// KumoMTA bounce class.
+    #[serde(default)]
+    pub kumomta: Option<String>,
+    /// SendGrid bounce classification.
+    #[serde(default)]
+    pub sendgrid: Option<String>,
+    /// Postmark bounce type name.
+    #[serde(default)]
+    pub postmark: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ReasonsFile {
+    reason: BTreeMap<Reason, ReasonInfo>,
+}
+
+static REASONS_TOML: &str = include_str!("../data/reasons.toml");
+
+fn table() -> &'static BTreeMap<Reason, ReasonInfo> {
+    static T: OnceLock<BTreeMap<Reason, ReasonInfo>> = OnceLock::new();
+    T.get_or_init(|| {
+        // The file is part of the build and checked by the test suite, so a
+        // parse failure here is a build defect, not a user error.
+        let f: ReasonsFile = toml::from_str(REASONS_TOML).expect("data/reasons.toml is valid");
+        f.reason
+    })
+}
+
+impl Reason {
+    /// The reason's metadata: definition, defaults and mappings.
+    ///
+    /// ```
+    /// use bouncekit::{Reason, BounceType};
+    /// let info = Reason::MailboxFull.info();
+    /// assert_eq!(info.bounce_type, BounceType::Soft);
+    /// ```
+    pub fn info(self) -> &'static ReasonInfo {
+        // Every variant has an entry: tests/reasons.rs walks them all.
+        &table()[&self]
+    }
+
+    /// The bounce type of this reason given the class digit of the codes
+    /// found (notaccept is hard only with a permanent code).
+    pub fn bounce_type_for(self, class_digit: Option<u8>) -> BounceType {
+        match self {
+            Reason::NotAccept if class_digit != Some(5) => BounceType::Soft,
+            _ => self.info().bounce_type,
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! Diagnostic-text rules: loaded from TOML (the built-in files under
+//! `data/rules/`, and any the user adds), compiled once into one
+//! Aho-Corasick automaton for plain phrases and one `RegexSet` for patterns.
+
+use std::collections::HashSet;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+
+use crate::embedded::RULE_FILES;
+use crate::{BounceType, Error, Reason, StatusCode};
+
+/// Rules under this priority are *weak*: they only decide when the text
+/// carries no specific enhanced status code.
+pub const WEAK_BELOW: u8 = 50;
+
+/// One diagnostic-text rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// Unique id, `<file>.<slug>`.
+    pub id: String,
+    /// The verdict.
+    pub reason: Reason,
+    /// 0..=100; the highest matching rule wins.
+    pub priority: u8,
+    /// Plain substrings, matched ASCII-case-insensitively.
+    pub phrases: Vec<String>,
+    /// Regular expressions (`regex` syntax), matched case-insensitively.
+    pub patterns: Vec<String>,
+    /// The status to report when the text has none.
+    pub status: Option<StatusCode>,
+    /// Overrides the reason's default bounce type.
+    pub bounce_type: Option<BounceType>,
+    /// Only applies when the codes found are of this class (4 or 5).
+    pub class: Option<u8>,
+    /// Real diagnostics that must classify to `reason`.
+    pub examples: Vec<String>,
+    /// The file (stem) the rule came from.
+    pub source: String,
+}
+
+impl Rule {
+    /// Whether this rule only decides in the absence of a specific code.
+    pub fn is_weak(&self) -> bool {
+        self.priority < WEAK_BELOW
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    #[allow(dead_code)]
+    meta: Option<toml::Table>,
+    #[serde(default)]
+    rule: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    reason: String,
+    #[serde(default = "default_priority")]
+    priority: u8,
+    #[serde(default)]
+    phrases: Vec<String>,
+    #[serde(default)]
+    patterns: Vec<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    bounce_type: Option<String>,
+    #[serde(default)]
+    class: Option<u8>,
+    #[serde(default)]
+    examples: Vec<String>,
+}
+
+fn default_priority() -> u8 {
+    50
+}
+
+/// Parses one rules file (TOML) into rules, checking every field.
+///
+/// ```
+/// let rules = bouncekit::parse_rules(r#"
+/// [[rule]]
+/// id = "acme.gone"
+/// reason = "userunknown"
+/// phrases = ["no such acme user"]
+/// examples = ["550 no such acme user here"]
+/// "#, "acme").unwrap();
+/// assert_eq!(rules[0].priority, 50);
+/// assert!(bouncekit::parse_rules("[[rule]]\nid = 1", "bad").is_err());
+/// ```
+pub fn parse_rules(text: &str, source: &str) -> Result<Vec<Rule>, Error> {
+    let err = |message: String| Error::Rules { source: source.to_string(), message };
+    let file: RulesFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+    let mut out = Vec::with_capacity(file.rule.len());
+    for r in file.rule {
+        let ctx = |m: String| err(format!("rule {:?}: {m}", r.id));
+        let reason: Reason = r.reason.parse().map_err(|e: Error| ctx(e.to_string()))?;
+        if r.priority > 100 {
+            return Err(ctx(format!("priority {} is over 100", r.priority)));
+        }
+        if r.phrases.is_empty() && r.patterns.is_empty() {
+            return Err(ctx("has neither phrases nor patterns".into()));
+        }
+        if r.phrases.iter().any(|p| p.trim().len() < 3) {
+            return Err(ctx("a phrase shorter than 3 characters would match almost anything".into()));
+        }
+        for p in &r.patterns {
+            regex::RegexBuilder::new(p)
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| ctx(format!("pattern {p:?}: {e}")))?;
+        }
+        let status = r.status.as_deref().map(str::parse::<StatusCode>).transpose().map_err(|e| ctx(e.to_string()))?;
+        let bounce_type = r.bounce_type.as_deref().map(str::parse::<BounceType>).transpose().map_err(|e| ctx(e.to_string()))?;
+        if let Some(c) = r.class {
+            if !matches!(c, 2 | 4 | 5) {
+                return Err(ctx(format!("class {c} is not 2, 4 or 5")));
+            }
+        }
+        out.push(Rule {
+            id: r.id,
+            reason,
+            priority: r.priority,
+            phrases: r.phrases,
+            patterns: r.patterns,
+            status,
+            bounce_type,
+            class: r.class,
+            examples: r.examples,
+            source: source.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// A compiled set of rules.
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    phrases: AhoCorasick,
+    phrase_rule: Vec<u32>,
+    patterns: RegexSet,
+    pattern_rule: Vec<u32>,
+}
+
+impl RuleSet {
+    /// Compiles rules; earlier rules win ties. Ids must be unique.
+    pub fn new(rules: Vec<Rule>) -> Result<RuleSet, Error> {
+        let mut seen = HashSet::new();
+        let (mut phrases, mut phrase_rule, mut patterns, mut pattern_rule) = (vec![], vec![], vec![], vec![]);
+        for (i, r) in rules.iter().enumerate() {
+            if !seen.insert(r.id.as_str()) {
+                return Err(Error::Rules { source: r.source.clone(), message: format!("duplicate rule id {:?}", r.id) });
+            }
+            for p in &r.phrases {
+                phrases.push(p.as_str());
+                phrase_rule.push(i as u32);
+            }
+            for p in &r.patterns {
+                patterns.push(p.as_str());
+                pattern_rule.push(i as u32);
+            }
+        }
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&phrases)
+            .map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
+        let set = RegexSetBuilder::new(&patterns)
+            .case_insensitive(true)
+            .size_limit(64 << 20)
+            .dfa_size_limit(16 << 20)
+            .build()
+            .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
+        Ok(RuleSet { rules, phrases: ac, phrase_rule, patterns: set, pattern_rule })
+    }
+
+    /// The built-in rules (every file of `data/rules/`, in name order).
+    pub fn builtin_rules() -> Vec<Rule> {
+        let mut all = Vec::new();
+        for (name, text) in RULE_FILES {
+            // Embedded at build time and checked by tests/rules.rs.
+            all.extend(parse_rules(text, name).unwrap_or_else(|e| panic!("{e}")));
+        }
+        all
+    }
+
+    /// Every rule, in precedence order for ties.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The winning rule for `text`: the highest priority among the rules that
+    /// match and whose conditions hold; ties go to the earlier rule.
+    /// `class` is the class digit of the codes found; `specific_status` says
+    /// whether the text carries a specific enhanced code (weak rules then
+    /// stand aside).
+    pub fn best_match(&self, text: &str, class: Option<u8>, specific_status: bool) -> Option<&Rule> {
+        let mut best: Option<u32> = None;
+        let mut consider = |i: u32| {
+            let r = &self.rules[i as usize];
+            if specific_status && r.is_weak() {
+                return;
+            }
+            if r.class.is_some() && r.class != class {
+                return;
+            }
+            best = match best {
+                Some(b) => {
+                    let cur = &self.rules[b as usize];
+                    if r.priority > cur.priority || (r.priority == cur.priority && i < b) {
+                        Some(i)
+                    } else {
+                        Some(b)
+                    }
+                }
+                None => Some(i),
+            };
+        };
+        for m in self.phrases.find_overlapping_iter(text) {
+            consider(self.phrase_rule[m.pattern().as_usize()]);
+        }
+        if !self.pattern_rule.is_empty() {
+            for p in self.patterns.matches(text).iter() {
+                consider(self.pattern_rule[p]);
+            }
+        }
+        best.map(|i| &self.rules[i as usize])
+    }
+}

@@ -1,0 +1,451 @@
+//! Enhanced status codes (RFC 3463) and SMTP reply codes (RFC 5321): the
+//! types, strict parsing, and finding them inside free diagnostic text.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::Error;
+
+/// The class of an enhanced status code (its first digit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StatusClass {
+    /// `2.x.x`: the message was delivered or relayed.
+    Success,
+    /// `4.x.x`: a temporary failure; a later attempt may succeed.
+    Transient,
+    /// `5.x.x`: a permanent failure; the same message will fail again.
+    Permanent,
+}
+
+impl StatusClass {
+    /// The class digit: 2, 4 or 5.
+    pub fn digit(self) -> u8 {
+        match self {
+            StatusClass::Success => 2,
+            StatusClass::Transient => 4,
+            StatusClass::Permanent => 5,
+        }
+    }
+
+    /// The class for a digit, if it is one of 2, 4, 5.
+    pub fn from_digit(d: u8) -> Option<Self> {
+        match d {
+            2 => Some(StatusClass::Success),
+            4 => Some(StatusClass::Transient),
+            5 => Some(StatusClass::Permanent),
+            _ => None,
+        }
+    }
+
+    /// `"success"`, `"temporary"` or `"permanent"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusClass::Success => "success",
+            StatusClass::Transient => "temporary",
+            StatusClass::Permanent => "permanent",
+        }
+    }
+}
+
+/// The highest subject with a meaning in RFC 3463 and the IANA registry.
+pub const MAX_SUBJECT: u16 = 7;
+
+/// An enhanced mail system status code, `class.subject.detail` (RFC 3463).
+///
+/// ```
+/// use bouncekit::StatusCode;
+/// let code: StatusCode = "5.7.26".parse().unwrap();
+/// assert_eq!((code.class().digit(), code.subject(), code.detail()), (5, 7, 26));
+/// assert_eq!(code.to_string(), "5.7.26");
+/// assert!("5.9.999".parse::<StatusCode>().is_err()); // subject out of range
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StatusCode {
+    class: StatusClass,
+    subject: u16,
+    detail: u16,
+}
+
+impl StatusCode {
+    /// A code from its parts; the class must be 2, 4 or 5, the subject 0..=7
+    /// and the detail 0..=999.
+    pub fn new(class: u8, subject: u16, detail: u16) -> Result<Self, Error> {
+        let c = StatusClass::from_digit(class)
+            .ok_or_else(|| Error::InvalidStatusCode(format!("{class}.{subject}.{detail}")))?;
+        if subject > MAX_SUBJECT || detail > 999 {
+            return Err(Error::InvalidStatusCode(format!("{class}.{subject}.{detail}")));
+        }
+        Ok(StatusCode { class: c, subject, detail })
+    }
+
+    /// The class (success, transient, permanent).
+    pub fn class(&self) -> StatusClass {
+        self.class
+    }
+
+    /// The subject digit (0..=7): addressing, mailbox, mail system, ...
+    pub fn subject(&self) -> u16 {
+        self.subject
+    }
+
+    /// The detail number (0..=999).
+    pub fn detail(&self) -> u16 {
+        self.detail
+    }
+
+    /// The same code in another class (`5.2.2` -> `4.2.2`).
+    pub fn with_class(&self, class: StatusClass) -> Self {
+        StatusCode { class, ..*self }
+    }
+
+    /// The registry key of the code, with `X` for the class: `"X.1.1"`.
+    pub fn registry_key(&self) -> String {
+        format!("X.{}.{}", self.subject, self.detail)
+    }
+}
+
+impl fmt::Display for StatusCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.class.digit(), self.subject, self.detail)
+    }
+}
+
+impl FromStr for StatusCode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let bad = || Error::InvalidStatusCode(s.chars().take(64).collect());
+        let t = s.trim();
+        let b = t.as_bytes();
+        match parse_at(b, 0) {
+            Some((code, end)) if end == b.len() => Ok(code),
+            Some(_) | None => {
+                // Distinguish a well-formed but out-of-range code for a better message.
+                Err(bad())
+            }
+        }
+    }
+}
+
+impl serde::Serialize for StatusCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StatusCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// An SMTP reply code (RFC 5321 section 4.2), such as 550.
+///
+/// ```
+/// use bouncekit::ReplyCode;
+/// let r = ReplyCode::new(452).unwrap();
+/// assert!(r.is_transient());
+/// assert!(ReplyCode::new(620).is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct ReplyCode(u16);
+
+impl ReplyCode {
+    /// A reply code: first digit 2..=5, second 0..=5, third any digit.
+    pub fn new(code: u16) -> Result<Self, Error> {
+        let (a, b) = (code / 100, (code / 10) % 10);
+        if (2..=5).contains(&a) && b <= 5 {
+            Ok(ReplyCode(code))
+        } else {
+            Err(Error::InvalidReplyCode(code.to_string()))
+        }
+    }
+
+    /// The numeric value.
+    pub fn get(&self) -> u16 {
+        self.0
+    }
+
+    /// The first digit.
+    pub fn class_digit(&self) -> u8 {
+        (self.0 / 100) as u8
+    }
+
+    /// True for 4xx replies.
+    pub fn is_transient(&self) -> bool {
+        self.class_digit() == 4
+    }
+
+    /// True for 5xx replies.
+    pub fn is_permanent(&self) -> bool {
+        self.class_digit() == 5
+    }
+}
+
+impl fmt::Display for ReplyCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What [`find_codes`] found in a text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FoundCodes {
+    /// The enhanced status code, if the text carries one.
+    pub status: Option<StatusCode>,
+    /// The SMTP reply code, if the text carries one.
+    pub reply: Option<ReplyCode>,
+}
+
+impl FoundCodes {
+    /// True when both codes were found and their classes differ
+    /// (e.g. `550 4.2.2`).
+    pub fn classes_disagree(&self) -> bool {
+        match (self.status, self.reply) {
+            (Some(s), Some(r)) => s.class.digit() != r.class_digit(),
+            _ => false,
+        }
+    }
+
+    /// The class digit that decides permanence: the enhanced code's when
+    /// present (it is the more specific of the two), else the reply code's.
+    pub fn class_digit(&self) -> Option<u8> {
+        self.status
+            .map(|s| s.class.digit())
+            .or_else(|| self.reply.map(|r| r.class_digit()))
+    }
+}
+
+/// Finds the SMTP reply code and the enhanced status code in free text.
+///
+/// Handles multi-line replies (`550-5.1.1 ...`), Exchange's `#5.1.1`,
+/// `smtp; 550 ...` Diagnostic-Code values, two- and three-digit details,
+/// and rejects look-alikes: IP addresses (`5.1.1.1`), versions
+/// (`Exim 4.96`, `Postfix 2.11.3`) and out-of-range subjects (`5.9.999`).
+///
+/// ```
+/// use bouncekit::find_codes;
+/// let f = find_codes("smtp; 550-5.1.1 The email account that you tried to reach does not exist");
+/// assert_eq!(f.status.unwrap().to_string(), "5.1.1");
+/// assert_eq!(f.reply.unwrap().get(), 550);
+/// assert_eq!(find_codes("connect to 5.1.1.1 failed").status, None);
+/// ```
+pub fn find_codes(text: &str) -> FoundCodes {
+    let b = text.as_bytes();
+    let reply_strong = find_reply(b);
+    let status = find_status(b, reply_strong.map(|(_, end)| end));
+    FoundCodes { status, reply: reply_strong.map(|(r, _)| r) }
+}
+
+/// Parses `d.d{1,3}.d{1,3}` starting at `i`; returns the code and the end offset.
+fn parse_at(b: &[u8], i: usize) -> Option<(StatusCode, usize)> {
+    let class = StatusClass::from_digit(b.get(i)?.wrapping_sub(b'0'))?;
+    if b.get(i + 1) != Some(&b'.') {
+        return None;
+    }
+    let (subject, j) = digits(b, i + 2)?;
+    if b.get(j) != Some(&b'.') {
+        return None;
+    }
+    let (detail, k) = digits(b, j + 1)?;
+    if subject > MAX_SUBJECT {
+        return None;
+    }
+    Some((StatusCode { class, subject, detail }, k))
+}
+
+/// One to three ASCII digits at `i` (a fourth digit makes it no number of ours).
+fn digits(b: &[u8], i: usize) -> Option<(u16, usize)> {
+    let mut n: u16 = 0;
+    let mut j = i;
+    while j < b.len() && b[j].is_ascii_digit() {
+        if j - i == 3 {
+            return None;
+        }
+        n = n * 10 + u16::from(b[j] - b'0');
+        j += 1;
+    }
+    (j > i).then_some((n, j))
+}
+
+/// Words that, just before a dotted number, make it a version, not a code.
+const VERSION_WORDS: [&[u8]; 8] =
+    [b"version", b"ver", b"v", b"release", b"exim", b"postfix", b"sendmail", b"build"];
+
+fn preceded_by_version_word(b: &[u8], start: usize) -> bool {
+    let mut end = start;
+    while end > 0 && b[end - 1] == b' ' {
+        end -= 1;
+    }
+    let mut begin = end;
+    while begin > 0 && b[begin - 1].is_ascii_alphabetic() && end - begin < 12 {
+        begin -= 1;
+    }
+    let word = &b[begin..end];
+    VERSION_WORDS.iter().any(|w| word.eq_ignore_ascii_case(w))
+}
+
+/// The enhanced status code: the one right after the reply code when there
+/// is one, else the first well-formed candidate.
+fn find_status(b: &[u8], after_reply: Option<usize>) -> Option<StatusCode> {
+    if let Some(end) = after_reply {
+        // `550 5.1.1`, `550-5.1.1`, `550 #5.1.1`, `550 [5.1.1]`
+        let mut i = end;
+        while i < b.len() && matches!(b[i], b' ' | b'-' | b'#' | b'[' | b'(' | b'\t') && i - end < 4 {
+            i += 1;
+        }
+        if let Some(code) = candidate_at(b, i) {
+            return Some(code);
+        }
+    }
+    for dot in memchr::memchr_iter(b'.', b) {
+        if dot == 0 {
+            continue;
+        }
+        if let Some(code) = candidate_at(b, dot - 1) {
+            return Some(code);
+        }
+    }
+    None
+}
+
+/// A standalone status code starting at `i`, with its surroundings checked.
+fn candidate_at(b: &[u8], i: usize) -> Option<StatusCode> {
+    if i > 0 {
+        let p = b[i - 1];
+        if p.is_ascii_alphanumeric() || p == b'.' || p == b'_' || p == b'/' {
+            return None;
+        }
+    }
+    let (code, end) = parse_at(b, i)?;
+    if let Some(&n) = b.get(end) {
+        if n.is_ascii_alphanumeric() || n == b'_' || n == b'@' {
+            return None;
+        }
+        // `5.1.1.1` is an IPv4 address, not a code.
+        if n == b'.' && b.get(end + 1).is_some_and(|c| c.is_ascii_digit()) {
+            return None;
+        }
+    }
+    if preceded_by_version_word(b, i) {
+        return None;
+    }
+    Some(code)
+}
+
+/// The SMTP reply code and its end offset: a three-digit token in reply
+/// position (start of a line, after `smtp;`, `:`, `#`, `(`, or right before an
+/// enhanced code). Numbers inside prose ("over 500 messages") are not replies.
+fn find_reply(b: &[u8]) -> Option<(ReplyCode, usize)> {
+    let mut i = 0;
+    while i + 3 <= b.len() {
+        let c = b[i];
+        if !(b'2'..=b'5').contains(&c) {
+            i += 1;
+            continue;
+        }
+        if i > 0 && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'-' | b'_' | b'/' | b'+' | b'=')) {
+            i += 1;
+            continue;
+        }
+        let (d1, d2) = (b[i + 1], b[i + 2]);
+        if !(b'0'..=b'5').contains(&d1) || !d2.is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let end = i + 3;
+        let next = b.get(end).copied();
+        let boundary = match next {
+            None => true,
+            Some(n) if n.is_ascii_alphanumeric() || n == b'.' || n == b'_' || n == b'@' => false,
+            Some(b':') => !b.get(end + 1).is_some_and(|c| c.is_ascii_digit()),
+            Some(_) => true,
+        };
+        if boundary && in_reply_position(b, i, end) {
+            let code = u16::from(c - b'0') * 100 + u16::from(d1 - b'0') * 10 + u16::from(d2 - b'0');
+            return Some((ReplyCode(code), end));
+        }
+        i += 1;
+    }
+    None
+}
+
+fn in_reply_position(b: &[u8], start: usize, end: usize) -> bool {
+    // Directly followed by an enhanced code: `550 5.1.1`, `550-5.1.1`, `550 #5.1.1`.
+    let mut j = end;
+    while j < b.len() && matches!(b[j], b' ' | b'-' | b'#' | b'\t') && j - end < 3 {
+        j += 1;
+    }
+    if j > end && candidate_at(b, j).is_some() {
+        return true;
+    }
+    // Otherwise it must open the text, a line, or a clause.
+    let mut k = start;
+    while k > 0 && matches!(b[k - 1], b' ' | b'\t' | b'"' | b'\'' | b'<' | b'[') {
+        k -= 1;
+    }
+    if k == 0 {
+        return true;
+    }
+    matches!(b[k - 1], b'\n' | b'\r' | b';' | b':' | b'#' | b'(' | b'>' | b']' | b'|')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn st(t: &str) -> Option<String> {
+        find_codes(t).status.map(|s| s.to_string())
+    }
+    fn rc(t: &str) -> Option<u16> {
+        find_codes(t).reply.map(|r| r.get())
+    }
+
+    #[test]
+    fn finds_codes_in_the_usual_places() {
+        assert_eq!(st("550 5.1.1 <a@b.example>: User unknown").as_deref(), Some("5.1.1"));
+        assert_eq!(rc("550 5.1.1 <a@b.example>: User unknown"), Some(550));
+        assert_eq!(st("550-5.7.26 This mail is unauthenticated").as_deref(), Some("5.7.26"));
+        assert_eq!(st("#5.1.1 smtp;550 5.1.1 RESOLVER.ADR.RecipNotFound").as_deref(), Some("5.1.1"));
+        assert_eq!(rc("#5.1.1 smtp;550 5.1.1 RESOLVER.ADR.RecipNotFound"), Some(550));
+        assert_eq!(st("smtp; 550 5.1.10 RESOLVER.ADR.RecipientNotFound").as_deref(), Some("5.1.10"));
+        assert_eq!(st("550 5.7.606 Access denied, banned sending IP").as_deref(), Some("5.7.606"));
+        assert_eq!(rc("host mx.example[192.0.2.1] said: 452 4.2.2 over quota"), Some(452));
+        assert_eq!(st("Diagnostic: mailbox unavailable (status 5.2.1)").as_deref(), Some("5.2.1"));
+        assert_eq!(rc("550-5.1.1 first line\n550 5.1.1 last line"), Some(550));
+    }
+
+    #[test]
+    fn rejects_look_alikes() {
+        assert_eq!(st("connection to 5.1.1.1 refused"), None);
+        assert_eq!(st("relay 10.5.1.1 timed out"), None);
+        assert_eq!(st("Exim 4.96 on mx.example"), None);
+        assert_eq!(st("Postfix 2.11.3 says hi"), None);
+        assert_eq!(st("version 4.2.1 of the filter"), None);
+        assert_eq!(st("error 5.9.999 happened"), None);
+        assert_eq!(st("on 5.11.2023 the host"), None);
+        assert_eq!(st("id 5.1.1234"), None);
+        assert_eq!(rc("we sent over 500 messages today"), None);
+        assert_eq!(rc("port 25 and 4250 bytes"), None);
+        assert_eq!(rc("at 12:30:45 the host said"), None);
+        assert_eq!(rc("user550 unknown"), None);
+    }
+
+    #[test]
+    fn class_disagreement_is_visible() {
+        let f = find_codes("550 4.2.2 mailbox full");
+        assert!(f.classes_disagree());
+        assert_eq!(f.class_digit(), Some(4));
+        assert!(!find_codes("550 5.2.2 mailbox full").classes_disagree());
+    }
+
+    #[test]
+    fn parse_is_strict() {
+        assert!("5.1.1".parse::<StatusCode>().is_ok());
+        assert!(" 4.7.650 ".parse::<StatusCode>().is_ok());
+        for bad in ["", "5.1", "5.1.1.1", "3.1.1", "5.8.1", "5.1.1000", "a.b.c", "5..1"] {
+            assert!(bad.parse::<StatusCode>().is_err(), "{bad}");
+        }
+    }
+}

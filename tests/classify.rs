@@ -1,0 +1,131 @@
+//! The verdicts the core must give on well-known real diagnostics.
+
+use bouncekit::{classify, Action, BounceType, Category, Reason, StatusSource};
+
+fn check(text: &str, reason: Reason, bt: BounceType, action: Action) -> bouncekit::Classification {
+    let c = classify(text);
+    assert_eq!((c.reason, c.bounce_type, c.action), (reason, bt, action), "{text}\n{c:#?}");
+    c
+}
+
+#[test]
+fn no_answer_from_host_permanently_down() {
+    let c = check(
+        "550 5.4.1 <user@example.com>: No answer from host - server permanently down",
+        classify("550 5.4.1 <user@example.com>: No answer from host - server permanently down").reason,
+        BounceType::Hard,
+        Action::Suppress,
+    );
+    assert_eq!(c.status.unwrap().to_string(), "5.4.1");
+    assert_eq!(c.category, Category::NetworkRouting);
+}
+
+#[test]
+fn office365_access_denied_is_an_unknown_recipient() {
+    let c = check(
+        "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [DM6NAM11FT011.eop-nam11.prod.protection.outlook.com]",
+        Reason::UserUnknown,
+        BounceType::Hard,
+        Action::Suppress,
+    );
+    assert_eq!(c.status.unwrap().to_string(), "5.4.1");
+    assert_ne!(c.rule, "status:X.4.1", "a text rule must decide, not the code");
+}
+
+#[test]
+fn gmail_unauthenticated_sender() {
+    let c = check(
+        "550-5.7.26 This mail is unauthenticated, which poses a security risk to the sender and Gmail users, and has been blocked. The sender must authenticate with at least one of SPF or DKIM. 550 5.7.26 For this message, DKIM checks did not pass and SPF check for [example.com] did not pass with ip: [192.0.2.1].",
+        Reason::AuthFailure,
+        BounceType::Soft,
+        Action::FixSender,
+    );
+    assert_eq!(c.status.unwrap().to_string(), "5.7.26");
+}
+
+#[test]
+fn over_quota() {
+    let c = check(
+        "452 4.2.2 The email account that you tried to reach is over quota. Please direct the recipient to https://support.google.com/mail/?p=OverQuotaTemp",
+        Reason::MailboxFull,
+        BounceType::Soft,
+        Action::Retry,
+    );
+    assert_eq!(c.reply_code.unwrap().get(), 452);
+}
+
+#[test]
+fn yahoo_without_an_enhanced_code() {
+    let c = check(
+        "554 delivery error: dd This user doesn't have a yahoo.com account (user@yahoo.com) [0] - mta1234.mail.gq1.yahoo.com",
+        Reason::UserUnknown,
+        BounceType::Hard,
+        Action::Suppress,
+    );
+    assert_eq!(c.status_source, StatusSource::Derived);
+    assert_eq!(c.reply_code.unwrap().get(), 554);
+}
+
+#[test]
+fn spamhaus_listing_is_a_sender_problem() {
+    check(
+        "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.1",
+        Reason::Blocked,
+        BounceType::Soft,
+        Action::FixSender,
+    );
+}
+
+#[test]
+fn the_code_decides_when_no_rule_matches() {
+    let c = classify("550 5.1.1 zzz qqq");
+    assert_eq!(c.reason, Reason::UserUnknown);
+    assert_eq!(c.rule, "status:X.1.1");
+    assert_eq!(c.description, "Bad destination mailbox address");
+    let c = classify("552 5.2.2 zzz");
+    assert_eq!((c.reason, c.bounce_type), (Reason::MailboxFull, BounceType::Soft));
+}
+
+#[test]
+fn the_reply_code_decides_when_nothing_else_does() {
+    let c = classify("556 zzz qqq");
+    assert_eq!((c.reason, c.bounce_type), (Reason::NotAccept, BounceType::Hard));
+    assert!(c.rule.starts_with("reply:556"));
+}
+
+#[test]
+fn success_is_not_a_failure() {
+    let c = classify("250 2.0.0 OK 1700000000 abc123 - gsmtp");
+    assert_eq!((c.reason, c.bounce_type, c.action), (Reason::Delivered, BounceType::None, Action::Ignore));
+}
+
+#[test]
+fn disagreeing_codes_are_explained() {
+    let c = classify("550 4.2.2 zzz qqq");
+    assert_eq!(c.status.unwrap().to_string(), "4.2.2");
+    let note = c.note.expect("a note on the disagreement");
+    assert!(note.contains("550") && note.contains("4.2.2"), "{note}");
+}
+
+#[test]
+fn nothing_known_is_undefined() {
+    let c = classify("something odd happened");
+    assert_eq!((c.reason, c.rule.as_str(), c.status), (Reason::Undefined, "none", None));
+    let c = classify("");
+    assert_eq!(c.reason, Reason::Undefined);
+}
+
+#[test]
+fn weak_rules_stand_aside_for_a_specific_code() {
+    // Whatever vague phrase is in the text, 5.2.2 is a full mailbox unless a
+    // strong rule says otherwise.
+    for r in bouncekit::RuleSet::builtin_rules().iter().filter(|r| r.is_weak()) {
+        if let Some(p) = r.phrases.first() {
+            let c = classify(&format!("552 5.2.2 {p}"));
+            assert!(
+                c.reason == bouncekit::Reason::MailboxFull || c.rule != r.id,
+                "weak rule {} decided over 5.2.2", r.id
+            );
+        }
+    }
+}
