@@ -1,0 +1,1 @@
+//! Python bindings (pyo3): conversions only, no logic.
