@@ -4,8 +4,9 @@
 
 use std::collections::HashSet;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{RegexSet, RegexSetBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use serde::Deserialize;
 
 use crate::embedded::RULE_FILES;
@@ -141,14 +142,77 @@ pub fn parse_rules(text: &str, source: &str) -> Result<Vec<Rule>, Error> {
     Ok(out)
 }
 
+/// What an Aho-Corasick hit stands for.
+#[derive(Clone, Copy, Debug)]
+enum Hit {
+    /// A rule's phrase: the rule matches.
+    Phrase(u32),
+    /// A literal that every match of pattern `n` contains: run its regex.
+    Pattern(u32),
+}
+
+/// Literals one of which occurs in every match of `pattern` (its required
+/// prefixes, else its required suffixes), ready for a case-insensitive
+/// Aho-Corasick search; `None` when there are none worth searching for.
+fn required_literals(pattern: &str, kind: ExtractKind) -> Option<Vec<String>> {
+    // Parse case-sensitively: the case-insensitive HIR would expand every letter.
+    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
+    let mut ex = Extractor::new();
+    let prefix = matches!(kind, ExtractKind::Prefix);
+    ex.kind(kind).limit_class(4).limit_repeat(4).limit_literal_len(64).limit_total(64);
+    let seq = ex.extract(&hir);
+    let lits = seq.literals()?;
+    if lits.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(lits.len());
+    for l in lits {
+        let text = std::str::from_utf8(l.as_bytes()).ok()?;
+        if text.is_ascii() {
+            if text.len() < 3 {
+                return None;
+            }
+            out.push(text.to_ascii_lowercase());
+            continue;
+        }
+        // The search folds ASCII case only: keep an ASCII part when it is long
+        // enough, else the literal in its usual case forms.
+        let ascii: &str = if prefix {
+            &text[..text.find(|c: char| !c.is_ascii()).unwrap_or(text.len())]
+        } else {
+            &text[text.rfind(|c: char| !c.is_ascii()).map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8))..]
+        };
+        if ascii.len() >= 3 {
+            out.push(ascii.to_ascii_lowercase());
+        } else {
+            // lower, UPPER and Capitalised: the case forms real texts use.
+            let lower = text.to_lowercase();
+            let mut chars = lower.chars();
+            let capitalised: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+            out.extend([lower, text.to_uppercase(), capitalised]);
+        }
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
 /// A compiled set of rules.
+///
+/// Speed comes from never running most regexes: one Aho-Corasick automaton
+/// holds every phrase *and* a literal each pattern's matches must contain
+/// (its required prefixes, else suffixes); only patterns whose literal occurs
+/// are run. Patterns with no usable literal go in one small `RegexSet` that
+/// always runs.
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    phrases: AhoCorasick,
-    phrase_rule: Vec<u32>,
-    patterns: RegexSet,
+    literals: AhoCorasick,
+    hits: Vec<Hit>,
+    regexes: Vec<Regex>,
     pattern_rule: Vec<u32>,
+    always: RegexSet,
+    always_pattern: Vec<u32>,
     /// The first `user_count` rules are the user's: they beat every built-in rule.
     user_count: usize,
 }
@@ -168,32 +232,54 @@ impl RuleSet {
         all.extend(rules);
         let rules = all;
         let mut seen = HashSet::new();
-        let (mut phrases, mut phrase_rule, mut patterns, mut pattern_rule) = (vec![], vec![], vec![], vec![]);
+        let (mut literals, mut hits, mut regexes, mut pattern_rule) = (vec![], vec![], vec![], vec![]);
+        let (mut always, mut always_pattern) = (vec![], vec![]);
         for (i, r) in rules.iter().enumerate() {
             if !seen.insert(r.id.as_str()) {
                 return Err(Error::Rules { source: r.source.clone(), message: format!("duplicate rule id {:?}", r.id) });
             }
             for p in &r.phrases {
-                phrases.push(p.as_str());
-                phrase_rule.push(i as u32);
+                literals.push(p.to_ascii_lowercase());
+                hits.push(Hit::Phrase(i as u32));
             }
             for p in &r.patterns {
-                patterns.push(p.as_str());
+                let err = |m: String| Error::Rules { source: r.source.clone(), message: format!("rule {:?}: pattern {p:?}: {m}", r.id) };
+                let n = regexes.len() as u32;
+                regexes.push(RegexBuilder::new(p).case_insensitive(true).size_limit(1 << 20).build().map_err(|e| err(e.to_string()))?);
                 pattern_rule.push(i as u32);
+                let lits = required_literals(p, ExtractKind::Prefix).or_else(|| required_literals(p, ExtractKind::Suffix));
+                if let Some(lits) = lits {
+                    hits.extend(lits.iter().map(|_| Hit::Pattern(n)));
+                    literals.extend(lits);
+                } else {
+                    always.push(p.as_str());
+                    always_pattern.push(n);
+                }
             }
         }
+        // Literals are ASCII-lower-cased and searched for in ASCII-lower-cased
+        // text: a smaller automaton than a case-folding one.
         let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .build(&phrases)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&literals)
+            .or_else(|_| AhoCorasickBuilder::new().build(&literals))
             .map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
-        let set = RegexSetBuilder::new(&patterns)
+        let set = RegexSetBuilder::new(&always)
             .case_insensitive(true)
             .size_limit(64 << 20)
-            .dfa_size_limit(16 << 20)
             .build()
             .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
-        Ok(RuleSet { rules, phrases: ac, phrase_rule, patterns: set, pattern_rule, user_count })
+        Ok(RuleSet {
+            rules,
+            literals: ac,
+            hits,
+            regexes,
+            pattern_rule,
+            always: set,
+            always_pattern,
+            user_count,
+        })
     }
 
     /// The built-in rules (every file of `data/rules/`, in name order).
@@ -237,12 +323,25 @@ impl RuleSet {
                 _ => Some(i),
             };
         };
-        for m in self.phrases.find_overlapping_iter(text) {
-            consider(self.phrase_rule[m.pattern().as_usize()]);
+        // Patterns already run for this text (few: a prefix hit is rare).
+        let mut tried: Vec<u32> = Vec::new();
+        let lower = text.to_ascii_lowercase();
+        for m in self.literals.find_overlapping_iter(&lower) {
+            match self.hits[m.pattern().as_usize()] {
+                Hit::Phrase(r) => consider(r),
+                Hit::Pattern(n) => {
+                    if !tried.contains(&n) {
+                        tried.push(n);
+                        if self.regexes[n as usize].is_match(text) {
+                            consider(self.pattern_rule[n as usize]);
+                        }
+                    }
+                }
+            }
         }
-        if !self.pattern_rule.is_empty() {
-            for p in self.patterns.matches(text).iter() {
-                consider(self.pattern_rule[p]);
+        if !self.always_pattern.is_empty() {
+            for p in self.always.matches(text).iter() {
+                consider(self.pattern_rule[self.always_pattern[p] as usize]);
             }
         }
         best.map(|i| &self.rules[i as usize])
