@@ -775,7 +775,7 @@ impl Policy {
         for (i, (an, a)) in sets.iter().enumerate() {
             for (bn, b) in &sets[i + 1..] {
                 if let Some(r) = a.intersection(b).next() {
-                    return Err(format!("reason {r:?} is in both {an} and {bn}: it can only be in one"));
+                    return Err(format!("reason {:?} is in both {an} and {bn}: it can only be in one", r.as_str()));
                 }
             }
         }
