@@ -120,6 +120,14 @@ pub(super) fn load_flag(conn: &Connection, domain: &str) -> Result<Option<Domain
         .optional()?)
 }
 
+/// When the domain was last released (recovered), if ever.
+pub(super) fn domain_released_at(conn: &Connection, domain: &str) -> Result<Option<i64>, LedgerError> {
+    Ok(conn
+        .prepare_cached("SELECT released_at FROM domain_releases WHERE domain = ?1")?
+        .query_row([domain], |r| r.get(0))
+        .optional()?)
+}
+
 fn count(conn: &Connection, sql: &str) -> Result<u64, LedgerError> {
     let n: i64 = conn.query_row(sql, [], |r| r.get(0))?;
     Ok(n.max(0) as u64)
@@ -148,12 +156,14 @@ impl Ledger {
             return Ok(self.policy.domain_decision(f, now));
         }
         let released = self.released_at(&a)?.unwrap_or(i64::MIN);
+        let domain_released = domain_released_at(&self.conn, domain_of(&a))?.unwrap_or(i64::MIN);
         let lookback = i64::try_from(self.policy.max_window().as_secs()).unwrap_or(i64::MAX / 4);
         let mut st = self.conn.prepare_cached(
             "SELECT id, time, reason, bounce_type FROM events
-             WHERE recipient = ?1 AND time > ?2 AND time <= ?3 ORDER BY time DESC, id DESC",
+             WHERE recipient = ?1 AND time > ?2 AND time <= ?3 AND NOT (domain_failure = 1 AND time <= ?4)
+             ORDER BY time DESC, id DESC",
         )?;
-        let mut rows = st.query(params![a, released, now])?;
+        let mut rows = st.query(params![a, released, now, domain_released])?;
         let mut got = Vec::new();
         let mut latest: Option<i64> = None;
         while let Some(r) = rows.next()? {
@@ -215,12 +225,7 @@ impl Ledger {
     }
 
     fn domain_released_after(&self, domain: &str, t: i64) -> Result<bool, LedgerError> {
-        let r: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT released_at FROM domain_releases WHERE domain = ?1")?
-            .query_row([domain], |r| r.get(0))
-            .optional()?;
-        Ok(r.is_some_and(|r| r >= t))
+        Ok(domain_released_at(&self.conn, domain)?.is_some_and(|r| r >= t))
     }
 
     /// The suppression list at `now`, by address: every suppressed address,

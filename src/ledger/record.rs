@@ -9,7 +9,7 @@ use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use serde::Serialize;
 
 use super::event::{clip_diagnostic, domain_of, normalize_address};
-use super::query::{load_flag, parse_history};
+use super::query::{domain_released_at, load_flag, parse_history};
 use super::{now, Event, Ledger, LedgerError, ScanRow};
 use crate::policy::{DomainFailure, HistoryEvent};
 use crate::{BounceType, Policy};
@@ -169,11 +169,7 @@ impl Batch<'_> {
     fn flag_domains(&mut self) -> Result<(), LedgerError> {
         let window = i64::try_from(self.policy.domain.window.as_secs()).unwrap_or(i64::MAX / 4);
         for (domain, (lo, hi)) in std::mem::take(&mut self.domains) {
-            let released: Option<i64> = self
-                .tx
-                .prepare_cached("SELECT released_at FROM domain_releases WHERE domain = ?1")?
-                .query_row([&domain], |r| r.get(0))
-                .optional()?;
+            let released = domain_released_at(&self.tx, &domain)?;
             let from = (lo - window).max(released.unwrap_or(i64::MIN));
             let mut st = self.tx.prepare_cached(
                 "SELECT recipient, time FROM events
@@ -231,13 +227,18 @@ impl Batch<'_> {
                 .query_row([&recipient], |r| r.get(0))
                 .optional()?
                 .unwrap_or(i64::MIN);
-            let mut st = self.tx.prepare_cached(
-                "SELECT id, time, reason, bounce_type FROM events WHERE recipient = ?1 AND time > ?2 ORDER BY time, id",
-            )?;
-            let rows: Vec<(i64, i64, String, String)> =
-                st.query_map(params![recipient, released], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
-            let (ids, history): (Vec<i64>, Vec<HistoryEvent>) = parse_history(rows);
             let domain = domain_of(&recipient);
+            // Host failures up to the domain's release were the domain's fault.
+            let domain_released = domain_released_at(&self.tx, domain)?.unwrap_or(i64::MIN);
+            let mut st = self.tx.prepare_cached(
+                "SELECT id, time, reason, bounce_type FROM events
+                 WHERE recipient = ?1 AND time > ?2 AND NOT (domain_failure = 1 AND time <= ?3)
+                 ORDER BY time, id",
+            )?;
+            let rows: Vec<(i64, i64, String, String)> = st
+                .query_map(params![recipient, released, domain_released], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<Result<_, _>>()?;
+            let (ids, history): (Vec<i64>, Vec<HistoryEvent>) = parse_history(rows);
             let flag = load_flag(&self.tx, domain)?;
             let Some((at, decision)) = self.policy.first_suppression(&history, flag.as_ref()) else { continue };
             let idx = history.iter().position(|h| *h == at).unwrap_or(0);
