@@ -24,6 +24,13 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A policy file that does not load.
+    Policy {
+        /// The file, or `(policy)` for text.
+        source: String,
+        /// What is wrong.
+        message: String,
+    },
     /// An I/O error, with the path involved.
     Io {
         /// The path.
@@ -43,6 +50,7 @@ impl fmt::Display for Error {
             Error::InvalidReplyCode(s) => write!(f, "invalid SMTP reply code {s:?}: expected 2xx-5xx"),
             Error::UnknownName { kind, name } => write!(f, "unknown {} {name:?}", kind.to_lowercase()),
             Error::Rules { source, message } => write!(f, "rules {source}: {message}"),
+            Error::Policy { source, message } => write!(f, "policy {source}: {message}"),
             Error::Io { path, message } => write!(f, "{path}: {message}"),
         }
     }

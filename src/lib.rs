@@ -19,11 +19,15 @@
 
 mod classify;
 mod error;
+#[cfg(feature = "ledger")]
+pub mod ledger;
+pub mod policy;
 mod reason;
 mod registry;
 mod rules;
 mod status;
 mod text;
+mod timefmt;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
@@ -31,10 +35,12 @@ mod embedded {
 
 pub use classify::{classify, classify_bytes, Classification, Classifier, StatusSource};
 pub use error::Error;
+pub use policy::{Decision, DomainAction, DomainFlag, HistoryEvent, Policy};
 pub use reason::{Action, BounceType, Category, Reason, ReasonInfo, SesMapping};
 pub use registry::{explain, explain_code, registered_codes, Explanation, Level};
 pub use rules::{parse_rules, Rule, RuleSet, WEAK_BELOW};
 pub use text::normalize_diagnostic;
+pub use timefmt::{format_rfc3339, parse_timestamp};
 pub use status::{find_codes, FoundCodes, ReplyCode, StatusClass, StatusCode, MAX_SUBJECT};
 
 /// The library version.

@@ -1,5 +1,6 @@
 //! `bouncekit`: classify bounce diagnostics, explain status codes, list reasons.
 
+mod ledger;
 mod render;
 
 use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
@@ -53,6 +54,19 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
+    },
+    /// The suppression list of a ledger, with reason and since when.
+    Suppressed {
+        #[command(flatten)]
+        at: ledger::LedgerArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ledger::ListFormat,
+    },
+    /// The suppression ledger: record scan rows, statistics, domains, release, decide.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger::LedgerCommand,
     },
 }
 
@@ -146,6 +160,8 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         },
+        Command::Suppressed { at, format } => ledger::suppressed(&mut out, &at, format)?,
+        Command::Ledger { command } => ledger::run(&mut out, command)?,
     }
     out.flush()?;
     Ok(())

@@ -1,0 +1,292 @@
+//! Recording: batches of events in one transaction each, then the decisions
+//! they lead to (suppressions, domain flags), in the same transaction.
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::ops::AddAssign;
+
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use serde::Serialize;
+
+use super::event::{clip_diagnostic, domain_of, normalize_address};
+use super::query::{domain_released_at, load_flag, parse_history};
+use super::{now, Event, Ledger, LedgerError, ScanRow};
+use crate::policy::{DomainFailure, HistoryEvent};
+use crate::{BounceType, Policy};
+
+/// What a batch did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BatchStats {
+    /// Events given.
+    pub events: u64,
+    /// New events recorded.
+    pub recorded: u64,
+    /// Events already in the ledger (the same bounce imported again).
+    pub duplicates: u64,
+    /// Addresses newly suppressed.
+    pub suppressed: u64,
+    /// Domains whose flag was raised or extended.
+    pub domains_flagged: u64,
+}
+
+impl AddAssign for BatchStats {
+    fn add_assign(&mut self, o: Self) {
+        self.events += o.events;
+        self.recorded += o.recorded;
+        self.duplicates += o.duplicates;
+        self.suppressed += o.suppressed;
+        self.domains_flagged += o.domains_flagged;
+    }
+}
+
+/// An open write transaction: [`Batch::record`] events, then
+/// [`Batch::commit`]. Dropped without a commit, it records nothing.
+pub struct Batch<'l> {
+    tx: Transaction<'l>,
+    policy: &'l Policy,
+    recorded_at: i64,
+    /// Addresses with new events -> whether any of them may suppress.
+    touched: HashMap<String, bool>,
+    /// Domains with new host/network failures -> (earliest, latest) time.
+    domains: HashMap<String, (i64, i64)>,
+    stats: BatchStats,
+}
+
+impl Ledger {
+    /// Starts a batch: one transaction holding the write lock (other writers
+    /// wait up to the busy timeout).
+    pub fn batch(&mut self) -> Result<Batch<'_>, LedgerError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(Batch {
+            tx,
+            policy: &self.policy,
+            recorded_at: now(),
+            touched: HashMap::new(),
+            domains: HashMap::new(),
+            stats: BatchStats::default(),
+        })
+    }
+
+    /// Records events in one transaction. Every event is checked first: one
+    /// invalid event refuses the batch and nothing is written.
+    pub fn record_batch(&mut self, events: &[Event]) -> Result<BatchStats, LedgerError> {
+        for (i, e) in events.iter().enumerate() {
+            e.validate().map_err(|error| LedgerError::InvalidEvent { row: i + 1, error })?;
+        }
+        let mut b = self.batch()?;
+        for (i, e) in events.iter().enumerate() {
+            b.record_at(e, i + 1)?;
+        }
+        b.commit()
+    }
+
+    /// Records one event (a batch of one).
+    pub fn record(&mut self, event: &Event) -> Result<BatchStats, LedgerError> {
+        self.record_batch(std::slice::from_ref(event))
+    }
+}
+
+impl Batch<'_> {
+    /// Checks and records one event; `Ok(false)` when the ledger already
+    /// had it. An error leaves the batch open: drop it to roll back.
+    pub fn record(&mut self, event: &Event) -> Result<bool, LedgerError> {
+        let row = self.stats.events as usize + 1;
+        self.record_at(event, row)
+    }
+
+    /// What the batch did so far.
+    pub fn stats(&self) -> BatchStats {
+        self.stats
+    }
+
+    fn record_at(&mut self, e: &Event, row: usize) -> Result<bool, LedgerError> {
+        e.validate().map_err(|error| LedgerError::InvalidEvent { row, error })?;
+        self.stats.events += 1;
+        let recipient = normalize_address(&e.recipient).expect("validated");
+        let domain = domain_of(&recipient);
+        let diagnostic = e.diagnostic.as_deref().map(clip_diagnostic).filter(|d| !d.is_empty());
+        let key = e.key(&recipient, diagnostic);
+        let domain_failure = self.policy.is_domain_failure(e.reason, e.status, diagnostic);
+        let n = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO events (key, recipient, domain, time, reason, bounce_type, status, reply_code, action,
+                                     domain_failure, message_id, source, diagnostic, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT (key) DO NOTHING",
+            )?
+            .execute(params![
+                &key[..],
+                recipient,
+                domain,
+                e.time,
+                e.reason.as_str(),
+                e.bounce_type.as_str(),
+                e.status.map(|s| s.to_string()),
+                e.reply_code.map(|r| r.get()),
+                e.action.as_str(),
+                domain_failure,
+                e.message_id.as_deref().map(|m| m.trim().trim_matches(['<', '>'])),
+                e.source,
+                diagnostic,
+                self.recorded_at,
+            ])?;
+        if n == 0 {
+            self.stats.duplicates += 1;
+            return Ok(false);
+        }
+        self.stats.recorded += 1;
+        if domain_failure {
+            let span = self.domains.entry(domain.to_string()).or_insert((e.time, e.time));
+            span.0 = span.0.min(e.time);
+            span.1 = span.1.max(e.time);
+        }
+        let may_suppress = self.policy.suppresses_at_once(e.reason, e.bounce_type) || self.counts(e);
+        *self.touched.entry(recipient).or_default() |= may_suppress;
+        Ok(true)
+    }
+
+    fn counts(&self, e: &Event) -> bool {
+        let p = self.policy;
+        e.bounce_type == BounceType::Soft
+            && !p.fix_sender_reasons.contains(&e.reason)
+            && !p.ignore_reasons.contains(&e.reason)
+            && !p.suppress_reasons.contains(&e.reason)
+    }
+
+    /// Decides what the new events lead to, then commits. Nothing is
+    /// written if this fails.
+    pub fn commit(mut self) -> Result<BatchStats, LedgerError> {
+        self.flag_domains()?;
+        self.suppress_addresses()?;
+        self.tx.commit()?;
+        Ok(self.stats)
+    }
+
+    /// Raises or extends the flags of the domains with new host/network
+    /// failures. Order-independent: the windows around the new failures are
+    /// looked at, whatever was recorded first.
+    fn flag_domains(&mut self) -> Result<(), LedgerError> {
+        let window = i64::try_from(self.policy.domain.window.as_secs()).unwrap_or(i64::MAX / 4);
+        for (domain, (lo, hi)) in std::mem::take(&mut self.domains) {
+            let released = domain_released_at(&self.tx, &domain)?;
+            let from = (lo - window).max(released.unwrap_or(i64::MIN));
+            let mut st = self.tx.prepare_cached(
+                "SELECT recipient, time FROM events
+                 WHERE domain = ?1 AND domain_failure = 1 AND time > ?2 AND time < ?3",
+            )?;
+            let rows: Vec<(String, i64)> =
+                st.query_map(params![domain, from, hi.saturating_add(window)], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            let failures: Vec<DomainFailure> = rows.iter().map(|(r, t)| DomainFailure { time: *t, recipient: r }).collect();
+            let Some(flag) = self.policy.domain_flag(&domain, &failures) else { continue };
+            // Merge with a flag still holding when this one starts; replace a lapsed one.
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO domain_flags (domain, first_failure, since, last_failure, addresses, expires_at, why)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (domain) DO UPDATE SET
+                       first_failure = CASE WHEN expires_at < excluded.first_failure THEN excluded.first_failure ELSE min(first_failure, excluded.first_failure) END,
+                       since         = CASE WHEN expires_at < excluded.first_failure THEN excluded.since ELSE min(since, excluded.since) END,
+                       why           = CASE WHEN expires_at < excluded.first_failure OR excluded.addresses >= addresses THEN excluded.why ELSE why END,
+                       addresses     = CASE WHEN expires_at < excluded.first_failure THEN excluded.addresses ELSE max(addresses, excluded.addresses) END,
+                       last_failure  = CASE WHEN expires_at < excluded.first_failure THEN excluded.last_failure ELSE max(last_failure, excluded.last_failure) END,
+                       expires_at    = max(expires_at, excluded.expires_at)",
+                )?
+                .execute(params![
+                    flag.domain,
+                    flag.first_failure,
+                    flag.since,
+                    flag.last_failure,
+                    flag.addresses,
+                    flag.expires_at,
+                    flag.why
+                ])?;
+            self.stats.domains_flagged += 1;
+        }
+        Ok(())
+    }
+
+    /// Suppresses the addresses whose history (since their last release)
+    /// now calls for it. Order-independent, like the domain flags.
+    fn suppress_addresses(&mut self) -> Result<(), LedgerError> {
+        for (recipient, may_suppress) in std::mem::take(&mut self.touched) {
+            if !may_suppress {
+                continue;
+            }
+            let already: Option<i64> = self
+                .tx
+                .prepare_cached("SELECT 1 FROM suppressions WHERE recipient = ?1")?
+                .query_row([&recipient], |r| r.get(0))
+                .optional()?;
+            if already.is_some() {
+                continue;
+            }
+            let released: i64 = self
+                .tx
+                .prepare_cached("SELECT released_at FROM releases WHERE recipient = ?1")?
+                .query_row([&recipient], |r| r.get(0))
+                .optional()?
+                .unwrap_or(i64::MIN);
+            let domain = domain_of(&recipient);
+            // Host failures up to the domain's release were the domain's fault.
+            let domain_released = domain_released_at(&self.tx, domain)?.unwrap_or(i64::MIN);
+            let mut st = self.tx.prepare_cached(
+                "SELECT id, time, reason, bounce_type FROM events
+                 WHERE recipient = ?1 AND time > ?2 AND NOT (domain_failure = 1 AND time <= ?3)
+                 ORDER BY time, id",
+            )?;
+            let rows: Vec<(i64, i64, String, String)> = st
+                .query_map(params![recipient, released, domain_released], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<Result<_, _>>()?;
+            let (ids, history): (Vec<i64>, Vec<HistoryEvent>) = parse_history(rows);
+            let flag = load_flag(&self.tx, domain)?;
+            let Some((at, decision)) = self.policy.first_suppression(&history, flag.as_ref()) else { continue };
+            let idx = history.iter().position(|h| *h == at).unwrap_or(0);
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO suppressions (recipient, domain, since, reason, bounce_type, why, event_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![recipient, domain, at.time, at.reason.as_str(), at.bounce_type.as_str(), decision.why, ids[idx]])?;
+            self.stats.suppressed += 1;
+        }
+        Ok(())
+    }
+}
+
+/// How [`record_rows`] batches.
+#[derive(Clone, Debug, Default)]
+pub struct RowOptions {
+    /// Commit every this many rows; 0: all rows in one transaction (one bad
+    /// row refuses them all). With batches, a bad row refuses its batch and
+    /// stops; the batches before it stay recorded (re-running after a fix is
+    /// safe: recording is idempotent).
+    pub batch_size: usize,
+    /// The time of rows without a timestamp (e.g. the import time); without
+    /// it such rows are refused.
+    pub default_time: Option<i64>,
+}
+
+/// Records scan output rows (`bouncekit scan --format jsonl`, DESIGN.md
+/// "Output contract"). Errors name the row (1-based) and the field.
+pub fn record_rows<I>(ledger: &mut Ledger, rows: I, opts: &RowOptions) -> Result<BatchStats, LedgerError>
+where
+    I: IntoIterator,
+    I::Item: Borrow<ScanRow>,
+{
+    let mut total = BatchStats::default();
+    let mut batch = ledger.batch()?;
+    let mut in_batch = 0usize;
+    for (i, row) in rows.into_iter().enumerate() {
+        let event = row.borrow().to_event(opts.default_time).map_err(|error| LedgerError::InvalidEvent { row: i + 1, error })?;
+        batch.record_at(&event, i + 1)?;
+        in_batch += 1;
+        if opts.batch_size > 0 && in_batch >= opts.batch_size {
+            total += batch.commit()?;
+            batch = ledger.batch()?;
+            in_batch = 0;
+        }
+    }
+    total += batch.commit()?;
+    Ok(total)
+}
