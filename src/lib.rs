@@ -19,6 +19,8 @@
 
 mod classify;
 mod error;
+pub mod message;
+pub mod scan;
 mod reason;
 mod registry;
 mod rules;
@@ -31,6 +33,7 @@ mod embedded {
 pub use classify::{classify, classify_bytes, Classification, Classifier, StatusSource};
 pub use error::Error;
 pub use reason::{Action, BounceType, Category, Reason, ReasonInfo, SesMapping};
+pub use message::{parse, parse_with, Bounce, DsnAction, Limits, MessageKind, Report, Row};
 pub use registry::{explain, explain_code, registered_codes, Explanation, Level};
 pub use rules::{parse_rules, Rule, RuleSet, WEAK_BELOW};
 pub use status::{find_codes, FoundCodes, ReplyCode, StatusClass, StatusCode, MAX_SUBJECT};
