@@ -65,17 +65,25 @@ pub fn parse_feedback(text: &str) -> FeedbackReport {
 
 pub(crate) fn extract(m: &Mail) -> Option<Draft> {
     let is_report = m.report_type.as_deref() == Some("feedback-report");
-    if m.feedback.is_empty() && !is_report {
+    if m.feedback.is_empty() && !is_report && m.jmrp_recipient.is_none() {
         return None;
     }
     let f = m.feedback.first().map(|t| parse_feedback(t)).unwrap_or_default();
     let mut recipients = f.recipients.clone();
     if recipients.is_empty() {
+        recipients.extend(m.jmrp_recipient.clone());
+    }
+    if recipients.is_empty() {
         if let Some(to) = &m.original.to {
             recipients.extend(all_addresses(to).into_iter().take(1));
         }
     }
-    let feedback_type = f.feedback_type.clone().or(Some("other".into()));
+    if recipients.is_empty() {
+        // A complaint whose complainer is redacted is still a complaint: one row, no address.
+        recipients.push(String::new());
+    }
+    // Microsoft's JMRP reports are complaints ("this is junk") without a Feedback-Type.
+    let feedback_type = f.feedback_type.clone().or(Some(if m.jmrp_recipient.is_some() { "abuse" } else { "other" }.into()));
     let hits = recipients
         .into_iter()
         .map(|r| Hit {

@@ -39,7 +39,7 @@ pub static FORMATS: &[Format] = &[
     fmt!("gmail", body: ["Delivery to the following recipient", "Technical details of permanent failure", "Technical details of temporary failure", "The response from the remote server was:", "The error that the other server returned was:"], headers: [], from: ["mailer-daemon@googlemail.com", "mailer-daemon@gmail.com"], subject: ["delivery status notification"], start: ["Delivery to the following recipient", "Delivery to these recipients"]),
     fmt!("qmail", body: ["This is the qmail-send program", "Hi. This is the qmail"], headers: [], from: [], subject: [], start: ["I'm afraid I wasn't able to deliver", "Sorry. Although I'm listed as a best-preference MX"]),
     fmt!("yahoo", body: ["Sorry, we were unable to deliver your message to the following address"], headers: [], from: [], subject: [], start: ["Sorry, we were unable to deliver"]),
-    fmt!("mailru", body: ["Mail.Ru"], headers: ["x-failed-recipients"], from: ["mail.ru"], subject: [], start: []),
+    fmt!("mailru", body: ["Mail.Ru"], headers: [], from: ["mail.ru"], subject: [], start: []),
     fmt!("exim", body: ["This message was created automatically by mail delivery software"], headers: ["x-failed-recipients"], from: [], subject: [], start: ["This message was created automatically by mail delivery software", "The following address(es) failed"]),
     fmt!("dragonfly", body: ["This is the DragonFly Mail Agent"], headers: [], from: [], subject: [], start: ["There was an error delivering your mail"]),
     fmt!("opensmtpd", body: ["This is the MAILER-DAEMON, please DO NOT REPLY", "Hi!\n\nThis is the MAILER-DAEMON"], headers: [], from: [], subject: [], start: ["An error has occurred while attempting to deliver", "Below is a copy of the original message"]),
@@ -50,7 +50,9 @@ pub static FORMATS: &[Format] = &[
     fmt!("zoho", body: [], headers: ["x-zohomail"], from: ["zoho"], subject: [], start: ["This message was created automatically by mail delivery software"]),
     fmt!("notes", body: ["Lotus Domino", "Your message was not delivered to the following"], headers: ["x-notes-item"], from: [], subject: [], start: []),
     fmt!("imailserver", body: ["Original message follows."], headers: ["x-mailer-daemon"], from: [], subject: ["undeliverable mail"], start: []),
-    fmt!("generic", body: [], headers: [], from: ["mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "mailer_daemon", "mail administrator", "system administrator"], subject: [], start: []),
+    fmt!("kddi", body: ["au one net", "Could not be delivered to:"], headers: [], from: ["dion.ne.jp", "auone-net.jp"], subject: [], start: ["Could not be delivered to:"]),
+    fmt!("apachejames", body: ["Error message below:", "Message details:"], headers: [], from: ["vtext.com"], subject: [], start: []),
+    fmt!("generic", body: ["could not be delivered to", "was not delivered to", "unable to deliver your message", "delivery has failed", "undeliverable to the following", "could not deliver your message"], headers: [], from: ["mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "mailer_daemon", "mail administrator", "system administrator"], subject: [], start: []),
 ];
 
 /// Subjects that mark a delivery failure report, whoever sent it.
@@ -145,7 +147,7 @@ pub(crate) fn extract(m: &Mail) -> Option<Draft> {
 
 fn is_system_address(a: &str) -> bool {
     let l = a.to_ascii_lowercase();
-    l.starts_with("mailer-daemon@") || l.starts_with("postmaster@") || l.starts_with("abuse@") || l.starts_with("noreply@") || l.starts_with("no-reply@")
+    l.starts_with("mailer-daemon@") || l.starts_with("noreply@") || l.starts_with("no-reply@")
 }
 
 #[cfg(test)]

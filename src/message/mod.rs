@@ -355,7 +355,21 @@ pub fn parse_with(classifier: &Classifier, bytes: &[u8], limits: &Limits) -> Res
     let msg = MessageParser::default().parse(bytes.as_ref()).ok_or(Error::NotAMessage)?;
     let mut m = Mail::default();
     collect(&msg, limits, &mut m)?;
-    let draft = extract(&m, &msg);
+    let mut draft = extract(&m, &msg);
+    if draft.hits.is_empty() {
+        // A bounce forwarded as an attachment: the attached report speaks.
+        if let Some(inner) = &m.nested_report {
+            if let Some(p) = MessageParser::default().parse(inner.as_slice()) {
+                let mut im = Mail::default();
+                if collect(&p, limits, &mut im).is_ok() {
+                    let d = extract(&im, &p);
+                    if !d.hits.is_empty() {
+                        draft = d;
+                    }
+                }
+            }
+        }
+    }
     if draft.hits.len() > limits.max_recipients {
         return Err(Error::LimitExceeded { limit: "max_recipients", max: limits.max_recipients, actual: draft.hits.len() });
     }
@@ -380,6 +394,10 @@ pub(crate) struct Mail {
     pub original: Original,
     /// Whether the report has a multipart/report content type.
     pub report_type: Option<String>,
+    /// Microsoft JMRP: the complainer, from the reporter's `X-HmXmrOriginalRecipient`.
+    pub jmrp_recipient: Option<String>,
+    /// A returned message that is itself a delivery report (a forwarded bounce), raw.
+    pub nested_report: Option<Vec<u8>>,
 }
 
 impl Mail {
@@ -442,7 +460,16 @@ fn collect(msg: &mail_parser::Message<'_>, limits: &Limits, m: &mut Mail) -> Res
             m.report_type = Some(ct.attribute("report-type").unwrap_or("").to_ascii_lowercase());
         }
     }
-    walk(msg, 0, 0, limits, m)
+    walk(msg, 0, 0, limits, m)?;
+    if m.texts.is_empty() && m.dsn.is_empty() && m.feedback.is_empty() && m.json.is_empty() {
+        // A multipart whose boundaries are missing or broken: read the body as text.
+        let raw = msg.raw_message();
+        let body = raw.get(root.offset_body as usize..).unwrap_or(b"");
+        if !body.is_empty() {
+            m.texts.push(String::from_utf8_lossy(body).into_owned());
+        }
+    }
+    Ok(())
 }
 
 fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits, m: &mut Mail) -> Result<(), Error> {
@@ -465,6 +492,15 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
             if m.original.message_id.is_none() && m.original.from.is_none() {
                 m.original = original_of(inner);
             }
+            let ir = inner.root_part();
+            if m.jmrp_recipient.is_none() {
+                if let Some(v) = ir.headers().iter().find(|h| h.name().eq_ignore_ascii_case("x-hmxmroriginalrecipient")) {
+                    m.jmrp_recipient = util::find_address(&header_text(v.value())).map(|a| a.0);
+                }
+            }
+            if m.nested_report.is_none() && is_report(inner) {
+                m.nested_report = Some(inner.raw_message().to_vec());
+            }
         }
         body => {
             let content: Cow<'_, str> = match body {
@@ -477,13 +513,13 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
                 ("message", "feedback-report") => m.feedback.push(content.into_owned()),
                 ("text", "rfc822-headers") | ("message", "rfc822-headers") | ("message", "global-headers") => {
                     if m.original.message_id.is_none() && m.original.from.is_none() {
-                        m.original = util::original_from_headers(&content);
+                        m.original = original_from_header_block(content.as_bytes());
                     }
                 }
                 ("message", "rfc822") | ("message", "global") => {
                     // Unparsed (e.g. empty) returned message.
                     if m.original.message_id.is_none() && m.original.from.is_none() {
-                        m.original = util::original_from_headers(&content);
+                        m.original = original_from_header_block(content.as_bytes());
                     }
                 }
                 ("application", "json") => m.json.push(content.into_owned()),
@@ -501,6 +537,28 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
         }
     }
     Ok(())
+}
+
+/// Whether a message is itself a delivery report (a bounce forwarded as an attachment).
+fn is_report(msg: &mail_parser::Message<'_>) -> bool {
+    let root = msg.root_part();
+    if root.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && ct.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
+    }) {
+        return true;
+    }
+    let from = msg.from().and_then(|a| a.first()).and_then(|a| a.address.as_deref()).unwrap_or("").to_ascii_lowercase();
+    from.starts_with("mailer-daemon@") || from.starts_with("postmaster@")
+}
+
+/// The identity of the original message from a bare header block (text/rfc822-headers).
+fn original_from_header_block(raw: &[u8]) -> Original {
+    match MessageParser::default().parse_headers(raw) {
+        Some(h) => original_of(&h),
+        None => Original::default(),
+    }
 }
 
 fn original_of(inner: &mail_parser::Message<'_>) -> Original {
@@ -588,6 +646,7 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
             None => classifier.classify_with(&diagnostic, FoundCodes { status: h.status, reply: h.reply }),
         };
         let smtp_command = h.command.or_else(|| util::detect_command(&diagnostic).map(str::to_string));
+        let classification = adjust(classification, action, smtp_command.as_deref());
         recipients.push(Bounce {
             recipient: h.recipient,
             original_recipient: h.original_recipient,
@@ -622,6 +681,40 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
         original: m.original.clone(),
         recipients,
     }
+}
+
+/// What the report's context says beyond the diagnostic text.
+///
+/// - A "no such user" answer to DATA (or later) is not about the address:
+///   the recipient's server accepted it at RCPT TO and then refused the
+///   message, the signature of a per-recipient content filter.
+/// - A delayed recipient whose text says nothing decisive is one whose
+///   message is ageing in a queue.
+fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classification {
+    // The status says "bad address" (X.1.x), or a provider's own wording decided: keep it.
+    let address_status = c.status.is_some_and(|s| s.subject() == 1) && c.status_source == StatusSource::Found;
+    let generic_rule = c.rule.starts_with("generic-") || c.rule.starts_with("lang-");
+    let to = match (c.reason, action, command) {
+        (Reason::UserUnknown, _, cmd) if !address_status && generic_rule && c.status_source == StatusSource::Found && !matches!(cmd, Some("RCPT" | "MAIL")) => {
+            Some((Reason::Filtered, "not-at-rcpt"))
+        }
+        (Reason::Undefined | Reason::OnHold, DsnAction::Delayed, _) => Some((Reason::Expired, "action:delayed")),
+        _ => None,
+    };
+    match to {
+        Some((reason, why)) => with_reason(c, reason, why),
+        None => c,
+    }
+}
+
+/// The same verdict with another reason (bounce type and action follow).
+pub(crate) fn with_reason(mut c: Classification, reason: Reason, why: &str) -> Classification {
+    let class = c.status.map(|s| s.class().digit()).or(c.reply_code.map(|r| r.class_digit()));
+    c.reason = reason;
+    c.bounce_type = reason.bounce_type_for(class);
+    c.action = default_action(reason, c.bounce_type);
+    c.rule = format!("{}+{why}", c.rule);
+    c
 }
 
 /// A fixed verdict that no rule decides: vacation, feedback, delivered.

@@ -135,9 +135,14 @@ pub(crate) fn recipient_line(line: &str) -> Option<(String, String)> {
 pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut cur: Option<usize> = None;
+    let mut preamble: Vec<&str> = Vec::new();
     for line in block.lines() {
         let t = line.trim();
         if t.is_empty() {
+            continue;
+        }
+        if cur.is_none() && recipient_line(line).is_none() {
+            preamble.push(t);
             continue;
         }
         if let Some((addr, diag)) = recipient_line(line) {
@@ -171,6 +176,25 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
                 h.diagnostic.push('\n');
             }
             h.diagnostic.push_str(t);
+        }
+    }
+    // One recipient named after its error (`Error message below: 550 ...` then
+    // `RCPT TO: addr`): the coded lines before it are its diagnostic.
+    if hits.len() == 1 {
+        let codes = crate::find_codes(&hits[0].diagnostic);
+        if codes.reply.is_none() && codes.status.is_none() {
+            let coded: Vec<&str> = preamble
+                .iter()
+                .copied()
+                .filter(|l| {
+                    let c = crate::find_codes(l);
+                    c.reply.is_some() || c.status.is_some()
+                })
+                .collect();
+            if !coded.is_empty() {
+                let own = std::mem::take(&mut hits[0].diagnostic);
+                hits[0].diagnostic = format!("{}\n{own}", coded.join("\n"));
+            }
         }
     }
     hits

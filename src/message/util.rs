@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-use super::Original;
 
 /// Makes any line ending parseable: strips an mbox `From ` line at the top,
 /// and turns bare-CR (old Mac) line endings into LF.
@@ -175,49 +174,26 @@ pub(crate) fn html_to_text(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// Message-ID, From, To, Subject from a raw header block.
-pub(crate) fn original_from_headers(text: &str) -> Original {
-    let mut o = Original::default();
-    let mut last: Option<&'static str> = None;
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            break;
-        }
-        if line.starts_with([' ', '\t']) {
-            if let Some(f) = last {
-                let slot = match f {
-                    "subject" => &mut o.subject,
-                    _ => continue,
-                };
-                if let Some(s) = slot {
-                    s.push(' ');
-                    s.push_str(line.trim());
-                }
-            }
-            continue;
-        }
-        let Some((name, value)) = line.split_once(':') else { continue };
-        let value = value.trim();
-        last = None;
-        match name.trim().to_ascii_lowercase().as_str() {
-            "message-id" if o.message_id.is_none() => {
-                o.message_id = Some(value.trim_matches(|c| c == '<' || c == '>').to_string())
-            }
-            "from" if o.from.is_none() => o.from = find_address(value).map(|a| a.0),
-            "to" if o.to.is_none() => o.to = find_address(value).map(|a| a.0),
-            "subject" if o.subject.is_none() => {
-                o.subject = Some(value.to_string());
-                last = Some("subject");
-            }
-            _ => {}
-        }
-    }
-    o
-}
-
 /// The SMTP command a diagnostic answered, from the usual wordings.
 pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     let t = text.to_ascii_uppercase();
+    // A session transcript (`>>> RCPT To:<a@b>` / `<<< 550 ...`): the last command sent.
+    if let Some(i) = t.rfind(">>> ") {
+        let w: String = t[i + 4..].chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        let cmd = match w.as_str() {
+            "DATA" => Some("DATA"),
+            "RCPT" => Some("RCPT"),
+            "MAIL" => Some("MAIL"),
+            "EHLO" => Some("EHLO"),
+            "HELO" => Some("HELO"),
+            "STARTTLS" => Some("STARTTLS"),
+            "AUTH" => Some("AUTH"),
+            _ => None,
+        };
+        if cmd.is_some() {
+            return cmd;
+        }
+    }
     const TABLE: [(&str, &str); 14] = [
         ("END OF DATA", "DATA"),
         ("AFTER DATA", "DATA"),
