@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::registry::{default_action, reason_for, short_name};
 use crate::rules::{parse_rules, Rule, RuleSet};
 use crate::status::{find_codes, FoundCodes};
+use crate::text::normalize_diagnostic;
 use crate::{Action, BounceType, Category, Error, Reason, ReplyCode, StatusClass, StatusCode};
 
 /// Where the reported status came from.
@@ -100,8 +101,12 @@ impl Classifier {
 
     /// The user's rules (a TOML rules file's text) ahead of the built-in ones.
     pub fn with_user_rules(toml_text: &str, source: &str) -> Result<Self, Error> {
-        let mut rules = parse_rules(toml_text, source)?;
-        rules.extend(RuleSet::builtin_rules());
+        let user = parse_rules(toml_text, source)?;
+        Ok(Classifier { rules: RuleSet::with_user_rules(user, RuleSet::builtin_rules())? })
+    }
+
+    /// Only the given rules, without the built-in ones.
+    pub fn with_rules(rules: Vec<Rule>) -> Result<Self, Error> {
         Ok(Classifier { rules: RuleSet::new(rules)? })
     }
 
@@ -142,7 +147,7 @@ fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
     let class = codes.class_digit();
     let specific = codes.status.is_some_and(|s| s.detail() != 0 && reason_for(s).is_some());
     let success = class == Some(2);
-    let rule = if success { None } else { rules.best_match(text, class, specific) };
+    let rule = if success { None } else { rules.best_match(&normalize_diagnostic(text), class, specific) };
 
     let (reason, decided_by) = if let Some(r) = rule {
         (r.reason, r.id.clone())

@@ -25,6 +25,7 @@ mod reason;
 mod registry;
 mod rules;
 mod status;
+mod text;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
@@ -36,6 +37,7 @@ pub use reason::{Action, BounceType, Category, Reason, ReasonInfo, SesMapping};
 pub use message::{parse, parse_with, Bounce, DsnAction, Limits, MessageKind, Report, Row};
 pub use registry::{explain, explain_code, registered_codes, Explanation, Level};
 pub use rules::{parse_rules, Rule, RuleSet, WEAK_BELOW};
+pub use text::normalize_diagnostic;
 pub use status::{find_codes, FoundCodes, ReplyCode, StatusClass, StatusCode, MAX_SUBJECT};
 
 /// The library version.

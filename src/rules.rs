@@ -149,11 +149,24 @@ pub struct RuleSet {
     phrase_rule: Vec<u32>,
     patterns: RegexSet,
     pattern_rule: Vec<u32>,
+    /// The first `user_count` rules are the user's: they beat every built-in rule.
+    user_count: usize,
 }
 
 impl RuleSet {
     /// Compiles rules; earlier rules win ties. Ids must be unique.
     pub fn new(rules: Vec<Rule>) -> Result<RuleSet, Error> {
+        Self::with_user_rules(Vec::new(), rules)
+    }
+
+    /// Compiles the user's rules ahead of `rules`: a matching user rule wins
+    /// over any other rule, whatever the priorities; among user rules (and
+    /// among the others) priority decides, then order.
+    pub fn with_user_rules(user: Vec<Rule>, rules: Vec<Rule>) -> Result<RuleSet, Error> {
+        let user_count = user.len();
+        let mut all = user;
+        all.extend(rules);
+        let rules = all;
         let mut seen = HashSet::new();
         let (mut phrases, mut phrase_rule, mut patterns, mut pattern_rule) = (vec![], vec![], vec![], vec![]);
         for (i, r) in rules.iter().enumerate() {
@@ -180,7 +193,7 @@ impl RuleSet {
             .dfa_size_limit(16 << 20)
             .build()
             .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
-        Ok(RuleSet { rules, phrases: ac, phrase_rule, patterns: set, pattern_rule })
+        Ok(RuleSet { rules, phrases: ac, phrase_rule, patterns: set, pattern_rule, user_count })
     }
 
     /// The built-in rules (every file of `data/rules/`, in name order).
@@ -191,6 +204,11 @@ impl RuleSet {
             all.extend(parse_rules(text, name).unwrap_or_else(|e| panic!("{e}")));
         }
         all
+    }
+
+    /// How many of [`RuleSet::rules`] are the user's (they come first).
+    pub fn user_count(&self) -> usize {
+        self.user_count
     }
 
     /// Every rule, in precedence order for ties.
@@ -205,6 +223,7 @@ impl RuleSet {
     /// stand aside).
     pub fn best_match(&self, text: &str, class: Option<u8>, specific_status: bool) -> Option<&Rule> {
         let mut best: Option<u32> = None;
+        let key = |i: u32| ((i as usize) < self.user_count, self.rules[i as usize].priority, std::cmp::Reverse(i));
         let mut consider = |i: u32| {
             let r = &self.rules[i as usize];
             if specific_status && r.is_weak() {
@@ -214,15 +233,8 @@ impl RuleSet {
                 return;
             }
             best = match best {
-                Some(b) => {
-                    let cur = &self.rules[b as usize];
-                    if r.priority > cur.priority || (r.priority == cur.priority && i < b) {
-                        Some(i)
-                    } else {
-                        Some(b)
-                    }
-                }
-                None => Some(i),
+                Some(b) if key(b) >= key(i) => Some(b),
+                _ => Some(i),
             };
         };
         for m in self.phrases.find_overlapping_iter(text) {

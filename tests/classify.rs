@@ -88,9 +88,13 @@ fn the_code_decides_when_no_rule_matches() {
 
 #[test]
 fn the_reply_code_decides_when_nothing_else_does() {
-    let c = classify("556 zzz qqq");
+    let bare = bouncekit::Classifier::with_rules(vec![]).unwrap();
+    let c = bare.classify("556 zzz qqq");
     assert_eq!((c.reason, c.bounce_type), (Reason::NotAccept, BounceType::Hard));
-    assert!(c.rule.starts_with("reply:556"));
+    assert_eq!(c.rule, "reply:556");
+    assert_eq!(c.status_source, StatusSource::Derived);
+    let c = bare.classify("452 zzz qqq");
+    assert_eq!((c.reason, c.bounce_type, c.rule.as_str()), (Reason::SystemFull, BounceType::Soft, "reply:452"));
 }
 
 #[test]

@@ -35,7 +35,11 @@ fn every_rule_matches_its_own_examples() {
         let id = r.id.clone();
         let examples = r.examples.clone();
         let alone = RuleSet::new(vec![r]).unwrap();
-        if !examples.iter().any(|e| alone.best_match(e, None, false).is_some()) {
+        let fires = |e: &String| {
+            let class = bouncekit::find_codes(e).class_digit();
+            alone.best_match(&bouncekit::normalize_diagnostic(e), class, false).is_some()
+        };
+        if !examples.iter().any(fires) {
             bad.push(id);
         }
     }

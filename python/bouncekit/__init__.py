@@ -1,0 +1,80 @@
+"""bouncekit: what came back when email failed, and what to do about it.
+
+>>> import bouncekit
+>>> c = bouncekit.classify("550 5.1.1 <a@example.com>: Recipient address rejected: User unknown")
+>>> c.reason, c.bounce_type, c.action
+(<Reason.USERUNKNOWN: 'userunknown'>, <BounceType.HARD: 'hard'>, <Action.SUPPRESS: 'suppress'>)
+>>> bouncekit.explain("5.4.1").name
+'No answer from host'
+
+One Rust core does the work; this package converts, releases the GIL for
+batches (``classify_many``, ``classify_arrow``) and adds pandas/Arrow helpers.
+"""
+
+from __future__ import annotations
+
+from . import _bouncekit
+from ._bouncekit import (
+    Classification,
+    Classifier,
+    Explanation,
+    FoundCodes,
+    ReasonInfo,
+    Rule,
+    __version__,
+    classify,
+    classify_many,
+    explain,
+    find_codes,
+    reason_info,
+    reasons,
+    registered_codes,
+)
+from ._errors import (
+    ERRORS as _ERRORS,
+    BounceKitError,
+    FileError,
+    InvalidCodeError,
+    LimitError,
+    ParseError,
+    RulesError,
+    UnknownNameError,
+)
+from ._vocab import Action, BounceType, Category, Reason
+
+_bouncekit._init({"Reason": Reason, "BounceType": BounceType, "Category": Category, "Action": Action}, _ERRORS)
+
+from ._columns import ARROW_COLUMNS, arrow_schema, classify_arrow, classify_pandas, to_pandas  # noqa: E402
+
+__all__ = [
+    "ARROW_COLUMNS",
+    "Action",
+    "BounceKitError",
+    "BounceType",
+    "Category",
+    "Classification",
+    "Classifier",
+    "Explanation",
+    "FileError",
+    "FoundCodes",
+    "InvalidCodeError",
+    "LimitError",
+    "ParseError",
+    "Reason",
+    "ReasonInfo",
+    "Rule",
+    "RulesError",
+    "UnknownNameError",
+    "__version__",
+    "arrow_schema",
+    "classify",
+    "classify_arrow",
+    "classify_many",
+    "classify_pandas",
+    "explain",
+    "find_codes",
+    "reason_info",
+    "reasons",
+    "registered_codes",
+    "to_pandas",
+]

@@ -1,0 +1,287 @@
+//! Python bindings (pyo3) for bouncekit: conversions only, no logic.
+//!
+//! The compiled module is `bouncekit._bouncekit`; the package
+//! `python/bouncekit/` re-exports it, defines the enums and exceptions (and
+//! registers them here through `_init`), and adds the pandas/Arrow helpers.
+//!
+//! Threads: every class is frozen (immutable) and `Send + Sync`, so objects
+//! can be shared between threads; batch calls copy their inputs out of
+//! Python, release the GIL (`Python::detach`) and use all cores (rayon).
+
+use std::sync::{Arc, OnceLock};
+
+use bouncekit::{Classification, Classifier, FoundCodes};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
+use rayon::prelude::*;
+
+mod arrow;
+mod convert;
+mod types;
+
+use convert::{text_arg, texts_arg, to_pyerr};
+use types::{parse_reply, parse_status, PyClassification, PyExplanation, PyFoundCodes, PyReasonInfo, PyRule};
+
+/// Batches at least this long are split across threads.
+pub(crate) const PAR_MIN: usize = 256;
+
+/// The built-in classifier, shared by the module-level functions.
+fn default_classifier() -> &'static Arc<Classifier> {
+    static C: OnceLock<Arc<Classifier>> = OnceLock::new();
+    C.get_or_init(|| Arc::new(Classifier::new()))
+}
+
+fn hints(py: Python<'_>, status: Option<&str>, reply_code: Option<u16>) -> PyResult<FoundCodes> {
+    Ok(FoundCodes { status: parse_status(py, status)?, reply: parse_reply(py, reply_code)? })
+}
+
+fn classify_one(
+    py: Python<'_>,
+    clf: &Classifier,
+    text: &Bound<'_, PyAny>,
+    status: Option<&str>,
+    reply_code: Option<u16>,
+) -> PyResult<PyClassification> {
+    let text = text_arg(text, "text")?;
+    let h = hints(py, status, reply_code)?;
+    // Long texts are classified without the GIL (copying is cheap next to
+    // the matching); short ones are not worth the round trip.
+    let c = if text.len() > 64 * 1024 {
+        let owned = text.into_owned();
+        py.detach(|| clf.classify_with(&owned, h))
+    } else {
+        clf.classify_with(&text, h)
+    };
+    Ok(PyClassification(c))
+}
+
+fn classify_batch<'py>(py: Python<'py>, clf: &Classifier, texts: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    let texts = texts_arg(texts, "texts")?;
+    let results: Vec<Classification> = py.detach(|| {
+        if texts.len() >= PAR_MIN {
+            texts.par_iter().map(|t| clf.classify(t)).collect()
+        } else {
+            texts.iter().map(|t| clf.classify(t)).collect()
+        }
+    });
+    let objs = results.into_iter().map(|c| Bound::new(py, PyClassification(c))).collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, objs)
+}
+
+/// Classifies one diagnostic text (an SMTP reply, a DSN Diagnostic-Code, a
+/// log line) with the built-in rules.
+///
+/// ``text`` is a ``str`` or ``bytes`` (invalid UTF-8 is replaced). The
+/// optional ``status`` and ``reply_code`` are codes known from elsewhere (a
+/// DSN's ``Status:`` field): they fill in what the text lacks.
+///
+/// >>> bouncekit.classify("550 5.1.1 <a@example.com>: User unknown").reason
+/// <Reason.USERUNKNOWN: 'userunknown'>
+#[pyfunction]
+#[pyo3(signature = (text, *, status=None, reply_code=None))]
+fn classify(py: Python<'_>, text: &Bound<'_, PyAny>, status: Option<&str>, reply_code: Option<u16>) -> PyResult<PyClassification> {
+    classify_one(py, default_classifier(), text, status, reply_code)
+}
+
+/// Classifies many texts at once, in order, on all cores without the GIL.
+///
+/// ``texts`` is any iterable of ``str`` or ``bytes``; returns a list of
+/// :class:`Classification`.
+#[pyfunction]
+fn classify_many<'py>(py: Python<'py>, texts: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    classify_batch(py, default_classifier(), texts)
+}
+
+/// Column-at-a-time classification (see ``bouncekit.classify_arrow``):
+/// returns an object exporting an Arrow record batch (``__arrow_c_array__``).
+#[pyfunction]
+#[pyo3(signature = (data, classifier=None))]
+fn _classify_arrow<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    classifier: Option<PyRef<'py, PyClassifier>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    match classifier {
+        Some(c) => arrow::classify_arrow(py, &c.inner, data),
+        None => arrow::classify_arrow(py, default_classifier(), data),
+    }
+}
+
+/// The knowledge base's reference page for an enhanced status code: name,
+/// meaning, permanence, causes, how to resolve, investigation steps, RFC.
+///
+/// Unknown but well-formed codes (``5.7.606``) get the subject-level answer;
+/// malformed ones raise :class:`InvalidCodeError`.
+#[pyfunction]
+fn explain(py: Python<'_>, code: &str) -> PyResult<PyExplanation> {
+    PyExplanation::from_code(py, code)
+}
+
+/// Finds the SMTP reply code and the enhanced status code in a text.
+#[pyfunction]
+fn find_codes(text: &Bound<'_, PyAny>) -> PyResult<PyFoundCodes> {
+    let text = text_arg(text, "text")?;
+    Ok(PyFoundCodes(bouncekit::find_codes(&text)))
+}
+
+/// Every reason of the vocabulary, in order, with its metadata and mappings.
+#[pyfunction]
+fn reasons() -> Vec<PyReasonInfo> {
+    bouncekit::Reason::ALL.iter().map(|&r| PyReasonInfo(r)).collect()
+}
+
+/// The metadata and mappings of one reason (a :class:`Reason` or its value).
+#[pyfunction]
+fn reason_info(py: Python<'_>, reason: &Bound<'_, PyAny>) -> PyResult<PyReasonInfo> {
+    convert::word_arg(py, reason, "reason").map(PyReasonInfo)
+}
+
+/// The registry keys of every code in the IANA registry (``X.0.0`` ..).
+#[pyfunction]
+fn registered_codes() -> Vec<String> {
+    bouncekit::registered_codes()
+}
+
+/// The words of one vocabulary, in order (used to build the enums).
+#[pyfunction]
+fn _vocabulary(name: &str) -> PyResult<Vec<&'static str>> {
+    use bouncekit::{Action, BounceType, Category, Reason};
+    Ok(match name {
+        "Reason" => Reason::ALL.iter().map(|x| x.as_str()).collect(),
+        "BounceType" => BounceType::ALL.iter().map(|x| x.as_str()).collect(),
+        "Category" => Category::ALL.iter().map(|x| x.as_str()).collect(),
+        "Action" => Action::ALL.iter().map(|x| x.as_str()).collect(),
+        _ => return Err(PyValueError::new_err(format!("no vocabulary {name:?}"))),
+    })
+}
+
+/// Registers the package's enums and exceptions (called once by ``bouncekit``).
+#[pyfunction]
+fn _init(py: Python<'_>, enums: &Bound<'_, PyDict>, errors: &Bound<'_, PyDict>) -> PyResult<()> {
+    convert::init(py, enums, errors)
+}
+
+/// A classifier: the built-in rules, with the user's rules first.
+///
+/// ``Classifier()`` has the built-in rules only; ``Classifier(rules_path)``
+/// or ``Classifier(rules_text=toml_text)`` adds a rules file (the TOML
+/// format of ``data/rules/``). Rule errors raise :class:`RulesError`, a
+/// file that cannot be read :class:`FileError`. Instances are immutable,
+/// safe to share between threads, and pickle (with their rules' text).
+#[pyclass(module = "bouncekit", name = "Classifier", frozen)]
+struct PyClassifier {
+    inner: Arc<Classifier>,
+    /// The user rules' text and source name, to pickle.
+    user: Option<(String, String)>,
+}
+
+#[pymethods]
+impl PyClassifier {
+    #[new]
+    #[pyo3(signature = (rules_path=None, rules_text=None, source=None))]
+    fn new(
+        py: Python<'_>,
+        rules_path: Option<std::path::PathBuf>,
+        rules_text: Option<String>,
+        source: Option<String>,
+    ) -> PyResult<Self> {
+        let (text, source) = match (rules_path, rules_text) {
+            (Some(_), Some(_)) => return Err(PyValueError::new_err("give rules_path or rules_text, not both")),
+            (None, None) => return Ok(PyClassifier { inner: default_classifier().clone(), user: None }),
+            (Some(p), None) => {
+                let name = p.display().to_string();
+                let text = std::fs::read_to_string(&p)
+                    .map_err(|e| to_pyerr(py, bouncekit::Error::Io { path: name.clone(), message: e.to_string() }))?;
+                (text, source.unwrap_or(name))
+            }
+            (None, Some(t)) => (t, source.unwrap_or_else(|| "user".into())),
+        };
+        // Compiling a rule set takes a while: not under the GIL.
+        let inner = py.detach(|| Classifier::with_user_rules(&text, &source)).map_err(|e| to_pyerr(py, e))?;
+        Ok(PyClassifier { inner: Arc::new(inner), user: Some((text, source)) })
+    }
+
+    /// Classifies one text (see :func:`bouncekit.classify`).
+    #[pyo3(signature = (text, *, status=None, reply_code=None))]
+    fn classify(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        status: Option<&str>,
+        reply_code: Option<u16>,
+    ) -> PyResult<PyClassification> {
+        classify_one(py, &self.inner, text, status, reply_code)
+    }
+
+    /// Classifies many texts on all cores (see :func:`bouncekit.classify_many`).
+    fn classify_many<'py>(&self, py: Python<'py>, texts: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        classify_batch(py, &self.inner, texts)
+    }
+
+    /// Every rule, the user's first.
+    #[getter]
+    fn rules(&self) -> Vec<PyRule> {
+        self.inner.rules().iter().cloned().map(PyRule).collect()
+    }
+
+    /// The number of rules given by the user (0 for the built-in classifier).
+    #[getter]
+    fn user_rule_count(&self) -> usize {
+        self.inner.rules().len() - default_classifier().rules().len()
+    }
+
+    /// The source name of the user rules, or None.
+    #[getter]
+    fn source(&self) -> Option<&str> {
+        self.user.as_ref().map(|(_, s)| s.as_str())
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.rules().len()
+    }
+
+    fn __repr__(&self) -> String {
+        match &self.user {
+            None => format!("Classifier(rules={})", self.inner.rules().len()),
+            Some((_, s)) => format!(
+                "Classifier(source={s:?}, user_rules={}, rules={})",
+                self.user_rule_count(),
+                self.inner.rules().len()
+            ),
+        }
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>)> {
+        let py = slf.py();
+        let args = match &slf.get().user {
+            None => PyTuple::empty(py),
+            Some((text, source)) => (None::<String>, text.as_str(), source.as_str()).into_pyobject(py)?,
+        };
+        Ok((slf.get_type(), args))
+    }
+}
+
+/// bouncekit's compiled core (import ``bouncekit``, not this module).
+#[pymodule(gil_used = false)]
+fn _bouncekit(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", bouncekit::VERSION)?;
+    m.add("ARROW_COLUMNS", arrow::COLUMNS.to_vec())?;
+    m.add_class::<PyClassification>()?;
+    m.add_class::<PyExplanation>()?;
+    m.add_class::<PyReasonInfo>()?;
+    m.add_class::<PyFoundCodes>()?;
+    m.add_class::<PyRule>()?;
+    m.add_class::<PyClassifier>()?;
+    m.add_function(wrap_pyfunction!(classify, m)?)?;
+    m.add_function(wrap_pyfunction!(classify_many, m)?)?;
+    m.add_function(wrap_pyfunction!(_classify_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(explain, m)?)?;
+    m.add_function(wrap_pyfunction!(find_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(reasons, m)?)?;
+    m.add_function(wrap_pyfunction!(reason_info, m)?)?;
+    m.add_function(wrap_pyfunction!(registered_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(_vocabulary, m)?)?;
+    m.add_function(wrap_pyfunction!(_init, m)?)?;
+    Ok(())
+}
