@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{RegexSet, RegexSetBuilder};
+use regex::bytes::{RegexSet as BytesRegexSet, RegexSetBuilder as BytesRegexSetBuilder};
 use serde::Deserialize;
 
 use crate::embedded::RULE_FILES;
@@ -147,6 +148,11 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     phrases: AhoCorasick,
     phrase_rule: Vec<u32>,
+    /// Pure-ASCII patterns, compiled without Unicode classes: ASCII case
+    /// folding and word boundaries keep the lazy DFA usable (a Unicode-aware
+    /// set of hundreds of `.{0,40}` patterns falls back to the slow PikeVM).
+    ascii: BytesRegexSet,
+    ascii_rule: Vec<u32>,
     patterns: RegexSet,
     pattern_rule: Vec<u32>,
     /// The first `user_count` rules are the user's: they beat every built-in rule.
@@ -169,6 +175,7 @@ impl RuleSet {
         let rules = all;
         let mut seen = HashSet::new();
         let (mut phrases, mut phrase_rule, mut patterns, mut pattern_rule) = (vec![], vec![], vec![], vec![]);
+        let (mut ascii, mut ascii_rule): (Vec<&str>, Vec<u32>) = (vec![], vec![]);
         for (i, r) in rules.iter().enumerate() {
             if !seen.insert(r.id.as_str()) {
                 return Err(Error::Rules { source: r.source.clone(), message: format!("duplicate rule id {:?}", r.id) });
@@ -178,8 +185,13 @@ impl RuleSet {
                 phrase_rule.push(i as u32);
             }
             for p in &r.patterns {
-                patterns.push(p.as_str());
-                pattern_rule.push(i as u32);
+                if p.is_ascii() {
+                    ascii.push(p.as_str());
+                    ascii_rule.push(i as u32);
+                } else {
+                    patterns.push(p.as_str());
+                    pattern_rule.push(i as u32);
+                }
             }
         }
         let ac = AhoCorasickBuilder::new()
@@ -193,7 +205,14 @@ impl RuleSet {
             .dfa_size_limit(16 << 20)
             .build()
             .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
-        Ok(RuleSet { rules, phrases: ac, phrase_rule, patterns: set, pattern_rule, user_count })
+        let ascii_set = BytesRegexSetBuilder::new(&ascii)
+            .case_insensitive(true)
+            .unicode(false)
+            .size_limit(64 << 20)
+            .dfa_size_limit(64 << 20)
+            .build()
+            .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
+        Ok(RuleSet { rules, phrases: ac, phrase_rule, ascii: ascii_set, ascii_rule, patterns: set, pattern_rule, user_count })
     }
 
     /// The built-in rules (every file of `data/rules/`, in name order).
@@ -239,6 +258,11 @@ impl RuleSet {
         };
         for m in self.phrases.find_overlapping_iter(text) {
             consider(self.phrase_rule[m.pattern().as_usize()]);
+        }
+        if !self.ascii_rule.is_empty() {
+            for p in self.ascii.matches(text.as_bytes()).iter() {
+                consider(self.ascii_rule[p]);
+            }
         }
         if !self.pattern_rule.is_empty() {
             for p in self.patterns.matches(text).iter() {

@@ -150,8 +150,9 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
             }
             "arrival-date" if out.message.arrival_date.is_none() => out.message.arrival_date = Some(value),
             "received-from-mta" => out.message.received_from_mta = Some(strip_type(&value)),
-            _ => {
-                let Some(r) = cur.as_mut() else { continue };
+            "action" | "status" | "remote-mta" | "diagnostic-code" | "last-attempt-date" => {
+                // A recipient group may list its fields in any order.
+                let r = cur.get_or_insert_with(PerRecipient::default);
                 match name.as_str() {
                     "action" => r.action = DsnAction::parse(&value),
                     "status" => r.status = parse_status_field(&value),
@@ -163,10 +164,10 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
                             _ => Some(d),
                         }
                     }
-                    "last-attempt-date" => r.last_attempt_date = Some(value),
-                    _ => {}
+                    _ => r.last_attempt_date = Some(value),
                 }
             }
+            _ => {}
         }
     }
     push(&mut cur, &mut out);

@@ -9,6 +9,7 @@
 use super::text::{cut_original, error_block, recipients_in};
 use super::util::{all_addresses, contains_ci, find_address};
 use super::{Draft, Hit, Mail, MessageKind};
+use crate::Reason;
 
 /// How to recognise one format and where its error block starts.
 #[derive(Debug)]
@@ -48,12 +49,22 @@ pub static FORMATS: &[Format] = &[
     fmt!("v5sendmail", body: ["----- Transcript of session follows -----"], headers: [], from: [], subject: [], start: ["----- Transcript of session follows -----"]),
     fmt!("ezweb", body: ["Each of the following recipients was rejected by a remote mail server", "ezweb.ne.jp"], headers: [], from: ["ezweb.ne.jp"], subject: [], start: []),
     fmt!("zoho", body: [], headers: ["x-zohomail"], from: ["zoho"], subject: [], start: ["This message was created automatically by mail delivery software"]),
-    fmt!("notes", body: ["Lotus Domino", "Your message was not delivered to the following"], headers: ["x-notes-item"], from: [], subject: [], start: []),
+    fmt!("notes", body: ["Lotus Domino", "Your message was not delivered to the following", "------- Failure Reasons"], headers: ["x-notes-item"], from: [], subject: [], start: ["------- Failure Reasons"]),
     fmt!("imailserver", body: ["Original message follows."], headers: ["x-mailer-daemon"], from: [], subject: ["undeliverable mail"], start: []),
     fmt!("kddi", body: ["au one net", "Could not be delivered to:"], headers: [], from: ["dion.ne.jp", "auone-net.jp"], subject: [], start: ["Could not be delivered to:"]),
     fmt!("apachejames", body: ["Error message below:", "Message details:"], headers: [], from: ["vtext.com"], subject: [], start: []),
     fmt!("generic", body: ["could not be delivered to", "was not delivered to", "unable to deliver your message", "delivery has failed", "undeliverable to the following", "could not deliver your message"], headers: [], from: ["mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "mailer_daemon", "mail administrator", "system administrator"], subject: [], start: []),
 ];
+
+/// Verdicts a format implies when its text decides nothing: Google Groups
+/// returns "the group may not exist, or you may not have permission to post"
+/// in the sender's language, a refusal of the sender by the list.
+pub static FORMAT_REASONS: &[(&str, Reason)] = &[("googlegroups", Reason::Rejected)];
+
+/// The verdict a format implies when its text decides nothing.
+pub fn default_reason(format: &str) -> Option<Reason> {
+    FORMAT_REASONS.iter().find(|(f, _)| *f == format).map(|(_, r)| *r)
+}
 
 /// Subjects that mark a delivery failure report, whoever sent it.
 const BOUNCE_SUBJECTS: &[&str] = &[

@@ -524,6 +524,12 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
                 }
                 ("application", "json") => m.json.push(content.into_owned()),
                 ("text", "html") => m.texts.push(util::html_to_text(&content)),
+                ("text", _) | ("", _) if is_header_attachment(part, &content) => {
+                    // `mailheaders.txt`: the original message's headers as an attachment.
+                    if m.original.message_id.is_none() && m.original.from.is_none() {
+                        m.original = original_from_header_block(content.as_bytes());
+                    }
+                }
                 ("text", _) | ("", _) => {
                     let t = content.trim_start();
                     if t.starts_with('{') && t.contains("\"bounce") {
@@ -551,6 +557,23 @@ fn is_report(msg: &mail_parser::Message<'_>) -> bool {
     }
     let from = msg.from().and_then(|a| a.first()).and_then(|a| a.address.as_deref()).unwrap_or("").to_ascii_lowercase();
     from.starts_with("mailer-daemon@") || from.starts_with("postmaster@")
+}
+
+/// A text attachment that is a block of mail headers (the original's).
+fn is_header_attachment(part: &mail_parser::MessagePart<'_>, content: &str) -> bool {
+    let attached = part.content_disposition().is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
+    if !attached {
+        return false;
+    }
+    let headerish = content
+        .lines()
+        .take(3)
+        .filter(|l| {
+            l.split_once(':').is_some_and(|(n, _)| !n.is_empty() && n.len() < 40 && !n.contains(' '))
+                || l.starts_with([' ', '\t'])
+        })
+        .count();
+    headerish >= 2
 }
 
 /// The identity of the original message from a bare header block (text/rfc822-headers).
@@ -646,7 +669,12 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
             None => classifier.classify_with(&diagnostic, FoundCodes { status: h.status, reply: h.reply }),
         };
         let smtp_command = h.command.or_else(|| util::detect_command(&diagnostic).map(str::to_string));
-        let classification = adjust(classification, action, smtp_command.as_deref());
+        let mut classification = adjust(classification, action, smtp_command.as_deref());
+        if matches!(classification.reason, Reason::Undefined | Reason::OnHold) {
+            if let Some(r) = formats::default_reason(&d.decoded_by) {
+                classification = with_reason(classification, r, &format!("format:{}", d.decoded_by));
+            }
+        }
         recipients.push(Bounce {
             recipient: h.recipient,
             original_recipient: h.original_recipient,

@@ -46,6 +46,11 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "=== original message",
     "------ failed message ------",
     "---- start of returned message",
+    "------- returned message",
+    "-------original message",
+    "-------original mail info",
+    "original mail headers",
+    "the attachment contains the original",
 ];
 
 /// Header-like lines that, after a blank line, start a pasted copy of the
@@ -90,6 +95,17 @@ fn label_ok(label: &str) -> bool {
     l.chars().count() <= 40 && !l.chars().any(|c| c.is_ascii_digit())
 }
 
+/// Labels that only say "this is the recipient".
+fn is_address_label(label: &str) -> bool {
+    const PLAIN: &[&str] = &[
+        "to", "rcpt to", "rcpt", "recipient", "recipients", "recipient address", "address", "addresses", "original recipient",
+        "final recipient", "failed recipient", "failed address", "e-mail address", "email address", "mail address", "user", "mailbox",
+        "destination", "宛先", "受信者", "could not be delivered to", "delivery to", "undeliverable to",
+    ];
+    let l = label.to_lowercase();
+    PLAIN.iter().any(|p| l == *p || l.ends_with(&format!(" {p}")) && l.len() < p.len() + 12)
+}
+
 /// `550 5.1.1 <addr>... text`: a reply line that names the recipient first.
 fn reply_prefix_ok(label: &str) -> bool {
     let l = label.trim().trim_end_matches(['<', ' ']);
@@ -126,7 +142,14 @@ pub(crate) fn recipient_line(line: &str) -> Option<(String, String)> {
     let diag = if whole_line_diag {
         t.to_string()
     } else {
-        rest.trim_start_matches([':', '.', ',', ';', '：']).trim().to_string()
+        let rest = rest.trim_start_matches([':', '.', ',', ';', '：']).trim();
+        // A label that says what went wrong (`Unknown user: addr`) is diagnostic text too.
+        let label = label.trim().trim_end_matches(['<', ' ', '"', '\'', '(', '[']).trim_end_matches([':', '：', '-']).trim();
+        if label.chars().count() > 2 && !is_address_label(label) {
+            format!("{label}: {rest}").trim_end_matches([' ', ':']).to_string()
+        } else {
+            rest.to_string()
+        }
     };
     Some((addr, diag))
 }
@@ -180,7 +203,11 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
     }
     // One recipient named after its error (`Error message below: 550 ...` then
     // `RCPT TO: addr`): the coded lines before it are its diagnostic.
-    if hits.len() == 1 {
+    if hits.len() == 1 && hits[0].diagnostic.trim().is_empty() && !preamble.is_empty() {
+        // `Failure reasons: ...` then the address: the reason came first.
+        let from = preamble.len().saturating_sub(4);
+        hits[0].diagnostic = preamble[from..].join("\n");
+    } else if hits.len() == 1 {
         let codes = crate::find_codes(&hits[0].diagnostic);
         if codes.reply.is_none() && codes.status.is_none() {
             let coded: Vec<&str> = preamble
