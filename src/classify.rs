@@ -208,7 +208,7 @@ fn derive_status(rule: Option<&Rule>, reason: Reason, reply: Option<ReplyCode>) 
     Some(base.with_class(class))
 }
 
-fn default_classifier() -> &'static Classifier {
+pub(crate) fn default_classifier() -> &'static Classifier {
     static C: OnceLock<Classifier> = OnceLock::new();
     C.get_or_init(Classifier::new)
 }

@@ -31,6 +31,17 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A message over one of the [`crate::message::Limits`].
+    LimitExceeded {
+        /// Which limit: `max_message_size`, `max_mime_depth`, `max_parts`, `max_recipients`.
+        limit: &'static str,
+        /// The limit.
+        max: usize,
+        /// What the message had.
+        actual: usize,
+    },
+    /// The input is not an email message (no header block).
+    NotAMessage,
     /// An I/O error, with the path involved.
     Io {
         /// The path.
@@ -51,6 +62,10 @@ impl fmt::Display for Error {
             Error::UnknownName { kind, name } => write!(f, "unknown {} {name:?}", kind.to_lowercase()),
             Error::Rules { source, message } => write!(f, "rules {source}: {message}"),
             Error::Policy { source, message } => write!(f, "policy {source}: {message}"),
+            Error::LimitExceeded { limit, max, actual } => {
+                write!(f, "message over the {limit} limit ({actual} > {max})")
+            }
+            Error::NotAMessage => write!(f, "not an email message (no header block)"),
             Error::Io { path, message } => write!(f, "{path}: {message}"),
         }
     }

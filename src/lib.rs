@@ -22,6 +22,8 @@ mod error;
 #[cfg(feature = "ledger")]
 pub mod ledger;
 pub mod policy;
+pub mod message;
+pub mod scan;
 mod reason;
 mod registry;
 mod rules;
@@ -37,6 +39,7 @@ pub use classify::{classify, classify_bytes, Classification, Classifier, StatusS
 pub use error::Error;
 pub use policy::{Decision, DomainAction, DomainFlag, HistoryEvent, Policy};
 pub use reason::{Action, BounceType, Category, Reason, ReasonInfo, SesMapping};
+pub use message::{parse, parse_with, Bounce, DsnAction, Limits, MessageKind, Report, Row};
 pub use registry::{explain, explain_code, registered_codes, Explanation, Level};
 pub use rules::{parse_rules, Rule, RuleSet, WEAK_BELOW};
 pub use text::normalize_diagnostic;

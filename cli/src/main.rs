@@ -2,6 +2,7 @@
 
 mod ledger;
 mod render;
+mod scan;
 
 use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
@@ -48,6 +49,21 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
+    },
+    /// Parse bounce messages: files, directories (recursive), mbox files, Maildir folders, `-` for stdin.
+    /// One row per recipient.
+    Scan {
+        /// Files, directories, mbox files, Maildir folders; `-` (or nothing) reads stdin.
+        paths: Vec<String>,
+        /// Output format (default: jsonl when stdout is not a terminal, table when it is).
+        #[arg(long, value_enum)]
+        format: Option<scan::ScanFormat>,
+        /// Largest message to parse, in bytes; a larger one is reported as an error and skipped.
+        #[arg(long, default_value_t = 64 << 20)]
+        max_size: usize,
+        /// A rules file (TOML) whose rules go before the built-in ones.
+        #[arg(long)]
+        rules: Option<PathBuf>,
     },
     /// List the reason vocabulary with defaults and mappings.
     Reasons {
@@ -144,6 +160,9 @@ fn run(cli: Cli) -> Result<()> {
                     writeln!(out)?;
                 }
             }
+        }
+        Command::Scan { paths, format, max_size, rules } => {
+            scan::run(scan::Options { inputs: paths, format, max_size, rules }, &mut out)?;
         }
         Command::Reasons { format } => match format {
             Format::Human => render::reasons(&mut out, color)?,

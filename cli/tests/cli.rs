@@ -53,3 +53,57 @@ fn bad_arguments_fail_with_one_line() {
     bk().args(["nosuchcommand"]).assert().failure();
     bk().args(["classify", "--rules", "/nonexistent/rules.toml", "x"]).assert().failure().code(2);
 }
+
+const CONTRACT: [&str; 18] = [
+    "source", "message_kind", "recipient", "dsn_action", "status", "reply_code", "reason", "bounce_type", "category",
+    "action", "diagnostic", "remote_mta", "reporting_mta", "smtp_command", "timestamp", "decoded_by", "rule", "feedback_type",
+];
+
+fn fixture(name: &str) -> String {
+    format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn scan_jsonl_follows_the_output_contract() {
+    let out = bk().args(["scan", "--format", "jsonl", &fixture("dsn-two-recipients.eml"), &fixture("arf.eml")]).assert().success();
+    let s = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let rows: Vec<serde_json::Value> = s.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 3);
+    for r in &rows {
+        let keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut want = CONTRACT.to_vec();
+        want.sort();
+        let mut have = keys.clone();
+        have.sort();
+        assert_eq!(have, want);
+    }
+    assert_eq!(rows[0]["reason"], "userunknown");
+    assert_eq!(rows[0]["bounce_type"], "hard");
+    assert_eq!(rows[0]["reply_code"], 550);
+    assert_eq!(rows[2]["message_kind"], "feedback");
+    assert_eq!(rows[2]["feedback_type"], "abuse");
+}
+
+#[test]
+fn scan_reads_stdin_and_other_formats() {
+    let raw = std::fs::read(fixture("dsn-two-recipients.eml")).unwrap();
+    let out = bk().args(["scan", "--format", "csv", "-"]).write_stdin(raw.clone()).assert().success();
+    let s = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(s.starts_with("source,message_kind,recipient"));
+    assert_eq!(s.lines().count(), 3);
+    let out = bk().args(["scan", "--format", "summary"]).write_stdin(raw).assert().success();
+    let s = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(s.contains("userunknown") && s.contains("example.org"), "{s}");
+}
+
+#[test]
+fn scan_oversize_message_is_reported_and_the_scan_goes_on() {
+    let out = bk()
+        .args(["scan", "--format", "jsonl", "--max-size", "500", &fixture("dsn-two-recipients.eml"), &fixture("autoreply-de.eml")])
+        .assert()
+        .success();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("max_message_size"), "{stderr}");
+    let s = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(s.lines().count(), 1);
+}

@@ -1,0 +1,97 @@
+//! RFC 3834 automatic replies (vacation, out of office) and
+//! challenge-response requests, told apart from bounces.
+//!
+//! Only reached when no bounce format matched: a bounce also carries
+//! `Auto-Submitted: auto-replied`, so that header alone proves nothing.
+
+use super::util::find_address;
+use super::{DsnAction, Draft, Hit, Mail, MessageKind};
+use crate::Reason;
+
+/// Subject words of automatic replies, in the languages they come in (lowercase).
+pub const VACATION_SUBJECTS: &[&str] = &[
+    "out of office",
+    "out of the office",
+    "automatic reply",
+    "auto reply",
+    "auto-reply",
+    "autoreply",
+    "auto response",
+    "auto-response",
+    "autoresponse",
+    "automated response",
+    "away from my mail",
+    "vacation",
+    "on leave",
+    "away until",
+    "auto:",
+    "abwesenheitsnotiz",
+    "automatische antwort",
+    "nicht im büro",
+    "abwesend",
+    "réponse automatique",
+    "reponse automatique",
+    "absence du bureau",
+    "absent du bureau",
+    "respuesta automática",
+    "respuesta automatica",
+    "fuera de la oficina",
+    "ausente",
+    "risposta automatica",
+    "fuori ufficio",
+    "resposta automática",
+    "resposta automatica",
+    "fora do escritório",
+    "automatisch antwoord",
+    "afwezig",
+    "niet aanwezig",
+    "automatyczna odpowiedź",
+    "poza biurem",
+    "автоматический ответ",
+    "自動応答",
+    "自動返信",
+    "不在",
+    "自动回复",
+    "自動回覆",
+    "자동 응답",
+];
+
+/// Subject words of challenge-response requests (lowercase).
+const CHALLENGE_SUBJECTS: &[&str] = &["please confirm your message", "verify your email to", "challenge-response", "confirm your email address to reach"];
+
+fn header_says_autoreply(m: &Mail) -> bool {
+    let auto = m.header("auto-submitted").map(|v| v.trim().to_ascii_lowercase());
+    if auto.as_deref().is_some_and(|v| v.starts_with("auto-replied")) {
+        return true;
+    }
+    if m.header("x-autoreply").is_some() || m.header("x-autorespond").is_some() || m.header("x-autoresponder").is_some() {
+        return true;
+    }
+    m.header("precedence").is_some_and(|p| p.trim().eq_ignore_ascii_case("auto_reply"))
+}
+
+pub(crate) fn extract(m: &Mail, _msg: &mail_parser::Message<'_>) -> Option<Draft> {
+    let from = m.header("from")?;
+    let addr = find_address(from)?.0;
+    let lower = addr.to_ascii_lowercase();
+    if lower.starts_with("mailer-daemon") || lower.starts_with("postmaster") {
+        return None;
+    }
+    let subject = m.subject_lc();
+    let kind = if CHALLENGE_SUBJECTS.iter().any(|s| subject.contains(s)) {
+        MessageKind::Challenge
+    } else if header_says_autoreply(m) || VACATION_SUBJECTS.iter().any(|s| subject.contains(s)) {
+        MessageKind::Autoreply
+    } else {
+        return None;
+    };
+    let diagnostic = m.texts.first().map(|t| t.lines().take(5).collect::<Vec<_>>().join("\n")).unwrap_or_default();
+    let hit = Hit {
+        recipient: addr,
+        action: Some(DsnAction::Delivered),
+        diagnostic,
+        fixed: Some(if kind == MessageKind::Autoreply { Reason::Vacation } else { Reason::OnHold }),
+        ..Hit::default()
+    };
+    Some(Draft { kind, decoded_by: "rfc3834".into(), reporting_mta: None, hits: vec![hit] })
+}

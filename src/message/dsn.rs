@@ -1,0 +1,279 @@
+//! RFC 3464 delivery status notifications, and RFC 6533's
+//! `message/global-delivery-status` (the same fields, UTF-8 allowed).
+//!
+//! The status part is a per-message field group then one group per
+//! recipient. Real MTAs are sloppy: groups without blank lines between them,
+//! folded values, comments, missing `Action:`. A new group starts at a blank
+//! line or when a recipient field repeats.
+
+use super::util::{dsn_address, find_address};
+use super::{DsnAction, Draft, Hit, Mail, MessageKind};
+use crate::{find_codes, ReplyCode, StatusCode};
+
+/// The per-message fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PerMessage {
+    /// `Reporting-MTA`, without its type (`dns;`).
+    pub reporting_mta: Option<String>,
+    /// `Arrival-Date`.
+    pub arrival_date: Option<String>,
+    /// `Received-From-MTA`.
+    pub received_from_mta: Option<String>,
+}
+
+/// One recipient's fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PerRecipient {
+    /// `Final-Recipient` (or `X-Actual-Recipient` when that is all there is).
+    pub final_recipient: Option<String>,
+    /// `Original-Recipient`.
+    pub original_recipient: Option<String>,
+    /// `Action`.
+    pub action: Option<DsnAction>,
+    /// `Status`.
+    pub status: Option<StatusCode>,
+    /// `Remote-MTA`, without its type.
+    pub remote_mta: Option<String>,
+    /// `Diagnostic-Code`, without its type, unfolded.
+    pub diagnostic: Option<String>,
+    /// `Last-Attempt-Date`.
+    pub last_attempt_date: Option<String>,
+    /// `Reporting-MTA` when it appears in a recipient group.
+    pub reporting_mta: Option<String>,
+    /// `X-Actual-Recipient`.
+    pub actual_recipient: Option<String>,
+}
+
+/// A parsed status part.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryStatus {
+    /// The per-message fields.
+    pub message: PerMessage,
+    /// One entry per recipient group, in order.
+    pub recipients: Vec<PerRecipient>,
+}
+
+fn strip_type(v: &str) -> String {
+    let v = v.trim();
+    match v.split_once(';') {
+        Some((t, rest)) if !t.contains(char::is_whitespace) && t.len() < 16 => rest.trim().to_string(),
+        _ => v.to_string(),
+    }
+}
+
+/// Unfolded `(name, value)` fields of a block, with blank lines as `("", "")`.
+fn fields(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut open = false;
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            out.push((String::new(), String::new()));
+            open = false;
+            continue;
+        }
+        if line.starts_with([' ', '\t']) && open {
+            if let Some(last) = out.last_mut() {
+                last.1.push(' ');
+                last.1.push_str(line.trim());
+            }
+            continue;
+        }
+        match line.split_once(':') {
+            Some((n, v)) if !n.is_empty() && !n.contains(char::is_whitespace) => {
+                out.push((n.to_ascii_lowercase(), v.trim().to_string()));
+                open = true;
+            }
+            _ => {
+                // A continuation without indentation (a sloppy fold): keep it with the field.
+                if open {
+                    if let Some(last) = out.last_mut() {
+                        last.1.push(' ');
+                        last.1.push_str(line.trim());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Parses a delivery-status body.
+///
+/// ```
+/// let d = bouncekit::message::dsn::parse_status("Reporting-MTA: dns; mx.example\n\n\
+/// Final-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.1.1\n\
+/// Diagnostic-Code: smtp; 550 5.1.1 no such\n  user\n");
+/// assert_eq!(d.message.reporting_mta.as_deref(), Some("mx.example"));
+/// assert_eq!(d.recipients[0].diagnostic.as_deref(), Some("550 5.1.1 no such user"));
+/// ```
+pub fn parse_status(text: &str) -> DeliveryStatus {
+    let mut out = DeliveryStatus::default();
+    let mut cur: Option<PerRecipient> = None;
+    let push = |cur: &mut Option<PerRecipient>, out: &mut DeliveryStatus| {
+        if let Some(r) = cur.take() {
+            if r.final_recipient.is_some() || r.original_recipient.is_some() || r.actual_recipient.is_some() {
+                out.recipients.push(r);
+            }
+        }
+    };
+    for (name, value) in fields(text) {
+        if name.is_empty() {
+            push(&mut cur, &mut out);
+            continue;
+        }
+        match name.as_str() {
+            "final-recipient" | "original-recipient" | "x-actual-recipient" => {
+                let addr = dsn_address(&value);
+                let r = cur.get_or_insert_with(PerRecipient::default);
+                let slot_taken = match name.as_str() {
+                    "final-recipient" => r.final_recipient.is_some(),
+                    "original-recipient" => r.original_recipient.is_some(),
+                    _ => r.actual_recipient.is_some(),
+                };
+                if slot_taken {
+                    push(&mut cur, &mut out);
+                }
+                let r = cur.get_or_insert_with(PerRecipient::default);
+                match name.as_str() {
+                    "final-recipient" => r.final_recipient = addr,
+                    "original-recipient" => r.original_recipient = addr,
+                    _ => r.actual_recipient = addr,
+                }
+            }
+            "reporting-mta" => {
+                let v = Some(strip_type(&value));
+                match cur.as_mut() {
+                    Some(r) => r.reporting_mta = v,
+                    None => out.message.reporting_mta = v,
+                }
+            }
+            "arrival-date" if out.message.arrival_date.is_none() => out.message.arrival_date = Some(value),
+            "received-from-mta" => out.message.received_from_mta = Some(strip_type(&value)),
+            "action" | "status" | "remote-mta" | "diagnostic-code" | "last-attempt-date" => {
+                // A recipient group may list its fields in any order.
+                let r = cur.get_or_insert_with(PerRecipient::default);
+                match name.as_str() {
+                    "action" => r.action = DsnAction::parse(&value),
+                    "status" => r.status = parse_status_field(&value),
+                    "remote-mta" => r.remote_mta = Some(strip_type(&value)).filter(|s| !s.is_empty()),
+                    "diagnostic-code" => {
+                        let d = strip_type(&value);
+                        r.diagnostic = match r.diagnostic.take() {
+                            Some(prev) if !prev.is_empty() => Some(format!("{prev} {d}")),
+                            _ => Some(d),
+                        }
+                    }
+                    _ => r.last_attempt_date = Some(value),
+                }
+            }
+            _ => {}
+        }
+    }
+    push(&mut cur, &mut out);
+    out
+}
+
+/// A `Status:` value: the code, tolerating comments (`5.1.1 (user unknown)`).
+fn parse_status_field(v: &str) -> Option<StatusCode> {
+    let v = v.trim();
+    let first = v.split(|c: char| c.is_whitespace() || c == '(' || c == ';').next().unwrap_or("");
+    first.parse().ok().or_else(|| find_codes(v).status)
+}
+
+/// Whether a text looks like it carries DSN fields inline (some MTAs put them in text/plain).
+fn has_inline_fields(t: &str) -> bool {
+    let mut saw_recipient = false;
+    let mut saw_other = false;
+    for line in t.lines() {
+        let l = line.trim_start();
+        let lower = l.get(..20).unwrap_or(l).to_ascii_lowercase();
+        if lower.starts_with("final-recipient:") || lower.starts_with("original-recipient:") {
+            saw_recipient = true;
+        } else if lower.starts_with("action:") || lower.starts_with("status:") || lower.starts_with("diagnostic-code:") {
+            saw_other = true;
+        }
+    }
+    saw_recipient && saw_other
+}
+
+/// Extracts recipients from the status parts (or inline status fields).
+pub(crate) fn extract(m: &Mail) -> Option<Draft> {
+    let mut statuses: Vec<DeliveryStatus> = m.dsn.iter().map(|t| parse_status(t)).collect();
+    if statuses.iter().all(|s| s.recipients.is_empty()) {
+        // Inline fields in the text part, before any copy of the original message.
+        for t in &m.texts {
+            let body = super::text::cut_original(t);
+            if has_inline_fields(body) {
+                // Fields may be indented in such bodies.
+                let dedented: String = body.lines().map(|l| l.trim_start()).collect::<Vec<_>>().join("\n");
+                statuses.push(parse_status(&dedented));
+            }
+        }
+    }
+    if statuses.is_empty() {
+        return None;
+    }
+    let mut hits = Vec::new();
+    let mut reporting = None;
+    for s in statuses {
+        if reporting.is_none() {
+            reporting = s.message.reporting_mta.clone();
+        }
+        for r in s.recipients {
+            let Some(recipient) = r
+                .final_recipient
+                .clone()
+                .or_else(|| r.actual_recipient.clone())
+                .or_else(|| r.original_recipient.clone())
+            else {
+                continue;
+            };
+            if find_address(&recipient).is_none() && !recipient.contains('@') {
+                continue;
+            }
+            let diagnostic = r.diagnostic.clone().unwrap_or_default();
+            let codes = find_codes(&diagnostic);
+            let reply: Option<ReplyCode> = codes.reply;
+            hits.push(Hit {
+                recipient,
+                original_recipient: r.original_recipient.clone(),
+                action: r.action,
+                status: r.status,
+                reply,
+                diagnostic,
+                remote_mta: r.remote_mta.clone(),
+                reporting_mta: r.reporting_mta.clone().or_else(|| s.message.reporting_mta.clone()),
+                command: None,
+                arrival: s.message.arrival_date.clone(),
+                last_attempt: r.last_attempt_date.clone(),
+                feedback_type: None,
+                fixed: None,
+            });
+        }
+    }
+    Some(Draft { kind: MessageKind::Bounce, decoded_by: "rfc3464".into(), reporting_mta: reporting, hits })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_without_blank_lines() {
+        let d = parse_status(
+            "Reporting-MTA: dns; a.example\nFinal-Recipient: rfc822; x@example.org\nAction: failed\nStatus: 5.1.1\n\
+             Final-Recipient: rfc822; y@example.org\nAction: delayed\nStatus: 4.4.1 (timeout)\n",
+        );
+        assert_eq!(d.recipients.len(), 2);
+        assert_eq!(d.recipients[1].action, Some(DsnAction::Delayed));
+        assert_eq!(d.recipients[1].status.unwrap().to_string(), "4.4.1");
+    }
+
+    #[test]
+    fn original_then_final_is_one_group() {
+        let d = parse_status("Original-Recipient: rfc822;a@example.org\nFinal-Recipient: rfc822;b@example.org\nAction: failed\n");
+        assert_eq!(d.recipients.len(), 1);
+        assert_eq!(d.recipients[0].final_recipient.as_deref(), Some("b@example.org"));
+    }
+}

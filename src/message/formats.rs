@@ -1,0 +1,174 @@
+//! Non-standard bounce formats, as data.
+//!
+//! Each [`Format`] says how to recognise an MTA's or provider's report
+//! (words of its `From`/`Subject`, a header it sets, a sentence of its
+//! boilerplate) and where its error block starts. The generic extractor in
+//! [`super::text`] then reads the recipient blocks, stopping where the copy of
+//! the original message begins. Adding a format is adding a row.
+
+use super::text::{cut_original, error_block, recipients_in};
+use super::util::{all_addresses, contains_ci, find_address};
+use super::{Draft, Hit, Mail, MessageKind};
+use crate::Reason;
+
+/// How to recognise one format and where its error block starts.
+#[derive(Debug)]
+pub struct Format {
+    /// The `decoded_by` name.
+    pub name: &'static str,
+    /// Sentences of its boilerplate (any one identifies the format), case-insensitive.
+    pub body: &'static [&'static str],
+    /// A header it sets (any one identifies the format), lowercase name.
+    pub headers: &'static [&'static str],
+    /// Words of the `From` header (lowercase); identifies the format together with `subject`.
+    pub from: &'static [&'static str],
+    /// Words of the `Subject` header (lowercase); empty means any subject.
+    pub subject: &'static [&'static str],
+    /// Where the error block starts (the first found wins); empty: the whole text.
+    pub start: &'static [&'static str],
+}
+
+macro_rules! fmt {
+    ($name:literal, body: [$($b:literal),*], headers: [$($h:literal),*], from: [$($f:literal),*], subject: [$($s:literal),*], start: [$($st:literal),*]) => {
+        Format { name: $name, body: &[$($b),*], headers: &[$($h),*], from: &[$($f),*], subject: &[$($s),*], start: &[$($st),*] }
+    };
+}
+
+/// The formats, most specific first.
+pub static FORMATS: &[Format] = &[
+    fmt!("googlegroups", body: ["Google Groups"], headers: [], from: ["mailer-daemon@googlemail.com"], subject: [], start: []),
+    fmt!("gmail", body: ["Delivery to the following recipient", "Technical details of permanent failure", "Technical details of temporary failure", "The response from the remote server was:", "The error that the other server returned was:"], headers: [], from: ["mailer-daemon@googlemail.com", "mailer-daemon@gmail.com"], subject: ["delivery status notification"], start: ["Delivery to the following recipient", "Delivery to these recipients"]),
+    fmt!("qmail", body: ["This is the qmail-send program", "Hi. This is the qmail"], headers: [], from: [], subject: [], start: ["I'm afraid I wasn't able to deliver", "Sorry. Although I'm listed as a best-preference MX"]),
+    fmt!("yahoo", body: ["Sorry, we were unable to deliver your message to the following address"], headers: [], from: [], subject: [], start: ["Sorry, we were unable to deliver"]),
+    fmt!("mailru", body: ["Mail.Ru"], headers: [], from: ["mail.ru"], subject: [], start: []),
+    fmt!("exim", body: ["This message was created automatically by mail delivery software"], headers: ["x-failed-recipients"], from: [], subject: [], start: ["This message was created automatically by mail delivery software", "The following address(es) failed"]),
+    fmt!("dragonfly", body: ["This is the DragonFly Mail Agent"], headers: [], from: [], subject: [], start: ["There was an error delivering your mail"]),
+    fmt!("opensmtpd", body: ["This is the MAILER-DAEMON, please DO NOT REPLY", "Hi!\n\nThis is the MAILER-DAEMON"], headers: [], from: [], subject: [], start: ["An error has occurred while attempting to deliver", "Below is a copy of the original message"]),
+    fmt!("exchange2003", body: ["did not reach the following recipient(s)", "did not reach the following recipient"], headers: ["x-mimeole"], from: [], subject: [], start: ["did not reach the following recipient"]),
+    fmt!("x2", body: ["Unable to deliver message to the following address"], headers: [], from: [], subject: [], start: ["Unable to deliver message to the following address"]),
+    fmt!("v5sendmail", body: ["----- Transcript of session follows -----"], headers: [], from: [], subject: [], start: ["----- Transcript of session follows -----"]),
+    fmt!("ezweb", body: ["Each of the following recipients was rejected by a remote mail server", "ezweb.ne.jp"], headers: [], from: ["ezweb.ne.jp"], subject: [], start: []),
+    fmt!("zoho", body: [], headers: ["x-zohomail"], from: ["zoho"], subject: [], start: ["This message was created automatically by mail delivery software"]),
+    fmt!("notes", body: ["Lotus Domino", "Your message was not delivered to the following", "------- Failure Reasons"], headers: ["x-notes-item"], from: [], subject: [], start: ["------- Failure Reasons"]),
+    fmt!("imailserver", body: ["Original message follows."], headers: ["x-mailer-daemon"], from: [], subject: ["undeliverable mail"], start: []),
+    fmt!("kddi", body: ["au one net", "Could not be delivered to:"], headers: [], from: ["dion.ne.jp", "auone-net.jp"], subject: [], start: ["Could not be delivered to:"]),
+    fmt!("apachejames", body: ["Error message below:", "Message details:"], headers: [], from: ["vtext.com"], subject: [], start: []),
+    fmt!("generic", body: ["could not be delivered to", "was not delivered to", "unable to deliver your message", "delivery has failed", "undeliverable to the following", "could not deliver your message"], headers: [], from: ["mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "mailer_daemon", "mail administrator", "system administrator"], subject: [], start: []),
+];
+
+/// Verdicts a format implies when its text decides nothing: Google Groups
+/// returns "the group may not exist, or you may not have permission to post"
+/// in the sender's language, a refusal of the sender by the list.
+pub static FORMAT_REASONS: &[(&str, Reason)] = &[("googlegroups", Reason::Rejected)];
+
+/// The verdict a format implies when its text decides nothing.
+pub fn default_reason(format: &str) -> Option<Reason> {
+    FORMAT_REASONS.iter().find(|(f, _)| *f == format).map(|(_, r)| *r)
+}
+
+/// Subjects that mark a delivery failure report, whoever sent it.
+const BOUNCE_SUBJECTS: &[&str] = &[
+    "undeliver",
+    "undelivered",
+    "returned mail",
+    "delivery status notification",
+    "delivery failure",
+    "delivery failed",
+    "mail delivery failed",
+    "failure notice",
+    "delivery notification",
+    "non-delivery",
+    "nondeliverable",
+    "could not be delivered",
+    "mail system error",
+    "returned to sender",
+    "delivery problem",
+    "mail failure",
+    "message not delivered",
+    "error sending message",
+];
+
+fn matches(f: &Format, m: &Mail, from: &str, subject: &str, text: &str) -> bool {
+    if f.body.iter().any(|b| contains_ci(text, b)) {
+        return true;
+    }
+    if f.headers.iter().any(|h| m.header(h).is_some()) {
+        return true;
+    }
+    !f.from.is_empty()
+        && f.from.iter().any(|w| from.contains(w))
+        && (f.subject.is_empty() || f.subject.iter().any(|w| subject.contains(w)))
+}
+
+/// Extracts recipients from a non-standard report.
+pub(crate) fn extract(m: &Mail) -> Option<Draft> {
+    let from = m.from_lc();
+    let subject = m.subject_lc();
+    let text: String = m.texts.join("\n");
+    let bounce_subject = BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s));
+    let format = FORMATS.iter().find(|f| matches(f, m, &from, &subject, &text));
+    let format = match format {
+        Some(f) => f,
+        None if bounce_subject => FORMATS.last().unwrap(),
+        None => return None,
+    };
+    let failed: Vec<String> = m.headers_named("x-failed-recipients").flat_map(all_addresses).collect();
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut block_text = String::new();
+    for t in &m.texts {
+        let block = error_block(t, format.start);
+        block_text.push_str(block);
+        hits.extend(recipients_in(block));
+    }
+    if !failed.is_empty() {
+        // The MTA said who failed: those and only those, each with its own block when there is one.
+        let whole = block_text.trim().to_string();
+        hits = failed
+            .iter()
+            .map(|a| match hits.iter().find(|h| h.recipient.eq_ignore_ascii_case(a)) {
+                Some(h) => h.clone(),
+                None => Hit { recipient: a.clone(), diagnostic: whole.clone(), ..Hit::default() },
+            })
+            .collect();
+    }
+    if hits.is_empty() {
+        // A report that names its recipient nowhere in a recipient position:
+        // take the address named in the error text, when there is exactly one.
+        let body = cut_original(&text);
+        let addrs: Vec<String> = all_addresses(body)
+            .into_iter()
+            .filter(|a| !is_system_address(a) && !m.original.from.as_deref().is_some_and(|f| f.eq_ignore_ascii_case(a)))
+            .collect();
+        let mut uniq: Vec<String> = Vec::new();
+        for a in addrs {
+            if !uniq.iter().any(|u| u.eq_ignore_ascii_case(&a)) {
+                uniq.push(a);
+            }
+        }
+        if uniq.len() == 1 {
+            hits.push(Hit { recipient: uniq.remove(0), diagnostic: body.trim().to_string(), ..Hit::default() });
+        }
+    }
+    if hits.is_empty() && format.name == "generic" && !bounce_subject {
+        return None;
+    }
+    let reporting_mta = m.header("from").and_then(find_address).and_then(|(a, _, _)| a.split('@').nth(1).map(str::to_string));
+    Some(Draft { kind: MessageKind::Bounce, decoded_by: format.name.to_string(), reporting_mta, hits })
+}
+
+fn is_system_address(a: &str) -> bool {
+    let l = a.to_ascii_lowercase();
+    l.starts_with("mailer-daemon@") || l.starts_with("noreply@") || l.starts_with("no-reply@")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_has_a_way_in() {
+        for f in FORMATS {
+            assert!(!(f.body.is_empty() && f.headers.is_empty() && f.from.is_empty()), "{}", f.name);
+        }
+    }
+}

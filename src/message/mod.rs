@@ -1,0 +1,769 @@
+//! Raw email -> [`Report`]: one [`Bounce`] record per recipient.
+//!
+//! Standards first: RFC 3464 delivery-status (and RFC 6533's
+//! `message/global-delivery-status`) in [`dsn`], RFC 5965 feedback reports in
+//! [`arf`], RFC 3834 auto-replies in [`autoreply`]. Then the non-standard
+//! formats real MTAs and providers send, described as data in [`formats`] and
+//! read by one generic extractor ([`text`]), plus the few that need code of
+//! their own (Amazon SES's JSON notification in [`json`]).
+//!
+//! Recipients are never read out of the returned original message: every
+//! extractor works on the report's own text, cut where the copy of the
+//! original message begins.
+
+use std::borrow::Cow;
+
+use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
+use serde::Serialize;
+
+use crate::classify::Classification;
+use crate::registry::default_action;
+use crate::{BounceType, Category, Classifier, Error, FoundCodes, Reason, ReplyCode, StatusCode, StatusSource};
+
+pub mod arf;
+pub mod autoreply;
+pub mod dsn;
+pub mod formats;
+pub mod json;
+pub mod text;
+
+mod util;
+
+pub use util::{find_address, unfold};
+
+/// What kind of message a report is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// Delivery failed for at least one recipient.
+    Bounce,
+    /// Delivery is delayed; the sender's MTA is still retrying.
+    Delay,
+    /// A success (delivered, relayed, expanded) notification.
+    Delivery,
+    /// An RFC 5965 feedback (complaint) report.
+    Feedback,
+    /// An RFC 3834 automatic reply (vacation, out of office).
+    Autoreply,
+    /// A challenge-response request ("confirm you are human").
+    Challenge,
+    /// None of the above.
+    NotBounce,
+}
+
+impl MessageKind {
+    /// The stable lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Bounce => "bounce",
+            MessageKind::Delay => "delay",
+            MessageKind::Delivery => "delivery",
+            MessageKind::Feedback => "feedback",
+            MessageKind::Autoreply => "autoreply",
+            MessageKind::Challenge => "challenge",
+            MessageKind::NotBounce => "not_bounce",
+        }
+    }
+}
+
+/// The RFC 3464 `Action:` of one recipient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DsnAction {
+    /// Delivery failed.
+    Failed,
+    /// Delivery is delayed.
+    Delayed,
+    /// Delivered.
+    Delivered,
+    /// Relayed to a system that sends no DSN.
+    Relayed,
+    /// Expanded (a list or alias).
+    Expanded,
+}
+
+impl DsnAction {
+    /// The stable lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DsnAction::Failed => "failed",
+            DsnAction::Delayed => "delayed",
+            DsnAction::Delivered => "delivered",
+            DsnAction::Relayed => "relayed",
+            DsnAction::Expanded => "expanded",
+        }
+    }
+
+    /// Parses an `Action:` value (case-insensitive; tolerates comments and
+    /// the common misspellings).
+    pub fn parse(s: &str) -> Option<DsnAction> {
+        let w = s.trim().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("").to_ascii_lowercase();
+        Some(match w.as_str() {
+            "failed" | "failure" | "fail" => DsnAction::Failed,
+            "delayed" | "delay" => DsnAction::Delayed,
+            "delivered" | "deliverable" => DsnAction::Delivered,
+            "relayed" => DsnAction::Relayed,
+            "expanded" => DsnAction::Expanded,
+            _ => return None,
+        })
+    }
+}
+
+/// Caps on what one message may cost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest message accepted, in bytes (default 64 MB).
+    pub max_message_size: usize,
+    /// Deepest MIME nesting accepted (default 32).
+    pub max_mime_depth: usize,
+    /// Most MIME parts accepted (default 2,000).
+    pub max_parts: usize,
+    /// Most recipients reported; more is an error (default 10,000).
+    pub max_recipients: usize,
+    /// Diagnostics longer than this (bytes) are cut at a character boundary (default 4,096).
+    pub max_diagnostic_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_size: 64 << 20,
+            max_mime_depth: 32,
+            max_parts: 2_000,
+            max_recipients: 10_000,
+            max_diagnostic_len: 4_096,
+        }
+    }
+}
+
+/// The original message's identity, from the returned copy or its headers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Original {
+    /// `Message-ID`, without angle brackets.
+    pub message_id: Option<String>,
+    /// `From`.
+    pub from: Option<String>,
+    /// `To`.
+    pub to: Option<String>,
+    /// `Subject`.
+    pub subject: Option<String>,
+}
+
+/// What happened to one recipient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Bounce {
+    /// The final recipient address.
+    pub recipient: String,
+    /// The original recipient (before aliasing or forwarding), when reported.
+    pub original_recipient: Option<String>,
+    /// The DSN action (derived from the kind of report when there is no DSN).
+    pub dsn_action: DsnAction,
+    /// The enhanced status code as reported (the DSN `Status:` field, or found in the text).
+    pub status: Option<StatusCode>,
+    /// The SMTP reply code, when reported.
+    pub reply_code: Option<ReplyCode>,
+    /// The diagnostic text, unfolded to one line.
+    pub diagnostic: String,
+    /// The remote MTA that answered.
+    pub remote_mta: Option<String>,
+    /// The MTA that wrote the report.
+    pub reporting_mta: Option<String>,
+    /// The SMTP command the failure answered (`RCPT`, `DATA`, ...).
+    pub smtp_command: Option<String>,
+    /// When the message arrived at the reporting MTA (RFC 3339 when parseable).
+    pub arrival_date: Option<String>,
+    /// The last delivery attempt (RFC 3339 when parseable).
+    pub last_attempt_date: Option<String>,
+    /// The format that decoded this record: `rfc3464`, `arf`, `rfc3834`, `postfix`, `exim`, ...
+    pub decoded_by: String,
+    /// The ARF feedback type (`abuse`, `fraud`, `opt-out`, ...).
+    pub feedback_type: Option<String>,
+    /// The verdict.
+    pub classification: Classification,
+}
+
+/// One parsed message: its kind and one record per recipient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Bounce, delay, delivery, feedback, autoreply, challenge or not_bounce.
+    pub kind: MessageKind,
+    /// The MTA that wrote the report, when known.
+    pub reporting_mta: Option<String>,
+    /// The report's own `From`.
+    pub from: Option<String>,
+    /// The report's own `Subject`.
+    pub subject: Option<String>,
+    /// The report's own `Date` (RFC 3339 when parseable).
+    pub date: Option<String>,
+    /// The original message, where the report returns it (or its headers).
+    pub original: Original,
+    /// One record per recipient, in report order.
+    pub recipients: Vec<Bounce>,
+}
+
+/// One flat output row (DESIGN.md "Output contract"): one per recipient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// Where the message came from (path, `path#N`).
+    pub source: String,
+    /// The message kind.
+    pub message_kind: &'static str,
+    /// The recipient address.
+    pub recipient: String,
+    /// failed, delayed, delivered, relayed, expanded.
+    pub dsn_action: &'static str,
+    /// The enhanced status code (found or derived).
+    pub status: Option<String>,
+    /// The SMTP reply code.
+    pub reply_code: Option<u16>,
+    /// The reason.
+    pub reason: &'static str,
+    /// hard, soft, none.
+    pub bounce_type: &'static str,
+    /// The status subject's area.
+    pub category: &'static str,
+    /// suppress, retry, fix_sender, ignore.
+    pub action: &'static str,
+    /// The diagnostic text.
+    pub diagnostic: String,
+    /// The remote MTA.
+    pub remote_mta: Option<String>,
+    /// The reporting MTA.
+    pub reporting_mta: Option<String>,
+    /// The SMTP command.
+    pub smtp_command: Option<String>,
+    /// The last attempt, else arrival, else the report's date.
+    pub timestamp: Option<String>,
+    /// The format that decoded the record.
+    pub decoded_by: String,
+    /// The rule (or code) that decided the reason.
+    pub rule: String,
+    /// The ARF feedback type.
+    pub feedback_type: Option<String>,
+}
+
+impl Row {
+    /// The CSV header line's field names, in output order.
+    pub const FIELDS: [&'static str; 18] = [
+        "source",
+        "message_kind",
+        "recipient",
+        "dsn_action",
+        "status",
+        "reply_code",
+        "reason",
+        "bounce_type",
+        "category",
+        "action",
+        "diagnostic",
+        "remote_mta",
+        "reporting_mta",
+        "smtp_command",
+        "timestamp",
+        "decoded_by",
+        "rule",
+        "feedback_type",
+    ];
+
+    /// The row's values as strings, in [`Row::FIELDS`] order (empty for none).
+    pub fn values(&self) -> [String; 18] {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        [
+            self.source.clone(),
+            self.message_kind.into(),
+            self.recipient.clone(),
+            self.dsn_action.into(),
+            o(&self.status),
+            self.reply_code.map(|r| r.to_string()).unwrap_or_default(),
+            self.reason.into(),
+            self.bounce_type.into(),
+            self.category.into(),
+            self.action.into(),
+            self.diagnostic.clone(),
+            o(&self.remote_mta),
+            o(&self.reporting_mta),
+            o(&self.smtp_command),
+            o(&self.timestamp),
+            self.decoded_by.clone(),
+            self.rule.clone(),
+            o(&self.feedback_type),
+        ]
+    }
+}
+
+impl Report {
+    /// The flat output rows, one per recipient (DESIGN.md "Output contract").
+    pub fn rows(&self, source: &str) -> Vec<Row> {
+        self.recipients
+            .iter()
+            .map(|b| {
+                let c = &b.classification;
+                Row {
+                    source: source.to_string(),
+                    message_kind: self.kind.as_str(),
+                    recipient: b.recipient.clone(),
+                    dsn_action: b.dsn_action.as_str(),
+                    status: c.status.map(|s| s.to_string()),
+                    reply_code: c.reply_code.map(|r| r.get()),
+                    reason: c.reason.as_str(),
+                    bounce_type: c.bounce_type.as_str(),
+                    category: c.category.as_str(),
+                    action: c.action.as_str(),
+                    diagnostic: b.diagnostic.clone(),
+                    remote_mta: b.remote_mta.clone(),
+                    reporting_mta: b.reporting_mta.clone().or_else(|| self.reporting_mta.clone()),
+                    smtp_command: b.smtp_command.clone(),
+                    timestamp: b.last_attempt_date.clone().or_else(|| b.arrival_date.clone()).or_else(|| self.date.clone()),
+                    decoded_by: b.decoded_by.clone(),
+                    rule: c.rule.clone(),
+                    feedback_type: b.feedback_type.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Recipients whose delivery failed.
+    pub fn failed(&self) -> impl Iterator<Item = &Bounce> {
+        self.recipients.iter().filter(|b| b.dsn_action == DsnAction::Failed)
+    }
+}
+
+/// Parses one raw message with the built-in rules and default limits.
+///
+/// ```
+/// let raw = b"From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered Mail\r\n\
+/// Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n\
+/// --b\r\nContent-Type: text/plain\r\n\r\nsorry\r\n\
+/// --b\r\nContent-Type: message/delivery-status\r\n\r\n\
+/// Reporting-MTA: dns; mx.example\r\n\r\n\
+/// Final-Recipient: rfc822; nobody@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+/// Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n--b--\r\n";
+/// let r = bouncekit::parse(raw).unwrap();
+/// assert_eq!(r.recipients[0].recipient, "nobody@example.org");
+/// assert_eq!(r.recipients[0].classification.reason, bouncekit::Reason::UserUnknown);
+/// ```
+pub fn parse(bytes: &[u8]) -> Result<Report, Error> {
+    parse_with(crate::classify::default_classifier(), bytes, &Limits::default())
+}
+
+/// Parses one raw message with a given classifier and limits.
+pub fn parse_with(classifier: &Classifier, bytes: &[u8], limits: &Limits) -> Result<Report, Error> {
+    if bytes.len() > limits.max_message_size {
+        return Err(Error::LimitExceeded { limit: "max_message_size", max: limits.max_message_size, actual: bytes.len() });
+    }
+    let bytes = util::normalize(bytes);
+    let msg = MessageParser::default().parse(bytes.as_ref()).ok_or(Error::NotAMessage)?;
+    let mut m = Mail::default();
+    collect(&msg, limits, &mut m)?;
+    let mut draft = extract(&m, &msg);
+    if draft.hits.is_empty() {
+        // A bounce forwarded as an attachment: the attached report speaks.
+        if let Some(inner) = &m.nested_report {
+            if let Some(p) = MessageParser::default().parse(inner.as_slice()) {
+                let mut im = Mail::default();
+                if collect(&p, limits, &mut im).is_ok() {
+                    let d = extract(&im, &p);
+                    if !d.hits.is_empty() {
+                        draft = d;
+                    }
+                }
+            }
+        }
+    }
+    if draft.hits.len() > limits.max_recipients {
+        return Err(Error::LimitExceeded { limit: "max_recipients", max: limits.max_recipients, actual: draft.hits.len() });
+    }
+    Ok(build(classifier, limits, &m, draft))
+}
+
+/// What the extractors see of a message.
+#[derive(Default, Debug)]
+pub(crate) struct Mail {
+    /// Top-level headers, name (lowercase) and decoded value, in order.
+    pub headers: Vec<(String, String)>,
+    /// Text of the human-readable parts (text/plain, text/html as text), in order,
+    /// not including the returned original message.
+    pub texts: Vec<String>,
+    /// `message/delivery-status` and `message/global-delivery-status` bodies.
+    pub dsn: Vec<String>,
+    /// `message/feedback-report` bodies.
+    pub feedback: Vec<String>,
+    /// JSON bodies (application/json, or text bodies that are a JSON object).
+    pub json: Vec<String>,
+    /// The returned original message's headers, when present.
+    pub original: Original,
+    /// Whether the report has a multipart/report content type.
+    pub report_type: Option<String>,
+    /// Microsoft JMRP: the complainer, from the reporter's `X-HmXmrOriginalRecipient`.
+    pub jmrp_recipient: Option<String>,
+    /// A returned message that is itself a delivery report (a forwarded bounce), raw.
+    pub nested_report: Option<Vec<u8>>,
+}
+
+impl Mail {
+    /// The first top-level header of that (lowercase) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+    /// Every top-level header of that name.
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+    /// The From header, lowercase.
+    pub fn from_lc(&self) -> String {
+        self.header("from").unwrap_or("").to_ascii_lowercase()
+    }
+    /// The Subject header, lowercase.
+    pub fn subject_lc(&self) -> String {
+        self.header("subject").unwrap_or("").to_lowercase()
+    }
+}
+
+fn header_text(v: &HeaderValue<'_>) -> String {
+    match v {
+        HeaderValue::Text(t) => t.to_string(),
+        HeaderValue::TextList(l) => l.join(", "),
+        HeaderValue::Address(a) => a
+            .iter()
+            .map(|x| match (&x.name, &x.address) {
+                (Some(n), Some(a)) => format!("{n} <{a}>"),
+                (None, Some(a)) => a.to_string(),
+                (Some(n), None) => n.to_string(),
+                (None, None) => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        HeaderValue::DateTime(d) => d.to_rfc3339(),
+        HeaderValue::ContentType(c) => match c.subtype() {
+            Some(s) => format!("{}/{}", c.ctype(), s),
+            None => c.ctype().to_string(),
+        },
+        HeaderValue::Received(_) | HeaderValue::Empty => String::new(),
+    }
+}
+
+fn collect(msg: &mail_parser::Message<'_>, limits: &Limits, m: &mut Mail) -> Result<(), Error> {
+    if msg.parts.len() > limits.max_parts {
+        return Err(Error::LimitExceeded { limit: "max_parts", max: limits.max_parts, actual: msg.parts.len() });
+    }
+    let root = msg.root_part();
+    for h in root.headers() {
+        let name = h.name().to_ascii_lowercase();
+        let value = match (&name[..], h.value()) {
+            ("received", _) => String::new(),
+            (_, v) => header_text(v),
+        };
+        m.headers.push((name, value));
+    }
+    if let Some(ct) = root.content_type() {
+        if ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")) {
+            m.report_type = Some(ct.attribute("report-type").unwrap_or("").to_ascii_lowercase());
+        }
+    }
+    walk(msg, 0, 0, limits, m)?;
+    if m.texts.is_empty() && m.dsn.is_empty() && m.feedback.is_empty() && m.json.is_empty() {
+        // A multipart whose boundaries are missing or broken: read the body as text.
+        let raw = msg.raw_message();
+        let body = raw.get(root.offset_body as usize..).unwrap_or(b"");
+        if !body.is_empty() {
+            m.texts.push(String::from_utf8_lossy(body).into_owned());
+        }
+    }
+    Ok(())
+}
+
+fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits, m: &mut Mail) -> Result<(), Error> {
+    if depth > limits.max_mime_depth {
+        return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.max_mime_depth, actual: depth });
+    }
+    let Some(part) = msg.parts.get(id) else { return Ok(()) };
+    let (ctype, sub) = match part.content_type() {
+        Some(ct) => (ct.ctype().to_ascii_lowercase(), ct.subtype().unwrap_or("").to_ascii_lowercase()),
+        None => (String::new(), String::new()),
+    };
+    match &part.body {
+        PartType::Multipart(children) => {
+            for c in children {
+                walk(msg, *c as usize, depth + 1, limits, m)?;
+            }
+        }
+        PartType::Message(inner) => {
+            // The returned original message: its identity only, never its recipients.
+            if m.original.message_id.is_none() && m.original.from.is_none() {
+                m.original = original_of(inner);
+            }
+            let ir = inner.root_part();
+            if m.jmrp_recipient.is_none() {
+                if let Some(v) = ir.headers().iter().find(|h| h.name().eq_ignore_ascii_case("x-hmxmroriginalrecipient")) {
+                    m.jmrp_recipient = util::find_address(&header_text(v.value())).map(|a| a.0);
+                }
+            }
+            if m.nested_report.is_none() && is_report(inner) {
+                m.nested_report = Some(inner.raw_message().to_vec());
+            }
+        }
+        body => {
+            let content: Cow<'_, str> = match body {
+                PartType::Text(t) | PartType::Html(t) => Cow::Borrowed(t.as_ref()),
+                PartType::Binary(b) | PartType::InlineBinary(b) => String::from_utf8_lossy(b),
+                _ => Cow::Borrowed(""),
+            };
+            match (ctype.as_str(), sub.as_str()) {
+                ("message", "delivery-status") | ("message", "global-delivery-status") => m.dsn.push(content.into_owned()),
+                ("message", "feedback-report") => m.feedback.push(content.into_owned()),
+                ("text", "rfc822-headers") | ("message", "rfc822-headers") | ("message", "global-headers") => {
+                    if m.original.message_id.is_none() && m.original.from.is_none() {
+                        m.original = original_from_header_block(content.as_bytes());
+                    }
+                }
+                ("message", "rfc822") | ("message", "global") => {
+                    // Unparsed (e.g. empty) returned message.
+                    if m.original.message_id.is_none() && m.original.from.is_none() {
+                        m.original = original_from_header_block(content.as_bytes());
+                    }
+                }
+                ("application", "json") => m.json.push(content.into_owned()),
+                ("text", "html") => m.texts.push(util::html_to_text(&content)),
+                ("text", _) | ("", _) if is_header_attachment(part, &content) => {
+                    // `mailheaders.txt`: the original message's headers as an attachment.
+                    if m.original.message_id.is_none() && m.original.from.is_none() {
+                        m.original = original_from_header_block(content.as_bytes());
+                    }
+                }
+                ("text", _) | ("", _) => {
+                    let t = content.trim_start();
+                    if t.starts_with('{') && t.contains("\"bounce") {
+                        m.json.push(content.into_owned());
+                    } else {
+                        m.texts.push(content.into_owned());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a message is itself a delivery report (a bounce forwarded as an attachment).
+fn is_report(msg: &mail_parser::Message<'_>) -> bool {
+    let root = msg.root_part();
+    if root.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && ct.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
+    }) {
+        return true;
+    }
+    let from = msg.from().and_then(|a| a.first()).and_then(|a| a.address.as_deref()).unwrap_or("").to_ascii_lowercase();
+    from.starts_with("mailer-daemon@") || from.starts_with("postmaster@")
+}
+
+/// A text attachment that is a block of mail headers (the original's).
+fn is_header_attachment(part: &mail_parser::MessagePart<'_>, content: &str) -> bool {
+    let attached = part.content_disposition().is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
+    if !attached {
+        return false;
+    }
+    let headerish = content
+        .lines()
+        .take(3)
+        .filter(|l| {
+            l.split_once(':').is_some_and(|(n, _)| !n.is_empty() && n.len() < 40 && !n.contains(' '))
+                || l.starts_with([' ', '\t'])
+        })
+        .count();
+    headerish >= 2
+}
+
+/// The identity of the original message from a bare header block (text/rfc822-headers).
+fn original_from_header_block(raw: &[u8]) -> Original {
+    match MessageParser::default().parse_headers(raw) {
+        Some(h) => original_of(&h),
+        None => Original::default(),
+    }
+}
+
+fn original_of(inner: &mail_parser::Message<'_>) -> Original {
+    let addr = |a: Option<&mail_parser::Address<'_>>| {
+        a.and_then(|a| a.first()).and_then(|x| x.address.as_ref()).map(|s| s.to_string())
+    };
+    Original {
+        message_id: inner.message_id().map(str::to_string),
+        from: addr(inner.from()),
+        to: addr(inner.to()),
+        subject: inner.subject().map(str::to_string),
+    }
+}
+
+/// A recipient record as an extractor found it, before classification.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Hit {
+    pub recipient: String,
+    pub original_recipient: Option<String>,
+    pub action: Option<DsnAction>,
+    pub status: Option<StatusCode>,
+    pub reply: Option<ReplyCode>,
+    pub diagnostic: String,
+    pub remote_mta: Option<String>,
+    pub reporting_mta: Option<String>,
+    pub command: Option<String>,
+    pub arrival: Option<String>,
+    pub last_attempt: Option<String>,
+    pub feedback_type: Option<String>,
+    /// A fixed verdict (vacation, feedback), bypassing the rules.
+    pub fixed: Option<Reason>,
+}
+
+/// The extracted but unclassified report.
+pub(crate) struct Draft {
+    pub kind: MessageKind,
+    pub decoded_by: String,
+    pub reporting_mta: Option<String>,
+    pub hits: Vec<Hit>,
+}
+
+fn extract(m: &Mail, msg: &mail_parser::Message<'_>) -> Draft {
+    // 1. RFC 5965 feedback reports.
+    if let Some(d) = arf::extract(m) {
+        return d;
+    }
+    // 2. RFC 3464 / RFC 6533 delivery status, completed from the human text.
+    if let Some(mut d) = dsn::extract(m) {
+        if !d.hits.is_empty() {
+            text::complete_from_text(m, &mut d);
+            return d;
+        }
+    }
+    // 3. JSON notifications (Amazon SES).
+    if let Some(d) = json::extract(m) {
+        return d;
+    }
+    // 4. Non-standard MTA and provider formats.
+    if let Some(d) = formats::extract(m) {
+        return d;
+    }
+    // 5. Auto-replies.
+    if let Some(d) = autoreply::extract(m, msg) {
+        return d;
+    }
+    Draft { kind: MessageKind::NotBounce, decoded_by: String::new(), reporting_mta: None, hits: vec![] }
+}
+
+fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report {
+    let date = m.header("date").map(str::to_string);
+    let mut recipients = Vec::with_capacity(d.hits.len());
+    for h in d.hits {
+        let mut diagnostic = unfold(&h.diagnostic);
+        util::truncate(&mut diagnostic, limits.max_diagnostic_len);
+        let action = h.action.unwrap_or(match d.kind {
+            MessageKind::Delay => DsnAction::Delayed,
+            MessageKind::Delivery | MessageKind::Autoreply | MessageKind::Feedback => DsnAction::Delivered,
+            _ => DsnAction::Failed,
+        });
+        let success = matches!(action, DsnAction::Delivered | DsnAction::Relayed | DsnAction::Expanded)
+            && !h.status.is_some_and(|s| s.class() != crate::StatusClass::Success);
+        let classification = match h.fixed {
+            Some(r) => fixed_classification(r, h.status, h.reply),
+            None if success => fixed_classification(Reason::Delivered, h.status, h.reply),
+            None => classifier.classify_with(&diagnostic, FoundCodes { status: h.status, reply: h.reply }),
+        };
+        let smtp_command = h.command.or_else(|| util::detect_command(&diagnostic).map(str::to_string));
+        let mut classification = adjust(classification, action, smtp_command.as_deref());
+        if matches!(classification.reason, Reason::Undefined | Reason::OnHold) {
+            if let Some(r) = formats::default_reason(&d.decoded_by) {
+                classification = with_reason(classification, r, &format!("format:{}", d.decoded_by));
+            }
+        }
+        recipients.push(Bounce {
+            recipient: h.recipient,
+            original_recipient: h.original_recipient,
+            dsn_action: action,
+            status: h.status.or(classification.status.filter(|_| classification.status_source == StatusSource::Found)),
+            reply_code: h.reply.or(classification.reply_code),
+            diagnostic,
+            remote_mta: h.remote_mta,
+            reporting_mta: h.reporting_mta.or_else(|| d.reporting_mta.clone()),
+            smtp_command,
+            arrival_date: h.arrival.map(|s| util::rfc3339(&s)),
+            last_attempt_date: h.last_attempt.map(|s| util::rfc3339(&s)),
+            decoded_by: d.decoded_by.clone(),
+            feedback_type: h.feedback_type,
+            classification,
+        });
+    }
+    let mut kind = d.kind;
+    if kind == MessageKind::Bounce && !recipients.is_empty() {
+        if recipients.iter().all(|b| b.dsn_action == DsnAction::Delayed) {
+            kind = MessageKind::Delay;
+        } else if recipients.iter().all(|b| b.classification.reason == Reason::Delivered) {
+            kind = MessageKind::Delivery;
+        }
+    }
+    Report {
+        kind,
+        reporting_mta: d.reporting_mta,
+        from: m.header("from").map(str::to_string),
+        subject: m.header("subject").map(str::to_string),
+        date,
+        original: m.original.clone(),
+        recipients,
+    }
+}
+
+/// What the report's context says beyond the diagnostic text.
+///
+/// - A "no such user" answer to DATA (or later) is not about the address:
+///   the recipient's server accepted it at RCPT TO and then refused the
+///   message, the signature of a per-recipient content filter.
+/// - A delayed recipient whose text says nothing decisive is one whose
+///   message is ageing in a queue.
+fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classification {
+    // The status says "bad address" (X.1.x), or a provider's own wording decided: keep it.
+    let address_status = c.status.is_some_and(|s| s.subject() == 1) && c.status_source == StatusSource::Found;
+    let generic_rule = c.rule.starts_with("generic-") || c.rule.starts_with("lang-");
+    let to = match (c.reason, action, command) {
+        (Reason::UserUnknown, _, cmd) if !address_status && generic_rule && c.status_source == StatusSource::Found && !matches!(cmd, Some("RCPT" | "MAIL")) => {
+            Some((Reason::Filtered, "not-at-rcpt"))
+        }
+        (Reason::Undefined | Reason::OnHold, DsnAction::Delayed, _) => Some((Reason::Expired, "action:delayed")),
+        _ => None,
+    };
+    match to {
+        Some((reason, why)) => with_reason(c, reason, why),
+        None => c,
+    }
+}
+
+/// The same verdict with another reason (bounce type and action follow).
+pub(crate) fn with_reason(mut c: Classification, reason: Reason, why: &str) -> Classification {
+    let class = c.status.map(|s| s.class().digit()).or(c.reply_code.map(|r| r.class_digit()));
+    c.reason = reason;
+    c.bounce_type = reason.bounce_type_for(class);
+    c.action = default_action(reason, c.bounce_type);
+    c.rule = format!("{}+{why}", c.rule);
+    c
+}
+
+/// A fixed verdict that no rule decides: vacation, feedback, delivered.
+pub(crate) fn fixed_classification(reason: Reason, status: Option<StatusCode>, reply: Option<ReplyCode>) -> Classification {
+    let info = reason.info();
+    let bounce_type = reason.bounce_type_for(status.map(|s| s.class().digit()).or(reply.map(|r| r.class_digit())));
+    let category = status.map(|s| Category::of_subject(s.subject())).unwrap_or(info.category);
+    Classification {
+        status,
+        status_source: if status.is_some() { StatusSource::Found } else { StatusSource::None },
+        reply_code: reply,
+        reason,
+        bounce_type: if matches!(reason, Reason::Vacation | Reason::Feedback | Reason::Delivered) {
+            BounceType::None
+        } else {
+            bounce_type
+        },
+        category,
+        action: default_action(reason, bounce_type),
+        description: info.definition.clone(),
+        rule: format!("kind:{}", reason.as_str()),
+        note: None,
+    }
+}

@@ -1,0 +1,295 @@
+//! The generic extractor for human-readable bounce text.
+//!
+//! Most MTAs write the same shape: some boilerplate, then per recipient an
+//! address (`<addr>:`, `addr`, `addr: text`, `550 5.1.1 <addr>... text`,
+//! `Recipient: addr`) followed by the diagnostic, then a marker after which
+//! the original message is copied. This module finds the copy's start (so no
+//! recipient is ever read from it) and the recipient blocks before it.
+
+use super::util::{find_address, find_ci};
+use super::{Draft, Hit, Mail};
+
+/// Lines (lowercase, trimmed) that announce the copy of the original
+/// message: everything from such a line on is the sender's own message.
+const ORIGINAL_MARKERS: &[&str] = &[
+    "below this line is a copy of the message",
+    "this is a copy of the message",
+    "copy of the message",
+    "original message follows",
+    "original message -----",
+    "----- original message",
+    "-----original message-----",
+    "original message --",
+    "message header follows",
+    "message headers follow",
+    "unsent message follows",
+    "no message was collected",
+    "enclosed is a copy of the message",
+    "header of the original message",
+    "original message header",
+    "original message headers",
+    "content-type: message/rfc822",
+    "content-type: text/rfc822-headers",
+    "returned message follows",
+    "the original message was included as attachment",
+    "original message below",
+    "your original message follows",
+    "headers of the original message",
+    "--- original message",
+    "------ original message",
+    "returned mail follows",
+    "message text follows",
+    "text of the message follows",
+    "partial message follows",
+    "the original message is attached",
+    "[original message]",
+    "=== original message",
+    "------ failed message ------",
+    "---- start of returned message",
+    "------- returned message",
+    "-------original message",
+    "-------original mail info",
+    "original mail headers",
+    "the attachment contains the original",
+];
+
+/// Header-like lines that, after a blank line, start a pasted copy of the
+/// original headers.
+const HEADER_STARTS: &[&str] = &["return-path: <", "received: from ", "received: by ", "dkim-signature:", "x-originating-ip:"];
+
+/// The part of a report's text before the copy of the original message.
+pub(crate) fn cut_original(t: &str) -> &str {
+    let mut pos = 0;
+    let mut prev_blank = true;
+    for line in t.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.len() < 120 && !trimmed.is_empty() {
+            let lower = trimmed.to_ascii_lowercase();
+            let marker = ORIGINAL_MARKERS.iter().any(|m| lower.contains(m))
+                || (prev_blank && !line.starts_with([' ', '\t']) && HEADER_STARTS.iter().any(|h| lower.starts_with(h)));
+            if marker && pos > 0 {
+                return &t[..pos];
+            }
+        }
+        prev_blank = trimmed.is_empty();
+        pos += line.len();
+    }
+    t
+}
+
+/// Labels that may precede a recipient's address at the start of a line.
+fn label_ok(label: &str) -> bool {
+    let l = label.trim();
+    if l.is_empty() || l == "<" || l == "\"" || l == "'" {
+        return true;
+    }
+    let lower = l.to_lowercase();
+    if lower.contains("from") || lower.contains("sender") || lower.contains("reply") || lower.contains("return") {
+        return false;
+    }
+    let core = lower.trim_end_matches(['<', ' ', '"', '\'', '(', '[']);
+    if !(core.ends_with(':') || core.ends_with('：') || core.ends_with('-')) {
+        return false;
+    }
+    // A short label: "To:", "RCPT TO:", "Recipient address:", "宛先：", "Failed recipient:".
+    l.chars().count() <= 40 && !l.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Labels that only say "this is the recipient".
+fn is_address_label(label: &str) -> bool {
+    const PLAIN: &[&str] = &[
+        "to", "rcpt to", "rcpt", "recipient", "recipients", "recipient address", "address", "addresses", "original recipient",
+        "final recipient", "failed recipient", "failed address", "e-mail address", "email address", "mail address", "user", "mailbox",
+        "destination", "宛先", "受信者", "could not be delivered to", "delivery to", "undeliverable to",
+    ];
+    let l = label.to_lowercase();
+    PLAIN.iter().any(|p| l == *p || l.ends_with(&format!(" {p}")) && l.len() < p.len() + 12)
+}
+
+/// `550 5.1.1 <addr>... text`: a reply line that names the recipient first.
+fn reply_prefix_ok(label: &str) -> bool {
+    let l = label.trim().trim_end_matches(['<', ' ']);
+    let mut it = l.split_whitespace();
+    let Some(first) = it.next() else { return false };
+    let code = first.trim_end_matches('-');
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) || !matches!(code.as_bytes()[0], b'4' | b'5') {
+        return false;
+    }
+    match it.next() {
+        None => true,
+        Some(s) => {
+            s.trim_start_matches('#').parse::<crate::StatusCode>().is_ok() && it.next().is_none()
+        }
+    }
+}
+
+/// The recipient a line introduces, and the rest of the line (its first diagnostic words).
+pub(crate) fn recipient_line(line: &str) -> Option<(String, String)> {
+    let t = line.trim();
+    let (addr, st, en) = find_address(t)?;
+    let label = &t[..st];
+    let whole_line_diag = reply_prefix_ok(label);
+    if !label_ok(label) && !whole_line_diag {
+        return None;
+    }
+    let rest = t[en..].trim_start_matches(['>', '"', '\'', ']', ')']);
+    // `addr` must be followed by the end, `:`, `...`, whitespace, `,` or `;`.
+    if let Some(c) = rest.chars().next() {
+        if !(c == ':' || c == '.' || c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == '：') {
+            return None;
+        }
+    }
+    let diag = if whole_line_diag {
+        t.to_string()
+    } else {
+        let rest = rest.trim_start_matches([':', '.', ',', ';', '：']).trim();
+        // A label that says what went wrong (`Unknown user: addr`) is diagnostic text too.
+        let label = label.trim().trim_end_matches(['<', ' ', '"', '\'', '(', '[']).trim_end_matches([':', '：', '-']).trim();
+        if label.chars().count() > 2 && !is_address_label(label) {
+            format!("{label}: {rest}").trim_end_matches([' ', ':']).to_string()
+        } else {
+            rest.to_string()
+        }
+    };
+    Some((addr, diag))
+}
+
+/// Recipient blocks of a text: each address line and the lines under it.
+pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut cur: Option<usize> = None;
+    let mut preamble: Vec<&str> = Vec::new();
+    for line in block.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if cur.is_none() && recipient_line(line).is_none() {
+            preamble.push(t);
+            continue;
+        }
+        if let Some((addr, diag)) = recipient_line(line) {
+            let same_as_current = cur.is_some_and(|i| hits[i].recipient.eq_ignore_ascii_case(&addr));
+            if same_as_current {
+                let h = &mut hits[cur.unwrap()];
+                if !h.diagnostic.is_empty() {
+                    h.diagnostic.push('\n');
+                }
+                h.diagnostic.push_str(t);
+                continue;
+            }
+            if let Some(i) = hits.iter().position(|h| h.recipient.eq_ignore_ascii_case(&addr)) {
+                cur = Some(i);
+                if !diag.is_empty() {
+                    let h = &mut hits[i];
+                    if !h.diagnostic.is_empty() {
+                        h.diagnostic.push('\n');
+                    }
+                    h.diagnostic.push_str(&diag);
+                }
+                continue;
+            }
+            hits.push(Hit { recipient: addr, diagnostic: diag, ..Hit::default() });
+            cur = Some(hits.len() - 1);
+            continue;
+        }
+        if let Some(i) = cur {
+            let h = &mut hits[i];
+            if !h.diagnostic.is_empty() {
+                h.diagnostic.push('\n');
+            }
+            h.diagnostic.push_str(t);
+        }
+    }
+    // One recipient named after its error (`Error message below: 550 ...` then
+    // `RCPT TO: addr`): the coded lines before it are its diagnostic.
+    if hits.len() == 1 && hits[0].diagnostic.trim().is_empty() && !preamble.is_empty() {
+        // `Failure reasons: ...` then the address: the reason came first.
+        let from = preamble.len().saturating_sub(4);
+        hits[0].diagnostic = preamble[from..].join("\n");
+    } else if hits.len() == 1 {
+        let codes = crate::find_codes(&hits[0].diagnostic);
+        if codes.reply.is_none() && codes.status.is_none() {
+            let coded: Vec<&str> = preamble
+                .iter()
+                .copied()
+                .filter(|l| {
+                    let c = crate::find_codes(l);
+                    c.reply.is_some() || c.status.is_some()
+                })
+                .collect();
+            if !coded.is_empty() {
+                let own = std::mem::take(&mut hits[0].diagnostic);
+                hits[0].diagnostic = format!("{}\n{own}", coded.join("\n"));
+            }
+        }
+    }
+    hits
+}
+
+/// The error block of a text: from the first start marker (if any is given
+/// and found) to the copy of the original message.
+pub(crate) fn error_block<'a>(t: &'a str, start: &[&str]) -> &'a str {
+    let body = cut_original(t);
+    for s in start {
+        if let Some(i) = find_ci(body, s) {
+            let from = body[..i].rfind('\n').map(|j| j + 1).unwrap_or(0);
+            return &body[from..];
+        }
+    }
+    body
+}
+
+/// Fills what a DSN left out (diagnostic, SMTP command) from the human text.
+pub(crate) fn complete_from_text(m: &Mail, d: &mut Draft) {
+    let needs = d.hits.iter().any(|h| h.diagnostic.trim().is_empty() || h.command.is_none());
+    if !needs {
+        return;
+    }
+    let mut found: Vec<Hit> = Vec::new();
+    for t in &m.texts {
+        found.extend(recipients_in(cut_original(t)));
+    }
+    for h in &mut d.hits {
+        let Some(f) = found.iter().find(|f| {
+            f.recipient.eq_ignore_ascii_case(&h.recipient)
+                || h.original_recipient.as_deref().is_some_and(|o| f.recipient.eq_ignore_ascii_case(o))
+        }) else {
+            continue;
+        };
+        if h.diagnostic.trim().is_empty() {
+            h.diagnostic = f.diagnostic.clone();
+            if h.reply.is_none() {
+                h.reply = crate::find_codes(&f.diagnostic).reply;
+            }
+        }
+        if h.command.is_none() {
+            h.command = super::util::detect_command(&f.diagnostic).map(str::to_string);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipient_lines() {
+        assert_eq!(recipient_line("<a@example.org>:").unwrap().0, "a@example.org");
+        assert_eq!(recipient_line("  kijitora@example.ed.jp").unwrap().0, "kijitora@example.ed.jp");
+        let (a, d) = recipient_line("550 5.1.1 <x@example.org>... User unknown").unwrap();
+        assert_eq!((a.as_str(), d.as_str()), ("x@example.org", "550 5.1.1 <x@example.org>... User unknown"));
+        assert!(recipient_line("Remote host said: 550 5.1.1 <k@example.org>... User Unknown").is_none());
+        assert!(recipient_line("SMTP error from remote mail server after MAIL FROM:<s@example.jp> SIZE=1:").is_none());
+        assert_eq!(recipient_line("Recipient address: r@example.net").unwrap().0, "r@example.net");
+    }
+
+    #[test]
+    fn blocks_and_cut() {
+        let t = "boilerplate\n\n<a@example.org>:\nhost said: 550 no such user\n\n<b@example.org>:\n452 full\n\n--- Below this line is a copy of the message.\n\nTo: c@example.org\n";
+        let hits = recipients_in(cut_original(t));
+        assert_eq!(hits.len(), 2);
+        assert!(hits[0].diagnostic.contains("550 no such user"));
+        assert_eq!(hits[1].recipient, "b@example.org");
+    }
+}

@@ -1,0 +1,151 @@
+//! The standards and the general mechanisms, on small hand-written messages.
+
+use bouncekit::{parse, parse_with, Classifier, DsnAction, Error, Limits, MessageKind, Reason};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+#[test]
+fn dsn_one_group_per_recipient_with_continuations() {
+    let r = parse(&fixture("dsn-two-recipients.eml")).unwrap();
+    assert_eq!(r.kind, MessageKind::Bounce);
+    assert_eq!(r.recipients.len(), 2, "the quoted original's bystander is not a recipient");
+    let gone = &r.recipients[0];
+    assert_eq!(gone.recipient, "gone@example.org");
+    assert_eq!(gone.original_recipient.as_deref(), Some("Gone@Example.org"));
+    assert_eq!(gone.dsn_action, DsnAction::Failed);
+    assert_eq!(gone.classification.reason, Reason::UserUnknown);
+    assert!(gone.diagnostic.contains("rejected: User unknown in virtual mailbox table"), "unfolded: {}", gone.diagnostic);
+    assert_eq!(gone.reply_code.map(|c| c.get()), Some(550));
+    assert_eq!(gone.smtp_command.as_deref(), Some("RCPT"));
+    assert_eq!(gone.remote_mta.as_deref(), Some("mx.example.org"));
+    assert_eq!(gone.reporting_mta.as_deref(), Some("mta.example.net"));
+    assert_eq!(gone.decoded_by, "rfc3464");
+    let full = &r.recipients[1];
+    assert_eq!(full.dsn_action, DsnAction::Delayed);
+    assert_eq!(full.classification.reason, Reason::MailboxFull);
+    assert_eq!(full.status.unwrap().to_string(), "4.2.2");
+    assert!(full.last_attempt_date.as_deref().unwrap().starts_with("2025-03-03T09:59:59"));
+    assert_eq!(r.original.message_id.as_deref(), Some("orig-1@example.com"));
+    assert_eq!(r.original.subject.as_deref(), Some("hello"));
+}
+
+#[test]
+fn global_delivery_status_with_utf8_addresses() {
+    let r = parse(&fixture("dsn-global.eml")).unwrap();
+    assert_eq!(r.recipients.len(), 1);
+    assert_eq!(r.recipients[0].recipient, "用户@例子.example");
+    assert_eq!(r.recipients[0].classification.reason, Reason::UserUnknown);
+    assert_eq!(r.original.subject.as_deref(), Some("你好"));
+}
+
+#[test]
+fn arf_feedback_row() {
+    let r = parse(&fixture("arf.eml")).unwrap();
+    assert_eq!(r.kind, MessageKind::Feedback);
+    let rows = r.rows("arf.eml");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].recipient, "reader@example.net");
+    assert_eq!(rows[0].reason, "feedback");
+    assert_eq!(rows[0].feedback_type.as_deref(), Some("abuse"));
+    assert_eq!(rows[0].decoded_by, "arf");
+    assert_eq!(rows[0].bounce_type, "none");
+}
+
+#[test]
+fn autoreplies_are_vacation_not_bounces() {
+    for f in ["autoreply-de.eml", "autoreply-subject-only.eml"] {
+        let r = parse(&fixture(f)).unwrap();
+        assert_eq!(r.kind, MessageKind::Autoreply, "{f}");
+        assert_eq!(r.recipients[0].classification.reason, Reason::Vacation, "{f}");
+        assert_eq!(r.recipients[0].decoded_by, "rfc3834");
+        assert!(r.failed().next().is_none());
+    }
+}
+
+#[test]
+fn non_standard_never_reads_the_quoted_original() {
+    let r = parse(&fixture("qmail-quoted-original.eml")).unwrap();
+    let who: Vec<_> = r.recipients.iter().map(|b| b.recipient.as_str()).collect();
+    assert_eq!(who, ["one@example.jp", "two@example.jp"]);
+    assert_eq!(r.recipients[0].decoded_by, "qmail");
+    assert_eq!(r.recipients[0].classification.reason, Reason::UserUnknown);
+    assert_ne!(r.recipients[1].diagnostic, r.recipients[0].diagnostic, "each its own diagnostic");
+}
+
+#[test]
+fn cr_only_line_endings() {
+    let r = parse(&fixture("exim-cr.eml")).unwrap();
+    assert_eq!(r.recipients.len(), 1);
+    assert_eq!(r.recipients[0].recipient, "cr@example.org");
+    assert_eq!(r.recipients[0].decoded_by, "exim");
+    assert_eq!(r.recipients[0].smtp_command.as_deref(), Some("RCPT"));
+    assert_eq!(r.recipients[0].classification.reason, Reason::UserUnknown);
+}
+
+#[test]
+fn crlf_and_lf_agree() {
+    let lf = fixture("dsn-two-recipients.eml");
+    let crlf: Vec<u8> = String::from_utf8(lf.clone()).unwrap().replace('\n', "\r\n").into_bytes();
+    let (a, b) = (parse(&lf).unwrap(), parse(&crlf).unwrap());
+    assert_eq!(a.rows("x"), b.rows("x"));
+}
+
+#[test]
+fn iso_2022_jp_body_and_subject() {
+    let r = parse(&fixture("iso2022jp.eml")).unwrap();
+    assert!(r.subject.as_deref().unwrap().contains("Undelivered"));
+    assert_eq!(r.recipients.len(), 1);
+    assert_eq!(r.recipients[0].recipient, "taro@example.jp");
+    assert!(r.recipients[0].diagnostic.contains("メールボックス"), "{}", r.recipients[0].diagnostic);
+    assert_eq!(r.recipients[0].classification.reason, Reason::MailboxFull);
+}
+
+#[test]
+fn delivery_notifications_are_rows_too() {
+    let r = parse(&fixture("delivered.eml")).unwrap();
+    assert_eq!(r.kind, MessageKind::Delivery);
+    assert_eq!(r.recipients[0].classification.reason, Reason::Delivered);
+    assert_eq!(r.rows("d")[0].dsn_action, "delivered");
+}
+
+#[test]
+fn limits_are_typed_errors() {
+    let c = Classifier::new();
+    let raw = fixture("dsn-two-recipients.eml");
+    let small = Limits { max_message_size: 100, ..Limits::default() };
+    assert!(matches!(parse_with(&c, &raw, &small), Err(Error::LimitExceeded { limit: "max_message_size", .. })));
+    let one = Limits { max_recipients: 1, ..Limits::default() };
+    assert!(matches!(parse_with(&c, &raw, &one), Err(Error::LimitExceeded { limit: "max_recipients", .. })));
+    let parts = Limits { max_parts: 2, ..Limits::default() };
+    assert!(matches!(parse_with(&c, &raw, &parts), Err(Error::LimitExceeded { limit: "max_parts", .. })));
+    let short = Limits { max_diagnostic_len: 10, ..Limits::default() };
+    assert!(parse_with(&c, &raw, &short).unwrap().recipients[0].diagnostic.len() <= 10);
+    let msg = Error::LimitExceeded { limit: "max_parts", max: 2, actual: 5 }.to_string();
+    assert!(msg.contains("max_parts"), "{msg}");
+}
+
+#[test]
+fn garbage_in_is_an_error_or_an_empty_report() {
+    for raw in [&b""[..], b"\x00\x01\x02", b"not a message at all", b"From: x\n\n"] {
+        if let Ok(r) = parse(raw) {
+            assert!(r.failed().next().is_none());
+        }
+    }
+}
+
+#[test]
+fn a_50_mb_message_parses() {
+    let mut raw = fixture("dsn-two-recipients.eml");
+    // A huge returned message: the report is found, the size is no problem.
+    let pos = raw.windows(13).rposition(|w| w == b"--BOUNDARY-1-").unwrap();
+    let filler = "x".repeat(76) + "\n";
+    let mut big = Vec::with_capacity(50 << 20);
+    while big.len() < 50 << 20 {
+        big.extend_from_slice(filler.as_bytes());
+    }
+    raw.splice(pos..pos, big);
+    let r = parse(&raw).unwrap();
+    assert_eq!(r.recipients.len(), 2);
+}
