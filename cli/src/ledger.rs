@@ -107,7 +107,7 @@ pub enum LedgerCommand {
     },
 }
 
-fn open(a: &LedgerArgs) -> Result<Ledger> {
+pub fn open(a: &LedgerArgs) -> Result<Ledger> {
     let policy = match &a.policy {
         Some(p) => Policy::from_file(p)?,
         None => Policy::default(),

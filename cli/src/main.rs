@@ -64,6 +64,12 @@ enum Command {
         /// A rules file (TOML) whose rules go before the built-in ones.
         #[arg(long)]
         rules: Option<PathBuf>,
+        /// Record every row into this ledger (SQLite; created when missing) as the scan goes.
+        #[arg(long, value_name = "FILE.db")]
+        ledger: Option<PathBuf>,
+        /// The ledger's policy file (TOML; see docs/policy.md), with --ledger.
+        #[arg(long, value_name = "FILE.toml", requires = "ledger")]
+        policy: Option<PathBuf>,
     },
     /// List the reason vocabulary with defaults and mappings.
     Reasons {
@@ -161,8 +167,9 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Scan { paths, format, max_size, rules } => {
-            scan::run(scan::Options { inputs: paths, format, max_size, rules }, &mut out)?;
+        Command::Scan { paths, format, max_size, rules, ledger, policy } => {
+            let ledger = ledger.map(|path| ledger::LedgerArgs { ledger: path, policy });
+            scan::run(scan::Options { inputs: paths, format, max_size, rules, ledger }, &mut out)?;
         }
         Command::Reasons { format } => match format {
             Format::Human => render::reasons(&mut out, color)?,

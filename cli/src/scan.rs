@@ -30,6 +30,61 @@ pub struct Options {
     pub format: Option<ScanFormat>,
     pub max_size: usize,
     pub rules: Option<PathBuf>,
+    /// Record rows into this ledger as the scan goes.
+    pub ledger: Option<crate::ledger::LedgerArgs>,
+}
+
+/// Rows waiting to be recorded: written in batches, one transaction each.
+struct Recorder {
+    ledger: bouncekit::ledger::Ledger,
+    pending: Vec<bouncekit::ledger::ScanRow>,
+    stats: bouncekit::ledger::BatchStats,
+    skipped: u64,
+    now: i64,
+}
+
+impl Recorder {
+    const BATCH: usize = 2000;
+
+    fn add(&mut self, row: &Row) -> Result<()> {
+        let scan_row = bouncekit::ledger::ScanRow {
+            recipient: row.recipient.clone(),
+            reason: row.reason.to_string(),
+            bounce_type: Some(row.bounce_type.to_string()),
+            status: row.status.clone(),
+            reply_code: row.reply_code.map(|c| bouncekit::ledger::NumOrText::Num(f64::from(c))),
+            action: Some(row.action.to_string()),
+            timestamp: row.timestamp.clone().map(bouncekit::ledger::NumOrText::Text),
+            // Without a time the ledger's content key would use the import
+            // time; key such rows by where they came from, so that scanning
+            // the same mailbox again records nothing twice.
+            message_id: row.timestamp.as_deref().is_none_or(|t| t.trim().is_empty()).then(|| row.source.clone()),
+            source: Some(row.source.clone()),
+            diagnostic: Some(row.diagnostic.clone()),
+        };
+        // A row the ledger would refuse (no usable address) must not cost the
+        // rest of its batch: count it and go on.
+        if let Err(e) = scan_row.to_event(Some(self.now)) {
+            self.skipped += 1;
+            if self.skipped <= 5 {
+                eprintln!("bouncekit: {}: not recorded in the ledger: {e}", row.source);
+            }
+            return Ok(());
+        }
+        self.pending.push(scan_row);
+        if self.pending.len() >= Self::BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if !self.pending.is_empty() {
+            let opts = bouncekit::ledger::RowOptions { batch_size: 0, default_time: Some(self.now) };
+            self.stats += bouncekit::ledger::record_rows(&mut self.ledger, self.pending.drain(..), &opts)?;
+        }
+        Ok(())
+    }
 }
 
 fn csv_field(s: &str) -> String {
@@ -103,6 +158,16 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
     let inputs: Vec<Input> = if opts.inputs.is_empty() { vec![Input::Stdin] } else { opts.inputs.iter().map(|s| Input::from(s.as_str())).collect() };
     let format = opts.format.unwrap_or(if io::stdout().is_terminal() { ScanFormat::Table } else { ScanFormat::Jsonl });
     let mut scan = Scan::new(inputs, &classifier, limits);
+    let mut recorder = match &opts.ledger {
+        Some(a) => Some(Recorder {
+            ledger: crate::ledger::open(a)?,
+            pending: Vec::new(),
+            stats: Default::default(),
+            skipped: 0,
+            now: bouncekit::ledger::now(),
+        }),
+        None => None,
+    };
 
     let show_progress = io::stderr().is_terminal();
     let started = Instant::now();
@@ -169,8 +234,19 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
                 }
                 ScanFormat::Summary => {}
             }
+            if let Some(r) = recorder.as_mut() {
+                r.add(&row)?;
+            }
             summary.add(&row);
         }
+    }
+    if let Some(mut r) = recorder {
+        r.flush()?;
+        let s = &r.stats;
+        eprintln!(
+            "bouncekit: ledger: {} rows, {} new events, {} already recorded, {} newly suppressed, {} not recordable",
+            s.events, s.recorded, s.duplicates, s.suppressed, r.skipped
+        );
     }
     if let Some(b) = bar {
         b.finish_and_clear();

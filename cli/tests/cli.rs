@@ -107,3 +107,24 @@ fn scan_oversize_message_is_reported_and_the_scan_goes_on() {
     let s = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert_eq!(s.lines().count(), 1);
 }
+
+#[test]
+fn scan_records_into_a_ledger_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/sisimai/bsd");
+    let stats = |out: &assert_cmd::assert::Assert| String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let first = bk().args(["scan", corpus, "--format", "summary", "--ledger"]).arg(&db).assert().success();
+    let s = stats(&first);
+    let line = s.lines().find(|l| l.starts_with("bouncekit: ledger:")).expect("ledger stats line");
+    assert!(!line.contains(" 0 new events"), "{line}");
+    // The same mailbox again: nothing new.
+    let again = bk().args(["scan", corpus, "--format", "summary", "--ledger"]).arg(&db).assert().success();
+    let s = stats(&again);
+    let line = s.lines().find(|l| l.starts_with("bouncekit: ledger:")).unwrap();
+    assert!(line.contains(" 0 new events") && line.contains(" 0 newly suppressed"), "{line}");
+    let list = bk().args(["suppressed", "--format", "csv", "--ledger"]).arg(&db).assert().success();
+    let csv = String::from_utf8(list.get_output().stdout.clone()).unwrap();
+    assert!(csv.lines().count() > 50, "suppression list too short:\n{csv}");
+    assert!(csv.lines().any(|l| l.contains(",userunknown,hard,")));
+}
