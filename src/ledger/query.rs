@@ -390,6 +390,7 @@ impl Ledger {
              LIMIT ?2",
         )?;
         let limit = if limit == 0 { -1 } else { limit as i64 };
+        #[allow(clippy::type_complexity)]
         let rows: Vec<(String, i64, i64, i64, i64, i64, i64, i64)> = st
             .query_map(params![now, limit], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
