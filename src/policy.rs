@@ -287,7 +287,7 @@ pub fn format_duration(d: Duration) -> String {
     let mut out = String::new();
     for (unit, name) in [(7 * DAY, "week"), (DAY, "day"), (HOUR, "hour"), (60, "minute"), (1, "second")] {
         // Weeks only when exact: "14 days" reads better than "2 weeks" in a window.
-        if unit == 7 * DAY && s % unit != 0 || unit == 7 * DAY && s / unit < 4 {
+        if unit == 7 * DAY && (s % unit != 0 || s / unit < 4) {
             continue;
         }
         let n = s / unit;
@@ -446,7 +446,7 @@ impl Policy {
             && !self.fix_sender_reasons.contains(&e.reason)
             && !self.ignore_reasons.contains(&e.reason)
             && !self.suppress_reasons.contains(&e.reason)
-            && !(domain.is_some_and(|f| f.covers(e.time)) && self.domain.reasons.contains(&e.reason))
+            && (!domain.is_some_and(|f| f.covers(e.time)) || !self.domain.reasons.contains(&e.reason))
     }
 
     /// The counting group of a reason: its own when it overrides the count.

@@ -135,7 +135,12 @@ impl Event {
 
     /// Checks the event: a valid address, a time in range, sane fields.
     pub fn validate(&self) -> Result<(), EventError> {
-        normalize_address(&self.recipient).map_err(|m| bad("recipient", m))?;
+        self.checked().map(drop)
+    }
+
+    /// [`Event::validate`], returning the normalized recipient.
+    pub(crate) fn checked(&self) -> Result<String, EventError> {
+        let recipient = normalize_address(&self.recipient).map_err(|m| bad("recipient", m))?;
         check_time(self.time)?;
         for (field, v) in [("message_id", &self.message_id), ("source", &self.source)] {
             if let Some(v) = v {
@@ -147,7 +152,7 @@ impl Event {
                 }
             }
         }
-        Ok(())
+        Ok(recipient)
     }
 
     /// The event's identity: message id + recipient, or else a hash of

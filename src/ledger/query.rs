@@ -144,26 +144,40 @@ impl Ledger {
     /// An address with no events: `ignore`.
     pub fn decide(&self, address: &str, now: i64) -> Result<Decision, LedgerError> {
         let a = self.address(address)?;
-        if let Some(s) = self.suppression(&a)? {
+        // One read transaction for the three lookups (one snapshot, one lock).
+        let tx = self.conn.unchecked_transaction()?;
+        let d = self.decide_in(&a, now);
+        tx.finish()?;
+        d
+    }
+
+    fn decide_in(&self, a: &str, now: i64) -> Result<Decision, LedgerError> {
+        let a = a.to_string();
+        let domain = domain_of(&a);
+        if let Some(s) = self.suppression_of(&a)? {
             return Ok(Decision {
                 action: Action::Suppress,
                 retry_after: None,
                 why: format!("suppressed since {}: {}", format_rfc3339(s.since), s.why),
             });
         }
-        let flag = load_flag(&self.conn, domain_of(&a))?.filter(|f| !self.domain_released_after(&f.domain, f.last_failure).unwrap_or(false));
+        // (A released domain has no flag: the release deletes it.)
+        let flag = load_flag(&self.conn, domain)?;
         if let Some(f) = flag.as_ref().filter(|f| f.is_active(now)) {
             return Ok(self.policy.domain_decision(f, now));
         }
-        let released = self.released_at(&a)?.unwrap_or(i64::MIN);
-        let domain_released = domain_released_at(&self.conn, domain_of(&a))?.unwrap_or(i64::MIN);
         let lookback = i64::try_from(self.policy.max_window().as_secs()).unwrap_or(i64::MAX / 4);
+        // The events since the address's release, less the host failures up
+        // to its domain's release, newest first.
         let mut st = self.conn.prepare_cached(
-            "SELECT id, time, reason, bounce_type FROM events
-             WHERE recipient = ?1 AND time > ?2 AND time <= ?3 AND NOT (domain_failure = 1 AND time <= ?4)
-             ORDER BY time DESC, id DESC",
+            "SELECT e.id, e.time, e.reason, e.bounce_type FROM events e
+             WHERE e.recipient = ?1 AND e.time <= ?3
+               AND e.time > coalesce((SELECT r.released_at FROM releases r WHERE r.recipient = ?1), -9223372036854775807)
+               AND NOT (e.domain_failure = 1
+                        AND e.time <= coalesce((SELECT d.released_at FROM domain_releases d WHERE d.domain = ?2), -9223372036854775807))
+             ORDER BY e.time DESC, e.id DESC",
         )?;
-        let mut rows = st.query(params![a, released, now, domain_released])?;
+        let mut rows = st.query(params![a, domain, now])?;
         let mut got = Vec::new();
         let mut latest: Option<i64> = None;
         while let Some(r) = rows.next()? {
@@ -190,7 +204,7 @@ impl Ledger {
     /// or of a flagged domain while `domain.action = "suppress"`.
     pub fn is_suppressed_at(&self, address: &str, now: i64) -> Result<bool, LedgerError> {
         let a = self.address(address)?;
-        if self.suppression(&a)?.is_some() {
+        if self.suppression_of(&a)?.is_some() {
             return Ok(true);
         }
         if self.policy.domain.action == DomainAction::Suppress {
@@ -208,24 +222,15 @@ impl Ledger {
 
     /// The suppression of one address, if it is suppressed.
     pub fn suppression(&self, address: &str) -> Result<Option<Suppression>, LedgerError> {
-        let a = self.address(address)?;
+        self.suppression_of(&self.address(address)?)
+    }
+
+    fn suppression_of(&self, a: &str) -> Result<Option<Suppression>, LedgerError> {
         Ok(self
             .conn
             .prepare_cached("SELECT recipient, domain, since, reason, bounce_type, why FROM suppressions WHERE recipient = ?1")?
-            .query_row([&a], suppression_row)
+            .query_row([a], suppression_row)
             .optional()?)
-    }
-
-    fn released_at(&self, a: &str) -> Result<Option<i64>, LedgerError> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT released_at FROM releases WHERE recipient = ?1")?
-            .query_row([a], |r| r.get(0))
-            .optional()?)
-    }
-
-    fn domain_released_after(&self, domain: &str, t: i64) -> Result<bool, LedgerError> {
-        Ok(domain_released_at(&self.conn, domain)?.is_some_and(|r| r >= t))
     }
 
     /// The suppression list at `now`, by address: every suppressed address,
@@ -385,6 +390,7 @@ impl Ledger {
              LIMIT ?2",
         )?;
         let limit = if limit == 0 { -1 } else { limit as i64 };
+        #[allow(clippy::type_complexity)]
         let rows: Vec<(String, i64, i64, i64, i64, i64, i64, i64)> = st
             .query_map(params![now, limit], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))

@@ -5,13 +5,14 @@ use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::ops::AddAssign;
 
-use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Transaction, TransactionBehavior};
 use serde::Serialize;
 
-use super::event::{clip_diagnostic, domain_of, normalize_address};
+use super::event::{clip_diagnostic, domain_of};
 use super::query::{domain_released_at, load_flag, parse_history};
 use super::{now, Event, Ledger, LedgerError, ScanRow};
 use crate::policy::{DomainFailure, HistoryEvent};
+use crate::DomainFlag;
 use crate::{BounceType, Policy};
 
 /// What a batch did.
@@ -70,12 +71,14 @@ impl Ledger {
     /// Records events in one transaction. Every event is checked first: one
     /// invalid event refuses the batch and nothing is written.
     pub fn record_batch(&mut self, events: &[Event]) -> Result<BatchStats, LedgerError> {
-        for (i, e) in events.iter().enumerate() {
-            e.validate().map_err(|error| LedgerError::InvalidEvent { row: i + 1, error })?;
-        }
+        let recipients = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| e.checked().map_err(|error| LedgerError::InvalidEvent { row: i + 1, error }))
+            .collect::<Result<Vec<String>, _>>()?;
         let mut b = self.batch()?;
-        for (i, e) in events.iter().enumerate() {
-            b.record_at(e, i + 1)?;
+        for (e, r) in events.iter().zip(recipients) {
+            b.insert(e, r)?;
         }
         b.commit()
     }
@@ -100,9 +103,13 @@ impl Batch<'_> {
     }
 
     fn record_at(&mut self, e: &Event, row: usize) -> Result<bool, LedgerError> {
-        e.validate().map_err(|error| LedgerError::InvalidEvent { row, error })?;
+        let recipient = e.checked().map_err(|error| LedgerError::InvalidEvent { row, error })?;
+        self.insert(e, recipient)
+    }
+
+    /// Inserts a checked event (`recipient`: its normalized address).
+    fn insert(&mut self, e: &Event, recipient: String) -> Result<bool, LedgerError> {
         self.stats.events += 1;
-        let recipient = normalize_address(&e.recipient).expect("validated");
         let domain = domain_of(&recipient);
         let diagnostic = e.diagnostic.as_deref().map(clip_diagnostic).filter(|d| !d.is_empty());
         let key = e.key(&recipient, diagnostic);
@@ -209,38 +216,45 @@ impl Batch<'_> {
     /// Suppresses the addresses whose history (since their last release)
     /// now calls for it. Order-independent, like the domain flags.
     fn suppress_addresses(&mut self) -> Result<(), LedgerError> {
+        let mut flags: HashMap<String, Option<DomainFlag>> = HashMap::new();
+        let mut rows: Vec<(i64, i64, String, String)> = Vec::new();
         for (recipient, may_suppress) in std::mem::take(&mut self.touched) {
             if !may_suppress {
                 continue;
             }
-            let already: Option<i64> = self
-                .tx
-                .prepare_cached("SELECT 1 FROM suppressions WHERE recipient = ?1")?
-                .query_row([&recipient], |r| r.get(0))
-                .optional()?;
-            if already.is_some() {
+            let domain = domain_of(&recipient);
+            // One query: nothing when already suppressed; else the events
+            // since the address's release, less the host failures up to its
+            // domain's release (those were the domain's fault).
+            let mut st = self.tx.prepare_cached(
+                "SELECT e.id, e.time, e.reason, e.bounce_type FROM events e
+                 WHERE e.recipient = ?1
+                   AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.recipient = ?1)
+                   AND e.time > coalesce((SELECT r.released_at FROM releases r WHERE r.recipient = ?1), -9223372036854775807)
+                   AND NOT (e.domain_failure = 1
+                            AND e.time <= coalesce((SELECT d.released_at FROM domain_releases d WHERE d.domain = ?2), -9223372036854775807))
+                 ORDER BY e.time, e.id",
+            )?;
+            rows.clear();
+            let mut q = st.query(params![recipient, domain])?;
+            while let Some(r) = q.next()? {
+                rows.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+            }
+            drop(q);
+            if rows.is_empty() {
                 continue;
             }
-            let released: i64 = self
-                .tx
-                .prepare_cached("SELECT released_at FROM releases WHERE recipient = ?1")?
-                .query_row([&recipient], |r| r.get(0))
-                .optional()?
-                .unwrap_or(i64::MIN);
-            let domain = domain_of(&recipient);
-            // Host failures up to the domain's release were the domain's fault.
-            let domain_released = domain_released_at(&self.tx, domain)?.unwrap_or(i64::MIN);
-            let mut st = self.tx.prepare_cached(
-                "SELECT id, time, reason, bounce_type FROM events
-                 WHERE recipient = ?1 AND time > ?2 AND NOT (domain_failure = 1 AND time <= ?3)
-                 ORDER BY time, id",
-            )?;
-            let rows: Vec<(i64, i64, String, String)> = st
-                .query_map(params![recipient, released, domain_released], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                .collect::<Result<_, _>>()?;
-            let (ids, history): (Vec<i64>, Vec<HistoryEvent>) = parse_history(rows);
-            let flag = load_flag(&self.tx, domain)?;
-            let Some((at, decision)) = self.policy.first_suppression(&history, flag.as_ref()) else { continue };
+            let (ids, history): (Vec<i64>, Vec<HistoryEvent>) = parse_history(std::mem::take(&mut rows));
+            // The domain's flag matters only to host/network failures.
+            let flag = if history.iter().any(|h| self.policy.domain.reasons.contains(&h.reason)) {
+                if !flags.contains_key(domain) {
+                    flags.insert(domain.to_string(), load_flag(&self.tx, domain)?);
+                }
+                flags[domain].as_ref()
+            } else {
+                None
+            };
+            let Some((at, decision)) = self.policy.first_suppression(&history, flag) else { continue };
             let idx = history.iter().position(|h| *h == at).unwrap_or(0);
             self.tx
                 .prepare_cached(
