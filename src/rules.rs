@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{RegexSet, RegexSetBuilder};
-use regex::bytes::{RegexSet as BytesRegexSet, RegexSetBuilder as BytesRegexSetBuilder};
+use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
 use serde::Deserialize;
 
 use crate::embedded::RULE_FILES;
@@ -151,8 +151,14 @@ pub struct RuleSet {
     /// Pure-ASCII patterns, compiled without Unicode classes: ASCII case
     /// folding and word boundaries keep the lazy DFA usable (a Unicode-aware
     /// set of hundreds of `.{0,40}` patterns falls back to the slow PikeVM).
-    ascii: BytesRegexSet,
+    ///
+    /// Each is tried only when one of its required literals occurs in the
+    /// text (one Aho-Corasick pass finds them all), or always when it has none.
+    ascii: Vec<BytesRegex>,
     ascii_rule: Vec<u32>,
+    ascii_literals: AhoCorasick,
+    ascii_literal_pattern: Vec<u32>,
+    ascii_always: Vec<u32>,
     patterns: RegexSet,
     pattern_rule: Vec<u32>,
     /// The first `user_count` rules are the user's: they beat every built-in rule.
@@ -205,14 +211,44 @@ impl RuleSet {
             .dfa_size_limit(16 << 20)
             .build()
             .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
-        let ascii_set = BytesRegexSetBuilder::new(&ascii)
-            .case_insensitive(true)
-            .unicode(false)
-            .size_limit(64 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()
+        let mut ascii_set = Vec::with_capacity(ascii.len());
+        let (mut lits, mut lit_pattern, mut always) = (Vec::new(), Vec::new(), Vec::new());
+        for (k, p) in ascii.iter().enumerate() {
+            let re = BytesRegexBuilder::new(p)
+                .case_insensitive(true)
+                .unicode(false)
+                .size_limit(8 << 20)
+                .build()
+                .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
+            ascii_set.push(re);
+            match required_literals(p) {
+                Some(ls) => {
+                    for l in ls {
+                        lits.push(l);
+                        lit_pattern.push(k as u32);
+                    }
+                }
+                None => always.push(k as u32),
+            }
+        }
+        let ascii_literals = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&lits)
             .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
-        Ok(RuleSet { rules, phrases: ac, phrase_rule, ascii: ascii_set, ascii_rule, patterns: set, pattern_rule, user_count })
+        Ok(RuleSet {
+            rules,
+            phrases: ac,
+            phrase_rule,
+            ascii: ascii_set,
+            ascii_rule,
+            ascii_literals,
+            ascii_literal_pattern: lit_pattern,
+            ascii_always: always,
+            patterns: set,
+            pattern_rule,
+            user_count,
+        })
     }
 
     /// The built-in rules (every file of `data/rules/`, in name order).
@@ -260,8 +296,16 @@ impl RuleSet {
             consider(self.phrase_rule[m.pattern().as_usize()]);
         }
         if !self.ascii_rule.is_empty() {
-            for p in self.ascii.matches(text.as_bytes()).iter() {
-                consider(self.ascii_rule[p]);
+            let mut candidates: Vec<u32> = self.ascii_always.clone();
+            for m in self.ascii_literals.find_overlapping_iter(text) {
+                candidates.push(self.ascii_literal_pattern[m.pattern().as_usize()]);
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            for k in candidates {
+                if self.ascii[k as usize].is_match(text.as_bytes()) {
+                    consider(self.ascii_rule[k as usize]);
+                }
             }
         }
         if !self.pattern_rule.is_empty() {
@@ -270,5 +314,43 @@ impl RuleSet {
             }
         }
         best.map(|i| &self.rules[i as usize])
+    }
+}
+
+/// Literals one of which every match of `pattern` contains (lowercase), or
+/// `None` when there is no useful set (then the pattern is always tried).
+fn required_literals(pattern: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(pattern).ok()?;
+    for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
+        let mut ex = Extractor::new();
+        ex.kind(kind).limit_total(64);
+        let seq = ex.extract(&hir);
+        let Some(lits) = seq.literals() else { continue };
+        if lits.is_empty() || lits.iter().any(|l| l.as_bytes().len() < 3) {
+            continue;
+        }
+        let mut out: Vec<String> =
+            lits.iter().filter_map(|l| std::str::from_utf8(l.as_bytes()).ok()).map(|s| s.to_ascii_lowercase()).collect();
+        if out.len() != lits.len() {
+            continue;
+        }
+        out.sort();
+        out.dedup();
+        return Some(out);
+    }
+    None
+}
+
+#[cfg(test)]
+mod literal_tests {
+    use super::required_literals;
+
+    #[test]
+    fn literals_are_found_or_the_pattern_is_always_tried() {
+        let l = required_literals("User (?:unknown|not found)").unwrap();
+        assert!(!l.is_empty() && l.iter().all(|x| x.starts_with("user ")), "{l:?}");
+        assert!(required_literals(r"(?:mailbox|account) .{0,40} full").is_some());
+        assert!(required_literals(r".{0,40}x").is_none());
     }
 }
