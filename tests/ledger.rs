@@ -216,6 +216,13 @@ fn scan_rows_are_recorded_and_checked() {
         assert!(e.contains("(row 2)") && e.contains(want), "{json}: {e}");
         assert_eq!(l.event_count().unwrap(), before, "{json}: nothing half-written");
     }
+    // Delay notices are not bounces.
+    let rows = [
+        row(r#"{"recipient":"d@example.com","reason":"expired","message_kind":"delay","dsn_action":"delayed","timestamp":1714557600}"#),
+        row(r#"{"recipient":"d@example.com","reason":"mailboxfull","dsn_action":"Delayed","timestamp":1714557601}"#),
+    ];
+    let s = record_rows(&mut l, &rows, &RowOptions::default()).unwrap();
+    assert_eq!((s.recorded, s.skipped), (0, 2));
     // A default time fills a missing timestamp.
     let rows = [row(r#"{"recipient":"z@example.com","reason":"userunknown"}"#)];
     record_rows(&mut l, &rows, &RowOptions { default_time: Some(T0), ..RowOptions::default() }).unwrap();

@@ -168,10 +168,11 @@ fn summary(out: &mut dyn Write, s: &BatchStats, skipped: u64, format: ReportForm
     match format {
         ReportFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &json!({
-                "rows": s.events + skipped,
+                "rows": s.events + skipped + s.skipped,
                 "recorded": s.recorded,
                 "duplicates": s.duplicates,
-                "skipped": skipped,
+                "invalid": skipped,
+                "delay_notices": s.skipped,
                 "suppressed": s.suppressed,
                 "domains_flagged": s.domains_flagged,
             }))?;
@@ -181,6 +182,9 @@ fn summary(out: &mut dyn Write, s: &BatchStats, skipped: u64, format: ReportForm
             write!(out, "recorded {} new events ({} already recorded", s.recorded, s.duplicates)?;
             if skipped > 0 {
                 write!(out, ", {skipped} invalid rows skipped")?;
+            }
+            if s.skipped > 0 {
+                write!(out, ", {} delay notices skipped", s.skipped)?;
             }
             writeln!(out, "); {} addresses newly suppressed; {} domains flagged", s.suppressed, s.domains_flagged)?;
         }
@@ -206,9 +210,12 @@ pub fn run(out: &mut dyn Write, cmd: LedgerCommand) -> Result<()> {
                 if text.trim().is_empty() {
                     continue;
                 }
-                let event = serde_json::from_str::<ScanRow>(&text)
-                    .map_err(|e| format!("not a scan row ({e})"))
-                    .and_then(|row| row.to_event(default_time).map_err(|e| e.to_string()));
+                let row = serde_json::from_str::<ScanRow>(&text).map_err(|e| format!("not a scan row ({e})"));
+                if row.as_ref().is_ok_and(ScanRow::is_delay_notice) {
+                    total.skipped += 1;
+                    continue;
+                }
+                let event = row.and_then(|row| row.to_event(default_time).map_err(|e| e.to_string()));
                 let event = match event {
                     Ok(e) => e,
                     Err(msg) if skip_invalid => {

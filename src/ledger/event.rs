@@ -335,9 +335,22 @@ pub struct ScanRow {
     pub source: Option<String>,
     /// The diagnostic text.
     pub diagnostic: Option<String>,
+    /// The message kind (`bounce`, `delay`, `feedback`, ...).
+    pub message_kind: Option<String>,
+    /// The DSN action (`failed`, `delayed`, `delivered`, ...).
+    pub dsn_action: Option<String>,
 }
 
 impl ScanRow {
+    /// A "still trying" notice (message kind `delay` or DSN action
+    /// `delayed`): not a bounce. The ledger does not record these: the
+    /// final failure, if it comes, is the event (else every delayed
+    /// message would count twice toward the soft-bounce threshold).
+    pub fn is_delay_notice(&self) -> bool {
+        let is = |v: &Option<String>, w: &str| v.as_deref().is_some_and(|x| x.trim().eq_ignore_ascii_case(w));
+        is(&self.message_kind, "delay") || is(&self.dsn_action, "delayed")
+    }
+
     /// The event of this row. `default_time` stands in for a missing
     /// timestamp (never for an unreadable one).
     pub fn to_event(&self, default_time: Option<i64>) -> Result<Event, EventError> {

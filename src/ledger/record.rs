@@ -28,6 +28,8 @@ pub struct BatchStats {
     pub suppressed: u64,
     /// Domains whose flag was raised or extended.
     pub domains_flagged: u64,
+    /// Rows not recorded: delay notices (see [`ScanRow::is_delay_notice`]).
+    pub skipped: u64,
 }
 
 impl AddAssign for BatchStats {
@@ -37,6 +39,7 @@ impl AddAssign for BatchStats {
         self.duplicates += o.duplicates;
         self.suppressed += o.suppressed;
         self.domains_flagged += o.domains_flagged;
+        self.skipped += o.skipped;
     }
 }
 
@@ -292,6 +295,10 @@ where
     let mut batch = ledger.batch()?;
     let mut in_batch = 0usize;
     for (i, row) in rows.into_iter().enumerate() {
+        if row.borrow().is_delay_notice() {
+            total.skipped += 1;
+            continue;
+        }
         let event = row.borrow().to_event(opts.default_time).map_err(|error| LedgerError::InvalidEvent { row: i + 1, error })?;
         batch.record_at(&event, i + 1)?;
         in_batch += 1;
