@@ -17,3 +17,6 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "rust: build + unit, integration and doc tests"
 cargo test --workspace --exclude bouncekit-python --locked -q
+
+step "python: build, install and pytest"
+bash scripts/test-python.sh

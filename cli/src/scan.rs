@@ -61,6 +61,8 @@ impl Recorder {
             message_id: row.timestamp.as_deref().is_none_or(|t| t.trim().is_empty()).then(|| row.source.clone()),
             source: Some(row.source.clone()),
             diagnostic: Some(row.diagnostic.clone()),
+            dsn_action: Some(row.dsn_action.to_string()),
+            message_kind: Some(row.message_kind.to_string()),
         };
         // A row the ledger would refuse (no usable address) must not cost the
         // rest of its batch: count it and go on.

@@ -44,10 +44,25 @@ from ._vocab import Action, BounceType, Category, Reason
 
 _bouncekit._init({"Reason": Reason, "BounceType": BounceType, "Category": Category, "Action": Action}, _ERRORS)
 
-from ._columns import ARROW_COLUMNS, arrow_schema, classify_arrow, classify_pandas, to_pandas  # noqa: E402
+from ._message import ROW_FIELDS, Bounce, Report, frame, parse, parse_many, scan  # noqa: E402
+from ._columns import (  # noqa: E402
+    ARROW_COLUMNS,
+    arrow_schema,
+    classify_arrow,
+    classify_pandas,
+    classify_polars,
+    to_pandas,
+)
 
 __all__ = [
     "ARROW_COLUMNS",
+    "ROW_FIELDS",
+    "Bounce",
+    "Report",
+    "frame",
+    "parse",
+    "parse_many",
+    "scan",
     "Action",
     "BounceKitError",
     "BounceType",
@@ -71,6 +86,7 @@ __all__ = [
     "classify_arrow",
     "classify_many",
     "classify_pandas",
+    "classify_polars",
     "explain",
     "find_codes",
     "reason_info",

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from . import _bouncekit
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas
-    import pyarrow
+    import pandas  # type: ignore[import-untyped,unused-ignore]
+    import pyarrow  # type: ignore[import-untyped,unused-ignore]
 
     from ._bouncekit import Classifier
 
@@ -98,6 +98,32 @@ def classify_pandas(texts: Any, *, classifier: Classifier | None = None) -> pand
     if index is not None:
         frame.index = index
     return frame
+
+
+def classify_polars(data: Any, *, classifier: Classifier | None = None) -> Any:
+    """Classification in polars.
+
+    With a column name or a ``polars.Expr``, returns an expression giving a
+    Struct column with the fields :data:`ARROW_COLUMNS` (for
+    ``with_columns``/``select``; ``.struct.unnest()`` or
+    ``DataFrame.unnest`` spreads it). With a ``polars.Series``, returns a
+    ``polars.DataFrame`` with those columns.
+
+    >>> df.with_columns(bouncekit.classify_polars("diagnostic").alias("verdict")).unnest("verdict")
+    """
+    import polars as pl
+
+    def run(s: Any) -> Any:
+        return pl.Series(s.name, classify_arrow(s, classifier=classifier).to_struct_array())
+
+    if isinstance(data, pl.Series):
+        return run(data).struct.unnest()
+    if isinstance(data, str):
+        data = pl.col(data)
+    if not isinstance(data, pl.Expr):
+        raise TypeError(f"classify_polars: expected a column name, polars.Expr or polars.Series, got {type(data).__name__}")
+    dtype = pl.Struct({c: (pl.Int32 if c == "reply_code" else pl.String) for c in ARROW_COLUMNS})
+    return data.map_batches(run, return_dtype=dtype)
 
 
 def to_pandas(items: Iterable[Any]) -> pandas.DataFrame:

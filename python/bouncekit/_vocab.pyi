@@ -1,22 +1,23 @@
-# Type stubs of the vocabulary enums (built at run time from the compiled
-# core's lists; tests/python/test_typing.py checks that the two agree).
+# Type stubs of the vocabulary enums. At run time they are built from the
+# compiled core's word lists (_vocab.py); tests/python/test_typing.py checks
+# that these members are exactly those.
 
 from enum import Enum
-from typing import Any
+
+from typing_extensions import Self
 
 from ._bouncekit import ReasonInfo
 
-class _Word(str, Enum):
+
+class Reason(str, Enum):
+    """Why a message failed (or what it was, for non-failures)."""
+
+    def __new__(cls, value: str) -> Self: ...
     def __str__(self) -> str: ...
     def __format__(self, spec: str) -> str: ...
-    @classmethod
-    def _missing_(cls, value: object) -> Any: ...
-
-class _ReasonWord(_Word):
     @property
-    def info(self) -> ReasonInfo: ...
-
-class Reason(_ReasonWord):
+    def info(self) -> ReasonInfo:
+        """The reason's metadata and mappings."""
     AUTHFAILURE = "authfailure"
     BADREPUTATION = "badreputation"
     BLOCKED = "blocked"
@@ -52,12 +53,22 @@ class Reason(_ReasonWord):
     VACATION = "vacation"
     VIRUSDETECTED = "virusdetected"
 
-class BounceType(_Word):
+class BounceType(str, Enum):
+    """hard, soft or none."""
+
+    def __new__(cls, value: str) -> Self: ...
+    def __str__(self) -> str: ...
+    def __format__(self, spec: str) -> str: ...
     HARD = "hard"
     SOFT = "soft"
     NONE = "none"
 
-class Category(_Word):
+class Category(str, Enum):
+    """The area of the status subject (RFC 3463)."""
+
+    def __new__(cls, value: str) -> Self: ...
+    def __str__(self) -> str: ...
+    def __format__(self, spec: str) -> str: ...
     ADDRESSING = "addressing"
     MAILBOX = "mailbox"
     MAIL_SYSTEM = "mail_system"
@@ -67,10 +78,13 @@ class Category(_Word):
     SECURITY_POLICY = "security_policy"
     OTHER = "other"
 
-class Action(_Word):
+class Action(str, Enum):
+    """What the sender should do."""
+
+    def __new__(cls, value: str) -> Self: ...
+    def __str__(self) -> str: ...
+    def __format__(self, spec: str) -> str: ...
     SUPPRESS = "suppress"
     RETRY = "retry"
     FIX_SENDER = "fix_sender"
     IGNORE = "ignore"
-
-def _make(name: str, base: type[_Word], doc: str) -> Any: ...

@@ -22,11 +22,16 @@ pub struct Registry {
     unknown_name: Py<PyType>,
     rules: Py<PyType>,
     file: Py<PyType>,
+    parse: Py<PyType>,
+    limit: Py<PyType>,
 }
 
 static REGISTRY: PyOnceLock<Registry> = PyOnceLock::new();
 
-fn members(cls: &Bound<'_, PyAny>, names: impl Iterator<Item = &'static str>) -> PyResult<Vec<Py<PyAny>>> {
+fn members(
+    cls: &Bound<'_, PyAny>,
+    names: impl Iterator<Item = &'static str>,
+) -> PyResult<Vec<Py<PyAny>>> {
     // `Enum(value)` looks the member up by value: once per word, at import.
     names.map(|n| cls.call1((n,)).map(|m| m.unbind())).collect()
 }
@@ -41,11 +46,16 @@ fn error_type(d: &Bound<'_, PyDict>, name: &str) -> PyResult<Py<PyType>> {
 /// `_init(enums, errors)`: called once by `bouncekit/__init__.py`.
 pub fn init(py: Python<'_>, enums: &Bound<'_, PyDict>, errors: &Bound<'_, PyDict>) -> PyResult<()> {
     let get = |name: &str| -> PyResult<Bound<'_, PyAny>> {
-        enums.get_item(name)?.ok_or_else(|| PyValueError::new_err(format!("_init: missing enum {name}")))
+        enums
+            .get_item(name)?
+            .ok_or_else(|| PyValueError::new_err(format!("_init: missing enum {name}")))
     };
     let reg = Registry {
         reason: members(&get("Reason")?, Reason::ALL.iter().map(|r| r.as_str()))?,
-        bounce_type: members(&get("BounceType")?, BounceType::ALL.iter().map(|r| r.as_str()))?,
+        bounce_type: members(
+            &get("BounceType")?,
+            BounceType::ALL.iter().map(|r| r.as_str()),
+        )?,
         category: members(&get("Category")?, Category::ALL.iter().map(|r| r.as_str()))?,
         action: members(&get("Action")?, Action::ALL.iter().map(|r| r.as_str()))?,
         base_error: error_type(errors, "BounceKitError")?,
@@ -53,6 +63,8 @@ pub fn init(py: Python<'_>, enums: &Bound<'_, PyDict>, errors: &Bound<'_, PyDict
         unknown_name: error_type(errors, "UnknownNameError")?,
         rules: error_type(errors, "RulesError")?,
         file: error_type(errors, "FileError")?,
+        parse: error_type(errors, "ParseError")?,
+        limit: error_type(errors, "LimitError")?,
     };
     // A second call (a reload) keeps the first registration.
     let _ = REGISTRY.set(py, reg);
@@ -66,9 +78,9 @@ pub fn registry(py: Python<'_>) -> PyResult<&Registry> {
     // `import bouncekit._bouncekit` always imports the package first, which
     // registers; this covers an embedding that skipped it.
     py.import("bouncekit")?;
-    REGISTRY
-        .get(py)
-        .ok_or_else(|| pyo3::exceptions::PyImportError::new_err("bouncekit was not initialised (import bouncekit)"))
+    REGISTRY.get(py).ok_or_else(|| {
+        pyo3::exceptions::PyImportError::new_err("bouncekit was not initialised (import bouncekit)")
+    })
 }
 
 /// The Python enum member for a vocabulary word.
@@ -100,10 +112,14 @@ pub fn py_word<'py, W: Word>(py: Python<'py>, w: W) -> PyResult<Bound<'py, PyAny
 }
 
 /// A vocabulary word from Python: the enum member or its string value.
-pub fn word_arg<T: std::str::FromStr<Err = Error>>(py: Python<'_>, obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
-    let s = obj
-        .cast::<PyString>()
-        .map_err(|_| PyTypeError::new_err(format!("{what}: expected str, got {}", type_name(obj))))?;
+pub fn word_arg<T: std::str::FromStr<Err = Error>>(
+    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
+    what: &str,
+) -> PyResult<T> {
+    let s = obj.cast::<PyString>().map_err(|_| {
+        PyTypeError::new_err(format!("{what}: expected str, got {}", type_name(obj)))
+    })?;
     s.to_str()?.parse::<T>().map_err(|e| to_pyerr(py, e))
 }
 
@@ -118,6 +134,8 @@ pub fn to_pyerr(py: Python<'_>, e: Error) -> PyErr {
         Error::UnknownName { .. } => &reg.unknown_name,
         Error::Rules { .. } => &reg.rules,
         Error::Io { .. } => &reg.file,
+        Error::NotAMessage => &reg.parse,
+        Error::LimitExceeded { .. } => &reg.limit,
         // The core's Error is non_exhaustive: new variants land here until
         // they get their own class.
         #[allow(unreachable_patterns)]
@@ -127,7 +145,10 @@ pub fn to_pyerr(py: Python<'_>, e: Error) -> PyErr {
 }
 
 pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into())
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".into())
 }
 
 /// A text argument: `str` (lone surrogates replaced), or `bytes`/`bytearray`
@@ -143,9 +164,14 @@ pub fn text_arg<'a>(obj: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Cow<'a, s
         return Ok(String::from_utf8_lossy(b.as_bytes()));
     }
     if let Ok(b) = obj.cast::<PyByteArray>() {
-        return Ok(Cow::Owned(String::from_utf8_lossy(&b.to_vec()).into_owned()));
+        return Ok(Cow::Owned(
+            String::from_utf8_lossy(&b.to_vec()).into_owned(),
+        ));
     }
-    Err(PyTypeError::new_err(format!("{what}: expected str or bytes, got {}", type_name(obj))))
+    Err(PyTypeError::new_err(format!(
+        "{what}: expected str or bytes, got {}",
+        type_name(obj)
+    )))
 }
 
 /// Copies every text of an iterable out of Python (so the work can run
@@ -157,9 +183,12 @@ pub fn texts_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
             type_name(obj)
         )));
     }
-    let iter = obj
-        .try_iter()
-        .map_err(|_| PyTypeError::new_err(format!("{what}: expected an iterable of str or bytes, got {}", type_name(obj))))?;
+    let iter = obj.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{what}: expected an iterable of str or bytes, got {}",
+            type_name(obj)
+        ))
+    })?;
     let mut out = Vec::with_capacity(obj.len().unwrap_or(0));
     for (i, item) in iter.enumerate() {
         let item = item?;

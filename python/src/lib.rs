@@ -18,10 +18,13 @@ use rayon::prelude::*;
 
 mod arrow;
 mod convert;
+mod message;
 mod types;
 
 use convert::{text_arg, texts_arg, to_pyerr};
-use types::{parse_reply, parse_status, PyClassification, PyExplanation, PyFoundCodes, PyReasonInfo, PyRule};
+use types::{
+    parse_reply, parse_status, PyClassification, PyExplanation, PyFoundCodes, PyReasonInfo, PyRule,
+};
 
 /// Batches at least this long are split across threads.
 pub(crate) const PAR_MIN: usize = 256;
@@ -33,7 +36,10 @@ fn default_classifier() -> &'static Arc<Classifier> {
 }
 
 fn hints(py: Python<'_>, status: Option<&str>, reply_code: Option<u16>) -> PyResult<FoundCodes> {
-    Ok(FoundCodes { status: parse_status(py, status)?, reply: parse_reply(py, reply_code)? })
+    Ok(FoundCodes {
+        status: parse_status(py, status)?,
+        reply: parse_reply(py, reply_code)?,
+    })
 }
 
 fn classify_one(
@@ -56,7 +62,11 @@ fn classify_one(
     Ok(PyClassification(c))
 }
 
-fn classify_batch<'py>(py: Python<'py>, clf: &Classifier, texts: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+fn classify_batch<'py>(
+    py: Python<'py>,
+    clf: &Classifier,
+    texts: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyList>> {
     let texts = texts_arg(texts, "texts")?;
     let results: Vec<Classification> = py.detach(|| {
         if texts.len() >= PAR_MIN {
@@ -65,7 +75,10 @@ fn classify_batch<'py>(py: Python<'py>, clf: &Classifier, texts: &Bound<'py, PyA
             texts.iter().map(|t| clf.classify(t)).collect()
         }
     });
-    let objs = results.into_iter().map(|c| Bound::new(py, PyClassification(c))).collect::<PyResult<Vec<_>>>()?;
+    let objs = results
+        .into_iter()
+        .map(|c| Bound::new(py, PyClassification(c)))
+        .collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, objs)
 }
 
@@ -80,7 +93,12 @@ fn classify_batch<'py>(py: Python<'py>, clf: &Classifier, texts: &Bound<'py, PyA
 /// <Reason.USERUNKNOWN: 'userunknown'>
 #[pyfunction]
 #[pyo3(signature = (text, *, status=None, reply_code=None))]
-fn classify(py: Python<'_>, text: &Bound<'_, PyAny>, status: Option<&str>, reply_code: Option<u16>) -> PyResult<PyClassification> {
+fn classify(
+    py: Python<'_>,
+    text: &Bound<'_, PyAny>,
+    status: Option<&str>,
+    reply_code: Option<u16>,
+) -> PyResult<PyClassification> {
     classify_one(py, default_classifier(), text, status, reply_code)
 }
 
@@ -108,6 +126,50 @@ fn _classify_arrow<'py>(
     }
 }
 
+fn classifier_or_default(c: &Option<PyRef<'_, PyClassifier>>) -> Arc<Classifier> {
+    match c {
+        Some(c) => c.inner.clone(),
+        None => default_classifier().clone(),
+    }
+}
+
+/// Parses one raw message (``bouncekit.parse`` wraps the dict in a ``Report``).
+#[pyfunction]
+#[pyo3(signature = (raw, classifier=None))]
+fn _parse<'py>(
+    py: Python<'py>,
+    raw: &Bound<'py, PyAny>,
+    classifier: Option<PyRef<'py, PyClassifier>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    message::parse_one(py, &classifier_or_default(&classifier), raw)
+}
+
+/// Parses many raw messages on all cores; errors are returned in place.
+#[pyfunction]
+#[pyo3(signature = (raws, classifier=None))]
+fn _parse_many<'py>(
+    py: Python<'py>,
+    raws: &Bound<'py, PyAny>,
+    classifier: Option<PyRef<'py, PyClassifier>>,
+) -> PyResult<Bound<'py, PyList>> {
+    message::parse_batch(py, &classifier_or_default(&classifier), raws)
+}
+
+/// Scans files, directories, mbox files and Maildirs: an iterator of
+/// ``(source, report dict or exception)``.
+#[pyfunction]
+#[pyo3(signature = (paths, classifier=None))]
+fn _scan(
+    paths: Vec<std::path::PathBuf>,
+    classifier: Option<PyRef<'_, PyClassifier>>,
+) -> PyResult<message::PyScan> {
+    let paths = paths
+        .into_iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    message::PyScan::start(classifier_or_default(&classifier), paths)
+}
+
 /// The knowledge base's reference page for an enhanced status code: name,
 /// meaning, permanence, causes, how to resolve, investigation steps, RFC.
 ///
@@ -128,7 +190,10 @@ fn find_codes(text: &Bound<'_, PyAny>) -> PyResult<PyFoundCodes> {
 /// Every reason of the vocabulary, in order, with its metadata and mappings.
 #[pyfunction]
 fn reasons() -> Vec<PyReasonInfo> {
-    bouncekit::Reason::ALL.iter().map(|&r| PyReasonInfo(r)).collect()
+    bouncekit::Reason::ALL
+        .iter()
+        .map(|&r| PyReasonInfo(r))
+        .collect()
 }
 
 /// The metadata and mappings of one reason (a :class:`Reason` or its value).
@@ -187,19 +252,40 @@ impl PyClassifier {
         source: Option<String>,
     ) -> PyResult<Self> {
         let (text, source) = match (rules_path, rules_text) {
-            (Some(_), Some(_)) => return Err(PyValueError::new_err("give rules_path or rules_text, not both")),
-            (None, None) => return Ok(PyClassifier { inner: default_classifier().clone(), user: None }),
+            (Some(_), Some(_)) => {
+                return Err(PyValueError::new_err(
+                    "give rules_path or rules_text, not both",
+                ))
+            }
+            (None, None) => {
+                return Ok(PyClassifier {
+                    inner: default_classifier().clone(),
+                    user: None,
+                })
+            }
             (Some(p), None) => {
                 let name = p.display().to_string();
-                let text = std::fs::read_to_string(&p)
-                    .map_err(|e| to_pyerr(py, bouncekit::Error::Io { path: name.clone(), message: e.to_string() }))?;
+                let text = std::fs::read_to_string(&p).map_err(|e| {
+                    to_pyerr(
+                        py,
+                        bouncekit::Error::Io {
+                            path: name.clone(),
+                            message: e.to_string(),
+                        },
+                    )
+                })?;
                 (text, source.unwrap_or(name))
             }
             (None, Some(t)) => (t, source.unwrap_or_else(|| "user".into())),
         };
         // Compiling a rule set takes a while: not under the GIL.
-        let inner = py.detach(|| Classifier::with_user_rules(&text, &source)).map_err(|e| to_pyerr(py, e))?;
-        Ok(PyClassifier { inner: Arc::new(inner), user: Some((text, source)) })
+        let inner = py
+            .detach(|| Classifier::with_user_rules(&text, &source))
+            .map_err(|e| to_pyerr(py, e))?;
+        Ok(PyClassifier {
+            inner: Arc::new(inner),
+            user: Some((text, source)),
+        })
     }
 
     /// Classifies one text (see :func:`bouncekit.classify`).
@@ -215,7 +301,11 @@ impl PyClassifier {
     }
 
     /// Classifies many texts on all cores (see :func:`bouncekit.classify_many`).
-    fn classify_many<'py>(&self, py: Python<'py>, texts: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    fn classify_many<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
         classify_batch(py, &self.inner, texts)
     }
 
@@ -252,11 +342,15 @@ impl PyClassifier {
         }
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>)> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>)> {
         let py = slf.py();
         let args = match &slf.get().user {
             None => PyTuple::empty(py),
-            Some((text, source)) => (None::<String>, text.as_str(), source.as_str()).into_pyobject(py)?,
+            Some((text, source)) => {
+                (None::<String>, text.as_str(), source.as_str()).into_pyobject(py)?
+            }
         };
         Ok((slf.get_type(), args))
     }
@@ -283,5 +377,9 @@ fn _bouncekit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(registered_codes, m)?)?;
     m.add_function(wrap_pyfunction!(_vocabulary, m)?)?;
     m.add_function(wrap_pyfunction!(_init, m)?)?;
+    m.add_class::<message::PyScan>()?;
+    m.add_function(wrap_pyfunction!(_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(_parse_many, m)?)?;
+    m.add_function(wrap_pyfunction!(_scan, m)?)?;
     Ok(())
 }

@@ -5,10 +5,11 @@
 use std::hash::{Hash, Hasher};
 
 use bouncekit::{
-    Action, BounceType, Category, Classification, Explanation, FoundCodes, Reason, ReplyCode, Rule, StatusCode,
-    StatusSource,
+    Action, BounceType, Category, Classification, Explanation, FoundCodes, Reason, ReplyCode, Rule,
+    StatusCode, StatusSource,
 };
 use pyo3::exceptions::PyValueError;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
@@ -18,7 +19,10 @@ use crate::convert::{py_word, to_pyerr, word_arg};
 
 /// Python's `repr()` of a string (quotes and escapes as Python writes them).
 fn r(py: Python<'_>, s: &str) -> String {
-    PyString::new(py, s).repr().map(|r| r.to_string()).unwrap_or_else(|_| format!("{s:?}"))
+    PyString::new(py, s)
+        .repr()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|_| format!("{s:?}"))
 }
 
 fn r_opt(py: Python<'_>, s: Option<&str>) -> String {
@@ -43,12 +47,19 @@ fn esc(s: &str) -> String {
 /// A small two-column HTML table for Jupyter.
 fn html_table(title: &str, rows: &[(&str, String)]) -> String {
     let mut h = String::from("<table class=\"bouncekit\" style=\"text-align:left\">");
-    h.push_str(&format!("<caption style=\"text-align:left\"><b>{}</b></caption>", esc(title)));
+    h.push_str(&format!(
+        "<caption style=\"text-align:left\"><b>{}</b></caption>",
+        esc(title)
+    ));
     for (k, v) in rows {
         if v.is_empty() {
             continue;
         }
-        h.push_str(&format!("<tr><th style=\"text-align:left\">{}</th><td style=\"text-align:left\">{}</td></tr>", esc(k), v));
+        h.push_str(&format!(
+            "<tr><th style=\"text-align:left\">{}</th><td style=\"text-align:left\">{}</td></tr>",
+            esc(k),
+            v
+        ));
     }
     h.push_str("</table>");
     h
@@ -75,11 +86,13 @@ pub fn status_source_str(s: StatusSource) -> &'static str {
 }
 
 pub fn parse_status(py: Python<'_>, s: Option<&str>) -> PyResult<Option<StatusCode>> {
-    s.map(|s| s.parse::<StatusCode>().map_err(|e| to_pyerr(py, e))).transpose()
+    s.map(|s| s.parse::<StatusCode>().map_err(|e| to_pyerr(py, e)))
+        .transpose()
 }
 
 pub fn parse_reply(py: Python<'_>, r: Option<u16>) -> PyResult<Option<ReplyCode>> {
-    r.map(|r| ReplyCode::new(r).map_err(|e| to_pyerr(py, e))).transpose()
+    r.map(|r| ReplyCode::new(r).map_err(|e| to_pyerr(py, e)))
+        .transpose()
 }
 
 // ---------------------------------------------------------- Classification
@@ -208,22 +221,24 @@ impl PyClassification {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         let c = &self.0;
-        d.set_item("status", self.status())?;
-        d.set_item("status_source", self.status_source())?;
-        d.set_item("reply_code", self.reply_code())?;
-        d.set_item("reason", c.reason.as_str())?;
-        d.set_item("bounce_type", c.bounce_type.as_str())?;
-        d.set_item("category", c.category.as_str())?;
-        d.set_item("action", c.action.as_str())?;
-        d.set_item("description", &c.description)?;
-        d.set_item("rule", &c.rule)?;
-        d.set_item("note", c.note.as_deref())?;
+        d.set_item(intern!(py, "status"), self.status())?;
+        d.set_item(intern!(py, "status_source"), self.status_source())?;
+        d.set_item(intern!(py, "reply_code"), self.reply_code())?;
+        d.set_item(intern!(py, "reason"), c.reason.as_str())?;
+        d.set_item(intern!(py, "bounce_type"), c.bounce_type.as_str())?;
+        d.set_item(intern!(py, "category"), c.category.as_str())?;
+        d.set_item(intern!(py, "action"), c.action.as_str())?;
+        d.set_item(intern!(py, "description"), &c.description)?;
+        d.set_item(intern!(py, "rule"), &c.rule)?;
+        d.set_item(intern!(py, "note"), c.note.as_deref())?;
         Ok(d)
     }
 
     /// The knowledge base's page for ``status`` (None when there is no status).
     fn explain(&self) -> Option<PyExplanation> {
-        self.0.status.map(|s| PyExplanation(bouncekit::explain_code(s)))
+        self.0
+            .status
+            .map(|s| PyExplanation(bouncekit::explain_code(s)))
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -247,7 +262,9 @@ impl PyClassification {
         s
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>)> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>)> {
         let py = slf.py();
         let c = &slf.get().0;
         let args = (
@@ -281,7 +298,10 @@ impl PyClassification {
                 ("action", esc(c.action.as_str())),
                 ("category", esc(c.category.as_str())),
                 ("status", esc(&status)),
-                ("reply_code", c.reply_code.map(|r| r.to_string()).unwrap_or_default()),
+                (
+                    "reply_code",
+                    c.reply_code.map(|r| r.to_string()).unwrap_or_default(),
+                ),
                 ("description", esc(&c.description)),
                 ("rule", format!("<code>{}</code>", esc(&c.rule))),
                 ("note", esc(c.note.as_deref().unwrap_or(""))),
@@ -314,7 +334,9 @@ fn level_str(l: bouncekit::Level) -> &'static str {
 
 impl PyExplanation {
     pub fn from_code(py: Python<'_>, code: &str) -> PyResult<Self> {
-        bouncekit::explain(code).map(PyExplanation).map_err(|e| to_pyerr(py, e))
+        bouncekit::explain(code)
+            .map(PyExplanation)
+            .map_err(|e| to_pyerr(py, e))
     }
 }
 
@@ -446,29 +468,29 @@ impl PyExplanation {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let e = &self.0;
         let d = PyDict::new(py);
-        d.set_item("code", &e.code)?;
-        d.set_item("registry_key", &e.registry_key)?;
-        d.set_item("level", level_str(e.level))?;
-        d.set_item("name", &e.name)?;
-        d.set_item("rfc", e.rfc)?;
-        d.set_item("reference", e.reference.as_deref())?;
-        d.set_item("deprecated", e.deprecated)?;
-        d.set_item("permanence", e.permanence)?;
-        d.set_item("class_name", &e.class_name)?;
-        d.set_item("class_meaning", &e.class_meaning)?;
-        d.set_item("reason", e.reason.as_str())?;
-        d.set_item("bounce_type", e.bounce_type.as_str())?;
-        d.set_item("category", e.category.as_str())?;
-        d.set_item("action", e.action.as_str())?;
-        d.set_item("summary", &e.summary)?;
-        d.set_item("meaning", &e.meaning)?;
-        d.set_item("class_note", e.class_note.as_deref())?;
-        d.set_item("causes", &e.causes)?;
-        d.set_item("for_senders", &e.for_senders)?;
-        d.set_item("for_developers", &e.for_developers)?;
-        d.set_item("investigation", &e.investigation)?;
-        d.set_item("best_practices", &e.best_practices)?;
-        d.set_item("examples", &e.examples)?;
+        d.set_item(intern!(py, "code"), &e.code)?;
+        d.set_item(intern!(py, "registry_key"), &e.registry_key)?;
+        d.set_item(intern!(py, "level"), level_str(e.level))?;
+        d.set_item(intern!(py, "name"), &e.name)?;
+        d.set_item(intern!(py, "rfc"), e.rfc)?;
+        d.set_item(intern!(py, "reference"), e.reference.as_deref())?;
+        d.set_item(intern!(py, "deprecated"), e.deprecated)?;
+        d.set_item(intern!(py, "permanence"), e.permanence)?;
+        d.set_item(intern!(py, "class_name"), &e.class_name)?;
+        d.set_item(intern!(py, "class_meaning"), &e.class_meaning)?;
+        d.set_item(intern!(py, "reason"), e.reason.as_str())?;
+        d.set_item(intern!(py, "bounce_type"), e.bounce_type.as_str())?;
+        d.set_item(intern!(py, "category"), e.category.as_str())?;
+        d.set_item(intern!(py, "action"), e.action.as_str())?;
+        d.set_item(intern!(py, "summary"), &e.summary)?;
+        d.set_item(intern!(py, "meaning"), &e.meaning)?;
+        d.set_item(intern!(py, "class_note"), e.class_note.as_deref())?;
+        d.set_item(intern!(py, "causes"), &e.causes)?;
+        d.set_item(intern!(py, "for_senders"), &e.for_senders)?;
+        d.set_item(intern!(py, "for_developers"), &e.for_developers)?;
+        d.set_item(intern!(py, "investigation"), &e.investigation)?;
+        d.set_item(intern!(py, "best_practices"), &e.best_practices)?;
+        d.set_item(intern!(py, "examples"), &e.examples)?;
         Ok(d)
     }
 
@@ -531,7 +553,10 @@ impl PyExplanation {
         html_table(
             &format!("{} {}", e.code, e.name),
             &[
-                ("class", esc(&format!("{} ({})", e.class_name, e.permanence))),
+                (
+                    "class",
+                    esc(&format!("{} ({})", e.class_name, e.permanence)),
+                ),
                 ("reason", esc(e.reason.as_str())),
                 ("bounce_type", esc(e.bounce_type.as_str())),
                 ("action", esc(e.action.as_str())),
@@ -631,18 +656,18 @@ impl PyReasonInfo {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let i = self.0.info();
         let d = PyDict::new(py);
-        d.set_item("reason", self.0.as_str())?;
-        d.set_item("definition", &i.definition)?;
-        d.set_item("bounce_type", i.bounce_type.as_str())?;
-        d.set_item("action", i.action.as_str())?;
-        d.set_item("category", i.category.as_str())?;
-        d.set_item("status", self.status())?;
-        d.set_item("ses_bounce_type", self.ses_bounce_type())?;
-        d.set_item("ses_bounce_subtype", self.ses_bounce_subtype())?;
-        d.set_item("sparkpost", i.sparkpost)?;
-        d.set_item("kumomta", self.kumomta())?;
-        d.set_item("sendgrid", self.sendgrid())?;
-        d.set_item("postmark", self.postmark())?;
+        d.set_item(intern!(py, "reason"), self.0.as_str())?;
+        d.set_item(intern!(py, "definition"), &i.definition)?;
+        d.set_item(intern!(py, "bounce_type"), i.bounce_type.as_str())?;
+        d.set_item(intern!(py, "action"), i.action.as_str())?;
+        d.set_item(intern!(py, "category"), i.category.as_str())?;
+        d.set_item(intern!(py, "status"), self.status())?;
+        d.set_item(intern!(py, "ses_bounce_type"), self.ses_bounce_type())?;
+        d.set_item(intern!(py, "ses_bounce_subtype"), self.ses_bounce_subtype())?;
+        d.set_item(intern!(py, "sparkpost"), i.sparkpost)?;
+        d.set_item(intern!(py, "kumomta"), self.kumomta())?;
+        d.set_item(intern!(py, "sendgrid"), self.sendgrid())?;
+        d.set_item(intern!(py, "postmark"), self.postmark())?;
         Ok(d)
     }
 
@@ -674,9 +699,15 @@ impl PyReasonInfo {
                 ("status", o(self.status())),
                 (
                     "Amazon SES",
-                    i.ses.as_ref().map(|s| esc(&format!("{} / {}", s.bounce_type, s.subtype))).unwrap_or_default(),
+                    i.ses
+                        .as_ref()
+                        .map(|s| esc(&format!("{} / {}", s.bounce_type, s.subtype)))
+                        .unwrap_or_default(),
                 ),
-                ("SparkPost class", i.sparkpost.map(|n| n.to_string()).unwrap_or_default()),
+                (
+                    "SparkPost class",
+                    i.sparkpost.map(|n| n.to_string()).unwrap_or_default(),
+                ),
                 ("KumoMTA", o(self.kumomta())),
                 ("SendGrid", o(self.sendgrid())),
                 ("Postmark", o(self.postmark())),
@@ -703,7 +734,10 @@ impl PyFoundCodes {
     #[new]
     #[pyo3(signature = (status=None, reply_code=None))]
     fn new(py: Python<'_>, status: Option<&str>, reply_code: Option<u16>) -> PyResult<Self> {
-        Ok(PyFoundCodes(FoundCodes { status: parse_status(py, status)?, reply: parse_reply(py, reply_code)? }))
+        Ok(PyFoundCodes(FoundCodes {
+            status: parse_status(py, status)?,
+            reply: parse_reply(py, reply_code)?,
+        }))
     }
     /// The enhanced status code, or None.
     #[getter]
@@ -723,18 +757,21 @@ impl PyFoundCodes {
     /// The fields as a dict.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        d.set_item("status", self.status())?;
-        d.set_item("reply_code", self.reply_code())?;
+        d.set_item(intern!(py, "status"), self.status())?;
+        d.set_item(intern!(py, "reply_code"), self.reply_code())?;
         Ok(d)
     }
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "FoundCodes(status={}, reply_code={})",
             r_opt(py, self.status().as_deref()),
-            self.reply_code().map_or_else(|| "None".into(), |x| x.to_string())
+            self.reply_code()
+                .map_or_else(|| "None".into(), |x| x.to_string())
         )
     }
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyType>, (Option<String>, Option<u16>))> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyType>, (Option<String>, Option<u16>))> {
         let me = slf.get();
         Ok((slf.get_type(), (me.status(), me.reply_code())))
     }
@@ -743,7 +780,11 @@ impl PyFoundCodes {
             "FoundCodes",
             &[
                 ("status", esc(self.status().as_deref().unwrap_or("-"))),
-                ("reply_code", self.reply_code().map_or_else(|| "-".into(), |x| x.to_string())),
+                (
+                    "reply_code",
+                    self.reply_code()
+                        .map_or_else(|| "-".into(), |x| x.to_string()),
+                ),
             ],
         )
     }
@@ -818,16 +859,19 @@ impl PyRule {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let x = &self.0;
         let d = PyDict::new(py);
-        d.set_item("id", &x.id)?;
-        d.set_item("reason", x.reason.as_str())?;
-        d.set_item("priority", x.priority)?;
-        d.set_item("phrases", &x.phrases)?;
-        d.set_item("patterns", &x.patterns)?;
-        d.set_item("status", self.status())?;
-        d.set_item("bounce_type", x.bounce_type.map(|b| b.as_str()))?;
-        d.set_item("status_class", x.class)?;
-        d.set_item("examples", &x.examples)?;
-        d.set_item("source", &x.source)?;
+        d.set_item(intern!(py, "id"), &x.id)?;
+        d.set_item(intern!(py, "reason"), x.reason.as_str())?;
+        d.set_item(intern!(py, "priority"), x.priority)?;
+        d.set_item(intern!(py, "phrases"), &x.phrases)?;
+        d.set_item(intern!(py, "patterns"), &x.patterns)?;
+        d.set_item(intern!(py, "status"), self.status())?;
+        d.set_item(
+            intern!(py, "bounce_type"),
+            x.bounce_type.map(|b| b.as_str()),
+        )?;
+        d.set_item(intern!(py, "status_class"), x.class)?;
+        d.set_item(intern!(py, "examples"), &x.examples)?;
+        d.set_item(intern!(py, "source"), &x.source)?;
         Ok(d)
     }
     fn __repr__(&self, py: Python<'_>) -> String {

@@ -1,0 +1,251 @@
+//! Parsing: raw messages -> the core's `Report`, converted to plain dicts
+//! (the package wraps them in frozen `Report`/`Bounce` classes). Each
+//! recipient's verdict is a `Classification`; the flat output-contract rows
+//! come from the core's `Report::rows`.
+
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
+
+use bouncekit::{Classifier, Error, Limits, Report};
+use pyo3::exceptions::{PyStopIteration, PyTypeError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
+use rayon::prelude::*;
+
+use crate::convert::{to_pyerr, type_name};
+use crate::types::PyClassification;
+use crate::PAR_MIN;
+
+/// Raw message bytes from `bytes`, `bytearray` or `str` (UTF-8 encoded).
+pub fn raw_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    if let Ok(b) = obj.cast::<PyByteArray>() {
+        return Ok(b.to_vec());
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(match s.to_str() {
+            Ok(t) => t.as_bytes().to_vec(),
+            Err(_) => s.to_string_lossy().into_owned().into_bytes(),
+        });
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what}: expected bytes or str, got {}",
+        type_name(obj)
+    )))
+}
+
+/// The report as a dict; `source` labels its rows.
+pub fn report_dict<'py>(
+    py: Python<'py>,
+    r: &Report,
+    source: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item(intern!(py, "source"), source)?;
+    d.set_item(intern!(py, "kind"), r.kind.as_str())?;
+    d.set_item(intern!(py, "reporting_mta"), r.reporting_mta.as_deref())?;
+    d.set_item(intern!(py, "sender"), r.from.as_deref())?;
+    d.set_item(intern!(py, "subject"), r.subject.as_deref())?;
+    d.set_item(intern!(py, "date"), r.date.as_deref())?;
+    d.set_item(
+        intern!(py, "original_message_id"),
+        r.original.message_id.as_deref(),
+    )?;
+    d.set_item(intern!(py, "original_from"), r.original.from.as_deref())?;
+    d.set_item(intern!(py, "original_to"), r.original.to.as_deref())?;
+    d.set_item(
+        intern!(py, "original_subject"),
+        r.original.subject.as_deref(),
+    )?;
+    let recipients = PyList::empty(py);
+    for b in &r.recipients {
+        let x = PyDict::new(py);
+        x.set_item(intern!(py, "recipient"), &b.recipient)?;
+        x.set_item(
+            intern!(py, "original_recipient"),
+            b.original_recipient.as_deref(),
+        )?;
+        x.set_item(intern!(py, "dsn_action"), b.dsn_action.as_str())?;
+        x.set_item(intern!(py, "status"), b.status.map(|s| s.to_string()))?;
+        x.set_item(intern!(py, "reply_code"), b.reply_code.map(|c| c.get()))?;
+        x.set_item(intern!(py, "diagnostic"), &b.diagnostic)?;
+        x.set_item(intern!(py, "remote_mta"), b.remote_mta.as_deref())?;
+        x.set_item(intern!(py, "reporting_mta"), b.reporting_mta.as_deref())?;
+        x.set_item(intern!(py, "smtp_command"), b.smtp_command.as_deref())?;
+        x.set_item(intern!(py, "arrival_date"), b.arrival_date.as_deref())?;
+        x.set_item(
+            intern!(py, "last_attempt_date"),
+            b.last_attempt_date.as_deref(),
+        )?;
+        x.set_item(intern!(py, "decoded_by"), &b.decoded_by)?;
+        x.set_item(intern!(py, "feedback_type"), b.feedback_type.as_deref())?;
+        x.set_item(
+            intern!(py, "classification"),
+            Bound::new(py, PyClassification(b.classification.clone()))?,
+        )?;
+        recipients.append(x)?;
+    }
+    d.set_item(intern!(py, "recipients"), recipients)?;
+    let rows = PyList::empty(py);
+    for row in r.rows(source.unwrap_or("")) {
+        let x = PyDict::new(py);
+        for (k, v) in bouncekit::Row::FIELDS.iter().zip(row_values(&row)) {
+            x.set_item(*k, v)?;
+        }
+        rows.append(x)?;
+    }
+    d.set_item(intern!(py, "rows"), rows)?;
+    Ok(d)
+}
+
+/// A row's values in `Row::FIELDS` order, as Python values (None for none, reply_code an int).
+fn row_values(r: &bouncekit::Row) -> Vec<Option<RowValue>> {
+    use RowValue::{Int, Str};
+    let s = |v: &str| Some(Str(v.to_string()));
+    let o = |v: &Option<String>| v.clone().map(Str);
+    vec![
+        s(&r.source),
+        s(r.message_kind),
+        s(&r.recipient),
+        s(r.dsn_action),
+        o(&r.status),
+        r.reply_code.map(Int),
+        s(r.reason),
+        s(r.bounce_type),
+        s(r.category),
+        s(r.action),
+        s(&r.diagnostic),
+        o(&r.remote_mta),
+        o(&r.reporting_mta),
+        o(&r.smtp_command),
+        o(&r.timestamp),
+        s(&r.decoded_by),
+        s(&r.rule),
+        o(&r.feedback_type),
+    ]
+}
+
+#[derive(IntoPyObject)]
+enum RowValue {
+    Str(String),
+    Int(u16),
+}
+
+fn result_obj<'py>(
+    py: Python<'py>,
+    r: Result<Report, Error>,
+    source: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    match r {
+        Ok(rep) => Ok(report_dict(py, &rep, source)?.into_any()),
+        Err(e) => Ok(to_pyerr(py, e).into_value(py).into_bound(py).into_any()),
+    }
+}
+
+pub fn parse_one<'py>(
+    py: Python<'py>,
+    clf: &Classifier,
+    raw: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let bytes = raw_arg(raw, "raw")?;
+    let limits = Limits::default();
+    let r = py
+        .detach(|| bouncekit::parse_with(clf, &bytes, &limits))
+        .map_err(|e| to_pyerr(py, e))?;
+    report_dict(py, &r, None)
+}
+
+/// Every message parsed on all cores; errors come back as exception objects in place.
+pub fn parse_batch<'py>(
+    py: Python<'py>,
+    clf: &Classifier,
+    raws: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyList>> {
+    if raws.is_instance_of::<PyBytes>() || raws.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(
+            "raws: expected an iterable of messages, got a single message (wrap it in a list)",
+        ));
+    }
+    let iter = raws.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "raws: expected an iterable of bytes, got {}",
+            type_name(raws)
+        ))
+    })?;
+    let mut msgs = Vec::new();
+    for (i, m) in iter.enumerate() {
+        msgs.push(raw_arg(&m?, &format!("raws[{i}]"))?);
+    }
+    let limits = Limits::default();
+    let results: Vec<Result<Report, Error>> = py.detach(|| {
+        if msgs.len() >= PAR_MIN / 16 {
+            msgs.par_iter()
+                .map(|m| bouncekit::parse_with(clf, m, &limits))
+                .collect()
+        } else {
+            msgs.iter()
+                .map(|m| bouncekit::parse_with(clf, m, &limits))
+                .collect()
+        }
+    });
+    let out = PyList::empty(py);
+    for r in results {
+        out.append(result_obj(py, r, None)?)?;
+    }
+    Ok(out)
+}
+
+type Item = (String, Result<Report, Error>);
+
+/// A scan running on its own thread (the core's `Scan` borrows its
+/// classifier, which this thread owns), handing reports over a bounded
+/// channel: memory stays bounded and parsing overlaps the Python consumer.
+#[pyclass(module = "bouncekit._bouncekit", name = "_Scan", frozen)]
+pub struct PyScan {
+    rx: Mutex<Receiver<Item>>,
+}
+
+impl PyScan {
+    pub fn start(clf: Arc<Classifier>, paths: Vec<String>) -> PyResult<Self> {
+        let (tx, rx) = sync_channel::<Item>(256);
+        std::thread::Builder::new()
+            .name("bouncekit-scan".into())
+            .spawn(move || {
+                let scan = bouncekit::scan::Scan::new(
+                    paths.into_iter().map(std::path::PathBuf::from),
+                    &clf,
+                    Limits::default(),
+                );
+                for item in scan {
+                    if tx.send(item).is_err() {
+                        break; // the iterator was dropped
+                    }
+                }
+            })
+            .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+        Ok(PyScan { rx: Mutex::new(rx) })
+    }
+}
+
+#[pymethods]
+impl PyScan {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// `(source, report dict or exception object)`.
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<(String, Bound<'py, PyAny>)> {
+        // Lock and wait without the GIL (another thread may hold the lock).
+        let item = py.detach(|| self.rx.lock().ok().and_then(|rx| rx.recv().ok()));
+        match item {
+            None => Err(PyStopIteration::new_err(())),
+            Some((source, r)) => {
+                let obj = result_obj(py, r, Some(&source))?;
+                Ok((source, obj))
+            }
+        }
+    }
+}
