@@ -20,3 +20,9 @@ cargo test --workspace --exclude bouncekit-python --locked -q
 
 step "python: build, install and pytest"
 bash scripts/test-python.sh
+
+step "c: library, header drift, C tests (plain, valgrind, ASan/UBSan), symbols, example"
+bash scripts/test-c.sh
+
+step "go: vet, test, bench"
+bash scripts/test-go.sh

@@ -1,0 +1,3 @@
+module example.invalid/bouncekit/go
+
+go 1.22
