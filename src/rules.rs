@@ -2,10 +2,12 @@
 //! `data/rules/`, and any the user adds), compiled once into one
 //! Aho-Corasick automaton for plain phrases and one `RegexSet` for patterns.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{RegexSet, RegexSetBuilder};
+use regex_automata::meta::{self, Regex};
+use regex_automata::{Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use serde::Deserialize;
 
@@ -112,11 +114,13 @@ pub fn parse_rules(text: &str, source: &str) -> Result<Vec<Rule>, Error> {
         if r.phrases.iter().any(|p| p.trim().len() < 3) {
             return Err(ctx("a phrase shorter than 3 characters would match almost anything".into()));
         }
+        // Syntax only: the rule set compiles each pattern once, with its size
+        // limit, when it is built.
         for p in &r.patterns {
-            regex::RegexBuilder::new(p)
+            regex_syntax::ParserBuilder::new()
                 .case_insensitive(true)
-                .size_limit(1 << 20)
                 .build()
+                .parse(p)
                 .map_err(|e| ctx(format!("pattern {p:?}: {e}")))?;
         }
         let status = r.status.as_deref().map(str::parse::<StatusCode>).transpose().map_err(|e| ctx(e.to_string()))?;
@@ -142,13 +146,23 @@ pub fn parse_rules(text: &str, source: &str) -> Result<Vec<Rule>, Error> {
     Ok(out)
 }
 
-/// What an Aho-Corasick hit stands for.
-#[derive(Clone, Copy, Debug)]
+/// Keys in the automaton are literals cut to this many bytes: thousands of
+/// literals share far fewer short keys (regex expansions differ late), so
+/// the automaton stays small enough to live in cache, and the rest of a
+/// literal is checked only where its key occurs.
+const KEY_LEN: usize = 16;
+
+/// What an Aho-Corasick hit on a key stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Hit {
-    /// A rule's phrase: the rule matches.
-    Phrase(u32),
-    /// A literal that every match of pattern `n` contains: run its regex.
-    Pattern(u32),
+    /// Rule `.0`'s phrase `.1` (an index into `RuleSet::phrases`) may start
+    /// here: the rule matches when the whole phrase does.
+    Phrase(u32, u32),
+    /// A literal that every match of pattern `n` starts with: run its regex
+    /// anchored where the literal starts.
+    Prefix(u32),
+    /// A literal that every match of pattern `n` ends with: run its regex.
+    Suffix(u32),
 }
 
 /// Literals one of which occurs in every match of `pattern` (its required
@@ -197,6 +211,16 @@ fn required_literals(pattern: &str, kind: ExtractKind) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// Compiles one rule pattern as the rule set runs it: case-insensitive,
+/// size-limited so a hostile user pattern cannot take the memory.
+fn compile(pattern: &str) -> Result<Regex, String> {
+    meta::Builder::new()
+        .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true))
+        .configure(meta::Config::new().nfa_size_limit(Some(1 << 20)))
+        .build(pattern)
+        .map_err(|e| e.to_string())
+}
+
 /// A compiled set of rules.
 ///
 /// Speed comes from never running most regexes: one Aho-Corasick automaton
@@ -207,8 +231,12 @@ fn required_literals(pattern: &str, kind: ExtractKind) -> Option<Vec<String>> {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    literals: AhoCorasick,
+    keys: AhoCorasick,
+    /// `hits[key_hits[k].0..key_hits[k].1]` is what key `k` stands for.
+    key_hits: Vec<(u32, u32)>,
     hits: Vec<Hit>,
+    /// Every phrase, ASCII-lower-cased.
+    phrases: Vec<Box<[u8]>>,
     regexes: Vec<Regex>,
     pattern_rule: Vec<u32>,
     always: RegexSet,
@@ -232,38 +260,57 @@ impl RuleSet {
         all.extend(rules);
         let rules = all;
         let mut seen = HashSet::new();
-        let (mut literals, mut hits, mut regexes, mut pattern_rule) = (vec![], vec![], vec![], vec![]);
+        let (mut regexes, mut pattern_rule, mut phrases) = (vec![], vec![], vec![]);
         let (mut always, mut always_pattern) = (vec![], vec![]);
+        // Key -> what it stands for; a BTreeMap keeps the build deterministic.
+        let mut by_key: BTreeMap<Vec<u8>, Vec<Hit>> = BTreeMap::new();
+        let mut add = |key: &[u8], hit: Hit| {
+            let v = by_key.entry(key.to_vec()).or_default();
+            if !v.contains(&hit) {
+                v.push(hit);
+            }
+        };
         for (i, r) in rules.iter().enumerate() {
             if !seen.insert(r.id.as_str()) {
                 return Err(Error::Rules { source: r.source.clone(), message: format!("duplicate rule id {:?}", r.id) });
             }
             for p in &r.phrases {
-                literals.push(p.to_ascii_lowercase());
-                hits.push(Hit::Phrase(i as u32));
+                let lower = p.to_ascii_lowercase().into_bytes();
+                add(&lower[..lower.len().min(KEY_LEN)], Hit::Phrase(i as u32, phrases.len() as u32));
+                phrases.push(lower.into_boxed_slice());
             }
             for p in &r.patterns {
                 let err = |m: String| Error::Rules { source: r.source.clone(), message: format!("rule {:?}: pattern {p:?}: {m}", r.id) };
                 let n = regexes.len() as u32;
-                regexes.push(RegexBuilder::new(p).case_insensitive(true).size_limit(1 << 20).build().map_err(|e| err(e.to_string()))?);
+                regexes.push(compile(p).map_err(err)?);
                 pattern_rule.push(i as u32);
-                let lits = required_literals(p, ExtractKind::Prefix).or_else(|| required_literals(p, ExtractKind::Suffix));
-                if let Some(lits) = lits {
-                    hits.extend(lits.iter().map(|_| Hit::Pattern(n)));
-                    literals.extend(lits);
+                if let Some(lits) = required_literals(p, ExtractKind::Prefix) {
+                    for l in lits {
+                        add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Prefix(n));
+                    }
+                } else if let Some(lits) = required_literals(p, ExtractKind::Suffix) {
+                    for l in lits {
+                        add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Suffix(n));
+                    }
                 } else {
                     always.push(p.as_str());
                     always_pattern.push(n);
                 }
             }
         }
-        // Literals are ASCII-lower-cased and searched for in ASCII-lower-cased
+        let (mut keys, mut key_hits, mut hits) = (Vec::with_capacity(by_key.len()), Vec::with_capacity(by_key.len()), vec![]);
+        for (k, v) in by_key {
+            keys.push(k);
+            key_hits.push((hits.len() as u32, (hits.len() + v.len()) as u32));
+            hits.extend(v);
+        }
+        // Keys are ASCII-lower-cased and searched for in ASCII-lower-cased
         // text: a smaller automaton than a case-folding one.
         let ac = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
-            .build(&literals)
-            .or_else(|_| AhoCorasickBuilder::new().build(&literals))
+            .build(&keys)
+            .or_else(|_| AhoCorasickBuilder::new().build(&keys))
             .map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
         let set = RegexSetBuilder::new(&always)
             .case_insensitive(true)
@@ -272,8 +319,10 @@ impl RuleSet {
             .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
         Ok(RuleSet {
             rules,
-            literals: ac,
+            keys: ac,
+            key_hits,
             hits,
+            phrases,
             regexes,
             pattern_rule,
             always: set,
@@ -323,17 +372,33 @@ impl RuleSet {
                 _ => Some(i),
             };
         };
-        // Patterns already run for this text (few: a prefix hit is rare).
+        // Suffix patterns already run for this text (few: a hit is rare).
         let mut tried: Vec<u32> = Vec::new();
         let lower = text.to_ascii_lowercase();
-        for m in self.literals.find_overlapping_iter(&lower) {
-            match self.hits[m.pattern().as_usize()] {
-                Hit::Phrase(r) => consider(r),
-                Hit::Pattern(n) => {
-                    if !tried.contains(&n) {
-                        tried.push(n);
-                        if self.regexes[n as usize].is_match(text) {
+        for m in self.keys.find_overlapping_iter(&lower) {
+            let (a, b) = self.key_hits[m.pattern().as_usize()];
+            for &hit in &self.hits[a as usize..b as usize] {
+                match hit {
+                    Hit::Phrase(r, p) => {
+                        if lower.as_bytes()[m.start()..].starts_with(&self.phrases[p as usize]) {
+                            consider(r);
+                        }
+                    }
+                    // Lower-casing ASCII keeps byte offsets, so a match can
+                    // only start where its prefix literal starts: an anchored
+                    // check there fails within a few bytes when it fails.
+                    Hit::Prefix(n) => {
+                        let input = Input::new(text).range(m.start()..).anchored(Anchored::Yes);
+                        if self.regexes[n as usize].is_match(input) {
                             consider(self.pattern_rule[n as usize]);
+                        }
+                    }
+                    Hit::Suffix(n) => {
+                        if !tried.contains(&n) {
+                            tried.push(n);
+                            if self.regexes[n as usize].is_match(text) {
+                                consider(self.pattern_rule[n as usize]);
+                            }
                         }
                     }
                 }

@@ -7,7 +7,7 @@
 //! the original message begins. Adding a format is adding a row.
 
 use super::text::{cut_original, error_block, recipients_in};
-use super::util::{all_addresses, contains_ci, find_address};
+use super::util::{all_addresses, find_address};
 use super::{Draft, Hit, Mail, MessageKind};
 use crate::Reason;
 
@@ -88,8 +88,36 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "error sending message",
 ];
 
-fn matches(f: &Format, m: &Mail, from: &str, subject: &str, text: &str) -> bool {
-    if f.body.iter().any(|b| contains_ci(text, b)) {
+/// Every format's body markers in one automaton, with the format each
+/// belongs to: a report's text is scanned once, not once per marker.
+fn body_markers() -> &'static (aho_corasick::AhoCorasick, Vec<usize>) {
+    static AC: std::sync::OnceLock<(aho_corasick::AhoCorasick, Vec<usize>)> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        let (mut markers, mut owner) = (Vec::new(), Vec::new());
+        for (i, f) in FORMATS.iter().enumerate() {
+            markers.extend(f.body.iter().copied());
+            owner.extend(f.body.iter().map(|_| i));
+        }
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&markers)
+            .expect("the format table's markers always build");
+        (ac, owner)
+    })
+}
+
+/// Which formats have one of their body markers in `text`.
+fn body_hits(text: &str) -> Vec<bool> {
+    let (ac, owner) = body_markers();
+    let mut hit = vec![false; FORMATS.len()];
+    for m in ac.find_overlapping_iter(text) {
+        hit[owner[m.pattern().as_usize()]] = true;
+    }
+    hit
+}
+
+fn matches(f: &Format, body_hit: bool, m: &Mail, from: &str, subject: &str) -> bool {
+    if body_hit {
         return true;
     }
     if f.headers.iter().any(|h| m.header(h).is_some()) {
@@ -106,7 +134,8 @@ pub(crate) fn extract(m: &Mail) -> Option<Draft> {
     let subject = m.subject_lc();
     let text: String = m.texts.join("\n");
     let bounce_subject = BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s));
-    let format = FORMATS.iter().find(|f| matches(f, m, &from, &subject, &text));
+    let body = body_hits(&text);
+    let format = FORMATS.iter().zip(body).find(|(f, hit)| matches(f, *hit, m, &from, &subject)).map(|(f, _)| f);
     let format = match format {
         Some(f) => f,
         None if bounce_subject => FORMATS.last().unwrap(),

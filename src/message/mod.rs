@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
+use mail_parser::{HeaderName, HeaderValue, MessageParser, MimeHeaders, PartType};
 use serde::Serialize;
 
 use crate::classify::Classification;
@@ -352,14 +352,14 @@ pub fn parse_with(classifier: &Classifier, bytes: &[u8], limits: &Limits) -> Res
         return Err(Error::LimitExceeded { limit: "max_message_size", max: limits.max_message_size, actual: bytes.len() });
     }
     let bytes = util::normalize(bytes);
-    let msg = MessageParser::default().parse(bytes.as_ref()).ok_or(Error::NotAMessage)?;
+    let msg = mime_parser().parse(bytes.as_ref()).ok_or(Error::NotAMessage)?;
     let mut m = Mail::default();
     collect(&msg, limits, &mut m)?;
     let mut draft = extract(&m, &msg);
     if draft.hits.is_empty() {
         // A bounce forwarded as an attachment: the attached report speaks.
         if let Some(inner) = &m.nested_report {
-            if let Some(p) = MessageParser::default().parse(inner.as_slice()) {
+            if let Some(p) = mime_parser().parse(inner.as_slice()) {
                 let mut im = Mail::default();
                 if collect(&p, limits, &mut im).is_ok() {
                     let d = extract(&im, &p);
@@ -374,6 +374,23 @@ pub fn parse_with(classifier: &Classifier, bytes: &[u8], limits: &Limits) -> Res
         return Err(Error::LimitExceeded { limit: "max_recipients", max: limits.max_recipients, actual: draft.hits.len() });
     }
     Ok(build(classifier, limits, &m, draft))
+}
+
+/// The MIME parser, built once: it parses the headers bouncekit reads into
+/// structured values and skips `Received:` (the costliest to parse, and
+/// never read); every other header stays raw text.
+fn mime_parser() -> &'static MessageParser {
+    static P: std::sync::OnceLock<MessageParser> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        MessageParser::new()
+            .with_mime_headers()
+            .with_date_headers()
+            .with_address_headers()
+            .with_message_ids()
+            .header_text(HeaderName::Subject)
+            .header_text(HeaderName::Comments)
+            .ignore_header(HeaderName::Received)
+    })
 }
 
 /// What the extractors see of a message.
@@ -578,7 +595,7 @@ fn is_header_attachment(part: &mail_parser::MessagePart<'_>, content: &str) -> b
 
 /// The identity of the original message from a bare header block (text/rfc822-headers).
 fn original_from_header_block(raw: &[u8]) -> Original {
-    match MessageParser::default().parse_headers(raw) {
+    match mime_parser().parse_headers(raw) {
         Some(h) => original_of(&h),
         None => Original::default(),
     }

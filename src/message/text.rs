@@ -64,9 +64,8 @@ pub(crate) fn cut_original(t: &str) -> &str {
     for line in t.split_inclusive('\n') {
         let trimmed = line.trim();
         if trimmed.len() < 120 && !trimmed.is_empty() {
-            let lower = trimmed.to_ascii_lowercase();
-            let marker = ORIGINAL_MARKERS.iter().any(|m| lower.contains(m))
-                || (prev_blank && !line.starts_with([' ', '\t']) && HEADER_STARTS.iter().any(|h| lower.starts_with(h)));
+            let marker = original_markers().is_match(trimmed)
+                || (prev_blank && !line.starts_with([' ', '\t']) && HEADER_STARTS.iter().any(|h| starts_with_ci(trimmed, h)));
             if marker && pos > 0 {
                 return &t[..pos];
             }
@@ -75,6 +74,21 @@ pub(crate) fn cut_original(t: &str) -> &str {
         pos += line.len();
     }
     t
+}
+
+/// One automaton for every marker: this runs on each line of every report.
+fn original_markers() -> &'static aho_corasick::AhoCorasick {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(ORIGINAL_MARKERS)
+            .expect("a few short literals always build")
+    })
+}
+
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
 /// Labels that may precede a recipient's address at the start of a line.

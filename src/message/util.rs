@@ -176,58 +176,54 @@ pub(crate) fn html_to_text(html: &str) -> String {
 
 /// The SMTP command a diagnostic answered, from the usual wordings.
 pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
-    let t = text.to_ascii_uppercase();
     // A session transcript (`>>> RCPT To:<a@b>` / `<<< 550 ...`): the last command sent.
-    if let Some(i) = t.rfind(">>> ") {
-        let w: String = t[i + 4..].chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-        let cmd = match w.as_str() {
-            "DATA" => Some("DATA"),
-            "RCPT" => Some("RCPT"),
-            "MAIL" => Some("MAIL"),
-            "EHLO" => Some("EHLO"),
-            "HELO" => Some("HELO"),
-            "STARTTLS" => Some("STARTTLS"),
-            "AUTH" => Some("AUTH"),
-            _ => None,
-        };
+    if let Some(i) = text.rfind(">>> ") {
+        let w = text[i + 4..].split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+        let cmd = ["DATA", "RCPT", "MAIL", "EHLO", "HELO", "STARTTLS", "AUTH"].into_iter().find(|c| c.eq_ignore_ascii_case(w));
         if cmd.is_some() {
             return cmd;
         }
     }
-    const TABLE: [(&str, &str); 14] = [
-        ("END OF DATA", "DATA"),
-        ("AFTER DATA", "DATA"),
-        ("REPLY TO DATA", "DATA"),
-        ("AFTER END OF DATA", "DATA"),
-        ("RCPT TO", "RCPT"),
-        ("RCPT_TO", "RCPT"),
-        ("MAIL FROM", "MAIL"),
-        ("MAIL_FROM", "MAIL"),
-        ("AFTER EHLO", "EHLO"),
-        ("TO EHLO", "EHLO"),
-        ("AFTER HELO", "HELO"),
-        ("TO HELO", "HELO"),
-        ("STARTTLS", "STARTTLS"),
-        ("AFTER AUTH", "AUTH"),
-    ];
-    let mut best: Option<(usize, &str)> = None;
-    for (k, v) in TABLE {
-        if let Some(i) = t.find(k) {
-            if best.is_none_or(|(b, _)| i < b) {
-                best = Some((i, v));
-            }
-        }
+    // The phrase that occurs first names the command (ties: table order).
+    if let Some(m) = command_phrases().find(text) {
+        return Some(COMMAND_PHRASES[m.pattern().as_usize()].1);
     }
-    if let Some((_, v)) = best {
-        return Some(v);
-    }
-    if t.contains("DATA COMMAND") || t.contains("DURING DATA") {
+    if contains_ci(text, "DATA COMMAND") || contains_ci(text, "DURING DATA") {
         return Some("DATA");
     }
-    if t.contains("RCPT") {
+    if contains_ci(text, "RCPT") {
         return Some("RCPT");
     }
     None
+}
+
+/// Phrases that name the SMTP command a reply answered.
+const COMMAND_PHRASES: [(&str, &str); 14] = [
+    ("END OF DATA", "DATA"),
+    ("AFTER DATA", "DATA"),
+    ("REPLY TO DATA", "DATA"),
+    ("AFTER END OF DATA", "DATA"),
+    ("RCPT TO", "RCPT"),
+    ("RCPT_TO", "RCPT"),
+    ("MAIL FROM", "MAIL"),
+    ("MAIL_FROM", "MAIL"),
+    ("AFTER EHLO", "EHLO"),
+    ("TO EHLO", "EHLO"),
+    ("AFTER HELO", "HELO"),
+    ("TO HELO", "HELO"),
+    ("STARTTLS", "STARTTLS"),
+    ("AFTER AUTH", "AUTH"),
+];
+
+fn command_phrases() -> &'static aho_corasick::AhoCorasick {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(COMMAND_PHRASES.iter().map(|(k, _)| k))
+            .expect("a few short literals always build")
+    })
 }
 
 /// An RFC 5322 date as RFC 3339 when it parses, else the text as given.
