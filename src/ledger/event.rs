@@ -262,6 +262,15 @@ pub fn normalize_address(address: &str) -> Result<String, String> {
     if !literal && !host_ok {
         return Err(format!("{:?}: {domain:?} is not a domain name", clip(a)));
     }
+    // Most addresses are ASCII: lower-case them without the Unicode tables.
+    if a.is_ascii() {
+        let mut out = String::with_capacity(local.len() + 1 + domain.len());
+        out.push_str(local);
+        out.push('@');
+        out.push_str(domain);
+        out.make_ascii_lowercase();
+        return Ok(out);
+    }
     Ok(format!("{local}@{domain}").to_lowercase())
 }
 
