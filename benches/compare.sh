@@ -65,7 +65,8 @@ for my $path (@ARGV) {
 }
 PL
 
-cat > "$work/flufl.py" <<'PY'
+# (Not named flufl.py: the script's own name would shadow the package.)
+cat > "$work/flufl_driver.py" <<'PY'
 # flufl.bounce driver: one JSON object per recipient found (it gives no reason).
 import email, json, mailbox, os, sys
 from flufl.bounce import scan_message
@@ -95,6 +96,10 @@ PY
 measure() { # name, command...
     name=$1; shift
     /usr/bin/time -v -o "$work/$name.time" "$@" > "$work/$name.out" 2>"$work/$name.err" || true
+    if [ ! -s "$work/$name.out" ]; then
+        echo "$name printed nothing; its errors:" >&2
+        tail -5 "$work/$name.err" >&2
+    fi
     secs=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/$name.time")
     rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$work/$name.time")
     rate=$(awk -v m="$msgs" -v s="$secs" 'BEGIN{ if (s>0) printf "%.0f", m/s; else print "inf" }')
@@ -106,13 +111,13 @@ echo "== speed on $msgs messages"
 measure bouncekit "$bk" scan --format jsonl "$work/big.mbox"
 measure bouncekit-1core env RAYON_NUM_THREADS=1 "$bk" scan --format jsonl "$work/big.mbox"
 measure sisimai perl "$work/sisimai.pl" "$work/big.mbox"
-measure flufl.bounce "$py" "$work/flufl.py" "$work/big.mbox"
+measure flufl.bounce "$py" "$work/flufl_driver.py" "$work/big.mbox"
 awk '$1=="bouncekit"{b=$4} {r[$1]=$4; m[$1]=$3} END{for (k in r) if (k!="bouncekit" && r[k]>0) printf "bouncekit is %.1fx faster than %s (RSS %s KB vs %s KB)\n", b/r[k], k, m["bouncekit"], m[k]}' "$work/results"
 
 echo "== accuracy on the corpus (score_corpus.py)"
 "$bk" scan --format jsonl "$corpus/bsd" > "$work/acc-bouncekit.jsonl"
 perl "$work/sisimai.pl" "$corpus/bsd" > "$work/acc-sisimai.jsonl" 2>/dev/null || true
-"$py" "$work/flufl.py" "$corpus/bsd" > "$work/acc-flufl.jsonl" 2>/dev/null || true
+"$py" "$work/flufl_driver.py" "$corpus/bsd" > "$work/acc-flufl.jsonl" 2>/dev/null || true
 for t in bouncekit sisimai flufl; do
     printf '%-10s ' "$t"
     python3 "$shared/tools/score_corpus.py" "$corpus/expected.json" "$work/acc-$t.jsonl" --show 0 | tail -1
