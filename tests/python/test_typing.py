@@ -31,7 +31,7 @@ def test_stub_enums_match_the_core() -> None:
     stub = Path(bouncekit.__file__).with_name("_vocab.pyi")
     tree = ast.parse(stub.read_text(encoding="utf-8"))
     for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name in {"Reason", "BounceType", "Category", "Action"}:
+        if isinstance(node, ast.ClassDef) and node.name in {"Reason", "BounceType", "Category", "Action", "MessageKind", "DsnAction"}:
             members = [
                 (t.targets[0].id, t.value.value)  # type: ignore[attr-defined]
                 for t in node.body
