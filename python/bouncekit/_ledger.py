@@ -50,6 +50,17 @@ def _now(t: Time | None, what: str = "now") -> int:
     return int(_time.time()) if s is None else s
 
 
+def _word(enum: Any, value: object, what: str) -> Any:
+    from ._errors import UnknownNameError
+
+    if not isinstance(value, str):
+        raise TypeError(f"{what}: expected str, got {type(value).__name__}")
+    try:
+        return enum(value)
+    except ValueError:
+        raise UnknownNameError(f"{what}: unknown {enum.__name__} {value!r}") from None
+
+
 def _html(title: str, rows: list[tuple[str, Any]]) -> str:
     body = "".join(
         f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>{html.escape(str(v))}</td></tr>"
@@ -101,8 +112,8 @@ class HistoryEvent(_Record):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "time", _secs(self.time, "time"))
-        object.__setattr__(self, "reason", Reason(self.reason))
-        object.__setattr__(self, "bounce_type", BounceType(self.bounce_type))
+        object.__setattr__(self, "reason", _word(Reason, self.reason, "reason"))
+        object.__setattr__(self, "bounce_type", _word(BounceType, self.bounce_type, "bounce_type"))
 
 
 def _history(history: Iterable[HistoryEvent | tuple[Time, Any, Any]]) -> list[tuple[int, str, str]]:
@@ -260,17 +271,23 @@ class Event(_Record):
 
     recipient: str
     time: int
-    reason: Reason
-    bounce_type: BounceType | None = None
+    reason: Reason | str
+    bounce_type: BounceType | str | None = None
     status: str | None = None
     reply_code: int | None = None
-    action: Action | None = None
+    action: Action | str | None = None
     message_id: str | None = None
     source: str | None = None
     diagnostic: str | None = None
 
     def __post_init__(self) -> None:
+        # Words become enum members; an unknown one raises UnknownNameError here.
         object.__setattr__(self, "time", _secs(self.time, "time"))
+        object.__setattr__(self, "reason", _word(Reason, self.reason, "reason"))
+        if self.bounce_type is not None:
+            object.__setattr__(self, "bounce_type", _word(BounceType, self.bounce_type, "bounce_type"))
+        if self.action is not None:
+            object.__setattr__(self, "action", _word(Action, self.action, "action"))
 
     @classmethod
     def from_classification(

@@ -96,6 +96,13 @@ def test_an_invalid_event_refuses_its_whole_batch() -> None:
 
 
 def test_bad_arguments_raise_clean_errors() -> None:
+    with pytest.raises(bouncekit.UnknownNameError):
+        Event("a@example.com", T0, "mailboxfool")
+    with pytest.raises(bouncekit.UnknownNameError):
+        Event("a@example.com", T0, "userunknown", bounce_type="squishy")
+    with pytest.raises(TypeError):
+        Event("a@example.com", T0, None)  # type: ignore[arg-type]
+    assert Event("a@example.com", T0, "UserUnknown").reason is Reason.USERUNKNOWN
     with Ledger() as ledger:
         with pytest.raises(TypeError):
             ledger.record(Event("a@example.com", T0, "userunknown"))  # type: ignore[arg-type]
