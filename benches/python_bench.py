@@ -94,6 +94,7 @@ def main() -> int:
         bench_parse(parse, results, row, args.seconds)
     else:
         print("\n  (bouncekit.parse is not in this build: no parsing or flufl.bounce figures)")
+    bench_ledger(row, args.seconds)
 
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -120,6 +121,14 @@ def bench_parse(parse: Callable[[bytes], object], results: dict[str, object], ro
         r, _ = rate(lambda: parse_many(raws, errors="return"), len(raws), seconds)
         row("parse_many", r, "all cores")
     try:
+        import pyarrow as pa
+
+        many = pa.array(raws * 5, pa.binary())
+        r, _ = rate(lambda: bouncekit.parse_arrow(many, errors="return"), len(many), seconds)
+        row(f"parse_arrow ({len(many)})", r, "all cores, no Python objects")
+    except ImportError:
+        pass
+    try:
         import email
 
         from flufl.bounce import all_failures
@@ -131,6 +140,48 @@ def bench_parse(parse: Callable[[bytes], object], results: dict[str, object], ro
     row("flufl.bounce all_failures", r, "pre-parsed email.message objects")
     r, _ = rate(lambda: [all_failures(email.message_from_bytes(m)) for m in raws], len(raws), seconds)
     row("flufl.bounce incl. email parsing", r)
+
+
+def bench_ledger(row, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    """Recording events in one batch (a new in-memory ledger each run) and
+    policy decisions, through the Python API."""
+    import tempfile
+
+    print("\nledger and policy")
+    t0 = 1_714_557_600
+    reasons = ["mailboxfull", "userunknown", "blocked", "networkerror", "expired"]
+    events = [
+        bouncekit.Event(f"user{i}@d{i % 500}.example", t0 + i, reasons[i % len(reasons)], message_id=f"m{i}")
+        for i in range(10_000)
+    ]
+
+    def record_memory() -> None:
+        with bouncekit.Ledger() as ledger:
+            ledger.record(events)
+
+    r, _ = rate(record_memory, len(events), seconds)
+    row("Ledger.record (10,000, memory)", r, "one transaction")
+    with tempfile.TemporaryDirectory() as d:
+        n = 0
+
+        def record_file() -> None:
+            nonlocal n
+            n += 1
+            with bouncekit.Ledger(Path(d) / f"l{n}.db") as ledger:
+                ledger.record(events)
+
+        r, _ = rate(record_file, len(events), seconds)
+        row("Ledger.record (10,000, file)", r, "one transaction, synchronous=FULL")
+    policy = bouncekit.Policy()
+    c = bouncekit.classify("452 4.2.2 mailbox full")
+    history = [(t0 - 86_400, "mailboxfull", "soft")]
+    r, _ = rate(lambda: [policy.decide(c, history, now=t0) for _ in range(1000)], 1000, seconds)
+    row("Policy.decide (per call)", r)
+    with bouncekit.Ledger() as ledger:
+        ledger.record(events)
+        addrs = [e.recipient for e in events[:1000]]
+        r, _ = rate(lambda: [ledger.decide(a, now=t0 + 20_000) for a in addrs], len(addrs), seconds)
+        row("Ledger.decide (per call)", r)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@
 'No answer from host'
 
 One Rust core does the work; this package converts, releases the GIL for
-batches (``classify_many``, ``classify_arrow``) and adds pandas/Arrow helpers.
+batches (``classify_many``, ``parse_many``, ``classify_arrow``,
+``parse_arrow``, the ledger) and adds pandas/Arrow helpers, the
+:class:`Policy` and the :class:`Ledger`.
 """
 
 from __future__ import annotations
@@ -35,27 +37,64 @@ from ._errors import (
     BounceKitError,
     FileError,
     InvalidCodeError,
+    InvalidAddressError,
+    InvalidEventError,
+    LedgerError,
     LimitError,
     ParseError,
+    PolicyError,
     RulesError,
     UnknownNameError,
 )
-from ._vocab import Action, BounceType, Category, Reason
+from ._vocab import Action, BounceType, Category, DsnAction, MessageKind, Reason
 
 _bouncekit._init({"Reason": Reason, "BounceType": BounceType, "Category": Category, "Action": Action}, _ERRORS)
 
-from ._message import ROW_FIELDS, Bounce, Report, frame, parse, parse_many, scan  # noqa: E402
+from ._message import ROW_FIELDS, Bounce, Limits, Report, frame, parse, parse_many, scan  # noqa: E402
 from ._columns import (  # noqa: E402
     ARROW_COLUMNS,
+    PARSE_ARROW_COLUMNS,
     arrow_schema,
     classify_arrow,
     classify_pandas,
     classify_polars,
+    parse_arrow,
     to_pandas,
+)
+from ._ledger import (  # noqa: E402
+    BatchStats,
+    Decision,
+    DomainFlag,
+    DomainStats,
+    Event,
+    HistoryEvent,
+    Ledger,
+    Policy,
+    Stats,
+    Suppression,
 )
 
 __all__ = [
     "ARROW_COLUMNS",
+    "PARSE_ARROW_COLUMNS",
+    "BatchStats",
+    "Decision",
+    "DomainFlag",
+    "DomainStats",
+    "DsnAction",
+    "Event",
+    "HistoryEvent",
+    "InvalidAddressError",
+    "InvalidEventError",
+    "Ledger",
+    "LedgerError",
+    "Limits",
+    "MessageKind",
+    "Policy",
+    "PolicyError",
+    "Stats",
+    "Suppression",
+    "parse_arrow",
     "ROW_FIELDS",
     "Bounce",
     "Report",

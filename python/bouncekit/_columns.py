@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow  # type: ignore[import-untyped,unused-ignore]
 
     from ._bouncekit import Classifier
+    from ._message import Errors, Limits
 
 #: The columns of :func:`classify_arrow`'s output, in order (``reply_code``
 #: is int32, every other column a string; all nullable).
@@ -66,6 +67,44 @@ def classify_arrow(data: Any, *, classifier: Classifier | None = None) -> pyarro
             if pa.types.is_null(data.type):
                 data = data.cast(pa.string())
     out = _bouncekit._classify_arrow(data, classifier)
+    return pa.record_batch(out)
+
+
+#: The columns of :func:`parse_arrow`'s output, in order: ``index`` (int64,
+#: the input row), the output contract's row fields (:data:`ROW_FIELDS`;
+#: ``reply_code`` int32, the others strings) and ``error``.
+PARSE_ARROW_COLUMNS: tuple[str, ...] = tuple(_bouncekit.PARSE_ARROW_COLUMNS)
+
+
+def parse_arrow(
+    data: Any,
+    *,
+    classifier: Classifier | None = None,
+    limits: Limits | None = None,
+    errors: Errors = "raise",
+) -> pyarrow.RecordBatch:
+    """Parses a column of raw messages on all cores without the GIL.
+
+    ``data`` is any Arrow array or stream of ``binary``/``large_binary``/
+    ``binary_view`` or strings (a ``pyarrow.Array``/``ChunkedArray``, a
+    ``polars.Series``, anything with ``__arrow_c_array__`` or
+    ``__arrow_c_stream__``); the messages are read in place from the Arrow
+    buffers. Returns a ``pyarrow.RecordBatch`` with one row per recipient
+    and the columns :data:`PARSE_ARROW_COLUMNS`: ``index`` is the input row
+    (``source`` holds it as text), null inputs give no row.
+
+    ``errors``: ``"raise"`` (the first failed message raises its
+    :class:`BounceKitError`, naming its row), ``"skip"`` (it gives no row)
+    or ``"return"`` (one row with its ``index`` and the message in
+    ``error``, the other fields null)."""
+    from ._message import _limits
+
+    pa = _pyarrow()
+    if not _is_arrow(data):
+        mod = type(data).__module__.split(".")[0]
+        if mod == "pandas":
+            data = pa.array(data, from_pandas=True)
+    out = _bouncekit._parse_arrow(data, classifier, _limits(limits), errors)
     return pa.record_batch(out)
 
 

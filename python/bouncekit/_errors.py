@@ -34,7 +34,34 @@ class LimitError(BounceKitError, ValueError):
     """An input over one of bouncekit's limits."""
 
 
+class PolicyError(BounceKitError, ValueError):
+    """A policy that does not load or does not hold together (bad TOML, an
+    unknown reason, a threshold of 0 with a window...)."""
+
+
+class LedgerError(BounceKitError):
+    """The ledger failed: SQLite (busy beyond the timeout, disk full, not a
+    database), a file that is not a ledger or is newer than this bouncekit,
+    a closed ledger."""
+
+
+class InvalidEventError(LedgerError, ValueError):
+    """An event or row the ledger refuses; nothing of its batch was written.
+
+    ``row`` is its 1-based position in the batch, ``field`` the field at fault."""
+
+    row: int
+    field: str
+
+
+class InvalidAddressError(LedgerError, ValueError):
+    """An address (or domain) given to a ledger query that is not one."""
+
+
 ERRORS = {
     c.__name__: c
-    for c in (BounceKitError, InvalidCodeError, UnknownNameError, RulesError, FileError, ParseError, LimitError)
-}
+    for c in (
+        BounceKitError, InvalidCodeError, UnknownNameError, RulesError, FileError, ParseError, LimitError,
+        PolicyError, LedgerError, InvalidEventError, InvalidAddressError,
+    )
+}  # fmt: skip

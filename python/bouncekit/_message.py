@@ -14,15 +14,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from . import _bouncekit
 from ._bouncekit import Classification
 from ._errors import BounceKitError
-from ._vocab import Action, BounceType, Reason
+from ._vocab import Action, BounceType, DsnAction, MessageKind, Reason
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas  # type: ignore[import-untyped,unused-ignore]
 
     from ._bouncekit import Classifier
 
-MessageKind = Literal["bounce", "delay", "delivery", "feedback", "autoreply", "challenge", "not_bounce"]
-DsnAction = Literal["failed", "delayed", "delivered", "relayed", "expanded"]
 Errors = Literal["raise", "skip", "return"]
 
 #: The output contract's row fields (DESIGN.md), in order.
@@ -31,6 +29,40 @@ ROW_FIELDS: tuple[str, ...] = (
     "bounce_type", "category", "action", "diagnostic", "remote_mta", "reporting_mta",
     "smtp_command", "timestamp", "decoded_by", "rule", "feedback_type",
 )  # fmt: skip
+
+
+_DEFAULT_LIMITS: dict[str, int] = dict(_bouncekit._default_limits())
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what one message may cost; a message over one raises
+    :class:`LimitError` (``max_diagnostic_len`` cuts instead). Every field
+    is a positive int; the defaults are the core's.
+
+    >>> bouncekit.parse(raw, limits=bouncekit.Limits(max_message_size=1 << 20))
+    """
+
+    max_message_size: int = _DEFAULT_LIMITS["max_message_size"]
+    """Largest message accepted, in bytes."""
+    max_mime_depth: int = _DEFAULT_LIMITS["max_mime_depth"]
+    """Deepest MIME nesting accepted."""
+    max_parts: int = _DEFAULT_LIMITS["max_parts"]
+    """Most MIME parts accepted."""
+    max_recipients: int = _DEFAULT_LIMITS["max_recipients"]
+    """Most recipients reported; more is an error."""
+    max_diagnostic_len: int = _DEFAULT_LIMITS["max_diagnostic_len"]
+    """Diagnostics longer than this (bytes) are cut at a character boundary."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+                raise ValueError(f"Limits.{f.name}: expected a positive int, got {v!r}")
+
+    def to_dict(self) -> dict[str, int]:
+        """The fields as a dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def _table(title: str, rows: list[tuple[str, Any]]) -> str:
@@ -114,9 +146,13 @@ class Report:
 
     @classmethod
     def _from(cls, d: dict[str, Any]) -> Report:
-        recipients = tuple(Bounce(**b) for b in d.pop("recipients"))
+        recipients = []
+        for b in d.pop("recipients"):
+            b["dsn_action"] = DsnAction(b["dsn_action"])
+            recipients.append(Bounce(**b))
         rows = tuple(tuple(r.items()) for r in d.pop("rows"))
-        return cls(recipients=recipients, _rows=rows, **d)
+        d["kind"] = MessageKind(d["kind"])
+        return cls(recipients=tuple(recipients), _rows=rows, **d)
 
     def rows(self) -> list[dict[str, Any]]:
         """The output contract's rows (DESIGN.md), one per recipient."""
@@ -125,7 +161,7 @@ class Report:
     @property
     def failed(self) -> list[Bounce]:
         """The recipients whose delivery failed."""
-        return [b for b in self.recipients if b.dsn_action == "failed"]
+        return [b for b in self.recipients if b.dsn_action is DsnAction.FAILED]
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain values (recipients as dicts)."""
@@ -159,17 +195,30 @@ def _check_errors(errors: str) -> None:
         raise ValueError(f"errors: expected 'raise', 'skip' or 'return', got {errors!r}")
 
 
-def parse(raw: bytes | bytearray | str, *, classifier: Classifier | None = None) -> Report:
+def parse(
+    raw: bytes | bytearray | str, *, classifier: Classifier | None = None, limits: Limits | None = None
+) -> Report:
     """Parses one raw message (RFC 3464 DSN, ARF, auto-reply, the non-standard
     MTA formats) into a :class:`Report`.
 
     Raises :class:`ParseError` for input that is not an email message and
-    :class:`LimitError` for one over the size/MIME/recipient limits."""
-    return Report._from(_bouncekit._parse(raw, classifier))
+    :class:`LimitError` for one over the size/MIME/recipient ``limits``
+    (default: :class:`Limits`)."""
+    return Report._from(_bouncekit._parse(raw, classifier, _limits(limits)))
+
+
+def _limits(limits: Limits | None) -> Limits | None:
+    if limits is not None and not isinstance(limits, Limits):
+        raise TypeError(f"limits: expected a bouncekit.Limits, got {type(limits).__name__}")
+    return limits
 
 
 def parse_many(
-    raws: Iterable[bytes | bytearray | str], *, classifier: Classifier | None = None, errors: Errors = "raise"
+    raws: Iterable[bytes | bytearray | str],
+    *,
+    classifier: Classifier | None = None,
+    limits: Limits | None = None,
+    errors: Errors = "raise",
 ) -> list[Any]:
     """Parses many messages on all cores without the GIL, in order.
 
@@ -178,7 +227,7 @@ def parse_many(
     their place."""
     _check_errors(errors)
     out: list[Any] = []
-    for i, r in enumerate(_bouncekit._parse_many(raws, classifier)):
+    for i, r in enumerate(_bouncekit._parse_many(raws, classifier, _limits(limits))):
         if isinstance(r, BounceKitError):
             if errors == "raise":
                 raise type(r)(f"raws[{i}]: {r}") from r
@@ -190,7 +239,10 @@ def parse_many(
 
 
 def scan(
-    *paths: str | os.PathLike[str], classifier: Classifier | None = None, errors: Errors = "raise"
+    *paths: str | os.PathLike[str],
+    classifier: Classifier | None = None,
+    limits: Limits | None = None,
+    errors: Errors = "raise",
 ) -> Iterator[Any]:
     """Reads files, directories (recursively), mbox files and Maildirs and
     yields one :class:`Report` per message (``report.source`` is the path,
@@ -202,7 +254,7 @@ def scan(
     _check_errors(errors)
     if not paths:
         raise TypeError("scan: give at least one path")
-    for source, r in _bouncekit._scan([os.fspath(p) for p in paths], classifier):
+    for source, r in _bouncekit._scan([os.fspath(p) for p in paths], classifier, _limits(limits)):
         if isinstance(r, BounceKitError):
             if errors == "raise":
                 raise type(r)(f"{source}: {r}") from r
@@ -213,14 +265,17 @@ def scan(
 
 
 def frame(
-    *paths: str | os.PathLike[str], classifier: Classifier | None = None, errors: Errors = "skip"
+    *paths: str | os.PathLike[str],
+    classifier: Classifier | None = None,
+    limits: Limits | None = None,
+    errors: Errors = "skip",
 ) -> pandas.DataFrame:
     """A pandas DataFrame of every recipient of every message under
     ``paths``: the output contract's columns (:data:`ROW_FIELDS`). Messages
     that do not parse are skipped by default."""
     import pandas as pd
 
-    rows = [row for rep in scan(*paths, classifier=classifier, errors=errors) if isinstance(rep, Report) for row in rep.rows()]
+    rows = [row for rep in scan(*paths, classifier=classifier, limits=limits, errors=errors) if isinstance(rep, Report) for row in rep.rows()]
     df = pd.DataFrame.from_records(rows, columns=list(ROW_FIELDS))
     df["reply_code"] = df["reply_code"].astype("Int64")
     return df

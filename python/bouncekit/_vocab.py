@@ -1,4 +1,5 @@
-"""The vocabulary enums: ``Reason``, ``BounceType``, ``Category``, ``Action``.
+"""The vocabulary enums: ``Reason``, ``BounceType``, ``Category``, ``Action``,
+``MessageKind`` and ``DsnAction``.
 
 Their members come from the compiled core (one list, no copy to drift);
 each member is a ``str`` equal to its lowercase value, so
@@ -69,4 +70,15 @@ Action = _make(
     _Word,
     "What the sender should do: ``suppress``, ``retry``, ``fix_sender`` (the sending side must "
     "change; don't punish the recipient) or ``ignore``.",
+)
+MessageKind = _make(
+    "MessageKind",
+    _Word,
+    "What a parsed message is: ``bounce``, ``delay`` (still retrying), ``delivery`` (a success notice), "
+    "``feedback`` (an ARF complaint), ``autoreply``, ``challenge`` or ``not_bounce``.",
+)
+DsnAction = _make(
+    "DsnAction",
+    _Word,
+    "One recipient's RFC 3464 ``Action:``: ``failed``, ``delayed``, ``delivered``, ``relayed`` or ``expanded``.",
 )

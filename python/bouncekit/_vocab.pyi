@@ -88,3 +88,29 @@ class Action(str, Enum):
     RETRY = "retry"
     FIX_SENDER = "fix_sender"
     IGNORE = "ignore"
+
+class MessageKind(str, Enum):
+    """What a parsed message is."""
+
+    def __new__(cls, value: str) -> Self: ...
+    def __str__(self) -> str: ...
+    def __format__(self, spec: str) -> str: ...
+    BOUNCE = "bounce"
+    DELAY = "delay"
+    DELIVERY = "delivery"
+    FEEDBACK = "feedback"
+    AUTOREPLY = "autoreply"
+    CHALLENGE = "challenge"
+    NOT_BOUNCE = "not_bounce"
+
+class DsnAction(str, Enum):
+    """One recipient's RFC 3464 Action."""
+
+    def __new__(cls, value: str) -> Self: ...
+    def __str__(self) -> str: ...
+    def __format__(self, spec: str) -> str: ...
+    FAILED = "failed"
+    DELAYED = "delayed"
+    DELIVERED = "delivered"
+    RELAYED = "relayed"
+    EXPANDED = "expanded"

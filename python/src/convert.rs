@@ -24,6 +24,10 @@ pub struct Registry {
     file: Py<PyType>,
     parse: Py<PyType>,
     limit: Py<PyType>,
+    pub policy: Py<PyType>,
+    pub ledger: Py<PyType>,
+    pub invalid_event: Py<PyType>,
+    pub invalid_address: Py<PyType>,
 }
 
 static REGISTRY: PyOnceLock<Registry> = PyOnceLock::new();
@@ -65,6 +69,10 @@ pub fn init(py: Python<'_>, enums: &Bound<'_, PyDict>, errors: &Bound<'_, PyDict
         file: error_type(errors, "FileError")?,
         parse: error_type(errors, "ParseError")?,
         limit: error_type(errors, "LimitError")?,
+        policy: error_type(errors, "PolicyError")?,
+        ledger: error_type(errors, "LedgerError")?,
+        invalid_event: error_type(errors, "InvalidEventError")?,
+        invalid_address: error_type(errors, "InvalidAddressError")?,
     };
     // A second call (a reload) keeps the first registration.
     let _ = REGISTRY.set(py, reg);
@@ -136,6 +144,7 @@ pub fn to_pyerr(py: Python<'_>, e: Error) -> PyErr {
         Error::Io { .. } => &reg.file,
         Error::NotAMessage => &reg.parse,
         Error::LimitExceeded { .. } => &reg.limit,
+        Error::Policy { .. } => &reg.policy,
         // The core's Error is non_exhaustive: new variants land here until
         // they get their own class.
         #[allow(unreachable_patterns)]

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 mod arrow;
 mod convert;
+mod ledger;
 mod message;
 mod types;
 
@@ -135,39 +136,67 @@ fn classifier_or_default(c: &Option<PyRef<'_, PyClassifier>>) -> Arc<Classifier>
 
 /// Parses one raw message (``bouncekit.parse`` wraps the dict in a ``Report``).
 #[pyfunction]
-#[pyo3(signature = (raw, classifier=None))]
+#[pyo3(signature = (raw, classifier=None, limits=None))]
 fn _parse<'py>(
     py: Python<'py>,
     raw: &Bound<'py, PyAny>,
     classifier: Option<PyRef<'py, PyClassifier>>,
+    limits: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    message::parse_one(py, &classifier_or_default(&classifier), raw)
+    let limits = message::limits_arg(limits)?;
+    message::parse_one(py, &classifier_or_default(&classifier), raw, limits)
 }
 
 /// Parses many raw messages on all cores; errors are returned in place.
 #[pyfunction]
-#[pyo3(signature = (raws, classifier=None))]
+#[pyo3(signature = (raws, classifier=None, limits=None))]
 fn _parse_many<'py>(
     py: Python<'py>,
     raws: &Bound<'py, PyAny>,
     classifier: Option<PyRef<'py, PyClassifier>>,
+    limits: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
-    message::parse_batch(py, &classifier_or_default(&classifier), raws)
+    let limits = message::limits_arg(limits)?;
+    message::parse_batch(py, &classifier_or_default(&classifier), raws, limits)
 }
 
 /// Scans files, directories, mbox files and Maildirs: an iterator of
 /// ``(source, report dict or exception)``.
 #[pyfunction]
-#[pyo3(signature = (paths, classifier=None))]
+#[pyo3(signature = (paths, classifier=None, limits=None))]
 fn _scan(
     paths: Vec<std::path::PathBuf>,
     classifier: Option<PyRef<'_, PyClassifier>>,
+    limits: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<message::PyScan> {
+    let limits = message::limits_arg(limits)?;
     let paths = paths
         .into_iter()
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
-    message::PyScan::start(classifier_or_default(&classifier), paths)
+    message::PyScan::start(classifier_or_default(&classifier), paths, limits)
+}
+
+/// Arrow column of raw messages -> a record batch of output-contract rows
+/// (see ``bouncekit.parse_arrow``); failed messages raise or come back per
+/// ``errors``.
+#[pyfunction]
+#[pyo3(signature = (data, classifier=None, limits=None, errors="raise"))]
+fn _parse_arrow<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    classifier: Option<PyRef<'py, PyClassifier>>,
+    limits: Option<&Bound<'py, PyAny>>,
+    errors: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let limits = message::limits_arg(limits)?;
+    arrow::parse_arrow(py, &classifier_or_default(&classifier), data, &limits, errors)
+}
+
+/// The core's default parsing limits: ``[(field, value), ...]``.
+#[pyfunction]
+fn _default_limits() -> Vec<(&'static str, usize)> {
+    message::default_limits()
 }
 
 /// The knowledge base's reference page for an enhanced status code: name,
@@ -217,6 +246,8 @@ fn _vocabulary(name: &str) -> PyResult<Vec<&'static str>> {
         "BounceType" => BounceType::ALL.iter().map(|x| x.as_str()).collect(),
         "Category" => Category::ALL.iter().map(|x| x.as_str()).collect(),
         "Action" => Action::ALL.iter().map(|x| x.as_str()).collect(),
+        "MessageKind" => bouncekit::MessageKind::ALL.iter().map(|x| x.as_str()).collect(),
+        "DsnAction" => bouncekit::DsnAction::ALL.iter().map(|x| x.as_str()).collect(),
         _ => return Err(PyValueError::new_err(format!("no vocabulary {name:?}"))),
     })
 }
@@ -381,5 +412,10 @@ fn _bouncekit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_parse, m)?)?;
     m.add_function(wrap_pyfunction!(_parse_many, m)?)?;
     m.add_function(wrap_pyfunction!(_scan, m)?)?;
+    m.add_function(wrap_pyfunction!(_parse_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(_default_limits, m)?)?;
+    m.add("PARSE_ARROW_COLUMNS", arrow::parse_columns())?;
+    m.add_class::<ledger::PyPolicy>()?;
+    m.add_class::<ledger::PyLedger>()?;
     Ok(())
 }

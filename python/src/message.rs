@@ -17,6 +17,55 @@ use crate::convert::{to_pyerr, type_name};
 use crate::types::PyClassification;
 use crate::PAR_MIN;
 
+/// The limits' fields, in the order of `bouncekit.Limits`.
+pub const LIMIT_FIELDS: [&str; 5] = [
+    "max_message_size",
+    "max_mime_depth",
+    "max_parts",
+    "max_recipients",
+    "max_diagnostic_len",
+];
+
+fn limit_slots(l: &mut Limits) -> [&mut usize; 5] {
+    [
+        &mut l.max_message_size,
+        &mut l.max_mime_depth,
+        &mut l.max_parts,
+        &mut l.max_recipients,
+        &mut l.max_diagnostic_len,
+    ]
+}
+
+/// The core's default limits, by field name.
+pub fn default_limits() -> Vec<(&'static str, usize)> {
+    let mut l = Limits::default();
+    LIMIT_FIELDS.into_iter().zip(limit_slots(&mut l).map(|v| *v)).collect()
+}
+
+/// Limits from a `bouncekit.Limits` (any object with the five attributes);
+/// None gives the defaults. Each must be a positive int.
+pub fn limits_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Limits> {
+    let mut l = Limits::default();
+    let Some(o) = obj.filter(|o| !o.is_none()) else {
+        return Ok(l);
+    };
+    for (name, slot) in LIMIT_FIELDS.into_iter().zip(limit_slots(&mut l)) {
+        let v = o.getattr(name).map_err(|_| {
+            PyTypeError::new_err(format!("limits: expected a bouncekit.Limits, got {}", type_name(o)))
+        })?;
+        match v.extract::<usize>() {
+            Ok(n) if n > 0 => *slot = n,
+            _ => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "limits.{name}: expected a positive int, got {}",
+                    v.repr().map(|r| r.to_string()).unwrap_or_default()
+                )))
+            }
+        }
+    }
+    Ok(l)
+}
+
 /// Raw message bytes from `bytes`, `bytearray` or `str` (UTF-8 encoded).
 pub fn raw_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
     if let Ok(b) = obj.cast::<PyBytes>() {
@@ -149,9 +198,9 @@ pub fn parse_one<'py>(
     py: Python<'py>,
     clf: &Classifier,
     raw: &Bound<'py, PyAny>,
+    limits: Limits,
 ) -> PyResult<Bound<'py, PyDict>> {
     let bytes = raw_arg(raw, "raw")?;
-    let limits = Limits::default();
     let r = py
         .detach(|| bouncekit::parse_with(clf, &bytes, &limits))
         .map_err(|e| to_pyerr(py, e))?;
@@ -163,6 +212,7 @@ pub fn parse_batch<'py>(
     py: Python<'py>,
     clf: &Classifier,
     raws: &Bound<'py, PyAny>,
+    limits: Limits,
 ) -> PyResult<Bound<'py, PyList>> {
     if raws.is_instance_of::<PyBytes>() || raws.is_instance_of::<PyString>() {
         return Err(PyTypeError::new_err(
@@ -179,7 +229,6 @@ pub fn parse_batch<'py>(
     for (i, m) in iter.enumerate() {
         msgs.push(raw_arg(&m?, &format!("raws[{i}]"))?);
     }
-    let limits = Limits::default();
     let results: Vec<Result<Report, Error>> = py.detach(|| {
         if msgs.len() >= PAR_MIN / 16 {
             msgs.par_iter()
@@ -209,7 +258,7 @@ pub struct PyScan {
 }
 
 impl PyScan {
-    pub fn start(clf: Arc<Classifier>, paths: Vec<String>) -> PyResult<Self> {
+    pub fn start(clf: Arc<Classifier>, paths: Vec<String>, limits: Limits) -> PyResult<Self> {
         let (tx, rx) = sync_channel::<Item>(256);
         std::thread::Builder::new()
             .name("bouncekit-scan".into())
@@ -217,7 +266,7 @@ impl PyScan {
                 let scan = bouncekit::scan::Scan::new(
                     paths.into_iter().map(std::path::PathBuf::from),
                     &clf,
-                    Limits::default(),
+                    limits,
                 );
                 for item in scan {
                     if tx.send(item).is_err() {

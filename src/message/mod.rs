@@ -52,6 +52,22 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
+    /// Every kind, in declaration order.
+    ///
+    /// ```
+    /// use bouncekit::MessageKind;
+    /// assert_eq!(MessageKind::ALL[0].as_str(), "bounce");
+    /// ```
+    pub const ALL: [MessageKind; 7] = [
+        MessageKind::Bounce,
+        MessageKind::Delay,
+        MessageKind::Delivery,
+        MessageKind::Feedback,
+        MessageKind::Autoreply,
+        MessageKind::Challenge,
+        MessageKind::NotBounce,
+    ];
+
     /// The stable lowercase name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -83,6 +99,15 @@ pub enum DsnAction {
 }
 
 impl DsnAction {
+    /// Every action, in declaration order.
+    ///
+    /// ```
+    /// use bouncekit::DsnAction;
+    /// assert_eq!(DsnAction::ALL.map(DsnAction::as_str)[1], "delayed");
+    /// ```
+    pub const ALL: [DsnAction; 5] =
+        [DsnAction::Failed, DsnAction::Delayed, DsnAction::Delivered, DsnAction::Relayed, DsnAction::Expanded];
+
     /// The stable lowercase name.
     pub fn as_str(self) -> &'static str {
         match self {

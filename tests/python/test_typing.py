@@ -31,7 +31,7 @@ def test_stub_enums_match_the_core() -> None:
     stub = Path(bouncekit.__file__).with_name("_vocab.pyi")
     tree = ast.parse(stub.read_text(encoding="utf-8"))
     for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name in {"Reason", "BounceType", "Category", "Action"}:
+        if isinstance(node, ast.ClassDef) and node.name in {"Reason", "BounceType", "Category", "Action", "MessageKind", "DsnAction"}:
             members = [
                 (t.targets[0].id, t.value.value)  # type: ignore[attr-defined]
                 for t in node.body
@@ -59,6 +59,13 @@ def test_mypy_accepts_typical_use(tmp_path: Path) -> None:
         "many: list[bouncekit.Classification] = bouncekit.classify_many(['a', b'b'])\n"
         "k = bouncekit.Classifier(rules_text='')\n"
         "x: int = bouncekit.reason_info(bouncekit.Reason.BLOCKED).sparkpost or 0\n"
+        "with bouncekit.Ledger(policy=bouncekit.Policy()) as ledger:\n"
+        "    st: bouncekit.BatchStats = ledger.record([bouncekit.Event('a@example.com', 1714557600, 'userunknown')])\n"
+        "    d: bouncekit.Decision = ledger.decide('a@example.com')\n"
+        "    a: bouncekit.Action = d.action\n"
+        "    sup: list[bouncekit.Suppression] = ledger.suppressed()\n"
+        "lim = bouncekit.Limits(max_parts=10)\n"
+        "k2: bouncekit.MessageKind = bouncekit.parse(b'x', limits=lim).kind\n"
         "bad: int = c.rule  # E: incompatible\n",
         encoding="utf-8",
     )
@@ -69,5 +76,5 @@ def test_mypy_accepts_typical_use(tmp_path: Path) -> None:
         timeout=600,
     )
     out = r.stdout
-    assert "use.py:11: error: Incompatible types in assignment" in out, out
+    assert "use.py:18: error: Incompatible types in assignment" in out, out
     assert out.count("error:") == 1, out
