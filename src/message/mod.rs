@@ -713,19 +713,27 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
 
 /// What the report's context says beyond the diagnostic text.
 ///
-/// - A "no such user" answer to DATA (or later) is not about the address:
-///   the recipient's server accepted it at RCPT TO and then refused the
-///   message, the signature of a per-recipient content filter.
+/// - The SMTP stage decides whose fault a refusal is. Refused at connection
+///   or EHLO/HELO, the client itself (its IP or name) was turned away;
+///   refused at MAIL FROM, the sender was; neither is about the recipient.
+/// - "No such user" only means the address is bad when it answered RCPT TO
+///   or came with an address status (X.1.x). Said later (after DATA), or
+///   with no stage known, the server accepted the address and then refused
+///   the message: the signature of a per-recipient filter.
 /// - A delayed recipient whose text says nothing decisive is one whose
 ///   message is ageing in a queue.
 fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classification {
-    // The status says "bad address" (X.1.x), or a provider's own wording decided: keep it.
-    let address_status = c.status.is_some_and(|s| s.subject() == 1) && c.status_source == StatusSource::Found;
-    let generic_rule = c.rule.starts_with("generic-") || c.rule.starts_with("lang-");
+    let found = c.status_source == StatusSource::Found;
+    let address_status = found && c.status.is_some_and(|s| s.subject() == 1);
+    // Verdicts from wording anyone may write, or from a code alone; a
+    // provider's or product's own wording keeps its verdict.
+    let generic = ["generic-", "lang-", "status:", "reply:", "none"].iter().any(|p| c.rule.starts_with(p));
+    let vague = matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::SecurityError | Reason::OnHold | Reason::Undefined | Reason::Filtered);
     let to = match (c.reason, action, command) {
-        (Reason::UserUnknown, _, cmd) if !address_status && generic_rule && c.status_source == StatusSource::Found && !matches!(cmd, Some("RCPT" | "MAIL")) => {
-            Some((Reason::Filtered, "not-at-rcpt"))
-        }
+        (_, _, Some("MAIL")) if vague && generic => Some((Reason::Rejected, "at-mail-from")),
+        (_, _, Some("CONN" | "EHLO" | "HELO")) if vague && generic => Some((Reason::Blocked, "at-connect")),
+        (Reason::UserUnknown, _, Some("RCPT")) => None,
+        (Reason::UserUnknown, _, _) if generic && !address_status => Some((Reason::Filtered, "not-at-rcpt")),
         (Reason::Undefined | Reason::OnHold, DsnAction::Delayed, _) => Some((Reason::Expired, "action:delayed")),
         _ => None,
     };

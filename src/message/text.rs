@@ -189,7 +189,9 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
                 }
                 continue;
             }
-            hits.push(Hit { recipient: addr, diagnostic: diag, ..Hit::default() });
+            // A transcript line (`>>> RCPT To:<addr>`) names the stage too.
+            let command = if t.starts_with(">>>") { super::util::detect_command(t).map(str::to_string) } else { None };
+            hits.push(Hit { recipient: addr, diagnostic: diag, command, ..Hit::default() });
             cur = Some(hits.len() - 1);
             continue;
         }
@@ -200,6 +202,12 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
             }
             h.diagnostic.push_str(t);
         }
+    }
+    // One recipient whose stage is told just before it (DragonFly's
+    // `host did not like our RCPT TO:` line, then the reply).
+    if hits.len() == 1 && hits[0].command.is_none() {
+        let from = preamble.len().saturating_sub(2);
+        hits[0].command = super::util::detect_command(&preamble[from..].join("\n")).map(str::to_string);
     }
     // One recipient named after its error (`Error message below: 550 ...` then
     // `RCPT TO: addr`): the coded lines before it are its diagnostic.

@@ -194,7 +194,7 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
             return cmd;
         }
     }
-    const TABLE: [(&str, &str); 14] = [
+    const TABLE: [(&str, &str); 19] = [
         ("END OF DATA", "DATA"),
         ("AFTER DATA", "DATA"),
         ("REPLY TO DATA", "DATA"),
@@ -209,6 +209,12 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
         ("TO HELO", "HELO"),
         ("STARTTLS", "STARTTLS"),
         ("AFTER AUTH", "AUTH"),
+        // qmail's and Exim's prose for the same stages.
+        ("DOES NOT LIKE RECIPIENT", "RCPT"),
+        ("DID NOT LIKE OUR RCPT", "RCPT"),
+        ("SENDER WAS REJECTED", "MAIL"),
+        ("AFTER INITIAL CONNECTION", "CONN"),
+        ("AFTER CONNECTING", "CONN"),
     ];
     let mut best: Option<(usize, &str)> = None;
     for (k, v) in TABLE {
