@@ -8,7 +8,7 @@
 
 use super::util::{dsn_address, find_address};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
-use crate::{find_codes, ReplyCode, StatusCode};
+use crate::{find_codes, Reason, ReplyCode, StatusCode};
 
 /// The per-message fields.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -42,6 +42,8 @@ pub struct PerRecipient {
     pub reporting_mta: Option<String>,
     /// `X-Actual-Recipient`.
     pub actual_recipient: Option<String>,
+    /// A sending MTA's own verdict field (PowerMTA's `X-PowerMTA-BounceCategory`).
+    pub vendor_category: Option<String>,
 }
 
 /// A parsed status part.
@@ -148,6 +150,9 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
                     None => out.message.reporting_mta = v,
                 }
             }
+            "x-powermta-bouncecategory" => {
+                cur.get_or_insert_with(PerRecipient::default).vendor_category = Some(value.trim().to_ascii_lowercase());
+            }
             "arrival-date" if out.message.arrival_date.is_none() => out.message.arrival_date = Some(value),
             "received-from-mta" => out.message.received_from_mta = Some(strip_type(&value)),
             "action" | "status" | "remote-mta" | "diagnostic-code" | "last-attempt-date" => {
@@ -172,6 +177,23 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
     }
     push(&mut cur, &mut out);
     out
+}
+
+/// PowerMTA's bounce categories that name one reason (its documented
+/// category names); the others (`other`, `policy-related`, ...) say too little.
+const VENDOR_CATEGORIES: &[(&str, Reason)] = &[
+    ("bad-mailbox", Reason::UserUnknown),
+    ("bad-domain", Reason::HostUnknown),
+    ("inactive-mailbox", Reason::Suspend),
+    ("quota-issues", Reason::MailboxFull),
+    ("spam-related", Reason::SpamDetected),
+    ("virus-related", Reason::VirusDetected),
+    ("relaying-issues", Reason::NoRelaying),
+    ("message-expired", Reason::Expired),
+];
+
+fn vendor_reason(category: &str) -> Option<Reason> {
+    VENDOR_CATEGORIES.iter().find(|(c, _)| *c == category).map(|(_, r)| *r)
 }
 
 /// A `Status:` value: the code, tolerating comments (`5.1.1 (user unknown)`).
@@ -249,6 +271,7 @@ pub(crate) fn extract(m: &Mail) -> Option<Draft> {
                 last_attempt: r.last_attempt_date.clone(),
                 feedback_type: None,
                 fixed: None,
+                vendor: r.vendor_category.as_deref().and_then(vendor_reason),
             });
         }
     }

@@ -613,6 +613,9 @@ pub(crate) struct Hit {
     pub feedback_type: Option<String>,
     /// A fixed verdict (vacation, feedback), bypassing the rules.
     pub fixed: Option<Reason>,
+    /// The sending MTA's own verdict (a DSN extension field), used when only
+    /// generic wording or a bare code decided.
+    pub vendor: Option<Reason>,
 }
 
 /// The extracted but unclassified report.
@@ -669,7 +672,11 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
             None => classifier.classify_with(&diagnostic, FoundCodes { status: h.status, reply: h.reply }),
         };
         let smtp_command = h.command.or_else(|| util::detect_command(&diagnostic).map(str::to_string));
-        let mut classification = adjust(classification, action, smtp_command.as_deref());
+        let mut classification = match h.vendor {
+            Some(r) if is_generic(&classification.rule) && r != classification.reason => with_reason(classification, r, "vendor-category"),
+            Some(_) => classification,
+            None => adjust(classification, action, smtp_command.as_deref()),
+        };
         if matches!(classification.reason, Reason::Undefined | Reason::OnHold) {
             if let Some(r) = formats::default_reason(&d.decoded_by) {
                 classification = with_reason(classification, r, &format!("format:{}", d.decoded_by));
@@ -727,8 +734,11 @@ fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classi
     let address_status = found && c.status.is_some_and(|s| s.subject() == 1);
     // Verdicts from wording anyone may write, or from a code alone; a
     // provider's or product's own wording keeps its verdict.
-    let generic = ["generic-", "lang-", "status:", "reply:", "none"].iter().any(|p| c.rule.starts_with(p));
-    let vague = matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::SecurityError | Reason::OnHold | Reason::Undefined | Reason::Filtered);
+    let generic = is_generic(&c.rule);
+    // What may be re-read by stage: an address verdict from generic wording,
+    // or any verdict from a bare code.
+    let code_only = ["status:", "reply:", "none"].iter().any(|p| c.rule.starts_with(p));
+    let vague = code_only || matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered);
     let to = match (c.reason, action, command) {
         (_, _, Some("MAIL")) if vague && generic => Some((Reason::Rejected, "at-mail-from")),
         (_, _, Some("CONN" | "EHLO" | "HELO")) if vague && generic => Some((Reason::Blocked, "at-connect")),
@@ -741,6 +751,12 @@ fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classi
         Some((reason, why)) => with_reason(c, reason, why),
         None => c,
     }
+}
+
+/// Whether a verdict came from wording anyone may write or from a code alone
+/// (not from a provider's or product's own wording).
+fn is_generic(rule: &str) -> bool {
+    ["generic-", "lang-", "status:", "reply:", "none"].iter().any(|p| rule.starts_with(p))
 }
 
 /// The same verdict with another reason (bounce type and action follow).

@@ -205,9 +205,12 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
     }
     // One recipient whose stage is told just before it (DragonFly's
     // `host did not like our RCPT TO:` line, then the reply).
+    // Only a line that names no address: `MAIL FROM: a@b` in a quoted
+    // envelope summary is not a stage.
     if hits.len() == 1 && hits[0].command.is_none() {
-        let from = preamble.len().saturating_sub(2);
-        hits[0].command = super::util::detect_command(&preamble[from..].join("\n")).map(str::to_string);
+        if let Some(last) = preamble.last().filter(|l| find_address(l).is_none()) {
+            hits[0].command = super::util::detect_command(last).map(str::to_string);
+        }
     }
     // One recipient named after its error (`Error message below: 550 ...` then
     // `RCPT TO: addr`): the coded lines before it are its diagnostic.

@@ -194,7 +194,7 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
             return cmd;
         }
     }
-    const TABLE: [(&str, &str); 19] = [
+    const TABLE: [(&str, &str); 21] = [
         ("END OF DATA", "DATA"),
         ("AFTER DATA", "DATA"),
         ("REPLY TO DATA", "DATA"),
@@ -215,6 +215,9 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
         ("SENDER WAS REJECTED", "MAIL"),
         ("AFTER INITIAL CONNECTION", "CONN"),
         ("AFTER CONNECTING", "CONN"),
+        // Barracuda's message log: "... (at FROM)", "... (at RCPT)".
+        ("(AT FROM)", "MAIL"),
+        ("(AT RCPT)", "RCPT"),
     ];
     let mut best: Option<(usize, &str)> = None;
     for (k, v) in TABLE {
