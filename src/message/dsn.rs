@@ -44,6 +44,8 @@ pub struct PerRecipient {
     pub actual_recipient: Option<String>,
     /// A sending MTA's own verdict field (PowerMTA's `X-PowerMTA-BounceCategory`).
     pub vendor_category: Option<String>,
+    /// The `Diagnostic-Code` type (`smtp`, `x-unix`, ...), lowercase.
+    pub diagnostic_type: Option<String>,
 }
 
 /// A parsed status part.
@@ -163,6 +165,9 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
                     "status" => r.status = parse_status_field(&value),
                     "remote-mta" => r.remote_mta = Some(strip_type(&value)).filter(|s| !s.is_empty()),
                     "diagnostic-code" => {
+                        if r.diagnostic_type.is_none() {
+                            r.diagnostic_type = value.split_once(';').map(|(t, _)| t.trim().to_ascii_lowercase());
+                        }
                         let d = strip_type(&value);
                         r.diagnostic = match r.diagnostic.take() {
                             Some(prev) if !prev.is_empty() => Some(format!("{prev} {d}")),
@@ -272,6 +277,9 @@ pub(crate) fn extract(m: &Mail) -> Option<Draft> {
                 feedback_type: None,
                 fixed: None,
                 vendor: r.vendor_category.as_deref().and_then(vendor_reason),
+                // RFC 3464's `x-unix` type: the text is a local delivery
+                // program's exit status or complaint, not an SMTP reply.
+                local_mailer: r.diagnostic_type.as_deref() == Some("x-unix"),
             });
         }
     }

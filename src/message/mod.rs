@@ -616,6 +616,8 @@ pub(crate) struct Hit {
     /// The sending MTA's own verdict (a DSN extension field), used when only
     /// generic wording or a bare code decided.
     pub vendor: Option<Reason>,
+    /// The diagnostic came from a local delivery program (`x-unix`).
+    pub local_mailer: bool,
 }
 
 /// The extracted but unclassified report.
@@ -675,6 +677,7 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
         let mut classification = match h.vendor {
             Some(r) if is_generic(&classification.rule) && r != classification.reason => with_reason(classification, r, "vendor-category"),
             Some(_) => classification,
+            None if h.local_mailer && local_mailer_failure(&classification) => with_reason(classification, Reason::MailerError, "x-unix"),
             None => adjust(classification, action, smtp_command.as_deref()),
         };
         if matches!(classification.reason, Reason::Undefined | Reason::OnHold) {
@@ -751,6 +754,13 @@ fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classi
         Some((reason, why)) => with_reason(c, reason, why),
         None => c,
     }
+}
+
+/// A local delivery program failed and its text says nothing more precise
+/// than a vague code or an address complaint (procmail's "No such user" is
+/// the program failing to write, not a verdict on the address).
+fn local_mailer_failure(c: &Classification) -> bool {
+    is_generic(&c.rule) && matches!(c.reason, Reason::UserUnknown | Reason::Filtered | Reason::OnHold | Reason::Undefined)
 }
 
 /// Whether a verdict came from wording anyone may write or from a code alone
