@@ -508,6 +508,17 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
                 PartType::Binary(b) | PartType::InlineBinary(b) => String::from_utf8_lossy(b),
                 _ => Cow::Borrowed(""),
             };
+            // Undeclared ISO-2022-JP (Japanese MTAs write DSN fields in it):
+            // its escape sequences are ASCII, so the text arrives undecoded.
+            let content = if content.contains("\u{1b}$B") || content.contains("\u{1b}$@") {
+                let dec = mail_parser::decoders::charsets::map::charset_decoder(b"iso-2022-jp");
+                match dec {
+                    Some(f) => Cow::Owned(f(content.as_bytes())),
+                    None => content,
+                }
+            } else {
+                content
+            };
             match (ctype.as_str(), sub.as_str()) {
                 ("message", "delivery-status") | ("message", "global-delivery-status") => m.dsn.push(content.into_owned()),
                 ("message", "feedback-report") => m.feedback.push(content.into_owned()),
@@ -730,8 +741,8 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
 ///   or came with an address status (X.1.x). Said later (after DATA), or
 ///   with no stage known, the server accepted the address and then refused
 ///   the message: the signature of a per-recipient filter.
-/// - A delayed recipient whose text says nothing decisive is one whose
-///   message is ageing in a queue.
+/// - A delayed recipient whose text says nothing decisive (no text, or only
+///   a code) is one whose message is ageing in a queue.
 fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classification {
     let found = c.status_source == StatusSource::Found;
     let address_status = found && c.status.is_some_and(|s| s.subject() == 1);
@@ -747,7 +758,7 @@ fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classi
         (_, _, Some("CONN" | "EHLO" | "HELO")) if vague && generic => Some((Reason::Blocked, "at-connect")),
         (Reason::UserUnknown, _, Some("RCPT")) => None,
         (Reason::UserUnknown, _, _) if generic && !address_status => Some((Reason::Filtered, "not-at-rcpt")),
-        (Reason::Undefined | Reason::OnHold, DsnAction::Delayed, _) => Some((Reason::Expired, "action:delayed")),
+        (_, DsnAction::Delayed, _) if code_only || matches!(c.reason, Reason::Undefined | Reason::OnHold) => Some((Reason::Expired, "action:delayed")),
         _ => None,
     };
     match to {

@@ -266,6 +266,14 @@ pub(crate) fn complete_from_text(m: &Mail, d: &mut Draft) {
             f.recipient.eq_ignore_ascii_case(&h.recipient)
                 || h.original_recipient.as_deref().is_some_and(|o| f.recipient.eq_ignore_ascii_case(o))
         }) else {
+            // No recipient block, but a sentence about this recipient
+            // ("Your message wasn't delivered to a@b because ..."): that
+            // sentence is what the report says of it.
+            if h.diagnostic.trim().is_empty() {
+                if let Some(line) = sentence_naming(m, &h.recipient) {
+                    h.diagnostic = line;
+                }
+            }
             continue;
         };
         if h.diagnostic.trim().is_empty() {
@@ -278,6 +286,18 @@ pub(crate) fn complete_from_text(m: &Mail, d: &mut Draft) {
             h.command = super::util::detect_command(&f.diagnostic).map(str::to_string);
         }
     }
+}
+
+/// The first line before any copy of the original message that names `addr`.
+fn sentence_naming(m: &Mail, addr: &str) -> Option<String> {
+    let lower = addr.to_ascii_lowercase();
+    m.texts.iter().find_map(|t| {
+        cut_original(t)
+            .lines()
+            .map(str::trim)
+            .find(|l| l.len() > addr.len() + 10 && l.to_ascii_lowercase().contains(&lower) && !l.starts_with('<'))
+            .map(str::to_string)
+    })
 }
 
 #[cfg(test)]
