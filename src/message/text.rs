@@ -51,6 +51,8 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "-------original mail info",
     "original mail headers",
     "the attachment contains the original",
+    // Zoho pastes the original's headers unannounced, in its own no-space form.
+    "received:from ",
 ];
 
 /// Header-like lines that, after a blank line, start a pasted copy of the
@@ -71,7 +73,8 @@ pub(crate) fn cut_original(t: &str) -> &str {
                 return &t[..pos];
             }
         }
-        prev_blank = trimmed.is_empty();
+        // A separator rule (`-----`) before pasted headers counts as a blank line.
+        prev_blank = trimmed.is_empty() || (trimmed.len() >= 10 && trimmed.bytes().all(|b| b == b'-' || b == b'='));
         pos += line.len();
     }
     t
