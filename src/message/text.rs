@@ -171,6 +171,17 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
             preamble.push(t);
             continue;
         }
+        // A reply that completes the current block's sentence ("... after
+        // end of data:" then "550 5.2.0 <sender@x> From: ...") belongs to
+        // it, even when it names another address.
+        let continues = cur.is_some_and(|i| hits[i].diagnostic.trim_end().ends_with(':'))
+            && t.as_bytes().first().is_some_and(u8::is_ascii_digit);
+        if continues {
+            let h = &mut hits[cur.unwrap()];
+            h.diagnostic.push('\n');
+            h.diagnostic.push_str(t);
+            continue;
+        }
         if let Some((addr, diag)) = recipient_line(line) {
             let same_as_current = cur.is_some_and(|i| hits[i].recipient.eq_ignore_ascii_case(&addr));
             if same_as_current {
@@ -222,14 +233,16 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
         let from = preamble.len().saturating_sub(4);
         hits[0].diagnostic = preamble[from..].join("\n");
     } else if hits.len() == 1 {
+        // Only a failure code counts: a stray `222` (a byte count in a
+        // quoted summary) is no reply.
         let codes = crate::find_codes(&hits[0].diagnostic);
-        if codes.reply.is_none() && codes.status.is_none() {
+        let failure = codes.class_digit().is_some_and(|c| c >= 4);
+        if !failure {
             let coded: Vec<&str> = preamble
                 .iter()
                 .copied()
                 .filter(|l| {
-                    let c = crate::find_codes(l);
-                    c.reply.is_some() || c.status.is_some()
+                    crate::find_codes(l).class_digit().is_some_and(|c| c >= 4)
                 })
                 .collect();
             if !coded.is_empty() {
