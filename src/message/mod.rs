@@ -700,7 +700,11 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
             recipient: h.recipient,
             original_recipient: h.original_recipient,
             dsn_action: action,
-            status: h.status.or(classification.status.filter(|_| classification.status_source == StatusSource::Found)),
+            status: match (h.status, classification.status.filter(|_| classification.status_source == StatusSource::Found)) {
+                // The field's catch-all X.Y.0 gives way to the text's specific code of the same class.
+                (Some(f), Some(t)) if f.detail() == 0 && t.detail() != 0 && f.class() == t.class() => Some(t),
+                (f, t) => f.or(t),
+            },
             reply_code: h.reply.or(classification.reply_code),
             diagnostic,
             remote_mta: h.remote_mta,
