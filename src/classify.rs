@@ -133,6 +133,7 @@ impl Classifier {
     /// with a more specific one.
     pub fn classify_with(&self, text: &str, hints: FoundCodes) -> Classification {
         let mut codes = find_codes(text);
+        codes.status = codes.status.map(|s| specific_after(text, s));
         codes.status = match (codes.status, hints.status) {
             (None, h) => h,
             (Some(t), Some(h)) if t.detail() == 0 && h.detail() != 0 && t.class() == h.class() => Some(h),
@@ -140,6 +141,22 @@ impl Classifier {
         };
         codes.reply = codes.reply.or(hints.reply);
         decide(&self.rules, text, codes)
+    }
+}
+
+/// A catch-all code (`X.Y.0`) followed in the text by a specific one of the
+/// same class: the specific one is the answer. Relays summarise before they
+/// quote (Amazon SES: `5.1.0 - Unknown address error 550-'5.7.1 ... Access
+/// denied'`).
+fn specific_after(text: &str, first: StatusCode) -> StatusCode {
+    if first.detail() != 0 {
+        return first;
+    }
+    let key = first.to_string();
+    let Some(i) = text.find(&key) else { return first };
+    match find_codes(&text[i + key.len()..]).status {
+        Some(later) if later.class() == first.class() && later.detail() != 0 => later,
+        _ => first,
     }
 }
 

@@ -133,3 +133,14 @@ fn weak_rules_stand_aside_for_a_specific_code() {
         }
     }
 }
+
+#[test]
+fn a_catch_all_code_gives_way_to_the_specific_one_it_quotes() {
+    // Amazon SES summarises with its own code, then quotes the remote reply.
+    let c = classify("5.1.0 - Unknown address error 550-'5.2.2 <kijitora@example.jp>... Mailbox Full' (delivery attempts: 0)");
+    assert_eq!(c.status.unwrap().to_string(), "5.2.2");
+    assert_eq!(c.reason, Reason::MailboxFull);
+    // A specific first code stays, and a later code of another class does not replace it.
+    assert_eq!(classify("550 5.1.1 unknown user, relayed 4.4.2 timeout").status.unwrap().to_string(), "5.1.1");
+    assert_eq!(classify("554 5.0.0 failed <421 4.4.2 Connection timed out>").status.unwrap().to_string(), "5.0.0");
+}

@@ -8,7 +8,7 @@
 
 use super::util::{dsn_address, find_address};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
-use crate::{find_codes, ReplyCode, StatusCode};
+use crate::{find_codes, Reason, ReplyCode, StatusCode};
 
 /// The per-message fields.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -42,6 +42,10 @@ pub struct PerRecipient {
     pub reporting_mta: Option<String>,
     /// `X-Actual-Recipient`.
     pub actual_recipient: Option<String>,
+    /// A sending MTA's own verdict field (PowerMTA's `X-PowerMTA-BounceCategory`).
+    pub vendor_category: Option<String>,
+    /// The `Diagnostic-Code` type (`smtp`, `x-unix`, ...), lowercase.
+    pub diagnostic_type: Option<String>,
 }
 
 /// A parsed status part.
@@ -148,6 +152,9 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
                     None => out.message.reporting_mta = v,
                 }
             }
+            "x-powermta-bouncecategory" => {
+                cur.get_or_insert_with(PerRecipient::default).vendor_category = Some(value.trim().to_ascii_lowercase());
+            }
             "arrival-date" if out.message.arrival_date.is_none() => out.message.arrival_date = Some(value),
             "received-from-mta" => out.message.received_from_mta = Some(strip_type(&value)),
             "action" | "status" | "remote-mta" | "diagnostic-code" | "last-attempt-date" => {
@@ -158,6 +165,9 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
                     "status" => r.status = parse_status_field(&value),
                     "remote-mta" => r.remote_mta = Some(strip_type(&value)).filter(|s| !s.is_empty()),
                     "diagnostic-code" => {
+                        if r.diagnostic_type.is_none() {
+                            r.diagnostic_type = value.split_once(';').map(|(t, _)| t.trim().to_ascii_lowercase());
+                        }
                         let d = strip_type(&value);
                         r.diagnostic = match r.diagnostic.take() {
                             Some(prev) if !prev.is_empty() => Some(format!("{prev} {d}")),
@@ -172,6 +182,23 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
     }
     push(&mut cur, &mut out);
     out
+}
+
+/// PowerMTA's bounce categories that name one reason (its documented
+/// category names); the others (`other`, `policy-related`, ...) say too little.
+const VENDOR_CATEGORIES: &[(&str, Reason)] = &[
+    ("bad-mailbox", Reason::UserUnknown),
+    ("bad-domain", Reason::HostUnknown),
+    ("inactive-mailbox", Reason::Suspend),
+    ("quota-issues", Reason::MailboxFull),
+    ("spam-related", Reason::SpamDetected),
+    ("virus-related", Reason::VirusDetected),
+    ("relaying-issues", Reason::NoRelaying),
+    ("message-expired", Reason::Expired),
+];
+
+fn vendor_reason(category: &str) -> Option<Reason> {
+    VENDOR_CATEGORIES.iter().find(|(c, _)| *c == category).map(|(_, r)| *r)
 }
 
 /// A `Status:` value: the code, tolerating comments (`5.1.1 (user unknown)`).
@@ -249,6 +276,10 @@ pub(crate) fn extract(m: &Mail) -> Option<Draft> {
                 last_attempt: r.last_attempt_date.clone(),
                 feedback_type: None,
                 fixed: None,
+                vendor: r.vendor_category.as_deref().and_then(vendor_reason),
+                // RFC 3464's `x-unix` type: the text is a local delivery
+                // program's exit status or complaint, not an SMTP reply.
+                local_mailer: r.diagnostic_type.as_deref() == Some("x-unix"),
             });
         }
     }

@@ -550,6 +550,17 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
                 PartType::Binary(b) | PartType::InlineBinary(b) => String::from_utf8_lossy(b),
                 _ => Cow::Borrowed(""),
             };
+            // Undeclared ISO-2022-JP (Japanese MTAs write DSN fields in it):
+            // its escape sequences are ASCII, so the text arrives undecoded.
+            let content = if content.contains("\u{1b}$B") || content.contains("\u{1b}$@") {
+                let dec = mail_parser::decoders::charsets::map::charset_decoder(b"iso-2022-jp");
+                match dec {
+                    Some(f) => Cow::Owned(f(content.as_bytes())),
+                    None => content,
+                }
+            } else {
+                content
+            };
             match (ctype.as_str(), sub.as_str()) {
                 ("message", "delivery-status") | ("message", "global-delivery-status") => m.dsn.push(content.into_owned()),
                 ("message", "feedback-report") => m.feedback.push(content.into_owned()),
@@ -655,6 +666,11 @@ pub(crate) struct Hit {
     pub feedback_type: Option<String>,
     /// A fixed verdict (vacation, feedback), bypassing the rules.
     pub fixed: Option<Reason>,
+    /// The sending MTA's own verdict (a DSN extension field), used when only
+    /// generic wording or a bare code decided.
+    pub vendor: Option<Reason>,
+    /// The diagnostic came from a local delivery program (`x-unix`).
+    pub local_mailer: bool,
 }
 
 /// The extracted but unclassified report.
@@ -711,7 +727,12 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
             None => classifier.classify_with(&diagnostic, FoundCodes { status: h.status, reply: h.reply }),
         };
         let smtp_command = h.command.or_else(|| util::detect_command(&diagnostic).map(str::to_string));
-        let mut classification = adjust(classification, action, smtp_command.as_deref());
+        let mut classification = match h.vendor {
+            Some(r) if is_generic(&classification.rule) && r != classification.reason => with_reason(classification, r, "vendor-category"),
+            Some(_) => classification,
+            None if h.local_mailer && local_mailer_failure(&classification) => with_reason(classification, Reason::MailerError, "x-unix"),
+            None => adjust(classification, action, smtp_command.as_deref()),
+        };
         if matches!(classification.reason, Reason::Undefined | Reason::OnHold) {
             if let Some(r) = formats::default_reason(&d.decoded_by) {
                 classification = with_reason(classification, r, &format!("format:{}", d.decoded_by));
@@ -721,7 +742,11 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
             recipient: h.recipient,
             original_recipient: h.original_recipient,
             dsn_action: action,
-            status: h.status.or(classification.status.filter(|_| classification.status_source == StatusSource::Found)),
+            status: match (h.status, classification.status.filter(|_| classification.status_source == StatusSource::Found)) {
+                // The field's catch-all X.Y.0 gives way to the text's specific code of the same class.
+                (Some(f), Some(t)) if f.detail() == 0 && t.detail() != 0 && f.class() == t.class() => Some(t),
+                (f, t) => f.or(t),
+            },
             reply_code: h.reply.or(classification.reply_code),
             diagnostic,
             remote_mta: h.remote_mta,
@@ -755,26 +780,50 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
 
 /// What the report's context says beyond the diagnostic text.
 ///
-/// - A "no such user" answer to DATA (or later) is not about the address:
-///   the recipient's server accepted it at RCPT TO and then refused the
-///   message, the signature of a per-recipient content filter.
-/// - A delayed recipient whose text says nothing decisive is one whose
-///   message is ageing in a queue.
+/// - The SMTP stage decides whose fault a refusal is. Refused at connection
+///   or EHLO/HELO, the client itself (its IP or name) was turned away;
+///   refused at MAIL FROM, the sender was; neither is about the recipient.
+/// - "No such user" only means the address is bad when it answered RCPT TO
+///   or came with an address status (X.1.x). Said later (after DATA), or
+///   with no stage known, the server accepted the address and then refused
+///   the message: the signature of a per-recipient filter.
+/// - A delayed recipient whose text says nothing decisive (no text, or only
+///   a code) is one whose message is ageing in a queue.
 fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classification {
-    // The status says "bad address" (X.1.x), or a provider's own wording decided: keep it.
-    let address_status = c.status.is_some_and(|s| s.subject() == 1) && c.status_source == StatusSource::Found;
-    let generic_rule = c.rule.starts_with("generic-") || c.rule.starts_with("lang-");
+    let found = c.status_source == StatusSource::Found;
+    let address_status = found && c.status.is_some_and(|s| s.subject() == 1);
+    // Verdicts from wording anyone may write, or from a code alone; a
+    // provider's or product's own wording keeps its verdict.
+    let generic = is_generic(&c.rule);
+    // What may be re-read by stage: an address verdict from generic wording,
+    // or any verdict from a bare code.
+    let code_only = ["status:", "reply:", "none"].iter().any(|p| c.rule.starts_with(p));
+    let vague = code_only || matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered);
     let to = match (c.reason, action, command) {
-        (Reason::UserUnknown, _, cmd) if !address_status && generic_rule && c.status_source == StatusSource::Found && !matches!(cmd, Some("RCPT" | "MAIL")) => {
-            Some((Reason::Filtered, "not-at-rcpt"))
-        }
-        (Reason::Undefined | Reason::OnHold, DsnAction::Delayed, _) => Some((Reason::Expired, "action:delayed")),
+        (_, _, Some("MAIL")) if vague && generic => Some((Reason::Rejected, "at-mail-from")),
+        (_, _, Some("CONN" | "EHLO" | "HELO")) if vague && generic => Some((Reason::Blocked, "at-connect")),
+        (Reason::UserUnknown, _, Some("RCPT")) => None,
+        (Reason::UserUnknown, _, _) if generic && !address_status => Some((Reason::Filtered, "not-at-rcpt")),
+        (_, DsnAction::Delayed, _) if code_only || matches!(c.reason, Reason::Undefined | Reason::OnHold) => Some((Reason::Expired, "action:delayed")),
         _ => None,
     };
     match to {
         Some((reason, why)) => with_reason(c, reason, why),
         None => c,
     }
+}
+
+/// A local delivery program failed and its text says nothing more precise
+/// than a vague code or an address complaint (procmail's "No such user" is
+/// the program failing to write, not a verdict on the address).
+fn local_mailer_failure(c: &Classification) -> bool {
+    is_generic(&c.rule) && matches!(c.reason, Reason::UserUnknown | Reason::Filtered | Reason::OnHold | Reason::Undefined)
+}
+
+/// Whether a verdict came from wording anyone may write or from a code alone
+/// (not from a provider's or product's own wording).
+fn is_generic(rule: &str) -> bool {
+    ["generic-", "lang-", "status:", "reply:", "none"].iter().any(|p| rule.starts_with(p))
 }
 
 /// The same verdict with another reason (bounce type and action follow).

@@ -51,6 +51,8 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "-------original mail info",
     "original mail headers",
     "the attachment contains the original",
+    // Zoho pastes the original's headers unannounced, in its own no-space form.
+    "received:from ",
 ];
 
 /// Header-like lines that, after a blank line, start a pasted copy of the
@@ -70,7 +72,8 @@ pub(crate) fn cut_original(t: &str) -> &str {
                 return &t[..pos];
             }
         }
-        prev_blank = trimmed.is_empty();
+        // A separator rule (`-----`) before pasted headers counts as a blank line.
+        prev_blank = trimmed.is_empty() || (trimmed.len() >= 10 && trimmed.bytes().all(|b| b == b'-' || b == b'='));
         pos += line.len();
     }
     t
@@ -182,6 +185,17 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
             preamble.push(t);
             continue;
         }
+        // A reply that completes the current block's sentence ("... after
+        // end of data:" then "550 5.2.0 <sender@x> From: ...") belongs to
+        // it, even when it names another address.
+        let continues = cur.is_some_and(|i| hits[i].diagnostic.trim_end().ends_with(':'))
+            && t.as_bytes().first().is_some_and(u8::is_ascii_digit);
+        if continues {
+            let h = &mut hits[cur.unwrap()];
+            h.diagnostic.push('\n');
+            h.diagnostic.push_str(t);
+            continue;
+        }
         if let Some((addr, diag)) = recipient_line(line) {
             let same_as_current = cur.is_some_and(|i| hits[i].recipient.eq_ignore_ascii_case(&addr));
             if same_as_current {
@@ -203,7 +217,9 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
                 }
                 continue;
             }
-            hits.push(Hit { recipient: addr, diagnostic: diag, ..Hit::default() });
+            // A transcript line (`>>> RCPT To:<addr>`) names the stage too.
+            let command = if t.starts_with(">>>") { super::util::detect_command(t).map(str::to_string) } else { None };
+            hits.push(Hit { recipient: addr, diagnostic: diag, command, ..Hit::default() });
             cur = Some(hits.len() - 1);
             continue;
         }
@@ -215,6 +231,15 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
             h.diagnostic.push_str(t);
         }
     }
+    // One recipient whose stage is told just before it (DragonFly's
+    // `host did not like our RCPT TO:` line, then the reply).
+    // Only a line that names no address: `MAIL FROM: a@b` in a quoted
+    // envelope summary is not a stage.
+    if hits.len() == 1 && hits[0].command.is_none() {
+        if let Some(last) = preamble.last().filter(|l| find_address(l).is_none()) {
+            hits[0].command = super::util::detect_command(last).map(str::to_string);
+        }
+    }
     // One recipient named after its error (`Error message below: 550 ...` then
     // `RCPT TO: addr`): the coded lines before it are its diagnostic.
     if hits.len() == 1 && hits[0].diagnostic.trim().is_empty() && !preamble.is_empty() {
@@ -222,14 +247,16 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
         let from = preamble.len().saturating_sub(4);
         hits[0].diagnostic = preamble[from..].join("\n");
     } else if hits.len() == 1 {
+        // Only a failure code counts: a stray `222` (a byte count in a
+        // quoted summary) is no reply.
         let codes = crate::find_codes(&hits[0].diagnostic);
-        if codes.reply.is_none() && codes.status.is_none() {
+        let failure = codes.class_digit().is_some_and(|c| c >= 4);
+        if !failure {
             let coded: Vec<&str> = preamble
                 .iter()
                 .copied()
                 .filter(|l| {
-                    let c = crate::find_codes(l);
-                    c.reply.is_some() || c.status.is_some()
+                    crate::find_codes(l).class_digit().is_some_and(|c| c >= 4)
                 })
                 .collect();
             if !coded.is_empty() {
@@ -269,6 +296,14 @@ pub(crate) fn complete_from_text(m: &Mail, d: &mut Draft) {
             f.recipient.eq_ignore_ascii_case(&h.recipient)
                 || h.original_recipient.as_deref().is_some_and(|o| f.recipient.eq_ignore_ascii_case(o))
         }) else {
+            // No recipient block, but a sentence about this recipient
+            // ("Your message wasn't delivered to a@b because ..."): that
+            // sentence is what the report says of it.
+            if h.diagnostic.trim().is_empty() {
+                if let Some(line) = sentence_naming(m, &h.recipient) {
+                    h.diagnostic = line;
+                }
+            }
             continue;
         };
         if h.diagnostic.trim().is_empty() {
@@ -281,6 +316,18 @@ pub(crate) fn complete_from_text(m: &Mail, d: &mut Draft) {
             h.command = super::util::detect_command(&f.diagnostic).map(str::to_string);
         }
     }
+}
+
+/// The first line before any copy of the original message that names `addr`.
+fn sentence_naming(m: &Mail, addr: &str) -> Option<String> {
+    let lower = addr.to_ascii_lowercase();
+    m.texts.iter().find_map(|t| {
+        cut_original(t)
+            .lines()
+            .map(str::trim)
+            .find(|l| l.len() > addr.len() + 10 && l.to_ascii_lowercase().contains(&lower) && !l.starts_with('<'))
+            .map(str::to_string)
+    })
 }
 
 #[cfg(test)]

@@ -198,7 +198,7 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
 }
 
 /// Phrases that name the SMTP command a reply answered.
-const COMMAND_PHRASES: [(&str, &str); 14] = [
+const COMMAND_PHRASES: [(&str, &str); 21] = [
     ("END OF DATA", "DATA"),
     ("AFTER DATA", "DATA"),
     ("REPLY TO DATA", "DATA"),
@@ -213,6 +213,15 @@ const COMMAND_PHRASES: [(&str, &str); 14] = [
     ("TO HELO", "HELO"),
     ("STARTTLS", "STARTTLS"),
     ("AFTER AUTH", "AUTH"),
+    // qmail's and Exim's prose for the same stages.
+    ("DOES NOT LIKE RECIPIENT", "RCPT"),
+    ("DID NOT LIKE OUR RCPT", "RCPT"),
+    ("SENDER WAS REJECTED", "MAIL"),
+    ("AFTER INITIAL CONNECTION", "CONN"),
+    ("AFTER CONNECTING", "CONN"),
+    // Barracuda's message log: "... (at FROM)", "... (at RCPT)".
+    ("(AT FROM)", "MAIL"),
+    ("(AT RCPT)", "RCPT"),
 ];
 
 fn command_phrases() -> &'static aho_corasick::AhoCorasick {
