@@ -783,10 +783,10 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
 /// - The SMTP stage decides whose fault a refusal is. Refused at connection
 ///   or EHLO/HELO, the client itself (its IP or name) was turned away;
 ///   refused at MAIL FROM, the sender was; neither is about the recipient.
-/// - "No such user" only means the address is bad when it answered RCPT TO
-///   or came with an address status (X.1.x). Said later (after DATA), or
-///   with no stage known, the server accepted the address and then refused
-///   the message: the signature of a per-recipient filter.
+/// - "No such user" said after RCPT TO (after DATA), or with a code that is
+///   not an address status (X.1.x), means the server accepted the address
+///   and then refused the message: the signature of a per-recipient filter.
+///   With no stage and no code at all it stays an unknown user.
 /// - A delayed recipient whose text says nothing decisive (no text, or only
 ///   a code) is one whose message is ageing in a queue.
 fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classification {
@@ -803,7 +803,10 @@ fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classi
         (_, _, Some("MAIL")) if vague && generic => Some((Reason::Rejected, "at-mail-from")),
         (_, _, Some("CONN" | "EHLO" | "HELO")) if vague && generic => Some((Reason::Blocked, "at-connect")),
         (Reason::UserUnknown, _, Some("RCPT")) => None,
-        (Reason::UserUnknown, _, _) if generic && !address_status => Some((Reason::Filtered, "not-at-rcpt")),
+        // With no stage and no code in the text, the usual case is the plain
+        // one: the address does not exist ("User unknown in local recipient
+        // table" is Postfix's RCPT TO answer even when the report omits it).
+        (Reason::UserUnknown, _, cmd) if generic && !address_status && (cmd.is_some() || found) => Some((Reason::Filtered, "not-at-rcpt")),
         (_, DsnAction::Delayed, _) if code_only || matches!(c.reason, Reason::Undefined | Reason::OnHold) => Some((Reason::Expired, "action:delayed")),
         _ => None,
     };

@@ -198,7 +198,7 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
 }
 
 /// Phrases that name the SMTP command a reply answered.
-const COMMAND_PHRASES: [(&str, &str); 21] = [
+const COMMAND_PHRASES: [(&str, &str); 22] = [
     ("END OF DATA", "DATA"),
     ("AFTER DATA", "DATA"),
     ("REPLY TO DATA", "DATA"),
@@ -219,6 +219,8 @@ const COMMAND_PHRASES: [(&str, &str); 21] = [
     ("SENDER WAS REJECTED", "MAIL"),
     ("AFTER INITIAL CONNECTION", "CONN"),
     ("AFTER CONNECTING", "CONN"),
+    // m-FILTER's block: "-------SMTP command DATA".
+    ("SMTP COMMAND DATA", "DATA"),
     // Barracuda's message log: "... (at FROM)", "... (at RCPT)".
     ("(AT FROM)", "MAIL"),
     ("(AT RCPT)", "RCPT"),
