@@ -42,6 +42,16 @@ pub enum bk_result {
     /// A message over one of the parser's limits (size, MIME depth, parts,
     /// recipients); the message says which.
     LimitExceeded = 12,
+    /// A policy (TOML text or file) that does not load or does not hold
+    /// together; the message says which key and why.
+    PolicyError = 13,
+    /// An event or address the ledger refuses (an invalid address, a time
+    /// out of range, an over-long field). Nothing of the call was recorded.
+    InvalidEvent = 14,
+    /// The ledger's database failed: not an SQLite file, not a bouncekit
+    /// ledger, a schema newer than this library, busy beyond the timeout,
+    /// disk full.
+    LedgerError = 15,
 }
 
 impl bk_result {
@@ -60,6 +70,9 @@ impl bk_result {
         bk_result::Other,
         bk_result::Panic,
         bk_result::LimitExceeded,
+        bk_result::PolicyError,
+        bk_result::InvalidEvent,
+        bk_result::LedgerError,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -77,6 +90,9 @@ impl bk_result {
             bk_result::Other => "other",
             bk_result::Panic => "panic",
             bk_result::LimitExceeded => "limit_exceeded",
+            bk_result::PolicyError => "policy_error",
+            bk_result::InvalidEvent => "invalid_event",
+            bk_result::LedgerError => "ledger_error",
         }
     }
 }
@@ -107,8 +123,25 @@ impl From<bouncekit::Error> for Failure {
             E::Io { .. } => bk_result::IoError,
             E::NotAMessage => bk_result::ParseError,
             E::LimitExceeded { .. } => bk_result::LimitExceeded,
+            E::Policy { .. } => bk_result::PolicyError,
             #[allow(unreachable_patterns)]
             _ => bk_result::Other,
+        };
+        Failure {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<bouncekit::ledger::LedgerError> for Failure {
+    fn from(e: bouncekit::ledger::LedgerError) -> Self {
+        use bouncekit::ledger::LedgerError as L;
+        let code = match &e {
+            L::InvalidEvent { .. } | L::InvalidAddress { .. } => bk_result::InvalidEvent,
+            L::InvalidPolicy(_) => bk_result::PolicyError,
+            L::Io(_) => bk_result::IoError,
+            _ => bk_result::LedgerError,
         };
         Failure {
             code,
