@@ -817,7 +817,7 @@ typedef struct bk_batch_stats {
 /**
  * A ledger's totals, from `bk_ledger_stats`.
  */
-typedef struct bk_ledger_stats {
+typedef struct bk_ledger_totals {
     /**
      * Events recorded.
      */
@@ -850,7 +850,7 @@ typedef struct bk_ledger_stats {
      * The schema version of the file.
      */
     int64_t schema_version;
-} bk_ledger_stats;
+} bk_ledger_totals;
 
 /**
  * The parser's limits: what a message may hold before parsing refuses it
@@ -1718,7 +1718,9 @@ bk_result bk_ledger_export(const struct bk_ledger *ledger,
  * # Safety
  * `ledger` must be a live handle; `out` writable.
  */
-bk_result bk_ledger_stats(const struct bk_ledger *ledger, int64_t now, struct bk_ledger_stats *out);
+bk_result bk_ledger_stats(const struct bk_ledger *ledger,
+                          int64_t now,
+                          struct bk_ledger_totals *out);
 
 /**
  * Per-domain health at `now` as a JSON array (the domains with the most

@@ -111,7 +111,7 @@ for std in c++11 c++17; do
 done
 
 step "build the C tests (static, shared, ASan/UBSan)"
-tests=(test_api test_threads test_big test_parse)
+tests=(test_api test_threads test_big test_parse test_scan test_ledger)
 for t in "${tests[@]}"; do
     check "compile $t (static)" gcc "${cflags[@]}" "tests/c/$t.c" -o "$out/$t" "${static_libs[@]}"
     check "compile $t (asan+ubsan)" gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -145,6 +145,14 @@ check "test_api (shared library)" "$out/test_api.shared"
 check "test_threads (8 threads)" "$out/test_threads"
 check "test_big (50 MB)" "$out/test_big" 50
 check "test_parse" "$out/test_parse"
+# The shared corpus (../shared, as README says), when present: every file scans.
+corpus="$root/../shared/corpus/sisimai/bsd"
+corpus_args=()
+if [ -d "$corpus" ]; then
+    corpus_args=("$corpus" "$(find "$corpus" -type f | wc -l)")
+fi
+check "test_scan (scanner, limits${corpus_args:+, corpus})" "$out/test_scan" "${corpus_args[@]}"
+check "test_ledger (policy, ledger)" "$out/test_ledger"
 
 if [ "${BK_SKIP_ASAN:-0}" != 1 ]; then
     step "run: ASan + UBSan"
@@ -154,6 +162,8 @@ if [ "${BK_SKIP_ASAN:-0}" != 1 ]; then
     check "test_threads (asan+ubsan)" "$out/test_threads.asan"
     check "test_big 50 MB (asan+ubsan)" "$out/test_big.asan" 50
     check "test_parse (asan+ubsan)" "$out/test_parse.asan"
+    check "test_scan (asan+ubsan)" "$out/test_scan.asan" "${corpus_args[@]}"
+    check "test_ledger (asan+ubsan)" "$out/test_ledger.asan"
     unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 
@@ -189,6 +199,8 @@ if [ "${BK_SKIP_VALGRIND:-0}" != 1 ]; then
     # The rule set matches long texts at a few MB/s natively: 0.25 MB under valgrind.
     vg_bg "test_big (valgrind)" vg-test_big "$out/test_big" 0.25
     vg_bg "test_parse (valgrind)" vg-test_parse "$out/test_parse"
+    vg_bg "test_scan (valgrind)" vg-test_scan "$out/test_scan"
+    vg_bg "test_ledger (valgrind)" vg-test_ledger "$out/test_ledger"
     vg_bg "example (valgrind)" vg-example "$out/bounce_classify_static" "550 5.1.1 user unknown" "452 4.2.2 over quota"
     wait
     for i in "${!vg_names[@]}"; do

@@ -100,7 +100,7 @@ impl From<bouncekit::ledger::BatchStats> for bk_batch_stats {
 /// A ledger's totals, from `bk_ledger_stats`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
-pub struct bk_ledger_stats {
+pub struct bk_ledger_totals {
     /// Events recorded.
     pub events: u64,
     /// Distinct recipients.
@@ -529,13 +529,13 @@ pub unsafe extern "C" fn bk_ledger_export(
 pub unsafe extern "C" fn bk_ledger_stats(
     ledger: *const bk_ledger,
     now: i64,
-    out: *mut bk_ledger_stats,
+    out: *mut bk_ledger_totals,
 ) -> bk_result {
     guard("bk_ledger_stats", || {
         let l = handle_arg(ledger, "ledger")?;
         let out = out_arg(out, "out")?;
         let s = lock(l).stats_at(now)?;
-        *out = bk_ledger_stats {
+        *out = bk_ledger_totals {
             events: s.events,
             recipients: s.recipients,
             domains: s.domains,
