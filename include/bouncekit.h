@@ -1548,15 +1548,15 @@ size_t bk_string_len(const struct bk_string *s);
 void bk_string_free(struct bk_string *s);
 
 /**
- * Opens (creating it when missing) the ledger file `path` (`len` bytes of
- * UTF-8, no NUL needed), deciding with `policy` (the ledger keeps its own
+ * Opens (creating it when missing) the ledger file `path` (`len` bytes, no
+ * NUL needed; any bytes on Unix), deciding with `policy` (the ledger keeps its own
  * copy). The schema is created or migrated; the file is put in WAL mode.
  * On success `*out` receives a handle to close with `bk_ledger_free`.
  *
  * Returns `BK_RESULT_LEDGER_ERROR` when the file is not an SQLite
  * database, not a bouncekit ledger, or of a newer schema;
  * `BK_RESULT_POLICY_ERROR`; `BK_RESULT_INVALID_PARAMETER` for an empty
- * path; `BK_RESULT_INVALID_UTF8`; `BK_RESULT_NULL_PARAMETER`.
+ * path; `BK_RESULT_NULL_PARAMETER`.
  *
  * # Safety
  * `path` must point to `len` readable bytes; `policy` must be a live handle.
@@ -1787,8 +1787,9 @@ bk_result bk_policy_new_default(struct bk_policy **out);
 bk_result bk_policy_from_toml(const uint8_t *toml, size_t len, struct bk_policy **out);
 
 /**
- * `bk_policy_from_toml` from a file (`path`: `len` bytes of UTF-8, no NUL
- * needed). Returns `BK_RESULT_IO_ERROR` when the file cannot be read.
+ * `bk_policy_from_toml` from a file (`path`: `len` bytes, no NUL needed;
+ * any bytes on Unix). Returns `BK_RESULT_IO_ERROR` when the file cannot
+ * be read, `BK_RESULT_INVALID_PARAMETER` for an empty path.
  *
  * # Safety
  * `path` must point to `len` readable bytes.

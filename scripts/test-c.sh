@@ -139,6 +139,26 @@ check "example: compile (static)" bash -c 'cc -std=c99 -Wall -Wextra -Werror -O2
 check "example: run (shared)" example_runs "$out/bounce_classify"
 check "example: run (static)" example_runs "$out/bounce_classify_static"
 
+# examples/c/bounce_scan.c: scan the fixtures into a ledger, twice.
+scan_example_runs() {
+    local bin="$1" db="$out/example-$2.db"
+    rm -f "$db" "$db"-*
+    "$bin" "$db" tests/fixtures >"$out/scan1.csv" 2>"$out/scan1.err" || { cat "$out/scan1.err"; return 1; }
+    cat "$out/scan1.csv" "$out/scan1.err"
+    head -n 1 "$out/scan1.csv" | grep -qx "address,domain,scope,reason,bounce_type,since,until,why" || return 1
+    [ "$(wc -l <"$out/scan1.csv")" -ge 2 ] || return 1
+    grep -q " [1-9][0-9]* events recorded" "$out/scan1.err" || return 1
+    # Scanning the same mail again records nothing and changes no entry.
+    "$bin" "$db" tests/fixtures >"$out/scan2.csv" 2>"$out/scan2.err" || return 1
+    grep -q " 0 events recorded" "$out/scan2.err" || return 1
+    cmp "$out/scan1.csv" "$out/scan2.csv" || return 1
+    "$bin" --format json "$db" tests/fixtures 2>/dev/null | head -c 1 | grep -q '\[' || return 1
+    ! "$bin" "$db" /nonexistent/path 2>/dev/null || return 1
+    ! "$bin" "$db" 2>/dev/null || return 1
+}
+check "example bounce_scan: compile (static)" bash -c 'cc -std=c99 -Wall -Wextra -Werror -O2 $(pkg-config --cflags bouncekit) examples/c/bounce_scan.c -o "$1/bounce_scan" "$(pkg-config --variable=libdir bouncekit)/libbouncekit.a" $(pkg-config --static --libs-only-l bouncekit | sed "s/-lbouncekit//")' _ "$out"
+check "example bounce_scan: run" scan_example_runs "$out/bounce_scan" plain
+
 step "run: plain"
 check "test_api" "$out/test_api"
 check "test_api (shared library)" "$out/test_api.shared"
@@ -202,6 +222,8 @@ if [ "${BK_SKIP_VALGRIND:-0}" != 1 ]; then
     vg_bg "test_scan (valgrind)" vg-test_scan "$out/test_scan"
     vg_bg "test_ledger (valgrind)" vg-test_ledger "$out/test_ledger"
     vg_bg "example (valgrind)" vg-example "$out/bounce_classify_static" "550 5.1.1 user unknown" "452 4.2.2 over quota"
+    rm -f "$out/vg-scan.db" "$out/vg-scan.db"-*
+    vg_bg "example bounce_scan (valgrind)" vg-example-scan "$out/bounce_scan" "$out/vg-scan.db" tests/fixtures
     wait
     for i in "${!vg_names[@]}"; do
         check "${vg_names[$i]}" vg_result "${vg_ids[$i]}"
@@ -238,6 +260,8 @@ soname() {
 check "symbols: shared library exports only bk_*" symbols_shared
 check "symbols: static library globals only bk_*" symbols_static
 check "SONAME libbouncekit.so.0" soname
+# README's static link line names exactly the native libraries rustc printed.
+check "README link line = native-static-libs" grep -qF "libbouncekit.a $native" README.md
 check "pkg-config bouncekit" bash -c 'pkg-config --exists bouncekit && pkg-config --modversion bouncekit && pkg-config --cflags --libs bouncekit && pkg-config --static --libs bouncekit'
 
 finish

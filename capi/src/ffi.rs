@@ -302,3 +302,29 @@ pub(crate) unsafe fn free_handle<T>(h: *mut T) {
         drop(unsafe { Box::from_raw(h) });
     }
 }
+
+/// A file path argument: `len` bytes, any bytes but NUL on Unix (paths
+/// need not be UTF-8 there), UTF-8 elsewhere; not empty.
+///
+/// # Safety
+/// As for [`bytes_arg`].
+pub(crate) unsafe fn path_arg(ptr: *const u8, len: usize) -> FfiResult<std::path::PathBuf> {
+    let b = unsafe { bytes_arg(ptr, len, "path")? };
+    if b.is_empty() {
+        return Err(Failure::new(bk_result::InvalidParameter, "path is empty"));
+    }
+    if b.contains(&0) {
+        return Err(Failure::new(bk_result::InvalidParameter, "path contains a NUL byte"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Ok(std::path::PathBuf::from(std::ffi::OsStr::from_bytes(b)))
+    }
+    #[cfg(not(unix))]
+    {
+        std::str::from_utf8(b)
+            .map(std::path::PathBuf::from)
+            .map_err(|_| Failure::new(bk_result::InvalidUtf8, "path is not valid UTF-8"))
+    }
+}

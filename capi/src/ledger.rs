@@ -10,7 +10,7 @@ use bouncekit::{BounceType, Reason};
 use crate::enums::{bk_bounce_type, bk_reason};
 use crate::ffi::{
     bk_result, bytes_arg, free_handle, guard, guard_value, handle_arg, into_handle, out_arg,
-    str_arg, Failure, FfiResult,
+    path_arg, str_arg, Failure, FfiResult,
 };
 use crate::policy::{bk_decision, bk_policy, decision_handle};
 use crate::report::bk_report;
@@ -184,15 +184,15 @@ fn options(policy: &bk_policy) -> LedgerOptions {
     }
 }
 
-/// Opens (creating it when missing) the ledger file `path` (`len` bytes of
-/// UTF-8, no NUL needed), deciding with `policy` (the ledger keeps its own
+/// Opens (creating it when missing) the ledger file `path` (`len` bytes, no
+/// NUL needed; any bytes on Unix), deciding with `policy` (the ledger keeps its own
 /// copy). The schema is created or migrated; the file is put in WAL mode.
 /// On success `*out` receives a handle to close with `bk_ledger_free`.
 ///
 /// Returns `BK_RESULT_LEDGER_ERROR` when the file is not an SQLite
 /// database, not a bouncekit ledger, or of a newer schema;
 /// `BK_RESULT_POLICY_ERROR`; `BK_RESULT_INVALID_PARAMETER` for an empty
-/// path; `BK_RESULT_INVALID_UTF8`; `BK_RESULT_NULL_PARAMETER`.
+/// path; `BK_RESULT_NULL_PARAMETER`.
 ///
 /// # Safety
 /// `path` must point to `len` readable bytes; `policy` must be a live handle.
@@ -205,16 +205,10 @@ pub unsafe extern "C" fn bk_ledger_open(
 ) -> bk_result {
     guard("bk_ledger_open", || {
         let out = out_arg(out, "out")?;
-        let p = unsafe { str_arg(path, len, "path")? };
+        let p = unsafe { path_arg(path, len)? };
         let policy = handle_arg(policy, "policy")?;
-        if p.is_empty() || p.contains('\0') {
-            return Err(Failure::new(
-                bk_result::InvalidParameter,
-                "path is empty or contains a NUL byte",
-            ));
-        }
-        let l = Ledger::open_with(p, options(policy))
-            .map_err(|e| prefix(Failure::from(e), p))?;
+        let l = Ledger::open_with(&p, options(policy))
+            .map_err(|e| prefix(Failure::from(e), &p.display().to_string()))?;
         *out = into_handle(bk_ledger {
             inner: Mutex::new(l),
         });

@@ -6,8 +6,8 @@ use bouncekit::{BounceType, Decision, HistoryEvent, Policy, Reason};
 
 use crate::enums::{bk_action, bk_bounce_type, bk_reason};
 use crate::ffi::{
-    bk_result, cstring, free_handle, guard, guard_value, handle_arg, into_handle, out_arg, str_arg,
-    bytes_arg, Failure, FfiResult,
+    bk_result, bytes_arg, cstring, free_handle, guard, guard_value, handle_arg, into_handle,
+    out_arg, path_arg, str_arg, Failure, FfiResult,
 };
 
 /// A suppression policy: which reasons suppress at once, the soft-bounce
@@ -119,8 +119,9 @@ pub unsafe extern "C" fn bk_policy_from_toml(
     })
 }
 
-/// `bk_policy_from_toml` from a file (`path`: `len` bytes of UTF-8, no NUL
-/// needed). Returns `BK_RESULT_IO_ERROR` when the file cannot be read.
+/// `bk_policy_from_toml` from a file (`path`: `len` bytes, no NUL needed;
+/// any bytes on Unix). Returns `BK_RESULT_IO_ERROR` when the file cannot
+/// be read, `BK_RESULT_INVALID_PARAMETER` for an empty path.
 ///
 /// # Safety
 /// `path` must point to `len` readable bytes.
@@ -132,11 +133,8 @@ pub unsafe extern "C" fn bk_policy_from_file(
 ) -> bk_result {
     guard("bk_policy_from_file", || {
         let out = out_arg(out, "out")?;
-        let p = unsafe { str_arg(path, len, "path")? };
-        if p.is_empty() {
-            return Err(Failure::new(bk_result::InvalidParameter, "path is empty"));
-        }
-        let inner = Policy::from_file(p)?;
+        let p = unsafe { path_arg(path, len)? };
+        let inner = Policy::from_file(&p)?;
         inner
             .validate()
             .map_err(|m| Failure::new(bk_result::PolicyError, m))?;

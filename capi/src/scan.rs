@@ -2,7 +2,6 @@
 //! `bk_scanner` handle, which yields one `bk_report` per message.
 
 use std::ffi::CString;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use bouncekit::scan::{Input, Scan};
@@ -10,8 +9,8 @@ use bouncekit::{Classifier, Limits};
 
 use crate::classify::bk_classifier;
 use crate::ffi::{
-    bk_result, bytes_arg, cstring, free_handle, guard, guard_value, handle_arg, into_handle,
-    out_arg, Failure, FfiResult,
+    bk_result, cstring, free_handle, guard, guard_value, handle_arg, into_handle, out_arg,
+    path_arg, Failure,
 };
 use crate::limits::bk_limits;
 use crate::report::bk_report;
@@ -102,19 +101,6 @@ pub unsafe extern "C" fn bk_scanner_new(
     })
 }
 
-#[cfg(unix)]
-fn path_of(b: &[u8]) -> FfiResult<PathBuf> {
-    use std::os::unix::ffi::OsStrExt;
-    Ok(PathBuf::from(std::ffi::OsStr::from_bytes(b)))
-}
-
-#[cfg(not(unix))]
-fn path_of(b: &[u8]) -> FfiResult<PathBuf> {
-    std::str::from_utf8(b)
-        .map(PathBuf::from)
-        .map_err(|_| Failure::new(bk_result::InvalidUtf8, "path is not valid UTF-8"))
-}
-
 /// Adds an input: a file (one message, or an mbox), or a directory (read
 /// recursively in name order; a Maildir's `cur/` and `new/` are read,
 /// `tmp/` and hidden files are skipped). `path` is `len` bytes, no NUL
@@ -135,14 +121,7 @@ pub unsafe extern "C" fn bk_scanner_add_path(
 ) -> bk_result {
     guard("bk_scanner_add_path", || {
         let s = handle_arg(scanner.cast_const(), "scanner")?;
-        let b = unsafe { bytes_arg(path, len, "path")? };
-        if b.is_empty() {
-            return Err(Failure::new(bk_result::InvalidParameter, "path is empty"));
-        }
-        if b.contains(&0) {
-            return Err(Failure::new(bk_result::InvalidParameter, "path contains a NUL byte"));
-        }
-        let p = path_of(b)?;
+        let p = unsafe { path_arg(path, len)? };
         std::fs::metadata(&p)
             .map_err(|e| Failure::new(bk_result::IoError, format!("{}: {e}", p.display())))?;
         let mut st = lock(s);
