@@ -2218,7 +2218,9 @@ bk_result bk_scanner_next(struct bk_scanner *scanner, struct bk_report **out);
  * The source (path, or `path#N` for the N-th message of an mbox) of the
  * item the last `bk_scanner_next` returned, report or error; NULL before
  * the first call, at the end, and for NULL. Owned by the scanner: valid
- * until the next `bk_scanner_next` or `bk_scanner_free`.
+ * until the next `bk_scanner_next` or `bk_scanner_free`. When threads
+ * share a scanner, each gets the source of a failure in its own last
+ * error message instead (this pointer belongs to whichever call was last).
  *
  * # Safety
  * `scanner` must be NULL or a live handle.
