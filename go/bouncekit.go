@@ -21,21 +21,7 @@ package bouncekit
 #include <stdlib.h>
 #include "bouncekit.h"
 
-// The last error is per OS thread and a goroutine may change threads
-// between two cgo calls, so each fallible call and the read of its
-// message happen in one C call.
-typedef struct {
-	char msg[1024];
-	size_t len;
-} gobk_err;
-
-static bk_result gobk_check(bk_result r, gobk_err *e) {
-	if (r != BK_RESULT_OK) {
-		e->len = 0;
-		bk_last_error_message(e->msg, sizeof e->msg, &e->len);
-	}
-	return r;
-}
+#include "gobk.h"
 
 // Everything of a classification in one struct, so a classify costs two
 // cgo calls (this and the free). The strings belong to `handle`.
@@ -564,6 +550,7 @@ type Bounce struct {
 // Report is one parsed message: its kind and one Bounce per recipient.
 // Empty strings mean "not present".
 type Report struct {
+	Source       string // where a Scanner found it: a path, or path#N in an mbox; "" from Parse
 	Kind         MessageKind
 	ReportingMTA string
 	From         string
@@ -581,7 +568,13 @@ func parse(cl *C.bk_classifier, raw []byte) (*Report, error) {
 		return nil, newError(r, &e)
 	}
 	defer C.bk_report_free(ptr)
+	return reportFromC(ptr), nil
+}
+
+// reportFromC copies a C report into Go values (the handle stays the caller's).
+func reportFromC(ptr *C.bk_report) *Report {
 	rep := &Report{
+		Source:       goStringOrEmpty(C.bk_report_source(ptr)),
 		Kind:         MessageKind(C.bk_report_kind(ptr)),
 		ReportingMTA: goStringOrEmpty(C.bk_report_reporting_mta(ptr)),
 		From:         goStringOrEmpty(C.bk_report_from(ptr)),
@@ -616,7 +609,7 @@ func parse(cl *C.bk_classifier, raw []byte) (*Report, error) {
 			Classification:    classificationFromC(&b.classification),
 		}
 	}
-	return rep, nil
+	return rep
 }
 
 // Parse parses one raw email message (a bounce, delay or delivery notice,

@@ -403,6 +403,9 @@ func TestReasons(t *testing.T) {
 		LevelSubject.String() != "subject" || Action(9).String() != "Action(9)" {
 		t.Error("vocabulary names")
 	}
+	if ResultPolicyError.String() != "policy_error" || ResultInvalidEvent.String() != "invalid_event" || ResultLedgerError.String() != "ledger_error" {
+		t.Error("ledger result names")
+	}
 	if ResultInvalidCode.String() != "invalid_code" || Result(99).String() != "Result(99)" {
 		t.Error("result names")
 	}

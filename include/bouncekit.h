@@ -10,7 +10,8 @@
  * are NUL-terminated and borrowed from the handle, valid until its _free;
  * strings documented as static live for the whole process. No call
  * aborts the process on an internal panic: it returns BK_RESULT_PANIC.
- * All functions are thread-safe; handles are immutable once created.
+ * All functions are thread-safe. Handles are immutable once created,
+ * except bk_scanner and bk_ledger, whose calls are serialized inside.
  *
  * SPDX-License-Identifier: MIT OR Apache-2.0
  */
@@ -99,6 +100,22 @@ enum bk_result
      * recipients); the message says which.
      */
     BK_RESULT_LIMIT_EXCEEDED = 12,
+    /**
+     * A policy (TOML text or file) that does not load or does not hold
+     * together; the message says which key and why.
+     */
+    BK_RESULT_POLICY_ERROR = 13,
+    /**
+     * An event or address the ledger refuses (an invalid address, a time
+     * out of range, an over-long field). Nothing of the call was recorded.
+     */
+    BK_RESULT_INVALID_EVENT = 14,
+    /**
+     * The ledger's database failed: not an SQLite file, not a bouncekit
+     * ledger, a schema newer than this library, busy beyond the timeout,
+     * disk full.
+     */
+    BK_RESULT_LEDGER_ERROR = 15,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -555,6 +572,32 @@ typedef uint32_t bk_explanation_list;
 #endif // __cplusplus
 
 /**
+ * The format of `bk_ledger_export`.
+ */
+enum bk_export_format
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * `address,domain,scope,reason,bounce_type,since,until,why` with a
+     * header line; RFC 4180 quoting; times in RFC 3339.
+     */
+    BK_EXPORT_FORMAT_CSV = 0,
+    /**
+     * A JSON array of objects with the same fields (plus `since_unix`).
+     */
+    BK_EXPORT_FORMAT_JSON = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum bk_export_format bk_export_format;
+#else
+typedef uint32_t bk_export_format;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * What happened to one recipient of a report. Borrowed from its
  * `bk_report` (from `bk_report_recipient`): valid until `bk_report_free`,
  * never freed on its own.
@@ -582,6 +625,14 @@ typedef struct bk_classification bk_classification;
 typedef struct bk_classifier bk_classifier;
 
 /**
+ * What to do about an address, and why. Opaque; returned by
+ * `bk_policy_decide` and `bk_ledger_decide`, read with the
+ * `bk_decision_*` accessors, released with `bk_decision_free`. Its
+ * strings are owned by it, valid until `bk_decision_free`. Immutable.
+ */
+typedef struct bk_decision bk_decision;
+
+/**
  * What the knowledge base says about one enhanced status code: the
  * reference page for that code. Opaque; returned by `bk_explain`, read
  * with the `bk_explanation_*` accessors, released with
@@ -591,6 +642,29 @@ typedef struct bk_classifier bk_classifier;
 typedef struct bk_explanation bk_explanation;
 
 /**
+ * An open suppression ledger: an SQLite file (or memory) of bounce
+ * events, the suppression list they lead to under a policy, and domain
+ * health. Opaque; open with `bk_ledger_open` or `bk_ledger_open_in_memory`,
+ * close with `bk_ledger_free`.
+ *
+ * Safe to share between threads (calls on one handle are serialized) and
+ * between processes (each opens the file; SQLite's WAL and locks keep
+ * them apart). Every recording call is one transaction: all of it is
+ * recorded, or (on any error) none of it.
+ */
+typedef struct bk_ledger bk_ledger;
+
+/**
+ * A suppression policy: which reasons suppress at once, the soft-bounce
+ * threshold and window (default 3 in 14 days, configurable per reason),
+ * which reasons are the sender's problem, when a domain is flagged (see
+ * docs/policy.md). Opaque; create with `bk_policy_new_default`,
+ * `bk_policy_from_toml` or `bk_policy_from_file`, release with
+ * `bk_policy_free`. Immutable: may be used from several threads at once.
+ */
+typedef struct bk_policy bk_policy;
+
+/**
  * One parsed message: its kind, its own headers, and one `bk_bounce` per
  * recipient. Opaque; returned by `bk_parse` and `bk_classifier_parse`,
  * released with `bk_report_free`. Everything it hands out (strings and
@@ -598,6 +672,25 @@ typedef struct bk_explanation bk_explanation;
  * Immutable: may be read from several threads at once.
  */
 typedef struct bk_report bk_report;
+
+/**
+ * A scan of files, directories (recursively), mbox files and Maildir
+ * folders, yielding one `bk_report` per message in input order. Opaque;
+ * create with `bk_scanner_new`, add inputs with `bk_scanner_add_path`,
+ * read with `bk_scanner_next`, release with `bk_scanner_free`.
+ *
+ * Memory stays bounded whatever the mailbox size: messages are read and
+ * parsed in chunks (in parallel on every core). Calls on one scanner are
+ * serialized (it is safe to share, but each message goes to one caller).
+ */
+typedef struct bk_scanner bk_scanner;
+
+/**
+ * Owned text (UTF-8, NUL-terminated) returned by the export calls. Opaque;
+ * read with `bk_string_data` and `bk_string_len`, release with
+ * `bk_string_free`.
+ */
+typedef struct bk_string bk_string;
 
 /**
  * An enhanced status code `class.subject.detail` (RFC 3463), e.g. 5.1.1.
@@ -635,6 +728,178 @@ typedef struct bk_found_codes {
      */
     uint16_t reply_code;
 } bk_found_codes;
+
+/**
+ * One bounce event to record with `bk_ledger_record`. Text fields are
+ * (pointer, length) pairs, UTF-8, no NUL needed; a length of 0 means
+ * "none" for the optional ones.
+ */
+typedef struct bk_event {
+    /**
+     * The recipient address (required; stored lowercased, without angle brackets).
+     */
+    const uint8_t *recipient;
+    /**
+     * Length of `recipient` in bytes.
+     */
+    size_t recipient_len;
+    /**
+     * When it bounced, unix seconds (1990-01-01 to 2100-01-01).
+     */
+    int64_t time;
+    /**
+     * A `bk_reason` value.
+     */
+    uint32_t reason;
+    /**
+     * A `bk_bounce_type` value (`bk_reason_get_info` gives the reason's default).
+     */
+    uint32_t bounce_type;
+    /**
+     * The bounce message's own Message-ID (optional): with the recipient,
+     * the event's identity, so the same bounce recorded twice counts once.
+     * Without it the identity is a hash of recipient, time and diagnostic.
+     */
+    const uint8_t *message_id;
+    /**
+     * Length of `message_id`; 0 for none.
+     */
+    size_t message_id_len;
+    /**
+     * Where it came from: a path, a log name (optional).
+     */
+    const uint8_t *source;
+    /**
+     * Length of `source`; 0 for none.
+     */
+    size_t source_len;
+    /**
+     * The diagnostic text (optional; cut at 4,096 bytes).
+     */
+    const uint8_t *diagnostic;
+    /**
+     * Length of `diagnostic`; 0 for none.
+     */
+    size_t diagnostic_len;
+} bk_event;
+
+/**
+ * What a recording call did.
+ */
+typedef struct bk_batch_stats {
+    /**
+     * Events given.
+     */
+    uint64_t events;
+    /**
+     * New events recorded.
+     */
+    uint64_t recorded;
+    /**
+     * Events the ledger already had (the same bounce recorded again).
+     */
+    uint64_t duplicates;
+    /**
+     * Addresses newly suppressed.
+     */
+    uint64_t suppressed;
+    /**
+     * Domains whose flag was raised or extended.
+     */
+    uint64_t domains_flagged;
+    /**
+     * Recipients not recorded because they are delay notices ("still
+     * trying"; the final failure, if any, is the event).
+     */
+    uint64_t skipped;
+} bk_batch_stats;
+
+/**
+ * A ledger's totals, from `bk_ledger_stats`.
+ */
+typedef struct bk_ledger_totals {
+    /**
+     * Events recorded.
+     */
+    uint64_t events;
+    /**
+     * Distinct recipients.
+     */
+    uint64_t recipients;
+    /**
+     * Distinct recipient domains.
+     */
+    uint64_t domains;
+    /**
+     * Addresses on the suppression list.
+     */
+    uint64_t suppressed;
+    /**
+     * Domains flagged at the time asked about.
+     */
+    uint64_t flagged_domains;
+    /**
+     * The earliest event's time (unix seconds); 0 when there is none.
+     */
+    int64_t first_event;
+    /**
+     * The latest event's time (unix seconds); 0 when there is none.
+     */
+    int64_t last_event;
+    /**
+     * The schema version of the file.
+     */
+    int64_t schema_version;
+} bk_ledger_totals;
+
+/**
+ * The parser's limits: what a message may hold before parsing refuses it
+ * with `BK_RESULT_LIMIT_EXCEEDED` (bounded memory and time on hostile
+ * input). A plain struct: start from `bk_limits_default()` and change the
+ * fields you need. Every field must be at least 1.
+ */
+typedef struct bk_limits {
+    /**
+     * Largest message accepted, in bytes (default 64 MB).
+     */
+    size_t max_message_size;
+    /**
+     * Deepest MIME nesting accepted (default 32).
+     */
+    size_t max_mime_depth;
+    /**
+     * Most MIME parts accepted (default 2,000).
+     */
+    size_t max_parts;
+    /**
+     * Most recipients in one report (default 10,000).
+     */
+    size_t max_recipients;
+    /**
+     * Diagnostics longer than this many bytes are cut at a character
+     * boundary (default 4,096); not an error.
+     */
+    size_t max_diagnostic_len;
+} bk_limits;
+
+/**
+ * One event of an address, for `bk_policy_decide`: when (unix seconds),
+ * why (a `bk_reason` value) and how hard (a `bk_bounce_type` value).
+ */
+typedef struct bk_history_event {
+    /**
+     * Unix seconds.
+     */
+    int64_t time;
+    /**
+     * A `bk_reason` value.
+     */
+    uint32_t reason;
+    /**
+     * A `bk_bounce_type` value.
+     */
+    uint32_t bounce_type;
+} bk_history_event;
 
 /**
  * What the knowledge base says of one reason: its definition, defaults and
@@ -1258,6 +1523,347 @@ const char *bk_explanation_list_item(const struct bk_explanation *explanation,
                                      size_t index);
 
 /**
+ * The text: NUL-terminated, `bk_string_len` bytes before the NUL. Owned
+ * by the string, valid until `bk_string_free`; NULL for NULL.
+ *
+ * # Safety
+ * `s` must be NULL or a live handle.
+ */
+const char *bk_string_data(const struct bk_string *s);
+
+/**
+ * The length of the text in bytes, without the NUL; 0 for NULL.
+ *
+ * # Safety
+ * `s` must be NULL or a live handle.
+ */
+size_t bk_string_len(const struct bk_string *s);
+
+/**
+ * Releases a string. NULL is a no-op.
+ *
+ * # Safety
+ * `s` must be NULL or a live handle, not used afterwards.
+ */
+void bk_string_free(struct bk_string *s);
+
+/**
+ * Opens (creating it when missing) the ledger file `path` (`len` bytes, no
+ * NUL needed; any bytes on Unix), deciding with `policy` (the ledger keeps its own
+ * copy). The schema is created or migrated; the file is put in WAL mode.
+ * On success `*out` receives a handle to close with `bk_ledger_free`.
+ *
+ * Returns `BK_RESULT_LEDGER_ERROR` when the file is not an SQLite
+ * database, not a bouncekit ledger, or of a newer schema;
+ * `BK_RESULT_POLICY_ERROR`; `BK_RESULT_INVALID_PARAMETER` for an empty
+ * path; `BK_RESULT_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `path` must point to `len` readable bytes; `policy` must be a live handle.
+ */
+bk_result bk_ledger_open(const uint8_t *path,
+                         size_t len,
+                         const struct bk_policy *policy,
+                         struct bk_ledger **out);
+
+/**
+ * Opens a ledger in memory (tests, one-off runs): gone at `bk_ledger_free`.
+ *
+ * # Safety
+ * `policy` must be a live handle.
+ */
+bk_result bk_ledger_open_in_memory(const struct bk_policy *policy, struct bk_ledger **out);
+
+/**
+ * Closes a ledger. Everything recorded was committed by its call; NULL
+ * is a no-op.
+ *
+ * # Safety
+ * `ledger` must be NULL or a live handle, not used afterwards.
+ */
+void bk_ledger_free(struct bk_ledger *ledger);
+
+/**
+ * Records `count` events in one transaction: every event is checked
+ * first, and one invalid event refuses them all (nothing is written).
+ * The same bounce recorded twice counts once. The policy then decides
+ * which addresses are suppressed and which domains flagged, in the same
+ * transaction. On success `*stats` (may be NULL) says what happened.
+ *
+ * Returns `BK_RESULT_INVALID_EVENT` (the message names the event and the
+ * field: an invalid address, a time out of range, an unknown reason, an
+ * over-long field), `BK_RESULT_INVALID_UTF8`, `BK_RESULT_LEDGER_ERROR`
+ * (busy beyond the timeout, disk full), `BK_RESULT_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `ledger` must be a live handle; `events` must point to `count` events
+ * whose pointers satisfy their lengths (any pointer when `count` is 0);
+ * `stats` NULL or writable.
+ */
+bk_result bk_ledger_record(const struct bk_ledger *ledger,
+                           const struct bk_event *events,
+                           size_t count,
+                           struct bk_batch_stats *stats);
+
+/**
+ * Records every recipient of a parsed report (from `bk_parse` or
+ * `bk_scanner_next`) in one transaction, as `bouncekit scan --ledger`
+ * does: its time is the recipient's last attempt, else its arrival, else
+ * the report's date, else `default_time` (unix seconds, e.g. now); delay
+ * notices are skipped (counted in `skipped`). A report recorded again
+ * counts once. A recipient the ledger refuses (an invalid address, a date
+ * out of range) refuses the whole report: nothing is written.
+ *
+ * Returns `BK_RESULT_INVALID_EVENT` (the message names the recipient and
+ * field), `BK_RESULT_LEDGER_ERROR`, `BK_RESULT_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `ledger` and `report` must be live handles; `stats` NULL or writable.
+ */
+bk_result bk_ledger_record_report(const struct bk_ledger *ledger,
+                                  const struct bk_report *report,
+                                  int64_t default_time,
+                                  struct bk_batch_stats *stats);
+
+/**
+ * Decides on an address (`len` bytes of UTF-8) at `now` (unix seconds):
+ * its suppression, else its domain's flag, else the policy on its latest
+ * event and the history before it; an address with no events is
+ * `BK_ACTION_IGNORE`. On success `*out` receives a `bk_decision` to
+ * release with `bk_decision_free`.
+ *
+ * Returns `BK_RESULT_INVALID_EVENT` for a string that is not an address,
+ * `BK_RESULT_LEDGER_ERROR`, `BK_RESULT_INVALID_UTF8`, `BK_RESULT_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `ledger` must be a live handle; `address` must point to `len` readable bytes.
+ */
+bk_result bk_ledger_decide(const struct bk_ledger *ledger,
+                           const uint8_t *address,
+                           size_t len,
+                           int64_t now,
+                           struct bk_decision **out);
+
+/**
+ * Stores in `*out` whether the address is suppressed at `now`: on the
+ * suppression list, or of a flagged domain when the policy suppresses
+ * flagged domains. Errors as for `bk_ledger_decide`.
+ *
+ * # Safety
+ * `ledger` must be a live handle; `address` must point to `len` readable
+ * bytes; `out` writable.
+ */
+bk_result bk_ledger_is_suppressed(const struct bk_ledger *ledger,
+                                  const uint8_t *address,
+                                  size_t len,
+                                  int64_t now,
+                                  bool *out);
+
+/**
+ * The address came back: takes it off the suppression list, and its
+ * events up to `at` (unix seconds) no longer count. Stores in `*released`
+ * whether it was suppressed. Errors as for `bk_ledger_decide`.
+ *
+ * # Safety
+ * `ledger` must be a live handle; `address` must point to `len` readable
+ * bytes; `released` writable.
+ */
+bk_result bk_ledger_release(const struct bk_ledger *ledger,
+                            const uint8_t *address,
+                            size_t len,
+                            int64_t at,
+                            bool *released);
+
+/**
+ * The domain recovered: lifts its flag, and its host/network failures up
+ * to `at` no longer count. Stores in `*released` whether it was flagged.
+ *
+ * Returns `BK_RESULT_INVALID_PARAMETER` for an empty domain,
+ * `BK_RESULT_LEDGER_ERROR`, `BK_RESULT_INVALID_UTF8`, `BK_RESULT_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `ledger` must be a live handle; `domain` must point to `len` readable
+ * bytes; `released` writable.
+ */
+bk_result bk_ledger_release_domain(const struct bk_ledger *ledger,
+                                   const uint8_t *domain,
+                                   size_t len,
+                                   int64_t at,
+                                   bool *released);
+
+/**
+ * Exports the suppression list at `now` (every suppressed address, with
+ * reason and since when; then flagged domains as `*@domain` when the
+ * policy suppresses them) as CSV or JSON (`format`: a
+ * `bk_export_format` value). On success `*out` receives a `bk_string` to
+ * release with `bk_string_free`, and `*count` (may be NULL) the number
+ * of entries.
+ *
+ * Returns `BK_RESULT_INVALID_PARAMETER` for an unknown format,
+ * `BK_RESULT_LEDGER_ERROR`, `BK_RESULT_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `ledger` must be a live handle; `out` writable; `count` NULL or writable.
+ */
+bk_result bk_ledger_export(const struct bk_ledger *ledger,
+                           uint32_t format,
+                           int64_t now,
+                           struct bk_string **out,
+                           size_t *count);
+
+/**
+ * Fills `*out` with the ledger's totals at `now` (flags are counted if
+ * active then). Returns `BK_RESULT_LEDGER_ERROR`, `BK_RESULT_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `ledger` must be a live handle; `out` writable.
+ */
+bk_result bk_ledger_stats(const struct bk_ledger *ledger,
+                          int64_t now,
+                          struct bk_ledger_totals *out);
+
+/**
+ * Per-domain health at `now` as a JSON array (the domains with the most
+ * events first, flagged domains first of all; at most `limit`, 0 for
+ * all). Each object has `domain`, `events`, `recipients`, `hard`,
+ * `soft`, `domain_failures`, `suppressed`, `last_event`, `flagged` and
+ * `flag` (null, or the flag: `since`, `expires_at`, `addresses`, `why`,
+ * ...). On success `*out` receives a `bk_string` to release with
+ * `bk_string_free`.
+ *
+ * # Safety
+ * `ledger` must be a live handle; `out` writable.
+ */
+bk_result bk_ledger_domains(const struct bk_ledger *ledger,
+                            int64_t now,
+                            size_t limit,
+                            struct bk_string **out);
+
+/**
+ * The default limits (those `bk_parse` uses): 64 MB, MIME depth 32,
+ * 2,000 parts, 10,000 recipients, diagnostics cut at 4,096 bytes.
+ */
+struct bk_limits bk_limits_default(void);
+
+/**
+ * `bk_classifier_parse` with limits of your own (`*limits`, e.g. a lower
+ * size cap for an inbound service). On success `*out` receives a new
+ * `bk_report` to release with `bk_report_free`.
+ *
+ * Returns `BK_RESULT_LIMIT_EXCEEDED` when the message is over a limit
+ * (the message names it), `BK_RESULT_INVALID_PARAMETER` when a limit is
+ * 0, `BK_RESULT_PARSE_ERROR`, `BK_RESULT_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `classifier` must be a live handle; `limits` must point to a
+ * `bk_limits`; `raw` must point to `len` readable bytes (any pointer when
+ * `len` is 0).
+ */
+bk_result bk_classifier_parse_with_limits(const struct bk_classifier *classifier,
+                                          const struct bk_limits *limits,
+                                          const uint8_t *raw,
+                                          size_t len,
+                                          struct bk_report **out);
+
+/**
+ * Creates the default policy (docs/policy.md). On success `*out`
+ * receives a handle to release with `bk_policy_free`.
+ */
+bk_result bk_policy_new_default(struct bk_policy **out);
+
+/**
+ * Creates a policy from TOML text (`len` bytes of UTF-8, the format of
+ * docs/policy.md; keys left out keep their default, unknown keys are
+ * errors). On success `*out` receives a handle to release with
+ * `bk_policy_free`.
+ *
+ * Returns `BK_RESULT_POLICY_ERROR` when the text does not load or does
+ * not hold together (the message says where and why),
+ * `BK_RESULT_INVALID_UTF8`, `BK_RESULT_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `toml` must point to `len` readable bytes (any pointer when `len` is 0).
+ */
+bk_result bk_policy_from_toml(const uint8_t *toml, size_t len, struct bk_policy **out);
+
+/**
+ * `bk_policy_from_toml` from a file (`path`: `len` bytes, no NUL needed;
+ * any bytes on Unix). Returns `BK_RESULT_IO_ERROR` when the file cannot
+ * be read, `BK_RESULT_INVALID_PARAMETER` for an empty path.
+ *
+ * # Safety
+ * `path` must point to `len` readable bytes.
+ */
+bk_result bk_policy_from_file(const uint8_t *path, size_t len, struct bk_policy **out);
+
+/**
+ * Releases a policy. NULL is a no-op. Ledgers opened with it keep their
+ * own copy.
+ *
+ * # Safety
+ * `policy` must be NULL or a live handle, not used afterwards.
+ */
+void bk_policy_free(struct bk_policy *policy);
+
+/**
+ * Decides on the event `current` (at `current.time`) of an address given
+ * its earlier events (`history`, `history_len` of them, any order; NULL
+ * when `history_len` is 0; events after `current.time` are not looked
+ * at). Pure: no ledger, no I/O. On success `*out` receives a
+ * `bk_decision` to release with `bk_decision_free`.
+ *
+ * Returns `BK_RESULT_INVALID_PARAMETER` for a reason or bounce type that
+ * is not a `bk_reason` / `bk_bounce_type` value (the message says which
+ * event), `BK_RESULT_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `policy` must be a live handle; `history` must point to `history_len`
+ * events (any pointer when `history_len` is 0).
+ */
+bk_result bk_policy_decide(const struct bk_policy *policy,
+                           struct bk_history_event current,
+                           const struct bk_history_event *history,
+                           size_t history_len,
+                           struct bk_decision **out);
+
+/**
+ * Releases a decision. NULL is a no-op.
+ *
+ * # Safety
+ * `decision` must be NULL or a live handle, not used afterwards.
+ */
+void bk_decision_free(struct bk_decision *decision);
+
+/**
+ * What to do: suppress, retry, fix_sender or ignore;
+ * `BK_ACTION_IGNORE` for NULL.
+ *
+ * # Safety
+ * `decision` must be NULL or a live handle.
+ */
+bk_action bk_decision_action(const struct bk_decision *decision);
+
+/**
+ * For `retry` (and some `fix_sender`, e.g. rate limits): stores in
+ * `*seconds` how long to wait first and returns true; returns false (and
+ * leaves `*seconds` alone) when the decision has no delay, or for NULL.
+ *
+ * # Safety
+ * `decision` must be NULL or a live handle; `seconds` NULL or writable.
+ */
+bool bk_decision_retry_after(const struct bk_decision *decision, uint64_t *seconds);
+
+/**
+ * Why, in a sentence a person can read, e.g. `"3 soft bounces
+ * (mailboxfull ×3) in 14 days"` (UTF-8). Owned by the decision; NULL only
+ * for NULL.
+ *
+ * # Safety
+ * `decision` must be NULL or a live handle.
+ */
+const char *bk_decision_why(const struct bk_decision *decision);
+
+/**
  * The number of reasons: the `bk_reason` values are `0 .. bk_reason_count() - 1`.
  */
 size_t bk_reason_count(void);
@@ -1347,6 +1953,16 @@ bk_message_kind bk_report_kind(const struct bk_report *report);
  * `report` must be NULL or a live handle.
  */
 const char *bk_report_reporting_mta(const struct bk_report *report);
+
+/**
+ * Where the message came from: for a report from `bk_scanner_next`, the
+ * file's path, or `path#N` for the N-th message of an mbox; NULL for a
+ * report from `bk_parse`. Owned by the report.
+ *
+ * # Safety
+ * `report` must be NULL or a live handle.
+ */
+const char *bk_report_source(const struct bk_report *report);
 
 /**
  * The report's own `From`, or NULL. Owned by the report.
@@ -1545,6 +2161,88 @@ const char *bk_bounce_decoded_by(const struct bk_bounce *bounce);
  * `bounce` must be NULL or a pointer from `bk_report_recipient` whose report is live.
  */
 const char *bk_bounce_feedback_type(const struct bk_bounce *bounce);
+
+/**
+ * Creates a scanner. `classifier` decides each recipient's verdict; NULL
+ * means the built-in rules. `limits` are the parser's limits; NULL means
+ * `bk_limits_default()`. On success `*out` receives a scanner with no
+ * inputs yet, to release with `bk_scanner_free`. The scanner keeps what
+ * it needs of the classifier: the classifier may be freed first.
+ *
+ * Returns `BK_RESULT_INVALID_PARAMETER` when a limit is 0,
+ * `BK_RESULT_NULL_PARAMETER` when `out` is NULL.
+ *
+ * # Safety
+ * `classifier` must be NULL or a live handle; `limits` NULL or a pointer
+ * to a `bk_limits`.
+ */
+bk_result bk_scanner_new(const struct bk_classifier *classifier,
+                         const struct bk_limits *limits,
+                         struct bk_scanner **out);
+
+/**
+ * Adds an input: a file (one message, or an mbox), or a directory (read
+ * recursively in name order; a Maildir's `cur/` and `new/` are read,
+ * `tmp/` and hidden files are skipped). `path` is `len` bytes, no NUL
+ * needed (any bytes on Unix). Inputs are read in the order added; add
+ * them all before the first `bk_scanner_next`.
+ *
+ * Returns `BK_RESULT_IO_ERROR` when the path does not exist or cannot be
+ * read, `BK_RESULT_INVALID_PARAMETER` for an empty path or when the scan
+ * has started, `BK_RESULT_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `scanner` must be a live handle; `path` must point to `len` readable bytes.
+ */
+bk_result bk_scanner_add_path(struct bk_scanner *scanner, const uint8_t *path, size_t len);
+
+/**
+ * Reads the next message. On success `*out` receives a new `bk_report`
+ * (release it with `bk_report_free`; `bk_report_source` says where it
+ * came from), or NULL when every input has been read.
+ *
+ * A message that fails returns its error and the scan goes on with the
+ * next call: `BK_RESULT_IO_ERROR` (a file that cannot be read),
+ * `BK_RESULT_LIMIT_EXCEEDED` (a message over the limits: it is skipped
+ * without being held in memory), `BK_RESULT_PARSE_ERROR` (not an email
+ * message). The last error's message and `bk_scanner_source` name the
+ * file. `*out` is not written on failure. `BK_RESULT_NULL_PARAMETER` when
+ * `scanner` or `out` is NULL.
+ *
+ * # Safety
+ * `scanner` must be a live handle; `out` writable.
+ */
+bk_result bk_scanner_next(struct bk_scanner *scanner, struct bk_report **out);
+
+/**
+ * The source (path, or `path#N` for the N-th message of an mbox) of the
+ * item the last `bk_scanner_next` returned, report or error; NULL before
+ * the first call, at the end, and for NULL. Owned by the scanner: valid
+ * until the next `bk_scanner_next` or `bk_scanner_free`. When threads
+ * share a scanner, each gets the source of a failure in its own last
+ * error message instead (this pointer belongs to whichever call was last).
+ *
+ * # Safety
+ * `scanner` must be NULL or a live handle.
+ */
+const char *bk_scanner_source(const struct bk_scanner *scanner);
+
+/**
+ * The bytes of message data read so far (0 for NULL).
+ *
+ * # Safety
+ * `scanner` must be NULL or a live handle.
+ */
+uint64_t bk_scanner_bytes_read(const struct bk_scanner *scanner);
+
+/**
+ * Releases a scanner (its open files included). Reports it returned are
+ * independent and stay valid. NULL is a no-op.
+ *
+ * # Safety
+ * `scanner` must be NULL or a live handle, not used afterwards.
+ */
+void bk_scanner_free(struct bk_scanner *scanner);
 
 #ifdef __cplusplus
 }  // extern "C"

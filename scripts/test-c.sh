@@ -111,7 +111,7 @@ for std in c++11 c++17; do
 done
 
 step "build the C tests (static, shared, ASan/UBSan)"
-tests=(test_api test_threads test_big test_parse)
+tests=(test_api test_threads test_big test_parse test_scan test_ledger)
 for t in "${tests[@]}"; do
     check "compile $t (static)" gcc "${cflags[@]}" "tests/c/$t.c" -o "$out/$t" "${static_libs[@]}"
     check "compile $t (asan+ubsan)" gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -139,12 +139,40 @@ check "example: compile (static)" bash -c 'cc -std=c99 -Wall -Wextra -Werror -O2
 check "example: run (shared)" example_runs "$out/bounce_classify"
 check "example: run (static)" example_runs "$out/bounce_classify_static"
 
+# examples/c/bounce_scan.c: scan the fixtures into a ledger, twice.
+scan_example_runs() {
+    local bin="$1" db="$out/example-$2.db"
+    rm -f "$db" "$db"-*
+    "$bin" "$db" tests/fixtures >"$out/scan1.csv" 2>"$out/scan1.err" || { cat "$out/scan1.err"; return 1; }
+    cat "$out/scan1.csv" "$out/scan1.err"
+    head -n 1 "$out/scan1.csv" | grep -qx "address,domain,scope,reason,bounce_type,since,until,why" || return 1
+    [ "$(wc -l <"$out/scan1.csv")" -ge 2 ] || return 1
+    grep -q " [1-9][0-9]* events recorded" "$out/scan1.err" || return 1
+    # Scanning the same mail again records nothing and changes no entry.
+    "$bin" "$db" tests/fixtures >"$out/scan2.csv" 2>"$out/scan2.err" || return 1
+    grep -q " 0 events recorded" "$out/scan2.err" || return 1
+    cmp "$out/scan1.csv" "$out/scan2.csv" || return 1
+    "$bin" --format json "$db" tests/fixtures 2>/dev/null | head -c 1 | grep -q '\[' || return 1
+    ! "$bin" "$db" /nonexistent/path 2>/dev/null || return 1
+    ! "$bin" "$db" 2>/dev/null || return 1
+}
+check "example bounce_scan: compile (static)" bash -c 'cc -std=c99 -Wall -Wextra -Werror -O2 $(pkg-config --cflags bouncekit) examples/c/bounce_scan.c -o "$1/bounce_scan" "$(pkg-config --variable=libdir bouncekit)/libbouncekit.a" $(pkg-config --static --libs-only-l bouncekit | sed "s/-lbouncekit//")' _ "$out"
+check "example bounce_scan: run" scan_example_runs "$out/bounce_scan" plain
+
 step "run: plain"
 check "test_api" "$out/test_api"
 check "test_api (shared library)" "$out/test_api.shared"
 check "test_threads (8 threads)" "$out/test_threads"
 check "test_big (50 MB)" "$out/test_big" 50
 check "test_parse" "$out/test_parse"
+# The shared corpus (../shared, as README says), when present: every file scans.
+corpus="$root/../shared/corpus/sisimai/bsd"
+corpus_args=()
+if [ -d "$corpus" ]; then
+    corpus_args=("$corpus" "$(find "$corpus" -type f | wc -l)")
+fi
+check "test_scan (scanner, limits${corpus_args:+, corpus})" "$out/test_scan" "${corpus_args[@]}"
+check "test_ledger (policy, ledger)" "$out/test_ledger"
 
 if [ "${BK_SKIP_ASAN:-0}" != 1 ]; then
     step "run: ASan + UBSan"
@@ -154,6 +182,8 @@ if [ "${BK_SKIP_ASAN:-0}" != 1 ]; then
     check "test_threads (asan+ubsan)" "$out/test_threads.asan"
     check "test_big 50 MB (asan+ubsan)" "$out/test_big.asan" 50
     check "test_parse (asan+ubsan)" "$out/test_parse.asan"
+    check "test_scan (asan+ubsan)" "$out/test_scan.asan" "${corpus_args[@]}"
+    check "test_ledger (asan+ubsan)" "$out/test_ledger.asan"
     unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 
@@ -189,7 +219,11 @@ if [ "${BK_SKIP_VALGRIND:-0}" != 1 ]; then
     # The rule set matches long texts at a few MB/s natively: 0.25 MB under valgrind.
     vg_bg "test_big (valgrind)" vg-test_big "$out/test_big" 0.25
     vg_bg "test_parse (valgrind)" vg-test_parse "$out/test_parse"
+    vg_bg "test_scan (valgrind)" vg-test_scan "$out/test_scan"
+    vg_bg "test_ledger (valgrind)" vg-test_ledger "$out/test_ledger"
     vg_bg "example (valgrind)" vg-example "$out/bounce_classify_static" "550 5.1.1 user unknown" "452 4.2.2 over quota"
+    rm -f "$out/vg-scan.db" "$out/vg-scan.db"-*
+    vg_bg "example bounce_scan (valgrind)" vg-example-scan "$out/bounce_scan" "$out/vg-scan.db" tests/fixtures
     wait
     for i in "${!vg_names[@]}"; do
         check "${vg_names[$i]}" vg_result "${vg_ids[$i]}"
@@ -226,6 +260,8 @@ soname() {
 check "symbols: shared library exports only bk_*" symbols_shared
 check "symbols: static library globals only bk_*" symbols_static
 check "SONAME libbouncekit.so.0" soname
+# README's static link line names exactly the native libraries rustc printed.
+check "README link line = native-static-libs" grep -qF "libbouncekit.a $native" README.md
 check "pkg-config bouncekit" bash -c 'pkg-config --exists bouncekit && pkg-config --modversion bouncekit && pkg-config --cflags --libs bouncekit && pkg-config --static --libs bouncekit'
 
 finish

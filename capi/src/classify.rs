@@ -2,6 +2,7 @@
 //! user rules, and the `bk_classification` result handle.
 
 use std::ffi::{c_char, CString};
+use std::sync::Arc;
 
 use bouncekit::{Classification, Classifier};
 
@@ -19,7 +20,8 @@ use crate::ffi::{
 /// A classifier is immutable: one `const bk_classifier *` may be used by
 /// any number of threads at once.
 pub struct bk_classifier {
-    inner: Classifier,
+    // Shared, so a scanner made from the classifier may outlive the handle.
+    inner: Arc<Classifier>,
     rule_ids: Vec<CString>,
 }
 
@@ -28,9 +30,16 @@ impl bk_classifier {
         &self.inner
     }
 
+    pub(crate) fn shared(&self) -> Arc<Classifier> {
+        Arc::clone(&self.inner)
+    }
+
     fn new(inner: Classifier) -> Self {
         let rule_ids = inner.rules().iter().map(|r| cstring(&r.id)).collect();
-        bk_classifier { inner, rule_ids }
+        bk_classifier {
+            inner: Arc::new(inner),
+            rule_ids,
+        }
     }
 }
 

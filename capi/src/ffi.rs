@@ -42,6 +42,16 @@ pub enum bk_result {
     /// A message over one of the parser's limits (size, MIME depth, parts,
     /// recipients); the message says which.
     LimitExceeded = 12,
+    /// A policy (TOML text or file) that does not load or does not hold
+    /// together; the message says which key and why.
+    PolicyError = 13,
+    /// An event or address the ledger refuses (an invalid address, a time
+    /// out of range, an over-long field). Nothing of the call was recorded.
+    InvalidEvent = 14,
+    /// The ledger's database failed: not an SQLite file, not a bouncekit
+    /// ledger, a schema newer than this library, busy beyond the timeout,
+    /// disk full.
+    LedgerError = 15,
 }
 
 impl bk_result {
@@ -60,6 +70,9 @@ impl bk_result {
         bk_result::Other,
         bk_result::Panic,
         bk_result::LimitExceeded,
+        bk_result::PolicyError,
+        bk_result::InvalidEvent,
+        bk_result::LedgerError,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -77,6 +90,9 @@ impl bk_result {
             bk_result::Other => "other",
             bk_result::Panic => "panic",
             bk_result::LimitExceeded => "limit_exceeded",
+            bk_result::PolicyError => "policy_error",
+            bk_result::InvalidEvent => "invalid_event",
+            bk_result::LedgerError => "ledger_error",
         }
     }
 }
@@ -107,8 +123,25 @@ impl From<bouncekit::Error> for Failure {
             E::Io { .. } => bk_result::IoError,
             E::NotAMessage => bk_result::ParseError,
             E::LimitExceeded { .. } => bk_result::LimitExceeded,
+            E::Policy { .. } => bk_result::PolicyError,
             #[allow(unreachable_patterns)]
             _ => bk_result::Other,
+        };
+        Failure {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<bouncekit::ledger::LedgerError> for Failure {
+    fn from(e: bouncekit::ledger::LedgerError) -> Self {
+        use bouncekit::ledger::LedgerError as L;
+        let code = match &e {
+            L::InvalidEvent { .. } | L::InvalidAddress { .. } => bk_result::InvalidEvent,
+            L::InvalidPolicy(_) => bk_result::PolicyError,
+            L::Io(_) => bk_result::IoError,
+            _ => bk_result::LedgerError,
         };
         Failure {
             code,
@@ -267,5 +300,31 @@ pub(crate) fn into_handle<T>(v: T) -> *mut T {
 pub(crate) unsafe fn free_handle<T>(h: *mut T) {
     if !h.is_null() {
         drop(unsafe { Box::from_raw(h) });
+    }
+}
+
+/// A file path argument: `len` bytes, any bytes but NUL on Unix (paths
+/// need not be UTF-8 there), UTF-8 elsewhere; not empty.
+///
+/// # Safety
+/// As for [`bytes_arg`].
+pub(crate) unsafe fn path_arg(ptr: *const u8, len: usize) -> FfiResult<std::path::PathBuf> {
+    let b = unsafe { bytes_arg(ptr, len, "path")? };
+    if b.is_empty() {
+        return Err(Failure::new(bk_result::InvalidParameter, "path is empty"));
+    }
+    if b.contains(&0) {
+        return Err(Failure::new(bk_result::InvalidParameter, "path contains a NUL byte"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Ok(std::path::PathBuf::from(std::ffi::OsStr::from_bytes(b)))
+    }
+    #[cfg(not(unix))]
+    {
+        std::str::from_utf8(b)
+            .map(std::path::PathBuf::from)
+            .map_err(|_| Failure::new(bk_result::InvalidUtf8, "path is not valid UTF-8"))
     }
 }

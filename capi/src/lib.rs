@@ -11,7 +11,8 @@
 //!   `len == 0` means the empty text whatever `ptr` is.
 //! - Every entry point runs inside `catch_unwind`: a panic becomes
 //!   `BK_RESULT_PANIC` (or the accessor's default value), never an abort.
-//! - Handles (`bk_classifier`, `bk_classification`, `bk_explanation`, `bk_report`)
+//! - Handles (`bk_classifier`, `bk_classification`, `bk_explanation`,
+//!   `bk_report`, `bk_scanner`, `bk_policy`, `bk_decision`, `bk_ledger`, `bk_string`)
 //!   are owned by the caller and released with their `_free`; strings they
 //!   return are borrowed from them and live until that `_free`. Strings
 //!   marked static live for the whole process.
@@ -27,16 +28,24 @@ mod codes;
 mod enums;
 mod explain;
 mod ffi;
+mod ledger;
+mod limits;
+mod policy;
 mod reason;
 mod report;
+mod scan;
 
 pub use classify::*;
 pub use codes::*;
 pub use enums::*;
 pub use explain::*;
 pub use ffi::bk_result;
+pub use ledger::*;
+pub use limits::*;
+pub use policy::*;
 pub use reason::*;
 pub use report::*;
+pub use scan::*;
 
 use ffi::{guard, guard_value, out_arg, with_last_error, Failure};
 

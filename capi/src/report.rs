@@ -27,6 +27,10 @@ pub struct bk_report {
     original_to: Option<CString>,
     original_subject: Option<CString>,
     recipients: Vec<bk_bounce>,
+    /// Where it came from (a scanner's path or `path#N`), or None.
+    source: Option<CString>,
+    /// The core report, kept for `bk_ledger_record_report`.
+    inner: Report,
 }
 
 /// What happened to one recipient of a report. Borrowed from its
@@ -74,9 +78,11 @@ impl From<Bounce> for bk_bounce {
     }
 }
 
-impl From<Report> for bk_report {
-    fn from(r: Report) -> Self {
+impl bk_report {
+    /// A report handle; `source` is where a scanner found the message.
+    pub(crate) fn new(r: Report, source: Option<&str>) -> Self {
         bk_report {
+            source: source.map(cstring),
             kind: r.kind.into(),
             reporting_mta: opt(&r.reporting_mta),
             from: opt(&r.from),
@@ -86,8 +92,19 @@ impl From<Report> for bk_report {
             original_from: opt(&r.original.from),
             original_to: opt(&r.original.to),
             original_subject: opt(&r.original.subject),
-            recipients: r.recipients.into_iter().map(Into::into).collect(),
+            recipients: r.recipients.iter().cloned().map(Into::into).collect(),
+            inner: r,
         }
+    }
+
+    /// The core report.
+    pub(crate) fn inner(&self) -> &Report {
+        &self.inner
+    }
+
+    /// Where it came from, as text ("" when not from a scanner).
+    pub(crate) fn source_str(&self) -> &str {
+        self.source.as_ref().and_then(|c| c.to_str().ok()).unwrap_or("")
     }
 }
 
@@ -115,7 +132,7 @@ pub unsafe extern "C" fn bk_parse(
         let out = out_arg(out, "out")?;
         let b = unsafe { bytes_arg(raw, len, "raw")? };
         let report = bouncekit::parse(b)?;
-        *out = into_handle(bk_report::from(report));
+        *out = into_handle(bk_report::new(report, None));
         Ok(())
     })
 }
@@ -138,7 +155,7 @@ pub unsafe extern "C" fn bk_classifier_parse(
         let out = out_arg(out, "out")?;
         let b = unsafe { bytes_arg(raw, len, "raw")? };
         let report = bouncekit::parse_with(cl.inner(), b, &Limits::default())?;
-        *out = into_handle(bk_report::from(report));
+        *out = into_handle(bk_report::new(report, None));
         Ok(())
     })
 }
@@ -176,6 +193,20 @@ pub unsafe extern "C" fn bk_report_reporting_mta(report: *const bk_report) -> *c
     // SAFETY: the caller's contract.
     guard_value("bk_report_reporting_mta", NULL, || {
         unsafe { report.as_ref() }.map_or(NULL, |r| opt_ptr(&r.reporting_mta))
+    })
+}
+
+/// Where the message came from: for a report from `bk_scanner_next`, the
+/// file's path, or `path#N` for the N-th message of an mbox; NULL for a
+/// report from `bk_parse`. Owned by the report.
+///
+/// # Safety
+/// `report` must be NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn bk_report_source(report: *const bk_report) -> *const c_char {
+    // SAFETY: the caller's contract.
+    guard_value("bk_report_source", NULL, || {
+        unsafe { report.as_ref() }.map_or(NULL, |r| opt_ptr(&r.source))
     })
 }
 

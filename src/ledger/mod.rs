@@ -39,6 +39,7 @@ mod event;
 mod export;
 mod query;
 mod record;
+mod row;
 mod schema;
 
 use std::fmt;

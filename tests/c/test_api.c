@@ -45,10 +45,13 @@ static void test_result_names(void) {
     CHECK_STR(bk_result_name(BK_RESULT_RULES_ERROR), "rules_error");
     CHECK_STR(bk_result_name(BK_RESULT_PANIC), "panic");
     CHECK_STR(bk_result_name(BK_RESULT_LIMIT_EXCEEDED), "limit_exceeded");
-    for (uint32_t r = 0; r <= BK_RESULT_LIMIT_EXCEEDED; r++) {
+    CHECK_STR(bk_result_name(BK_RESULT_POLICY_ERROR), "policy_error");
+    CHECK_STR(bk_result_name(BK_RESULT_INVALID_EVENT), "invalid_event");
+    CHECK_STR(bk_result_name(BK_RESULT_LEDGER_ERROR), "ledger_error");
+    for (uint32_t r = 0; r <= BK_RESULT_LEDGER_ERROR; r++) {
         CHECK(bk_result_name(r) != NULL);
     }
-    CHECK(bk_result_name(BK_RESULT_LIMIT_EXCEEDED + 1) == NULL);
+    CHECK(bk_result_name(BK_RESULT_LEDGER_ERROR + 1) == NULL);
     CHECK(bk_result_name(UINT32_MAX) == NULL);
 }
 
