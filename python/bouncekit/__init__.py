@@ -45,6 +45,17 @@ from ._vocab import Action, BounceType, Category, Reason
 _bouncekit._init({"Reason": Reason, "BounceType": BounceType, "Category": Category, "Action": Action}, _ERRORS)
 
 from ._message import ROW_FIELDS, Bounce, Report, frame, parse, parse_many, scan  # noqa: E402
+from ._domain import (  # noqa: E402
+    DnsReport,
+    DomainCheck,
+    DomainCheckError,
+    MxCheck,
+    Probe,
+    SmtpReply,
+    Verdict,
+    check_domain,
+    check_domains,
+)
 from ._columns import (  # noqa: E402
     ARROW_COLUMNS,
     arrow_schema,
@@ -55,6 +66,15 @@ from ._columns import (  # noqa: E402
 )
 
 __all__ = [
+    "DnsReport",
+    "DomainCheck",
+    "DomainCheckError",
+    "MxCheck",
+    "Probe",
+    "SmtpReply",
+    "Verdict",
+    "check_domain",
+    "check_domains",
     "ARROW_COLUMNS",
     "ROW_FIELDS",
     "Bounce",

@@ -273,3 +273,20 @@ class _Scan:
 def _parse(raw: bytes | bytearray | str, classifier: Classifier | None = None) -> dict[str, Any]: ...
 def _parse_many(raws: Iterable[bytes | bytearray | str], classifier: Classifier | None = None) -> list[Any]: ...
 def _scan(paths: list[str], classifier: Classifier | None = None) -> _Scan: ...
+def _check_domains(
+    domains: list[str],
+    *,
+    resolver: str | None = None,
+    port: int = 25,
+    timeout: float | None = None,
+    dns_timeout: float | None = None,
+    dns_attempts: int = 2,
+    connect_timeout: float | None = None,
+    smtp_timeout: float | None = None,
+    starttls: bool = False,
+    ehlo_name: str = ...,
+    max_mx: int = 5,
+    max_addresses_per_mx: int = 2,
+    probe_all_mx: bool = False,
+    concurrency: int = 8,
+) -> str: ...

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 mod arrow;
 mod convert;
+mod domain;
 mod message;
 mod types;
 
@@ -381,5 +382,6 @@ fn _bouncekit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_parse, m)?)?;
     m.add_function(wrap_pyfunction!(_parse_many, m)?)?;
     m.add_function(wrap_pyfunction!(_scan, m)?)?;
+    m.add_function(wrap_pyfunction!(domain::_check_domains, m)?)?;
     Ok(())
 }
