@@ -30,6 +30,7 @@ __all__ = [
     "_parse",
     "_parse_many",
     "_scan",
+    "_check_domains",
 ]
 
 __version__: Final[str]
