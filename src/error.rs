@@ -42,6 +42,24 @@ pub enum Error {
     },
     /// The input is not an email message (no header block).
     NotAMessage,
+    /// Not a domain name the domain check can look up.
+    InvalidDomain {
+        /// The input (shortened).
+        domain: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An option of the domain check out of its range.
+    InvalidOption {
+        /// The option's name.
+        option: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The DNS resolver could not be set up (e.g. no usable system configuration).
+    Resolver(String),
+    /// The domain check could not run (no async runtime, a task that died).
+    Check(String),
     /// An I/O error, with the path involved.
     Io {
         /// The path.
@@ -66,6 +84,10 @@ impl fmt::Display for Error {
                 write!(f, "message over the {limit} limit ({actual} > {max})")
             }
             Error::NotAMessage => write!(f, "not an email message (no header block)"),
+            Error::InvalidDomain { domain, message } => write!(f, "invalid domain {domain:?}: {message}"),
+            Error::InvalidOption { option, message } => write!(f, "invalid option {option}: {message}"),
+            Error::Resolver(message) => write!(f, "DNS resolver: {message}"),
+            Error::Check(message) => write!(f, "domain check: {message}"),
             Error::Io { path, message } => write!(f, "{path}: {message}"),
         }
     }

@@ -18,6 +18,8 @@
 #![warn(missing_docs)]
 
 mod classify;
+#[cfg(feature = "check")]
+pub mod domain;
 mod error;
 #[cfg(feature = "ledger")]
 pub mod ledger;
@@ -45,6 +47,9 @@ pub use rules::{parse_rules, Rule, RuleSet, WEAK_BELOW};
 pub use text::normalize_diagnostic;
 pub use timefmt::{format_rfc3339, parse_timestamp};
 pub use status::{find_codes, FoundCodes, ReplyCode, StatusClass, StatusCode, MAX_SUBJECT};
+
+#[cfg(feature = "check")]
+pub use domain::{check_domain, check_domains, CheckOptions, DomainCheck, Verdict};
 
 /// The library version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

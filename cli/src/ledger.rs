@@ -91,6 +91,19 @@ pub enum LedgerCommand {
         #[arg(long)]
         domain: bool,
     },
+    /// Check every flagged domain (DNS + SMTP greeting, no mail sent); release those that take mail again.
+    Recheck {
+        #[command(flatten)]
+        at: LedgerArgs,
+        #[command(flatten)]
+        check: crate::check::CheckArgs,
+        /// Check and report, but release nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+    },
     /// What to do about addresses now: suppress, retry (and when), fix_sender, ignore, and why.
     Decide {
         #[command(flatten)]
@@ -318,6 +331,10 @@ pub fn run(out: &mut dyn Write, cmd: LedgerCommand) -> Result<()> {
             } else {
                 writeln!(out, "{target} was not suppressed; its bounces so far no longer count")?;
             }
+        }
+        LedgerCommand::Recheck { at, check, dry_run, format } => {
+            let mut l = open_existing(&at)?;
+            crate::check::recheck(out, &mut l, &check, dry_run, format == ReportFormat::Json)?;
         }
         LedgerCommand::Decide { at, addresses, at_time, format } => {
             let l = open_existing(&at)?;

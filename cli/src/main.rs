@@ -1,5 +1,6 @@
 //! `bouncekit`: classify bounce diagnostics, explain status codes, list reasons.
 
+mod check;
 mod ledger;
 mod render;
 mod scan;
@@ -84,6 +85,18 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: ledger::ListFormat,
+    },
+    /// Check domains' mail service: MX (or A/AAAA) lookup, then an SMTP greeting and EHLO
+    /// on each MX host; never sends mail. DOMAIN `-` reads one domain a line from stdin.
+    CheckDomain {
+        /// The domains.
+        #[arg(required = true)]
+        domains: Vec<String>,
+        #[command(flatten)]
+        check: check::CheckArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: check::CheckFormat,
     },
     /// The suppression ledger: record scan rows, statistics, domains, release, decide.
     Ledger {
@@ -187,6 +200,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         },
         Command::Suppressed { at, format } => ledger::suppressed(&mut out, &at, format)?,
+        Command::CheckDomain { domains, check, format } => check::check_domain(&mut out, domains, &check, format)?,
         Command::Ledger { command } => ledger::run(&mut out, command)?,
     }
     out.flush()?;

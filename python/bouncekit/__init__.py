@@ -51,6 +51,17 @@ from ._vocab import Action, BounceType, Category, DsnAction, MessageKind, Reason
 _bouncekit._init({"Reason": Reason, "BounceType": BounceType, "Category": Category, "Action": Action}, _ERRORS)
 
 from ._message import ROW_FIELDS, Bounce, Limits, Report, frame, parse, parse_many, scan  # noqa: E402
+from ._domain import (  # noqa: E402
+    DnsReport,
+    DomainCheck,
+    DomainCheckError,
+    MxCheck,
+    Probe,
+    SmtpReply,
+    Verdict,
+    check_domain,
+    check_domains,
+)
 from ._columns import (  # noqa: E402
     ARROW_COLUMNS,
     PARSE_ARROW_COLUMNS,
@@ -75,6 +86,15 @@ from ._ledger import (  # noqa: E402
 )
 
 __all__ = [
+    "DnsReport",
+    "DomainCheck",
+    "DomainCheckError",
+    "MxCheck",
+    "Probe",
+    "SmtpReply",
+    "Verdict",
+    "check_domain",
+    "check_domains",
     "ARROW_COLUMNS",
     "PARSE_ARROW_COLUMNS",
     "BatchStats",

@@ -35,6 +35,7 @@ __all__ = [
     "PARSE_ARROW_COLUMNS",
     "_Policy",
     "_Ledger",
+    "_check_domains",
 ]
 
 __version__: Final[str]
@@ -328,3 +329,20 @@ class _Ledger:
     def event_count(self) -> int: ...
     def schema_version(self) -> int: ...
     def integrity_check(self) -> list[str]: ...
+def _check_domains(
+    domains: list[str],
+    *,
+    resolver: str | None = None,
+    port: int = 25,
+    timeout: float | None = None,
+    dns_timeout: float | None = None,
+    dns_attempts: int = 2,
+    connect_timeout: float | None = None,
+    smtp_timeout: float | None = None,
+    starttls: bool = False,
+    ehlo_name: str = ...,
+    max_mx: int = 5,
+    max_addresses_per_mx: int = 2,
+    probe_all_mx: bool = False,
+    concurrency: int = 8,
+) -> str: ...

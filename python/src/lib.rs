@@ -19,6 +19,7 @@ use rayon::prelude::*;
 mod arrow;
 mod convert;
 mod ledger;
+mod domain;
 mod message;
 mod types;
 
@@ -417,5 +418,6 @@ fn _bouncekit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PARSE_ARROW_COLUMNS", arrow::parse_columns())?;
     m.add_class::<ledger::PyPolicy>()?;
     m.add_class::<ledger::PyLedger>()?;
+    m.add_function(wrap_pyfunction!(domain::_check_domains, m)?)?;
     Ok(())
 }
