@@ -25,6 +25,7 @@ pub mod autoreply;
 pub mod dsn;
 pub mod formats;
 pub mod json;
+mod nesting;
 pub mod text;
 
 mod util;
@@ -109,12 +110,34 @@ impl DsnAction {
     }
 }
 
-/// Caps on what one message may cost.
+/// Caps on what one message may cost (see `docs/limits.md`).
+///
+/// Bounce mailboxes are written by strangers: these keep one crafted message
+/// from taking unbounded time or memory. Going over a limit is an
+/// [`Error::LimitExceeded`] naming it (`max_message_size`, `max_mime_depth`,
+/// `max_parts`, `max_recipients`); the diagnostic length is a cut, not an
+/// error. Time and memory stay linear in the message size below them.
+///
+/// ```
+/// use bouncekit::{parse_with, Classifier, Error, Limits};
+///
+/// let raw = b"From: MAILER-DAEMON@example.net\r\n\r\n<a@example.org>: 550 5.1.1 User unknown\r\n";
+/// let tight = Limits { max_message_size: 16, ..Limits::default() };
+/// match parse_with(&Classifier::new(), raw, &tight) {
+///     Err(Error::LimitExceeded { limit, max, actual }) => {
+///         assert_eq!((limit, max, actual), ("max_message_size", 16, raw.len()));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// let short = Limits { max_diagnostic_len: 9, ..Limits::default() };
+/// let r = parse_with(&Classifier::new(), raw, &short).unwrap();
+/// assert_eq!(r.recipients[0].diagnostic, "550 5.1.1");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Largest message accepted, in bytes (default 64 MB).
     pub max_message_size: usize,
-    /// Deepest MIME nesting accepted (default 32).
+    /// Deepest MIME nesting accepted (default 32; never above [`Limits::MIME_DEPTH_CEILING`]).
     pub max_mime_depth: usize,
     /// Most MIME parts accepted (default 2,000).
     pub max_parts: usize,
@@ -122,6 +145,17 @@ pub struct Limits {
     pub max_recipients: usize,
     /// Diagnostics longer than this (bytes) are cut at a character boundary (default 4,096).
     pub max_diagnostic_len: usize,
+}
+
+impl Limits {
+    /// The deepest MIME nesting ever accepted, whatever `max_mime_depth`
+    /// says: the part tree is walked recursively, and this keeps that walk
+    /// well inside a small thread stack.
+    pub const MIME_DEPTH_CEILING: usize = 512;
+
+    fn mime_depth(&self) -> usize {
+        self.max_mime_depth.min(Self::MIME_DEPTH_CEILING)
+    }
 }
 
 impl Default for Limits {
@@ -352,14 +386,18 @@ pub fn parse_with(classifier: &Classifier, bytes: &[u8], limits: &Limits) -> Res
         return Err(Error::LimitExceeded { limit: "max_message_size", max: limits.max_message_size, actual: bytes.len() });
     }
     let bytes = util::normalize(bytes);
-    let msg = MessageParser::default().parse(bytes.as_ref()).ok_or(Error::NotAMessage)?;
+    let msg = nesting::Flat(MessageParser::default().parse(bytes.as_ref()).ok_or(Error::NotAMessage)?);
+    let nested = nesting::depth(&msg);
+    if nested > limits.mime_depth() {
+        return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: nested });
+    }
     let mut m = Mail::default();
     collect(&msg, limits, &mut m)?;
     let mut draft = extract(&m, &msg);
     if draft.hits.is_empty() {
         // A bounce forwarded as an attachment: the attached report speaks.
         if let Some(inner) = &m.nested_report {
-            if let Some(p) = MessageParser::default().parse(inner.as_slice()) {
+            if let Some(p) = MessageParser::default().parse(inner.as_slice()).map(nesting::Flat) {
                 let mut im = Mail::default();
                 if collect(&p, limits, &mut im).is_ok() {
                     let d = extract(&im, &p);
@@ -473,8 +511,8 @@ fn collect(msg: &mail_parser::Message<'_>, limits: &Limits, m: &mut Mail) -> Res
 }
 
 fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits, m: &mut Mail) -> Result<(), Error> {
-    if depth > limits.max_mime_depth {
-        return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.max_mime_depth, actual: depth });
+    if depth > limits.mime_depth() {
+        return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: depth });
     }
     let Some(part) = msg.parts.get(id) else { return Ok(()) };
     let (ctype, sub) = match part.content_type() {

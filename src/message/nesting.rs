@@ -1,0 +1,62 @@
+//! Messages nested inside messages (`message/rfc822` parts), handled
+//! without recursion.
+//!
+//! mail-parser builds one `Message` inside another for each level, and
+//! Rust's drop of such a tree recurses once per level: a crafted message
+//! 10,000 levels deep overflows the stack while being freed. So the depth
+//! is measured with a heap stack, and the tree is taken apart level by
+//! level before it is dropped.
+
+use std::borrow::Cow;
+use std::ops::Deref;
+
+use mail_parser::{Message, PartType};
+
+/// How many `message/*` levels sit below `msg` (0 for a flat message).
+pub(crate) fn depth(msg: &Message<'_>) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(msg, 0usize)];
+    while let Some((m, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        for p in &m.parts {
+            if let PartType::Message(inner) = &p.body {
+                stack.push((inner, d + 1));
+            }
+        }
+    }
+    deepest
+}
+
+/// A parsed message whose drop takes nested messages apart one level at a
+/// time, on the heap, instead of recursing.
+pub(crate) struct Flat<'x>(pub(crate) Message<'x>);
+
+impl<'x> Deref for Flat<'x> {
+    type Target = Message<'x>;
+
+    fn deref(&self) -> &Message<'x> {
+        &self.0
+    }
+}
+
+impl Drop for Flat<'_> {
+    fn drop(&mut self) {
+        let mut pending: Vec<Message<'_>> = Vec::new();
+        detach(&mut self.0, &mut pending);
+        // Each message popped has had its children moved out, so its own drop is shallow.
+        while let Some(mut m) = pending.pop() {
+            detach(&mut m, &mut pending);
+        }
+    }
+}
+
+/// Moves the messages nested directly in `m` onto `out`.
+fn detach<'x>(m: &mut Message<'x>, out: &mut Vec<Message<'x>>) {
+    for p in &mut m.parts {
+        if matches!(p.body, PartType::Message(_)) {
+            if let PartType::Message(inner) = std::mem::replace(&mut p.body, PartType::Text(Cow::Borrowed(""))) {
+                out.push(inner);
+            }
+        }
+    }
+}
