@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
+use mail_parser::{HeaderValue, MimeHeaders, PartType};
 use serde::Serialize;
 
 use crate::classify::Classification;
@@ -25,7 +25,7 @@ pub mod autoreply;
 pub mod dsn;
 pub mod formats;
 pub mod json;
-mod nesting;
+mod mime;
 pub mod text;
 
 mod util;
@@ -386,8 +386,8 @@ pub fn parse_with(classifier: &Classifier, bytes: &[u8], limits: &Limits) -> Res
         return Err(Error::LimitExceeded { limit: "max_message_size", max: limits.max_message_size, actual: bytes.len() });
     }
     let bytes = util::normalize(bytes);
-    let msg = nesting::Flat(MessageParser::default().parse(bytes.as_ref()).ok_or(Error::NotAMessage)?);
-    let nested = nesting::depth(&msg);
+    let msg = mime::parse(bytes.as_ref()).ok_or(Error::NotAMessage)?;
+    let nested = mime::depth(&msg);
     if nested > limits.mime_depth() {
         return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: nested });
     }
@@ -397,7 +397,7 @@ pub fn parse_with(classifier: &Classifier, bytes: &[u8], limits: &Limits) -> Res
     if draft.hits.is_empty() {
         // A bounce forwarded as an attachment: the attached report speaks.
         if let Some(inner) = &m.nested_report {
-            if let Some(p) = MessageParser::default().parse(inner.as_slice()).map(nesting::Flat) {
+            if let Some(p) = mime::parse(inner.as_slice()) {
                 let mut im = Mail::default();
                 if collect(&p, limits, &mut im).is_ok() {
                     let d = extract(&im, &p);
@@ -616,7 +616,7 @@ fn is_header_attachment(part: &mail_parser::MessagePart<'_>, content: &str) -> b
 
 /// The identity of the original message from a bare header block (text/rfc822-headers).
 fn original_from_header_block(raw: &[u8]) -> Original {
-    match MessageParser::default().parse_headers(raw) {
+    match mime::parse_headers(raw) {
         Some(h) => original_of(&h),
         None => Original::default(),
     }

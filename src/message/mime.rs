@@ -1,16 +1,30 @@
-//! Messages nested inside messages (`message/rfc822` parts), handled
-//! without recursion.
+//! The calls into mail-parser, guarded against hostile input.
 //!
-//! mail-parser builds one `Message` inside another for each level, and
-//! Rust's drop of such a tree recurses once per level: a crafted message
-//! 10,000 levels deep overflows the stack while being freed. So the depth
-//! is measured with a heap stack, and the tree is taken apart level by
-//! level before it is dropped.
+//! - mail-parser 0.11 has a `debug_assert!` that crafted MIME structure
+//!   reaches (a `message/rfc822` part inside a headers-only message inside
+//!   a multipart): builds with debug assertions panic there. The call is
+//!   made under `catch_unwind`, and such input is "not a message".
+//! - It builds one `Message` inside another for each `message/*` level, and
+//!   Rust's drop of such a tree recurses once per level: a message 10,000
+//!   levels deep overflows the stack while being freed. So the depth is
+//!   measured with a heap stack, and the tree is taken apart level by level
+//!   before it is dropped.
 
 use std::borrow::Cow;
 use std::ops::Deref;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use mail_parser::{Message, PartType};
+use mail_parser::{Message, MessageParser, PartType};
+
+/// Parses a whole message; `None` when it is not one (or trips the parser).
+pub(crate) fn parse(raw: &[u8]) -> Option<Flat<'_>> {
+    catch_unwind(AssertUnwindSafe(|| MessageParser::default().parse(raw))).ok().flatten().map(Flat)
+}
+
+/// Parses a header block only; `None` when there is none.
+pub(crate) fn parse_headers(raw: &[u8]) -> Option<Flat<'_>> {
+    catch_unwind(AssertUnwindSafe(|| MessageParser::default().parse_headers(raw))).ok().flatten().map(Flat)
+}
 
 /// How many `message/*` levels sit below `msg` (0 for a flat message).
 pub(crate) fn depth(msg: &Message<'_>) -> usize {
