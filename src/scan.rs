@@ -195,7 +195,7 @@ impl Sources {
                         .filter(|q| {
                             let name = q.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                             // Hidden files and Maildir's tmp/ (messages being written) are skipped.
-                            !name.starts_with('.') && !(name == "tmp" && p.join("cur").is_dir())
+                            !(name.starts_with('.') || name == "tmp" && p.join("cur").is_dir())
                         })
                         .collect();
                     entries.sort();

@@ -300,7 +300,7 @@ fn nul_bytes_everywhere() {
     let text = String::from_utf8(m).unwrap();
     let salted: String = text.split("\r\n").map(|l| { let mut l = l.to_string(); l.insert(l.len() / 2, '\0'); l }).collect::<Vec<_>>().join("\r\n");
     let _ = parse(salted.as_bytes());
-    let c = classify("\0\0550\0 5.1.1\0 user unknown\0");
+    let c = classify("\u{0}\u{0}550\u{0} 5.1.1\u{0} user unknown\u{0}");
     assert_eq!(c.reply_code.map(|r| r.get()), None, "`\\0550` is not a reply code on its own");
     let c = classify("550 5.1.1 user\0unknown");
     assert_eq!(c.status.map(|s| s.to_string()).as_deref(), Some("5.1.1"));

@@ -448,6 +448,8 @@ impl Mail {
         self.headers.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
     }
     /// The From header, lowercase.
+    // `from` names the header, not a conversion.
+    #[allow(clippy::wrong_self_convention)]
     pub fn from_lc(&self) -> String {
         self.header("from").unwrap_or("").to_ascii_lowercase()
     }
@@ -510,6 +512,9 @@ fn collect(msg: &mail_parser::Message<'_>, limits: &Limits, m: &mut Mail) -> Res
     Ok(())
 }
 
+// The `if`s inside the match arms stay: as guards, a false one would let the
+// part fall through to the plain-text arm.
+#[allow(clippy::collapsible_match)]
 fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits, m: &mut Mail) -> Result<(), Error> {
     if depth > limits.mime_depth() {
         return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: depth });
@@ -700,7 +705,7 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
             _ => DsnAction::Failed,
         });
         let success = matches!(action, DsnAction::Delivered | DsnAction::Relayed | DsnAction::Expanded)
-            && !h.status.is_some_and(|s| s.class() != crate::StatusClass::Success);
+            && h.status.is_none_or(|s| s.class() == crate::StatusClass::Success);
         let classification = match h.fixed {
             Some(r) => fixed_classification(r, h.status, h.reply),
             None if success => fixed_classification(Reason::Delivered, h.status, h.reply),
