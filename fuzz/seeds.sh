@@ -51,8 +51,9 @@ for c in 2.0.0 4.2.2 5.1.1 5.7.26 5.9.999 X.7.1 4.4.7 5.4.1; do
 done
 
 # Rules files (the built-in ones are valid user rules files) and policy files.
-for f in "$root"/data/rules/*.toml; do
-    put rules_loader < "$f"
+for f in "$root"/data/rules/*.toml; do put rules_loader < "$f"; done
+# Few for the C ABI: each valid rules file costs a compile of the built-in rules.
+for f in $(ls "$root"/data/rules/*.toml | head -n 3); do
     { printf '\x03'; cat "$f"; } | put capi
 done
 put policy_loader < "$root/examples/policy.toml"
