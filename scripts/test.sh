@@ -18,6 +18,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "rust: build + unit, integration and doc tests"
 cargo test --workspace --exclude bouncekit-python --locked -q
 
+step "lint: clippy, cargo-deny, miri (scripts/lint.sh)"
+bash scripts/lint.sh
+
 step "python: build, install and pytest"
 bash scripts/test-python.sh
 

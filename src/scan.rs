@@ -66,12 +66,14 @@ pub struct MboxReader<R: BufRead> {
     /// The separator that opens the next message has been read.
     started: bool,
     done: bool,
+    /// The last read stopped inside an overlong line (see `next`).
+    mid_line: bool,
 }
 
 impl<R: BufRead> MboxReader<R> {
     /// A reader over an mbox stream; messages are named `name#N` (N from 1).
     pub fn new(reader: R, name: impl Into<String>, max_size: usize) -> Self {
-        MboxReader { reader, name: name.into(), max_size, index: 0, line: Vec::new(), started: false, done: false }
+        MboxReader { reader, name: name.into(), max_size, index: 0, line: Vec::new(), started: false, done: false, mid_line: false }
     }
 }
 
@@ -97,19 +99,24 @@ impl<R: BufRead> Iterator for MboxReader<R> {
         let mut any = false;
         loop {
             self.line.clear();
-            match self.reader.read_until(b'\n', &mut self.line) {
+            // A line is read in pieces of at most max_size + 1 bytes, so a
+            // stream with no newline cannot grow the buffer past the limit
+            // (a piece that long puts its message over the limit anyway).
+            let cap = self.max_size.saturating_add(1) as u64;
+            let at_line_start = !self.mid_line;
+            match self.reader.by_ref().take(cap).read_until(b'\n', &mut self.line) {
                 Ok(0) => {
                     self.done = true;
                     break;
                 }
-                Ok(_) => {}
+                Ok(_) => self.mid_line = !self.line.ends_with(b"\n"),
                 Err(e) => {
                     self.done = true;
                     self.index += 1;
                     return Some((format!("{}#{}", self.name, self.index), Err(Error::Io { path: self.name.clone(), message: e.to_string() })));
                 }
             }
-            if is_separator(&self.line, prev_blank) {
+            if at_line_start && is_separator(&self.line, prev_blank) {
                 if !self.started {
                     self.started = true;
                     prev_blank = false;
@@ -126,7 +133,7 @@ impl<R: BufRead> Iterator for MboxReader<R> {
             }
             self.started = true;
             any = true;
-            prev_blank = self.line == b"\n" || self.line == b"\r\n";
+            prev_blank = at_line_start && (self.line == b"\n" || self.line == b"\r\n");
             size += self.line.len();
             if size <= self.max_size {
                 // mboxrd: `>From ` -> `From `, `>>From ` -> `>From `.
@@ -188,7 +195,7 @@ impl Sources {
                         .filter(|q| {
                             let name = q.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                             // Hidden files and Maildir's tmp/ (messages being written) are skipped.
-                            !name.starts_with('.') && !(name == "tmp" && p.join("cur").is_dir())
+                            !(name.starts_with('.') || name == "tmp" && p.join("cur").is_dir())
                         })
                         .collect();
                     entries.sort();

@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use mail_parser::{HeaderName, HeaderValue, MessageParser, MimeHeaders, PartType};
+use mail_parser::{HeaderValue, MimeHeaders, PartType};
 use serde::Serialize;
 
 use crate::classify::Classification;
@@ -25,6 +25,7 @@ pub mod autoreply;
 pub mod dsn;
 pub mod formats;
 pub mod json;
+mod mime;
 pub mod text;
 
 mod util;
@@ -134,12 +135,34 @@ impl DsnAction {
     }
 }
 
-/// Caps on what one message may cost.
+/// Caps on what one message may cost (see `docs/limits.md`).
+///
+/// Bounce mailboxes are written by strangers: these keep one crafted message
+/// from taking unbounded time or memory. Going over a limit is an
+/// [`Error::LimitExceeded`] naming it (`max_message_size`, `max_mime_depth`,
+/// `max_parts`, `max_recipients`); the diagnostic length is a cut, not an
+/// error. Time and memory stay linear in the message size below them.
+///
+/// ```
+/// use bouncekit::{parse_with, Classifier, Error, Limits};
+///
+/// let raw = b"From: MAILER-DAEMON@example.net\r\n\r\n<a@example.org>: 550 5.1.1 User unknown\r\n";
+/// let tight = Limits { max_message_size: 16, ..Limits::default() };
+/// match parse_with(&Classifier::new(), raw, &tight) {
+///     Err(Error::LimitExceeded { limit, max, actual }) => {
+///         assert_eq!((limit, max, actual), ("max_message_size", 16, raw.len()));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// let short = Limits { max_diagnostic_len: 9, ..Limits::default() };
+/// let r = parse_with(&Classifier::new(), raw, &short).unwrap();
+/// assert_eq!(r.recipients[0].diagnostic, "550 5.1.1");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Largest message accepted, in bytes (default 64 MB).
     pub max_message_size: usize,
-    /// Deepest MIME nesting accepted (default 32).
+    /// Deepest MIME nesting accepted (default 32; never above [`Limits::MIME_DEPTH_CEILING`]).
     pub max_mime_depth: usize,
     /// Most MIME parts accepted (default 2,000).
     pub max_parts: usize,
@@ -147,6 +170,17 @@ pub struct Limits {
     pub max_recipients: usize,
     /// Diagnostics longer than this (bytes) are cut at a character boundary (default 4,096).
     pub max_diagnostic_len: usize,
+}
+
+impl Limits {
+    /// The deepest MIME nesting ever accepted, whatever `max_mime_depth`
+    /// says: the part tree is walked recursively, and this keeps that walk
+    /// well inside a small thread stack.
+    pub const MIME_DEPTH_CEILING: usize = 512;
+
+    fn mime_depth(&self) -> usize {
+        self.max_mime_depth.min(Self::MIME_DEPTH_CEILING)
+    }
 }
 
 impl Default for Limits {
@@ -377,14 +411,18 @@ pub fn parse_with(classifier: &Classifier, bytes: &[u8], limits: &Limits) -> Res
         return Err(Error::LimitExceeded { limit: "max_message_size", max: limits.max_message_size, actual: bytes.len() });
     }
     let bytes = util::normalize(bytes);
-    let msg = mime_parser().parse(bytes.as_ref()).ok_or(Error::NotAMessage)?;
+    let msg = mime::parse(bytes.as_ref()).ok_or(Error::NotAMessage)?;
+    let nested = mime::depth(&msg);
+    if nested > limits.mime_depth() {
+        return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: nested });
+    }
     let mut m = Mail::default();
     collect(&msg, limits, &mut m)?;
     let mut draft = extract(&m, &msg);
     if draft.hits.is_empty() {
         // A bounce forwarded as an attachment: the attached report speaks.
         if let Some(inner) = &m.nested_report {
-            if let Some(p) = mime_parser().parse(inner.as_slice()) {
+            if let Some(p) = mime::parse(inner.as_slice()) {
                 let mut im = Mail::default();
                 if collect(&p, limits, &mut im).is_ok() {
                     let d = extract(&im, &p);
@@ -399,23 +437,6 @@ pub fn parse_with(classifier: &Classifier, bytes: &[u8], limits: &Limits) -> Res
         return Err(Error::LimitExceeded { limit: "max_recipients", max: limits.max_recipients, actual: draft.hits.len() });
     }
     Ok(build(classifier, limits, &m, draft))
-}
-
-/// The MIME parser, built once: it parses the headers bouncekit reads into
-/// structured values and skips `Received:` (the costliest to parse, and
-/// never read); every other header stays raw text.
-fn mime_parser() -> &'static MessageParser {
-    static P: std::sync::OnceLock<MessageParser> = std::sync::OnceLock::new();
-    P.get_or_init(|| {
-        MessageParser::new()
-            .with_mime_headers()
-            .with_date_headers()
-            .with_address_headers()
-            .with_message_ids()
-            .header_text(HeaderName::Subject)
-            .header_text(HeaderName::Comments)
-            .ignore_header(HeaderName::Received)
-    })
 }
 
 /// What the extractors see of a message.
@@ -452,6 +473,8 @@ impl Mail {
         self.headers.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
     }
     /// The From header, lowercase.
+    // `from` names the header, not a conversion.
+    #[allow(clippy::wrong_self_convention)]
     pub fn from_lc(&self) -> String {
         self.header("from").unwrap_or("").to_ascii_lowercase()
     }
@@ -514,9 +537,12 @@ fn collect(msg: &mail_parser::Message<'_>, limits: &Limits, m: &mut Mail) -> Res
     Ok(())
 }
 
+// The `if`s inside the match arms stay: as guards, a false one would let the
+// part fall through to the plain-text arm.
+#[allow(clippy::collapsible_match)]
 fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits, m: &mut Mail) -> Result<(), Error> {
-    if depth > limits.max_mime_depth {
-        return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.max_mime_depth, actual: depth });
+    if depth > limits.mime_depth() {
+        return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: depth });
     }
     let Some(part) = msg.parts.get(id) else { return Ok(()) };
     let (ctype, sub) = match part.content_type() {
@@ -631,7 +657,7 @@ fn is_header_attachment(part: &mail_parser::MessagePart<'_>, content: &str) -> b
 
 /// The identity of the original message from a bare header block (text/rfc822-headers).
 fn original_from_header_block(raw: &[u8]) -> Original {
-    match mime_parser().parse_headers(raw) {
+    match mime::parse_headers(raw) {
         Some(h) => original_of(&h),
         None => Original::default(),
     }
@@ -720,7 +746,7 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
             _ => DsnAction::Failed,
         });
         let success = matches!(action, DsnAction::Delivered | DsnAction::Relayed | DsnAction::Expanded)
-            && !h.status.is_some_and(|s| s.class() != crate::StatusClass::Success);
+            && h.status.is_none_or(|s| s.class() == crate::StatusClass::Success);
         let classification = match h.fixed {
             Some(r) => fixed_classification(r, h.status, h.reply),
             None if success => fixed_classification(Reason::Delivered, h.status, h.reply),

@@ -267,7 +267,7 @@ pub(crate) fn find_ci(hay: &str, needle: &str) -> Option<usize> {
     while i + n.len() <= h.len() {
         let rest = &h[i..h.len() - n.len() + 1];
         let off = if first == upper { memchr::memchr(first, rest) } else { memchr::memchr2(first, upper, rest) };
-        let Some(off) = off else { return None };
+        let off = off?;
         i += off;
         if h[i..i + n.len()].eq_ignore_ascii_case(n) {
             return Some(i);

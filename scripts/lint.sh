@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Static checks, run by scripts/test.sh: clippy (warnings are errors),
+# cargo-deny (licenses, bans, sources offline; advisories when the database
+# can be fetched) and miri on the core's pure-logic modules (when a nightly
+# with miri is installed). Tools missing from ~/.cargo/bin are installed
+# from crates.io once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bouncekit-target}"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "lint: clippy, all crates and targets, warnings are errors"
+# The pyo3 crate builds for the Python found on PATH, like maturin does.
+cargo clippy --workspace --all-targets --locked -q -- -D warnings
+
+step "lint: cargo deny (licenses, bans, sources)"
+# Pinned: a newer cargo-deny may need a newer rustc (0.20 needs 1.88).
+if ! cargo deny --version 2>/dev/null | grep -q '^cargo-deny 0\.20\.'; then
+    cargo install cargo-deny --version '=0.20.2' --locked -q
+fi
+cargo deny --offline check licenses bans sources
+# Advisories need the RustSec database from GitHub: checked when it can be
+# fetched, skipped with a note otherwise (CI may have no route to GitHub).
+if timeout 120 cargo deny fetch db >/tmp/bouncekit-deny-fetch.log 2>&1; then
+    cargo deny check --disable-fetch advisories
+else
+    echo "advisories: SKIPPED, the RustSec advisory database could not be fetched:"
+    tail -n 2 /tmp/bouncekit-deny-fetch.log | sed 's/^/  /'
+fi
+
+step "lint: miri on the pure-logic modules (status codes, text)"
+if rustup +nightly component list --installed 2>/dev/null | grep -q '^miri'; then
+    # The lib's unit tests of status.rs and text.rs: pure string logic, no I/O.
+    MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}" \
+        cargo +nightly miri test --lib -q -p bouncekit -- status:: text::
+else
+    echo "miri: SKIPPED, no nightly toolchain with the miri component (rustup +nightly component add miri)"
+fi
