@@ -653,6 +653,7 @@ impl PyReasonInfo {
     }
 
     /// The fields as a dict of plain values.
+    #[allow(clippy::wrong_self_convention)] // a pyo3 method takes &self, Copy or not
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let i = self.0.info();
         let d = PyDict::new(py);
@@ -755,6 +756,7 @@ impl PyFoundCodes {
         self.0.classes_disagree()
     }
     /// The fields as a dict.
+    #[allow(clippy::wrong_self_convention)] // a pyo3 method takes &self, Copy or not
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         d.set_item(intern!(py, "status"), self.status())?;
@@ -771,7 +773,7 @@ impl PyFoundCodes {
     }
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyType>, (Option<String>, Option<u16>))> {
+    ) -> PyResult<Reduced<'py, (Option<String>, Option<u16>)>> {
         let me = slf.get();
         Ok((slf.get_type(), (me.status(), me.reply_code())))
     }
@@ -884,3 +886,6 @@ impl PyRule {
         )
     }
 }
+
+/// What `__reduce__` returns: the class and its constructor arguments.
+type Reduced<'py, A> = (Bound<'py, PyType>, A);
