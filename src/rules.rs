@@ -372,8 +372,10 @@ impl RuleSet {
                 _ => Some(i),
             };
         };
-        // Suffix patterns already run for this text (few: a hit is rare).
-        let mut tried: Vec<u32> = Vec::new();
+        // Per pattern: how many anchored checks failed, or DONE. Made on the
+        // first regex hit only (most texts have few).
+        const DONE: u8 = u8::MAX;
+        let mut state: Vec<u8> = Vec::new();
         let lower = text.to_ascii_lowercase();
         for m in self.keys.find_overlapping_iter(&lower) {
             let (a, b) = self.key_hits[m.pattern().as_usize()];
@@ -384,21 +386,38 @@ impl RuleSet {
                             consider(r);
                         }
                     }
-                    // Lower-casing ASCII keeps byte offsets, so a match can
-                    // only start where its prefix literal starts: an anchored
-                    // check there fails within a few bytes when it fails.
-                    Hit::Prefix(n) => {
-                        let input = Input::new(text).range(m.start()..).anchored(Anchored::Yes);
-                        if self.regexes[n as usize].is_match(input) {
-                            consider(self.pattern_rule[n as usize]);
+                    Hit::Prefix(n) | Hit::Suffix(n) => {
+                        if state.is_empty() {
+                            state = vec![0; self.regexes.len()];
                         }
-                    }
-                    Hit::Suffix(n) => {
-                        if !tried.contains(&n) {
-                            tried.push(n);
-                            if self.regexes[n as usize].is_match(text) {
-                                consider(self.pattern_rule[n as usize]);
+                        let st = &mut state[n as usize];
+                        if *st == DONE {
+                            continue;
+                        }
+                        let re = &self.regexes[n as usize];
+                        let matched = match hit {
+                            // Lower-casing ASCII keeps byte offsets, so a match
+                            // can only start where its prefix literal starts: an
+                            // anchored check there usually fails within a few
+                            // bytes. After a few failures one unanchored search
+                            // from here on settles it, so a text full of the
+                            // literal stays linear.
+                            Hit::Prefix(_) if *st < 4 => {
+                                *st += 1;
+                                re.is_match(Input::new(text).range(m.start()..).anchored(Anchored::Yes))
                             }
+                            Hit::Prefix(_) => {
+                                *st = DONE;
+                                re.is_match(Input::new(text).range(m.start()..))
+                            }
+                            _ => {
+                                *st = DONE;
+                                re.is_match(text)
+                            }
+                        };
+                        if matched {
+                            *st = DONE;
+                            consider(self.pattern_rule[n as usize]);
                         }
                     }
                 }

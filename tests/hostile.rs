@@ -433,3 +433,24 @@ To: x\nContent-Type: message/rfc822\n\nFrom: y\nSubject: z\n\nbody\n--b--\n";
         Err(e) => assert_eq!(e, Error::NotAMessage),
     }
 }
+
+/// A user pattern that scans to the end of the text, and a text holding its
+/// leading literal 200,000 times: each occurrence may start a match, but the
+/// rule set must not run one full scan per occurrence (that would be 10^11
+/// bytes here; the test would never end).
+#[test]
+fn a_text_full_of_a_pattern_literal_stays_linear() {
+    let rules = r#"
+[[rule]]
+id = "user.greedy"
+reason = "filtered"
+patterns = ['acme-gateway-refused.*never-said-here']
+examples = ["acme-gateway-refused it: never-said-here"]
+"#;
+    let c = Classifier::with_user_rules(rules, "user").unwrap();
+    let text = "acme-gateway-refused ".repeat(200_000);
+    assert_ne!(c.classify(&text).rule, "user.greedy");
+    let hit = format!("{text}never-said-here");
+    assert_eq!(c.classify(&hit).rule, "user.greedy");
+    assert_eq!(c.classify(&hit).reason, Reason::Filtered);
+}
