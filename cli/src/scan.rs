@@ -47,23 +47,7 @@ impl Recorder {
     const BATCH: usize = 2000;
 
     fn add(&mut self, row: &Row) -> Result<()> {
-        let scan_row = bouncekit::ledger::ScanRow {
-            recipient: row.recipient.clone(),
-            reason: row.reason.to_string(),
-            bounce_type: Some(row.bounce_type.to_string()),
-            status: row.status.clone(),
-            reply_code: row.reply_code.map(|c| bouncekit::ledger::NumOrText::Num(f64::from(c))),
-            action: Some(row.action.to_string()),
-            timestamp: row.timestamp.clone().map(bouncekit::ledger::NumOrText::Text),
-            // Without a time the ledger's content key would use the import
-            // time; key such rows by where they came from, so that scanning
-            // the same mailbox again records nothing twice.
-            message_id: row.timestamp.as_deref().is_none_or(|t| t.trim().is_empty()).then(|| row.source.clone()),
-            source: Some(row.source.clone()),
-            diagnostic: Some(row.diagnostic.clone()),
-            dsn_action: Some(row.dsn_action.to_string()),
-            message_kind: Some(row.message_kind.to_string()),
-        };
+        let scan_row = bouncekit::ledger::ScanRow::from(row);
         // A row the ledger would refuse (no usable address) must not cost the
         // rest of its batch: count it and go on.
         if let Err(e) = scan_row.to_event(Some(self.now)) {
