@@ -135,18 +135,14 @@ fn build(results: &[Option<Classification>]) -> Result<RecordBatch, arrow_schema
     RecordBatch::try_new(schema(), cols)
 }
 
-/// Classifies every text of an Arrow array (or stream of arrays) of strings;
-/// one output row per input row, null inputs give all-null rows.
-pub fn classify_arrow<'py>(
-    py: Python<'py>,
-    clf: &Classifier,
-    obj: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
+/// Imports an Arrow array or stream of text/binary (zero-copy), with
+/// dictionary-encoded chunks decoded; `who` and `expected` word the errors.
+fn import_chunks(py: Python<'_>, obj: &Bound<'_, PyAny>, who: &str, expected: &str) -> PyResult<Vec<ArrayRef>> {
     if !(obj.hasattr(intern!(py, "__arrow_c_array__"))?
         || obj.hasattr(intern!(py, "__arrow_c_stream__"))?)
     {
         return Err(PyTypeError::new_err(format!(
-            "classify_arrow: expected an Arrow array of strings (an object with __arrow_c_array__ or __arrow_c_stream__), got {}",
+            "{who}: expected {expected} (an object with __arrow_c_array__ or __arrow_c_stream__), got {}",
             crate::convert::type_name(obj)
         )));
     }
@@ -154,13 +150,8 @@ pub fn classify_arrow<'py>(
     let reader = any.into_reader()?;
     let field = reader.field();
     if !is_text(field.data_type()) {
-        return Err(PyTypeError::new_err(format!(
-            "classify_arrow: expected an Arrow array of strings, got {}",
-            field.data_type()
-        )));
+        return Err(PyTypeError::new_err(format!("{who}: expected {expected}, got {}", field.data_type())));
     }
-    // Importing the chunks is zero-copy; they are read without the GIL and
-    // dropped (released to their producer) with it.
     let mut chunks: Vec<ArrayRef> = reader
         .collect::<Result<_, _>>()
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -170,6 +161,19 @@ pub fn classify_arrow<'py>(
             *c = arrow_cast::cast(c, &v).map_err(|e| PyValueError::new_err(e.to_string()))?;
         }
     }
+    Ok(chunks)
+}
+
+/// Classifies every text of an Arrow array (or stream of arrays) of strings;
+/// one output row per input row, null inputs give all-null rows.
+pub fn classify_arrow<'py>(
+    py: Python<'py>,
+    clf: &Classifier,
+    obj: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    // Importing the chunks is zero-copy; they are read without the GIL and
+    // dropped (released to their producer) with it.
+    let chunks = import_chunks(py, obj, "classify_arrow", "an Arrow array of strings")?;
     let batch = py.detach(|| -> Result<RecordBatch, String> {
         let mut rows = Vec::new();
         for c in &chunks {
@@ -321,32 +325,7 @@ pub fn parse_arrow<'py>(
             "errors: expected 'raise', 'skip' or 'return', got {errors:?}"
         )));
     }
-    if !(obj.hasattr(intern!(py, "__arrow_c_array__"))?
-        || obj.hasattr(intern!(py, "__arrow_c_stream__"))?)
-    {
-        return Err(PyTypeError::new_err(format!(
-            "parse_arrow: expected an Arrow array of binary or strings (an object with __arrow_c_array__ or __arrow_c_stream__), got {}",
-            crate::convert::type_name(obj)
-        )));
-    }
-    let any: AnyArray = obj.extract()?;
-    let reader = any.into_reader()?;
-    let field = reader.field();
-    if !is_text(field.data_type()) {
-        return Err(PyTypeError::new_err(format!(
-            "parse_arrow: expected an Arrow array of binary or strings, got {}",
-            field.data_type()
-        )));
-    }
-    let mut chunks: Vec<ArrayRef> = reader
-        .collect::<Result<_, _>>()
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    for c in chunks.iter_mut() {
-        if let DataType::Dictionary(_, v) = c.data_type() {
-            let v = (**v).clone();
-            *c = arrow_cast::cast(c, &v).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        }
-    }
+    let chunks = import_chunks(py, obj, "parse_arrow", "an Arrow array of binary or strings")?;
     // Messages are read in place from the imported buffers, without the GIL.
     let parsed = py.detach(|| -> Result<Vec<Parsed>, String> {
         let mut msgs = Vec::new();
