@@ -48,7 +48,17 @@ from ._errors import (
 )
 from ._vocab import Action, BounceType, Category, DsnAction, MessageKind, Reason
 
-_bouncekit._init({"Reason": Reason, "BounceType": BounceType, "Category": Category, "Action": Action}, _ERRORS)
+_bouncekit._init(
+    {
+        "Reason": Reason,
+        "BounceType": BounceType,
+        "Category": Category,
+        "Action": Action,
+        "MessageKind": MessageKind,
+        "DsnAction": DsnAction,
+    },
+    _ERRORS,
+)
 
 from ._message import ROW_FIELDS, Bounce, Limits, Report, frame, parse, parse_many, scan  # noqa: E402
 from ._domain import (  # noqa: E402

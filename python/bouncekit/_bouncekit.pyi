@@ -32,6 +32,7 @@ __all__ = [
     "_scan",
     "_parse_arrow",
     "_default_limits",
+    "_time_core",
     "PARSE_ARROW_COLUMNS",
     "_Policy",
     "_Ledger",
@@ -283,6 +284,7 @@ def _parse_many(
 def _scan(paths: list[str], classifier: Classifier | None = None, limits: Any = None) -> _Scan: ...
 def _parse_arrow(data: Any, classifier: Classifier | None = None, limits: Any = None, errors: str = "raise") -> Any: ...
 def _default_limits() -> list[tuple[str, int]]: ...
+def _time_core(what: Literal["classify", "parse"], items: Iterable[_Text], rounds: int) -> float: ...
 
 PARSE_ARROW_COLUMNS: Final[list[str]]
 

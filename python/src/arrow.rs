@@ -11,13 +11,13 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use bouncekit::{Classification, Classifier};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3_arrow::input::AnyArray;
 use pyo3_arrow::PyRecordBatch;
-use rayon::prelude::*;
 
+use crate::batch;
 use crate::types::status_source_str;
 
 /// The output columns, in order. `reply_code` is int32, the rest utf8; all nullable.
@@ -67,33 +67,63 @@ fn is_text(t: &DataType) -> bool {
     }
 }
 
-/// The texts of one chunk (binary values are decoded lossily).
-fn texts<'a>(a: &'a dyn Array, out: &mut Vec<Option<Cow<'a, str>>>) -> Result<(), String> {
-    match a.data_type() {
-        DataType::Utf8 => out.extend(a.as_string::<i32>().iter().map(|s| s.map(Cow::Borrowed))),
-        DataType::LargeUtf8 => {
-            out.extend(a.as_string::<i64>().iter().map(|s| s.map(Cow::Borrowed)))
-        }
-        DataType::Utf8View => out.extend(a.as_string_view().iter().map(|s| s.map(Cow::Borrowed))),
-        DataType::Binary => out.extend(
-            a.as_binary::<i32>()
-                .iter()
-                .map(|b| b.map(String::from_utf8_lossy)),
-        ),
-        DataType::LargeBinary => out.extend(
-            a.as_binary::<i64>()
-                .iter()
-                .map(|b| b.map(String::from_utf8_lossy)),
-        ),
-        DataType::BinaryView => out.extend(
-            a.as_binary_view()
-                .iter()
-                .map(|b| b.map(String::from_utf8_lossy)),
-        ),
-        DataType::Null => out.extend(std::iter::repeat_n(None, a.len())),
-        t => return Err(format!("expected an Arrow array of strings, got {t}")),
+/// Row `i` of a text or binary chunk (binary values decoded lossily); None
+/// for a null (the chunk's type was checked by `import_chunks`).
+fn text_at(a: &dyn Array, i: usize) -> Option<Cow<'_, str>> {
+    if a.is_null(i) {
+        return None;
     }
-    Ok(())
+    match a.data_type() {
+        DataType::Utf8 => Some(Cow::Borrowed(a.as_string::<i32>().value(i))),
+        DataType::LargeUtf8 => Some(Cow::Borrowed(a.as_string::<i64>().value(i))),
+        DataType::Utf8View => Some(Cow::Borrowed(a.as_string_view().value(i))),
+        _ => raw_at(a, i).map(String::from_utf8_lossy),
+    }
+}
+
+/// Row `i` of a text or binary chunk as bytes, borrowed from the Arrow
+/// buffers (no copy); None for a null.
+fn raw_at(a: &dyn Array, i: usize) -> Option<&[u8]> {
+    if a.is_null(i) {
+        return None;
+    }
+    match a.data_type() {
+        DataType::Binary => Some(a.as_binary::<i32>().value(i)),
+        DataType::LargeBinary => Some(a.as_binary::<i64>().value(i)),
+        DataType::BinaryView => Some(a.as_binary_view().value(i)),
+        DataType::Utf8 => Some(a.as_string::<i32>().value(i).as_bytes()),
+        DataType::LargeUtf8 => Some(a.as_string::<i64>().value(i).as_bytes()),
+        DataType::Utf8View => Some(a.as_string_view().value(i).as_bytes()),
+        _ => None,
+    }
+}
+
+/// The imported chunks, addressed by row of the whole column.
+struct Column {
+    chunks: Vec<ArrayRef>,
+    /// Where each chunk starts.
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl Column {
+    fn new(chunks: Vec<ArrayRef>) -> Self {
+        let mut starts = Vec::with_capacity(chunks.len());
+        let mut len = 0;
+        for c in &chunks {
+            starts.push(len);
+            len += c.len();
+        }
+        Column { chunks, starts, len }
+    }
+
+    /// The chunk holding row `i` and the row within it (an empty chunk
+    /// shares its start with the next one: the last chunk starting at or
+    /// before `i` is the one that holds it).
+    fn at(&self, i: usize) -> (&dyn Array, usize) {
+        let c = self.starts.partition_point(|&s| s <= i) - 1;
+        (self.chunks[c].as_ref(), i - self.starts[c])
+    }
 }
 
 fn build(results: &[Option<Classification>]) -> Result<RecordBatch, arrow_schema::ArrowError> {
@@ -168,30 +198,25 @@ fn import_chunks(py: Python<'_>, obj: &Bound<'_, PyAny>, who: &str, expected: &s
 /// one output row per input row, null inputs give all-null rows.
 pub fn classify_arrow<'py>(
     py: Python<'py>,
-    clf: &Classifier,
+    clf: &Arc<Classifier>,
     obj: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
     // Importing the chunks is zero-copy; they are read without the GIL and
     // dropped (released to their producer) with it.
-    let chunks = import_chunks(py, obj, "classify_arrow", "an Arrow array of strings")?;
-    let batch = py.detach(|| -> Result<RecordBatch, String> {
-        let mut rows = Vec::new();
-        for c in &chunks {
-            texts(c.as_ref(), &mut rows)?;
-        }
-        let results: Vec<Option<Classification>> = if rows.len() >= crate::PAR_MIN {
-            rows.par_iter()
-                .map(|t| t.as_deref().map(|t| clf.classify(t)))
-                .collect()
-        } else {
-            rows.iter()
-                .map(|t| t.as_deref().map(|t| clf.classify(t)))
-                .collect()
-        };
-        build(&results).map_err(|e| e.to_string())
+    let col = Column::new(import_chunks(py, obj, "classify_arrow", "an Arrow array of strings")?);
+    let n = col.len;
+    let clf = Arc::clone(clf);
+    let (results, col) = py.detach(move || {
+        batch::map(col, n, crate::CLASSIFY_CHUNK, move |col: &Column, i| {
+            let (a, i) = col.at(i);
+            text_at(a, i).map(|t| clf.classify(&t))
+        })
     });
-    drop(chunks);
-    let batch = batch.map_err(PyTypeError::new_err)?;
+    drop(col);
+    let results = results.map_err(PyRuntimeError::new_err)?;
+    let batch = py
+        .detach(|| build(&results))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(PyRecordBatch::new(batch).into_pyobject(py)?.into_any())
 }
 
@@ -220,21 +245,6 @@ fn parse_schema() -> Arc<Schema> {
             })
             .collect::<Vec<_>>(),
     ))
-}
-
-/// The raw bytes of one chunk, borrowed from the Arrow buffers (no copy).
-fn raws<'a>(a: &'a dyn Array, out: &mut Vec<Option<&'a [u8]>>) -> Result<(), String> {
-    match a.data_type() {
-        DataType::Binary => out.extend(a.as_binary::<i32>().iter()),
-        DataType::LargeBinary => out.extend(a.as_binary::<i64>().iter()),
-        DataType::BinaryView => out.extend(a.as_binary_view().iter()),
-        DataType::Utf8 => out.extend(a.as_string::<i32>().iter().map(|s| s.map(str::as_bytes))),
-        DataType::LargeUtf8 => out.extend(a.as_string::<i64>().iter().map(|s| s.map(str::as_bytes))),
-        DataType::Utf8View => out.extend(a.as_string_view().iter().map(|s| s.map(str::as_bytes))),
-        DataType::Null => out.extend(std::iter::repeat_n(None, a.len())),
-        t => return Err(format!("expected an Arrow array of binary or strings, got {t}")),
-    }
-    Ok(())
 }
 
 type Parsed = Option<Result<bouncekit::Report, bouncekit::Error>>;
@@ -315,7 +325,7 @@ fn build_rows(parsed: &[Parsed]) -> Result<RecordBatch, arrow_schema::ArrowError
 /// "skip" (failed messages give no row) or "return" (one row with `error`).
 pub fn parse_arrow<'py>(
     py: Python<'py>,
-    clf: &Classifier,
+    clf: &Arc<Classifier>,
     obj: &Bound<'py, PyAny>,
     limits: &bouncekit::Limits,
     errors: &str,
@@ -325,21 +335,20 @@ pub fn parse_arrow<'py>(
             "errors: expected 'raise', 'skip' or 'return', got {errors:?}"
         )));
     }
-    let chunks = import_chunks(py, obj, "parse_arrow", "an Arrow array of binary or strings")?;
-    // Messages are read in place from the imported buffers, without the GIL.
-    let parsed = py.detach(|| -> Result<Vec<Parsed>, String> {
-        let mut msgs = Vec::new();
-        for c in &chunks {
-            raws(c.as_ref(), &mut msgs)?;
-        }
-        let one = |m: &Option<&[u8]>| m.map(|m| bouncekit::parse_with(clf, m, limits));
-        Ok(if msgs.len() >= crate::PAR_MIN / 16 {
-            msgs.par_iter().map(one).collect()
-        } else {
-            msgs.iter().map(one).collect()
+    let col = Column::new(import_chunks(py, obj, "parse_arrow", "an Arrow array of binary or strings")?);
+    let n = col.len;
+    let clf = Arc::clone(clf);
+    let limits = limits.clone();
+    // Messages are read in place from the imported buffers, without the
+    // GIL; the buffers go back to their producer with it.
+    let (parsed, col) = py.detach(move || {
+        batch::map(col, n, crate::PARSE_CHUNK, move |col: &Column, i| {
+            let (a, i) = col.at(i);
+            raw_at(a, i).map(|m| bouncekit::parse_with(&clf, m, &limits))
         })
     });
-    let mut parsed = parsed.map_err(PyTypeError::new_err)?;
+    drop(col);
+    let mut parsed = parsed.map_err(PyRuntimeError::new_err)?;
     match errors {
         "raise" => {
             if let Some(i) = parsed.iter().position(|p| matches!(p, Some(Err(_)))) {
@@ -360,6 +369,5 @@ pub fn parse_arrow<'py>(
     let batch = py
         .detach(|| build_rows(&parsed))
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    drop(chunks);
     Ok(PyRecordBatch::new(batch).into_pyobject(py)?.into_any())
 }

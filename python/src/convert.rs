@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use bouncekit::{Action, BounceType, Category, Error, Reason};
+use bouncekit::{Action, BounceType, Category, DsnAction, Error, MessageKind, Reason};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -17,6 +17,8 @@ pub struct Registry {
     bounce_type: Vec<Py<PyAny>>,
     category: Vec<Py<PyAny>>,
     action: Vec<Py<PyAny>>,
+    message_kind: Vec<Py<PyAny>>,
+    dsn_action: Vec<Py<PyAny>>,
     base_error: Py<PyType>,
     invalid_code: Py<PyType>,
     unknown_name: Py<PyType>,
@@ -62,6 +64,11 @@ pub fn init(py: Python<'_>, enums: &Bound<'_, PyDict>, errors: &Bound<'_, PyDict
         )?,
         category: members(&get("Category")?, Category::ALL.iter().map(|r| r.as_str()))?,
         action: members(&get("Action")?, Action::ALL.iter().map(|r| r.as_str()))?,
+        message_kind: members(
+            &get("MessageKind")?,
+            MessageKind::ALL.iter().map(|r| r.as_str()),
+        )?,
+        dsn_action: members(&get("DsnAction")?, DsnAction::ALL.iter().map(|r| r.as_str()))?,
         base_error: error_type(errors, "BounceKitError")?,
         invalid_code: error_type(errors, "InvalidCodeError")?,
         unknown_name: error_type(errors, "UnknownNameError")?,
@@ -114,6 +121,22 @@ word!(Reason, reason);
 word!(BounceType, bounce_type);
 word!(Category, category);
 word!(Action, action);
+
+// The message enums are looked up by position in `ALL` (a handful of words).
+macro_rules! word_by_position {
+    ($t:ty, $field:ident) => {
+        impl Word for $t {
+            fn index(self) -> usize {
+                <$t>::ALL.iter().position(|w| *w == self).unwrap_or(0)
+            }
+            fn table(r: &Registry) -> &[Py<PyAny>] {
+                &r.$field
+            }
+        }
+    };
+}
+word_by_position!(MessageKind, message_kind);
+word_by_position!(DsnAction, dsn_action);
 
 pub fn py_word<'py, W: Word>(py: Python<'py>, w: W) -> PyResult<Bound<'py, PyAny>> {
     Ok(W::table(registry(py)?)[w.index()].bind(py).clone())

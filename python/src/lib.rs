@@ -11,12 +11,12 @@
 use std::sync::{Arc, OnceLock};
 
 use bouncekit::{Classification, Classifier, FoundCodes};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
-use rayon::prelude::*;
 
 mod arrow;
+mod batch;
 mod convert;
 mod ledger;
 mod domain;
@@ -28,8 +28,13 @@ use types::{
     parse_reply, parse_status, PyClassification, PyExplanation, PyFoundCodes, PyReasonInfo, PyRule,
 };
 
-/// Batches at least this long are split across threads.
-pub(crate) const PAR_MIN: usize = 256;
+/// Texts per chunk of a classify batch (a few hundred microseconds of
+/// work: big enough to dwarf handing it out, small enough that nobody waits
+/// long for the last one).
+pub(crate) const CLASSIFY_CHUNK: usize = 64;
+/// Messages per chunk of a parse batch (same reasoning; a message costs
+/// some 15x a diagnostic).
+pub(crate) const PARSE_CHUNK: usize = 4;
 
 /// The built-in classifier, shared by the module-level functions.
 fn default_classifier() -> &'static Arc<Classifier> {
@@ -66,18 +71,17 @@ fn classify_one(
 
 fn classify_batch<'py>(
     py: Python<'py>,
-    clf: &Classifier,
+    clf: &Arc<Classifier>,
     texts: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyList>> {
     let texts = texts_arg(texts, "texts")?;
-    let results: Vec<Classification> = py.detach(|| {
-        if texts.len() >= PAR_MIN {
-            texts.par_iter().map(|t| clf.classify(t)).collect()
-        } else {
-            texts.iter().map(|t| clf.classify(t)).collect()
-        }
+    let n = texts.len();
+    let clf = Arc::clone(clf);
+    let (results, _texts) = py.detach(move || {
+        batch::map(texts, n, CLASSIFY_CHUNK, move |t: &Vec<String>, i| clf.classify(&t[i]))
     });
     let objs = results
+        .map_err(PyRuntimeError::new_err)?
         .into_iter()
         .map(|c| Bound::new(py, PyClassification(c)))
         .collect::<PyResult<Vec<_>>>()?;
@@ -192,6 +196,51 @@ fn _parse_arrow<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let limits = message::limits_arg(limits)?;
     arrow::parse_arrow(py, &classifier_or_default(&classifier), data, &limits, errors)
+}
+
+/// Seconds the core takes, on this thread and without Python objects, to
+/// classify every text (``what="classify"``) or parse every message
+/// (``"parse"``) of ``items``, ``rounds`` times over: the yardstick
+/// ``benches/python_bench.py`` measures the bindings against, in the same
+/// process and under the same load.
+#[pyfunction]
+fn _time_core(py: Python<'_>, what: &str, items: &Bound<'_, PyAny>, rounds: usize) -> PyResult<f64> {
+    use std::hint::black_box;
+    use std::time::Instant;
+    let clf = default_classifier();
+    match what {
+        "classify" => {
+            let texts = texts_arg(items, "items")?;
+            Ok(py.detach(|| {
+                let start = Instant::now();
+                for _ in 0..rounds {
+                    for t in &texts {
+                        black_box(clf.classify(black_box(t)));
+                    }
+                }
+                start.elapsed().as_secs_f64()
+            }))
+        }
+        "parse" => {
+            let raws = items
+                .try_iter()?
+                .map(|m| message::raw_arg(&m?, "items[]"))
+                .collect::<PyResult<Vec<_>>>()?;
+            let limits = bouncekit::Limits::default();
+            Ok(py.detach(|| {
+                let start = Instant::now();
+                for _ in 0..rounds {
+                    for m in &raws {
+                        let _ = black_box(bouncekit::parse_with(clf, black_box(m), &limits));
+                    }
+                }
+                start.elapsed().as_secs_f64()
+            }))
+        }
+        _ => Err(PyValueError::new_err(format!(
+            "what: expected 'classify' or 'parse', got {what:?}"
+        ))),
+    }
 }
 
 /// The core's default parsing limits: ``[(field, value), ...]``.
@@ -415,6 +464,7 @@ fn _bouncekit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_scan, m)?)?;
     m.add_function(wrap_pyfunction!(_parse_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(_default_limits, m)?)?;
+    m.add_function(wrap_pyfunction!(_time_core, m)?)?;
     m.add("PARSE_ARROW_COLUMNS", arrow::parse_columns())?;
     m.add_class::<ledger::PyPolicy>()?;
     m.add_class::<ledger::PyLedger>()?;

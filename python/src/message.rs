@@ -7,15 +7,15 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 
 use bouncekit::{Classifier, Error, Limits, Report};
-use pyo3::exceptions::{PyStopIteration, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyStopIteration, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
-use rayon::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple};
 
-use crate::convert::{to_pyerr, type_name};
+use crate::batch;
+use crate::convert::{py_word, to_pyerr, type_name};
 use crate::types::PyClassification;
-use crate::PAR_MIN;
+use crate::PARSE_CHUNK;
 
 /// The limits' fields, in the order of `bouncekit.Limits`.
 pub const LIMIT_FIELDS: [&str; 5] = [
@@ -86,7 +86,10 @@ pub fn raw_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
     )))
 }
 
-/// The report as a dict; `source` labels its rows.
+/// The report as a dict of the `Report` dataclass's fields (the package
+/// sets them on the instance as they are): `kind` and each `dsn_action` are
+/// already enum members, `recipients` a tuple of `Bounce` field dicts and
+/// `_rows` a tuple of value tuples in `Row::FIELDS` order.
 pub fn report_dict<'py>(
     py: Python<'py>,
     r: &Report,
@@ -94,7 +97,7 @@ pub fn report_dict<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item(intern!(py, "source"), source)?;
-    d.set_item(intern!(py, "kind"), r.kind.as_str())?;
+    d.set_item(intern!(py, "kind"), py_word(py, r.kind)?)?;
     d.set_item(intern!(py, "reporting_mta"), r.reporting_mta.as_deref())?;
     d.set_item(intern!(py, "sender"), r.from.as_deref())?;
     d.set_item(intern!(py, "subject"), r.subject.as_deref())?;
@@ -109,7 +112,7 @@ pub fn report_dict<'py>(
         intern!(py, "original_subject"),
         r.original.subject.as_deref(),
     )?;
-    let recipients = PyList::empty(py);
+    let mut recipients = Vec::with_capacity(r.recipients.len());
     for b in &r.recipients {
         let x = PyDict::new(py);
         x.set_item(intern!(py, "recipient"), &b.recipient)?;
@@ -117,7 +120,7 @@ pub fn report_dict<'py>(
             intern!(py, "original_recipient"),
             b.original_recipient.as_deref(),
         )?;
-        x.set_item(intern!(py, "dsn_action"), b.dsn_action.as_str())?;
+        x.set_item(intern!(py, "dsn_action"), py_word(py, b.dsn_action)?)?;
         x.set_item(intern!(py, "status"), b.status.map(|s| s.to_string()))?;
         x.set_item(intern!(py, "reply_code"), b.reply_code.map(|c| c.get()))?;
         x.set_item(intern!(py, "diagnostic"), &b.diagnostic)?;
@@ -135,51 +138,49 @@ pub fn report_dict<'py>(
             intern!(py, "classification"),
             Bound::new(py, PyClassification(b.classification.clone()))?,
         )?;
-        recipients.append(x)?;
+        recipients.push(x);
     }
-    d.set_item(intern!(py, "recipients"), recipients)?;
-    let rows = PyList::empty(py);
-    for row in r.rows(source.unwrap_or("")) {
-        let x = PyDict::new(py);
-        for (k, v) in bouncekit::Row::FIELDS.iter().zip(row_values(&row)) {
-            x.set_item(*k, v)?;
-        }
-        rows.append(x)?;
-    }
-    d.set_item(intern!(py, "rows"), rows)?;
+    d.set_item(intern!(py, "recipients"), PyTuple::new(py, recipients)?)?;
+    let rows = r
+        .rows(source.unwrap_or(""))
+        .iter()
+        .map(|row| PyTuple::new(py, row_values(row)))
+        .collect::<PyResult<Vec<_>>>()?;
+    d.set_item(intern!(py, "_rows"), PyTuple::new(py, rows)?)?;
     Ok(d)
 }
 
 /// A row's values in `Row::FIELDS` order, as Python values (None for none, reply_code an int).
-fn row_values(r: &bouncekit::Row) -> Vec<Option<RowValue>> {
+fn row_values(r: &bouncekit::Row) -> [Option<RowValue<'_>>; 18] {
     use RowValue::{Int, Str};
-    let s = |v: &str| Some(Str(v.to_string()));
-    let o = |v: &Option<String>| v.clone().map(Str);
-    vec![
-        s(&r.source),
-        s(r.message_kind),
-        s(&r.recipient),
-        s(r.dsn_action),
-        o(&r.status),
+    fn o(v: &Option<String>) -> Option<RowValue<'_>> {
+        v.as_deref().map(Str)
+    }
+    [
+        Some(Str(&r.source)),
+        Some(Str(r.message_kind)),
+        Some(Str(&r.recipient)),
+        Some(Str(r.dsn_action)),
+        r.status.as_deref().map(Str),
         r.reply_code.map(Int),
-        s(r.reason),
-        s(r.bounce_type),
-        s(r.category),
-        s(r.action),
-        s(&r.diagnostic),
+        Some(Str(r.reason)),
+        Some(Str(r.bounce_type)),
+        Some(Str(r.category)),
+        Some(Str(r.action)),
+        Some(Str(&r.diagnostic)),
         o(&r.remote_mta),
         o(&r.reporting_mta),
         o(&r.smtp_command),
         o(&r.timestamp),
-        s(&r.decoded_by),
-        s(&r.rule),
+        Some(Str(&r.decoded_by)),
+        Some(Str(&r.rule)),
         o(&r.feedback_type),
     ]
 }
 
 #[derive(IntoPyObject)]
-enum RowValue {
-    Str(String),
+enum RowValue<'a> {
+    Str(&'a str),
     Int(u16),
 }
 
@@ -210,7 +211,7 @@ pub fn parse_one<'py>(
 /// Every message parsed on all cores; errors come back as exception objects in place.
 pub fn parse_batch<'py>(
     py: Python<'py>,
-    clf: &Classifier,
+    clf: &Arc<Classifier>,
     raws: &Bound<'py, PyAny>,
     limits: Limits,
 ) -> PyResult<Bound<'py, PyList>> {
@@ -229,19 +230,15 @@ pub fn parse_batch<'py>(
     for (i, m) in iter.enumerate() {
         msgs.push(raw_arg(&m?, &format!("raws[{i}]"))?);
     }
-    let results: Vec<Result<Report, Error>> = py.detach(|| {
-        if msgs.len() >= PAR_MIN / 16 {
-            msgs.par_iter()
-                .map(|m| bouncekit::parse_with(clf, m, &limits))
-                .collect()
-        } else {
-            msgs.iter()
-                .map(|m| bouncekit::parse_with(clf, m, &limits))
-                .collect()
-        }
+    let n = msgs.len();
+    let clf = Arc::clone(clf);
+    let (results, _msgs) = py.detach(move || {
+        batch::map(msgs, n, PARSE_CHUNK, move |m: &Vec<Vec<u8>>, i| {
+            bouncekit::parse_with(&clf, &m[i], &limits)
+        })
     });
     let out = PyList::empty(py);
-    for r in results {
+    for r in results.map_err(PyRuntimeError::new_err)? {
         out.append(result_obj(py, r, None)?)?;
     }
     Ok(out)

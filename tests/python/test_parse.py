@@ -137,3 +137,81 @@ def test_scan_stops_early(tmp_path: Path) -> None:
     it = bouncekit.scan(tmp_path)
     assert isinstance(next(it), Report)
     del it  # the background thread ends when the iterator goes
+
+
+def test_parsed_report_has_exactly_the_dataclass_fields() -> None:
+    # The compiled module sets the fields directly (no __init__): each must
+    # be there, typed as the constructor would have it, and nothing else.
+    from dataclasses import fields
+
+    for raw in [DSN] + [p.read_bytes() for p in fixtures()]:
+        try:
+            r = bouncekit.parse(raw)
+        except bouncekit.BounceKitError:
+            continue
+        assert set(vars(r)) == {f.name for f in fields(Report)}
+        assert isinstance(r.kind, bouncekit.MessageKind) and isinstance(r.recipients, tuple)
+        rebuilt = Report(**{f.name: getattr(r, f.name) for f in fields(Report)})
+        assert rebuilt == r and hash(rebuilt) == hash(r)
+        for b in r.recipients:
+            assert set(vars(b)) == {f.name for f in fields(Bounce)}
+            assert isinstance(b.dsn_action, bouncekit.DsnAction)
+            assert Bounce(**{f.name: getattr(b, f.name) for f in fields(Bounce)}) == b
+        for row in r.rows():
+            assert tuple(row) == bouncekit.ROW_FIELDS
+
+
+def corpus_messages() -> list[bytes]:
+    from conftest import SHARED
+
+    d = SHARED / "corpus" / "sisimai" / "bsd"
+    return [p.read_bytes() for p in sorted(d.iterdir())] if d.is_dir() else [p.read_bytes() for p in fixtures()]
+
+
+def test_parse_many_large_batch_matches_parse_in_order() -> None:
+    # Many chunks, shared between the calling thread and the pool.
+    raws = corpus_messages()
+
+    def one(m: bytes) -> object:
+        try:
+            return bouncekit.parse(m)
+        except bouncekit.BounceKitError as e:
+            return type(e)
+
+    expect = [one(m) for m in raws] * 2
+    got = bouncekit.parse_many(raws * 2, errors="return")
+    assert [r if isinstance(r, Report) else type(r) for r in got] == expect
+
+
+def test_batches_on_one_thread_give_the_same_answers(corpus: list[str]) -> None:
+    # RAYON_NUM_THREADS=1: the whole batch runs on the calling thread.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json, bouncekit\n"
+        "sys.path.insert(0, 'tests/python')\n"
+        "from conftest import corpus_diagnostics\n"
+        "from test_parse import corpus_messages\n"
+        "t = corpus_diagnostics() * 3\n"
+        "c = [x.rule for x in bouncekit.classify_many(t)]\n"
+        "p = [[row['reason'] for row in r.rows()] for r in bouncekit.parse_many(corpus_messages(), errors='skip')]\n"
+        "print(json.dumps([c, p]))\n"
+    )
+    env = dict(os.environ, RAYON_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    c, p = json.loads(out.stdout)
+    assert c == [x.rule for x in bouncekit.classify_many(corpus * 3)]
+    assert p == [[row["reason"] for row in r.rows()] for r in bouncekit.parse_many(corpus_messages(), errors="skip")]
+
+
+def test_time_core() -> None:
+    # The benchmark's yardstick: seconds of core work, bad input rejected.
+    assert bouncekit._bouncekit._time_core("classify", ["550 5.1.1 user unknown"], 3) > 0
+    assert bouncekit._bouncekit._time_core("parse", [DSN], 2) > 0
+    with pytest.raises(ValueError):
+        bouncekit._bouncekit._time_core("explain", [DSN], 1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        bouncekit._bouncekit._time_core("parse", [None], 1)  # type: ignore[list-item]
