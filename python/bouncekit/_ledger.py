@@ -280,6 +280,23 @@ class Event(_Record):
     source: str | None = None
     diagnostic: str | None = None
 
+    if TYPE_CHECKING:  # pragma: no cover
+        # What the generated __init__ accepts: `time` may be a datetime (it
+        # is stored as unix seconds), the words may be plain strings.
+        def __init__(
+            self,
+            recipient: str,
+            time: Time,
+            reason: Reason | str,
+            bounce_type: BounceType | str | None = None,
+            status: str | None = None,
+            reply_code: int | None = None,
+            action: Action | str | None = None,
+            message_id: str | None = None,
+            source: str | None = None,
+            diagnostic: str | None = None,
+        ) -> None: ...
+
     def __post_init__(self) -> None:
         # Words become enum members; an unknown one raises UnknownNameError here.
         object.__setattr__(self, "time", _secs(self.time, "time"))

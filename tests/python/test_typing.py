@@ -49,6 +49,7 @@ def test_mypy_accepts_typical_use(tmp_path: Path) -> None:
     pytest.importorskip("mypy")
     code = tmp_path / "use.py"
     code.write_text(
+        "from datetime import datetime, timezone\n"
         "import bouncekit\n"
         "c = bouncekit.classify('550 5.1.1 user unknown')\n"
         "r: bouncekit.Reason = c.reason\n"
@@ -64,6 +65,8 @@ def test_mypy_accepts_typical_use(tmp_path: Path) -> None:
         "    d: bouncekit.Decision = ledger.decide('a@example.com')\n"
         "    a: bouncekit.Action = d.action\n"
         "    sup: list[bouncekit.Suppression] = ledger.suppressed()\n"
+        "ev = bouncekit.Event('b@example.com', datetime(2024, 5, 1, tzinfo=timezone.utc), bouncekit.Reason.BLOCKED)\n"
+        "secs: int = ev.time\n"
         "lim = bouncekit.Limits(max_parts=10)\n"
         "k2: bouncekit.MessageKind = bouncekit.parse(b'x', limits=lim).kind\n"
         "bad: int = c.rule  # E: incompatible\n",
@@ -76,5 +79,5 @@ def test_mypy_accepts_typical_use(tmp_path: Path) -> None:
         timeout=600,
     )
     out = r.stdout
-    assert "use.py:18: error: Incompatible types in assignment" in out, out
+    assert "use.py:21: error: Incompatible types in assignment" in out, out
     assert out.count("error:") == 1, out
