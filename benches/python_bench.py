@@ -9,19 +9,21 @@ Inputs (the mixes the Rust benchmarks use):
 - parse: every message of that directory (``cargo bench --bench parse``),
   as the raw ``bytes`` of the file.
 
-What is measured, each as the best of repeated runs (wall clock):
+What is measured (wall-clock and process CPU time, best of repeated runs;
+the jobs of a table take turns, so they see the same load):
 
 - the Rust core on one thread, in this process, without Python objects
-  (``_bouncekit._time_core``): the yardstick, under the same load as the
-  rest; the idle-machine criterion figures (``--rust-classify``,
-  ``--rust-parse``, defaults from the README) are printed next to it;
+  (``_bouncekit._time_core``): the yardstick each row is compared with; the
+  idle-machine criterion figures (``--rust-classify``, ``--rust-parse``,
+  defaults from the README, not measured here) are printed for reference;
 - per call: ``classify(text)`` / ``parse(raw)`` in a Python loop;
 - batch: ``classify_many``, ``classify_arrow``, ``parse_many``,
-  ``parse_arrow`` on all cores, and again on one thread (a child process
-  with ``RAYON_NUM_THREADS=1``);
+  ``parse_arrow``, on one thread (a child process with
+  ``RAYON_NUM_THREADS=1``) and on all cores (this process);
 - flufl.bounce: ``all_failures(email.message_from_bytes(raw))`` on the same
   raw bytes, i.e. including the stdlib's email parsing (bytes in, verdicts
-  out, as for bouncekit), and, for reference, on messages parsed beforehand.
+  out, as for bouncekit, whose ``parse`` also builds the Report objects),
+  and, for reference, on messages parsed beforehand.
 
 Goals (issue 4): batch throughput per core >= 50% of the core's
 single-thread rate; bouncekit >= 100x flufl.bounce on the same messages.
@@ -40,7 +42,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import bouncekit
 from bouncekit import _bouncekit
@@ -54,31 +56,25 @@ RUST_CLASSIFY_IDLE = 367_000
 RUST_PARSE_IDLE = 19_300
 
 
-def rate(fn: Callable[[], object], items: int, seconds: float) -> float:
-    """items/s of fn() (which handles `items` items), best of repeated runs:
-    on a loaded machine the best run is the one least disturbed."""
-    fn()  # warm up
-    best = float("inf")
-    runs = 0
+def measure(jobs: dict[str, tuple[Callable[[], object], int]], seconds: float) -> dict[str, tuple[float, float]]:
+    """{name: (items/s wall, items/s CPU)} of each job ``(fn, items)``, best
+    of repeated runs. The jobs take turns (one run each per round), so on a
+    loaded machine each sees the same mix of quiet and busy moments as the
+    others and their ratios hold better than the absolute rates."""
+    for fn, _ in jobs.values():
+        fn()  # warm up
+    wall = dict.fromkeys(jobs, float("inf"))
+    cpu = dict.fromkeys(jobs, float("inf"))
     start = time.perf_counter()
-    while time.perf_counter() - start < seconds or runs < 3:
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-        runs += 1
-    return items / best
-
-
-def core_rate(what: str, items: list[Any], seconds: float) -> float:
-    """The core's own single-thread rate on `items` (best of repeated runs)."""
-    _bouncekit._time_core(what, items, 1)  # warm up
-    best = float("inf")
-    start = time.perf_counter()
-    runs = 0
-    while time.perf_counter() - start < seconds or runs < 3:
-        best = min(best, _bouncekit._time_core(what, items, 1))
-        runs += 1
-    return len(items) / best
+    rounds = 0
+    while time.perf_counter() - start < seconds * len(jobs) or rounds < 3:
+        for name, (fn, _) in jobs.items():
+            w, c = time.perf_counter(), time.process_time()
+            fn()
+            wall[name] = min(wall[name], time.perf_counter() - w)
+            cpu[name] = min(cpu[name], time.process_time() - c)
+        rounds += 1
+    return {k: (n / wall[k], n / max(cpu[k], 1e-9)) for k, (_, n) in jobs.items()}
 
 
 def inputs() -> tuple[list[str], list[bytes]]:
@@ -87,42 +83,87 @@ def inputs() -> tuple[list[str], list[bytes]]:
     return corpus_diagnostics(), raws
 
 
-def batch_figures(texts: list[str], raws: list[bytes], repeat: int, seconds: float) -> dict[str, float]:
-    """The batch calls' rates (on however many threads rayon has here)."""
+def core(what: Literal["classify", "parse"], items: list[Any]) -> Callable[[], object]:
+    """The core's own single-thread run over `items` (no Python objects)."""
+    return lambda: _bouncekit._time_core(what, items, 1)
+
+
+def parse_each(raws: list[bytes]) -> Callable[[], object]:
+    def run() -> None:
+        for m in raws:
+            try:
+                bouncekit.parse(m)
+            except bouncekit.BounceKitError:
+                pass
+
+    return run
+
+
+def classify_jobs(texts: list[str], repeat: int, per_call: bool) -> dict[str, tuple[Callable[[], object], int]]:
+    """The core on the big batch, then the bindings on the same texts."""
     big = texts * repeat
-    out = {
-        f"classify_many ({len(texts)})": rate(lambda: bouncekit.classify_many(texts), len(texts), seconds),
-        f"classify_many ({len(big)})": rate(lambda: bouncekit.classify_many(big), len(big), seconds),
-    }
-    many = raws * max(1, repeat // 4)
-    if raws:
-        out[f"parse_many ({len(raws)})"] = rate(lambda: bouncekit.parse_many(raws, errors="return"), len(raws), seconds)
-        out[f"parse_many ({len(many)})"] = rate(lambda: bouncekit.parse_many(many, errors="return"), len(many), seconds)
+    jobs: dict[str, tuple[Callable[[], object], int]] = {f"core classify ({len(big)})": (core("classify", big), len(big))}
+    if per_call:
+        jobs["classify (per call)"] = (lambda: [bouncekit.classify(t) for t in big], len(big))
+    jobs[f"classify_many ({len(texts)})"] = (lambda: bouncekit.classify_many(texts), len(texts))
+    jobs[f"classify_many ({len(big)})"] = (lambda: bouncekit.classify_many(big), len(big))
     try:
         import pyarrow as pa
+
+        arr = pa.array(big, pa.string())
+        jobs[f"classify_arrow ({len(big)})"] = (lambda: bouncekit.classify_arrow(arr), len(big))
     except ImportError:
-        return out
-    arr = pa.array(big, pa.string())
-    out[f"classify_arrow ({len(big)})"] = rate(lambda: bouncekit.classify_arrow(arr), len(big), seconds)
-    if raws:
+        pass
+    return jobs
+
+
+def parse_jobs(raws: list[bytes], repeat: int, per_call: bool) -> dict[str, tuple[Callable[[], object], int]]:
+    many = raws * max(1, repeat // 4)
+    jobs: dict[str, tuple[Callable[[], object], int]] = {f"core parse ({len(raws)})": (core("parse", raws), len(raws))}
+    if per_call:
+        jobs["parse (per call)"] = (parse_each(raws), len(raws))
+    jobs[f"parse_many ({len(raws)})"] = (lambda: bouncekit.parse_many(raws, errors="return"), len(raws))
+    jobs[f"parse_many ({len(many)})"] = (lambda: bouncekit.parse_many(many, errors="return"), len(many))
+    try:
+        import pyarrow as pa
+
         col = pa.array(many, pa.binary())
-        out[f"parse_arrow ({len(many)})"] = rate(
-            lambda: bouncekit.parse_arrow(col, errors="return"), len(many), seconds
-        )
-    return out
+        jobs[f"parse_arrow ({len(many)})"] = (lambda: bouncekit.parse_arrow(col, errors="return"), len(many))
+    except ImportError:
+        pass
+    return jobs
 
 
-def one_thread_figures(args: argparse.Namespace) -> dict[str, float]:
-    """batch_figures in a child process whose rayon pool has one thread."""
-    env = dict(os.environ, RAYON_NUM_THREADS="1")
-    cmd = [sys.executable, __file__, "--batch-only", "--seconds", str(args.seconds), "--repeat", str(args.repeat)]
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-    return json.loads(r.stdout)  # type: ignore[no-any-return]
+def flufl_jobs(raws: list[bytes]) -> dict[str, tuple[Callable[[], object], int]]:
+    """flufl.bounce on the same raw bytes (email parsing included), and on
+    messages parsed beforehand, for reference."""
+    try:
+        import email
+
+        from flufl.bounce import all_failures
+    except ImportError:
+        return {}
+    msgs = [email.message_from_bytes(m) for m in raws]
+    return {
+        "flufl.bounce (incl. email parsing)": (lambda: [all_failures(email.message_from_bytes(m)) for m in raws], len(raws)),
+        "flufl.bounce (pre-parsed messages)": (lambda: [all_failures(m) for m in msgs], len(msgs)),
+    }
+
+
+def figures(single: bool, seconds: float, repeat: int) -> dict[str, list[tuple[str, float, float]]]:
+    """Every table of this process: [(name, wall rate, CPU rate), ...]."""
+    texts, raws = inputs()
+    out = {"classify": classify_jobs(texts, repeat, single)}
+    if raws:
+        out["parse"] = parse_jobs(raws, repeat, single)
+        if single:
+            out["parse"].update(flufl_jobs(raws))
+    return {k: [(n, w, c) for n, (w, c) in measure(jobs, seconds).items()] for k, jobs in out.items()}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
+    ap.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--repeat", type=int, default=20, help="big classify batches = corpus x this (parse: / 4)")
     ap.add_argument("--rust-classify", type=float, default=RUST_CLASSIFY_IDLE,
@@ -130,16 +171,15 @@ def main() -> int:
     ap.add_argument("--rust-parse", type=float, default=RUST_PARSE_IDLE,
                     help="criterion's parse rate, idle machine (msg/s)")  # fmt: skip
     ap.add_argument("--no-ledger", action="store_true", help="skip the ledger and policy figures")
-    ap.add_argument("--batch-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-
-    texts, raws = inputs()
-    if args.batch_only:
-        print(json.dumps(batch_figures(texts, raws, args.repeat, args.seconds)))
+    if args.single:
+        print(json.dumps(figures(True, args.seconds, args.repeat)))
         return 0
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     threads = int(os.environ.get("RAYON_NUM_THREADS") or cores)
+    texts, raws = inputs()
     results: dict[str, Any] = {
         "python": platform.python_version(),
         "bouncekit": bouncekit.__version__,
@@ -148,91 +188,68 @@ def main() -> int:
         "diagnostics": len(texts),
         "messages": len(raws),
     }
-    try:
-        load = " (load average %.1f)" % os.getloadavg()[0]
-    except OSError:
-        load = ""
+    load = " (load average %.1f)" % os.getloadavg()[0] if hasattr(os, "getloadavg") else ""
     print(f"bouncekit {bouncekit.__version__}, Python {platform.python_version()}, {cores} cores{load}")
-    print(f"{len(texts)} Diagnostic-Code texts and {len(raws)} messages of {SHARED / 'corpus/sisimai/bsd'}")
-    print("rates are wall-clock, best of repeated runs; 'x core' = this rate per thread / the core's")
-    print("single-thread rate measured in this run\n")
+    print(f"{len(texts)} Diagnostic-Code texts (str) and {len(raws)} messages (raw bytes) of {SHARED / 'corpus/sisimai/bsd'}")
+    print("wall = best wall-clock run, cpu = best process CPU time; 'x core' = wall rate per thread over the")
+    print("wall rate of the core's own loop (one thread, no Python objects) measured in the same rounds\n")
 
-    def row(name: str, per_s: float, base: float | None = None, threads: int = 1, note: str = "") -> None:
-        results[name] = round(per_s)
-        ratio = f"{per_s / threads / base:6.0%} x core" if base else " " * 13
-        print(f"  {name:<38} {per_s:>11,.0f} /s  {1e6 / per_s:9.2f} us  {ratio}  {note}")
+    # One thread: a child process whose rayon pool has one thread.
+    env = dict(os.environ, RAYON_NUM_THREADS="1")
+    cmd = [sys.executable, __file__, "--single", "--seconds", str(args.seconds), "--repeat", str(args.repeat)]
+    one = json.loads(subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout)
+    allc = figures(False, args.seconds, args.repeat)
 
-    # --- classify
-    print("classify")
-    core_c = core_rate("classify", texts, args.seconds)
-    row("core classify, 1 thread (this run)", core_c)
-    row("core classify, criterion idle", args.rust_classify, note="(given: cargo bench --bench classify)")
-    row("classify (per call)", rate(lambda: [bouncekit.classify(t) for t in texts], len(texts), args.seconds), core_c)
-    one = one_thread_figures(args)
-    allc = batch_figures(texts, raws, args.repeat, args.seconds)
-    for k in one:
-        if k.startswith("classify"):
-            row(f"{k}, 1 thread", one[k], core_c)
-    for k in allc:
-        if k.startswith("classify"):
-            row(f"{k}, {threads} threads", allc[k], core_c, threads, "(per thread)")
+    def table(title: str, rows: list[tuple[str, float, float]], n: int, idle: float, note: str) -> float:
+        print(title)
+        base = rows[0][1]
+        for name, wall, cpu in rows:
+            results[f"{name}, {n} thread(s)"] = round(wall)
+            ratio = f"{wall / n / base:5.0%} x core" if not name.startswith("core") else "   yardstick"
+            if name.startswith("flufl"):
+                ratio = " " * 12
+            cpu_s = f"{cpu:>10,.0f}" if n == 1 else " " * 10
+            print(f"  {name:<38} wall {wall:>10,.0f} /s  cpu {cpu_s} /s  {ratio}")
+        print(f"  ({note} criterion, idle machine: {idle:,.0f} /s; the best batch per thread here is"
+              f" {max(w for k, w, _ in rows if not k.startswith(('core', 'flufl'))) / n / idle:.0%} of it)\n")
+        return base
 
-    # --- parse
+    table("classify, 1 thread", one["classify"], 1, args.rust_classify, "cargo bench --bench classify,")
+    table(f"classify, {threads} threads", allc["classify"], threads, args.rust_classify, "cargo bench --bench classify,")
     if raws:
-        print("\nparse (raw bytes in, Report objects / Arrow rows out)")
-        core_p = core_rate("parse", raws, args.seconds)
-        row("core parse, 1 thread (this run)", core_p)
-        row("core parse, criterion idle", args.rust_parse, note="(given: cargo bench --bench parse)")
-
-        def parse_all() -> None:
-            for m in raws:
-                try:
-                    bouncekit.parse(m)
-                except bouncekit.BounceKitError:
-                    pass
-
-        per_call = rate(parse_all, len(raws), args.seconds)
-        row("parse (per call)", per_call, core_p)
-        for k in one:
-            if k.startswith("parse"):
-                row(f"{k}, 1 thread", one[k], core_p)
-        for k in allc:
-            if k.startswith("parse"):
-                row(f"{k}, {threads} threads", allc[k], core_p, threads, "(per thread)")
-        flufl = bench_flufl(raws, row, args.seconds)
+        table("parse, 1 thread", one["parse"], 1, args.rust_parse, "cargo bench --bench parse,")
+        table(f"parse, {threads} threads", allc["parse"], threads, args.rust_parse, "cargo bench --bench parse,")
+        r1 = {k: w for k, w, _ in one["parse"]}
+        ra = {k: w for k, w, _ in allc["parse"]}
+        flufl = r1.get("flufl.bounce (incl. email parsing)")
         if flufl:
-            best_batch = max(v for k, v in allc.items() if k.startswith("parse_many"))
-            print(f"\n  bouncekit.parse per call / flufl.bounce (both 1 thread, incl. parsing): {per_call / flufl:6.0f}x")
-            print(f"  bouncekit.parse_many ({threads} threads) / flufl.bounce (1 thread):       {best_batch / flufl:6.0f}x")
-            results["x flufl per call"] = round(per_call / flufl, 1)
-            results["x flufl parse_many"] = round(best_batch / flufl, 1)
+            best1 = max(w for k, w in r1.items() if k.startswith("parse_many"))
+            besta = max(w for k, w in ra.items() if k.startswith("parse_many"))
+            print("flufl.bounce vs bouncekit, same raw bytes in, verdicts out (flufl: email.message_from_bytes")
+            print("+ all_failures; bouncekit: parse/parse_many -> Report objects), wall rates:")
+            for name, v in [("parse (per call), 1 thread", r1["parse (per call)"]),
+                            ("parse_many, 1 thread", best1), (f"parse_many, {threads} threads", besta)]:  # fmt: skip
+                results[f"x flufl: {name}"] = round(v / flufl, 1)
+                print(f"  {name:<38} {v / flufl:8.1f}x flufl.bounce")
+            print()
 
     if not args.no_ledger:
-        bench_ledger(row, args.seconds)
+        bench_ledger(args.seconds)
 
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
 
 
-def bench_flufl(raws: list[bytes], row: Callable[..., None], seconds: float) -> float | None:
-    """flufl.bounce's rate on the same raw bytes, email parsing included."""
-    try:
-        import email
-
-        from flufl.bounce import all_failures
-    except ImportError:
-        print("  (flufl.bounce not installed: pip install flufl.bounce)")
-        return None
-    r = rate(lambda: [all_failures(email.message_from_bytes(m)) for m in raws], len(raws), seconds)
-    row("flufl.bounce (incl. email parsing)", r, note="all_failures(email.message_from_bytes(raw))")
-    msgs = [email.message_from_bytes(m) for m in raws]
-    row("flufl.bounce (pre-parsed messages)", rate(lambda: [all_failures(m) for m in msgs], len(msgs), seconds),
-        note="all_failures(msg): the email parsing not counted")  # fmt: skip
-    return r
+def rate(fn: Callable[[], object], items: int, seconds: float) -> float:
+    return measure({"x": (fn, items)}, seconds)["x"][0]
 
 
-def bench_ledger(row: Callable[..., None], seconds: float) -> None:
+def row(name: str, per_s: float, note: str = "") -> None:
+    print(f"  {name:<38} wall {per_s:>10,.0f} /s  {note}")
+
+
+def bench_ledger(seconds: float) -> None:
     """Recording events in one batch (a new in-memory ledger each run) and
     policy decisions, through the Python API."""
     import tempfile
