@@ -49,7 +49,9 @@ where
             // it is caught here and reported as an error for the batch.
             let out = catch_unwind(AssertUnwindSafe(|| {
                 let items = self.items.read().unwrap_or_else(|e| e.into_inner());
-                let items = items.as_ref().expect("inputs are there until every chunk is done");
+                let items = items
+                    .as_ref()
+                    .expect("inputs are there until every chunk is done");
                 range.map(|i| (self.f)(items, i)).collect::<Vec<T>>()
             }))
             .map_err(|_| ());

@@ -10,7 +10,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use bouncekit::{Classification, Classifier, FoundCodes};
+use bouncekit::{Classifier, FoundCodes};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
