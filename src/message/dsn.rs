@@ -84,7 +84,9 @@ fn fields(text: &str) -> Vec<(String, String)> {
             continue;
         }
         match line.split_once(':') {
-            Some((n, v)) if !n.is_empty() && !n.contains(char::is_whitespace) => {
+            // A field name is letters, digits and hyphens: a dedented fold
+            // such as `mx.example.com[192.0.2.2]:25: No route to host` is none.
+            Some((n, v)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
                 out.push((n.to_ascii_lowercase(), v.trim().to_string()));
                 open = true;
             }
