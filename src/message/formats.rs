@@ -45,7 +45,7 @@ pub static FORMATS: &[Format] = &[
     fmt!("exim", body: ["This message was created automatically by mail delivery software"], headers: ["x-failed-recipients"], from: [], subject: [], start: ["This message was created automatically by mail delivery software", "The following address(es) failed"]),
     fmt!("dragonfly", body: ["This is the DragonFly Mail Agent"], headers: [], from: [], subject: [], start: ["There was an error delivering your mail"]),
     fmt!("opensmtpd", body: ["This is the MAILER-DAEMON, please DO NOT REPLY", "Hi!\n\nThis is the MAILER-DAEMON"], headers: [], from: [], subject: [], start: ["An error has occurred while attempting to deliver", "Below is a copy of the original message"]),
-    fmt!("exchange2003", body: ["did not reach the following recipient(s)", "did not reach the following recipient"], headers: ["x-mimeole"], from: [], subject: [], start: ["did not reach the following recipient"]),
+    fmt!("exchange2003", body: ["did not reach the following recipient(s)", "did not reach the following recipient"], headers: ["x-mimeole"], from: [], subject: [], start: ["did not reach the following recipient", "The following recipient(s) could not be reached"]),
     fmt!("x2", body: ["Unable to deliver message to the following address"], headers: [], from: [], subject: [], start: ["Unable to deliver message to the following address"]),
     fmt!("v5sendmail", body: ["----- Transcript of session follows -----"], headers: [], from: [], subject: [], start: ["----- Transcript of session follows -----"]),
     fmt!("ezweb", body: ["Each of the following recipients was rejected by a remote mail server", "ezweb.ne.jp"], headers: [], from: ["ezweb.ne.jp"], subject: [], start: []),
