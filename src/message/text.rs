@@ -14,6 +14,8 @@ use super::{Draft, Hit, Mail};
 const ORIGINAL_MARKERS: &[&str] = &[
     "below this line is a copy of the message",
     "this is a copy of the message",
+    // Exim's wording when it returns a message it refused to send on.
+    "this is a copy of your message",
     "copy of the message",
     "original message follows",
     "original message -----",
