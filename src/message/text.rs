@@ -284,7 +284,7 @@ fn drop_success_replies(diag: &mut String) {
     if !diag.lines().any(|l| class(l).is_some_and(|c| c >= 4)) || !diag.lines().any(|l| class(l).is_some_and(|c| c <= 3)) {
         return;
     }
-    let kept: Vec<&str> = diag.lines().filter(|l| !class(l).is_some_and(|c| c <= 3)).collect();
+    let kept: Vec<&str> = diag.lines().filter(|l| class(l).is_none_or(|c| c >= 4)).collect();
     *diag = kept.join("\n");
 }
 
