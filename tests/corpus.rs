@@ -150,16 +150,13 @@ fn accuracy_floors() {
     if std::env::var_os("BOUNCEKIT_CORPUS_FLOORS").is_some() {
         assert!(floors_reached, "floors: found 0.99 reason 0.97 hard 0.98 status 0.97");
     }
-    // Regression guard at the level reached so far; raised as accuracy improves.
-    // (About 8 rows more would agree if every stage-less "User unknown" were
-    // called filtered as the reference does; bouncekit keeps those hard, see
-    // `adjust` in src/message/mod.rs.)
+    // Regression guard at the level reached so far (with the known
+    // differences); raised as accuracy improves, never lowered.
     assert!(found >= 0.99, "found {found:.3}");
-    assert!(reason >= 0.925 && hard >= 0.955 && status >= 0.975, "reason {reason:.3} hard {hard:.3} status {status:.3}");
+    assert!(reason >= 0.975 && hard >= 0.985 && status >= 0.98, "reason {reason:.3} hard {hard:.3} status {status:.3}");
 }
 
 #[test]
-#[ignore = "the 0.97/0.98 floors are not reached yet; run with --ignored"]
 fn accuracy_floors_strict() {
     let Some(dir) = corpus() else { return };
     let expected: BTreeMap<String, Vec<Expected>> =

@@ -77,6 +77,20 @@ pub(crate) fn extract(m: &Mail, _msg: &mail_parser::Message<'_>) -> Option<Draft
     if lower.starts_with("mailer-daemon") || lower.starts_with("postmaster") {
         return None;
     }
+    // Apple Mail's unsubscribe button mails the list's address with this
+    // header: the recipient's opt-out, a complaint rather than a reply.
+    if m.header("x-apple-unsubscribe").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
+        let diagnostic = m.texts.first().map(|t| t.lines().take(5).collect::<Vec<_>>().join("\n")).unwrap_or_default();
+        let hit = Hit {
+            recipient: addr,
+            action: Some(DsnAction::Delivered),
+            diagnostic,
+            feedback_type: Some("opt-out".into()),
+            fixed: Some(Reason::Feedback),
+            ..Hit::default()
+        };
+        return Some(Draft { kind: MessageKind::Feedback, decoded_by: "apple-unsubscribe".into(), reporting_mta: None, hits: vec![hit] });
+    }
     let subject = m.subject_lc();
     let kind = if CHALLENGE_SUBJECTS.iter().any(|s| subject.contains(s)) {
         MessageKind::Challenge

@@ -46,6 +46,9 @@ pub struct PerRecipient {
     pub vendor_category: Option<String>,
     /// The `Diagnostic-Code` type (`smtp`, `x-unix`, ...), lowercase.
     pub diagnostic_type: Option<String>,
+    /// `X-Actual-Recipient` names a program (`|/usr/bin/procmail ...`):
+    /// delivery was to a local pipe, not to a mailbox.
+    pub to_program: bool,
 }
 
 /// A parsed status part.
@@ -84,7 +87,9 @@ fn fields(text: &str) -> Vec<(String, String)> {
             continue;
         }
         match line.split_once(':') {
-            Some((n, v)) if !n.is_empty() && !n.contains(char::is_whitespace) => {
+            // A field name is letters, digits and hyphens: a dedented fold
+            // such as `mx.example.com[192.0.2.2]:25: No route to host` is none.
+            Some((n, v)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
                 out.push((n.to_ascii_lowercase(), v.trim().to_string()));
                 open = true;
             }
@@ -129,6 +134,7 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
         match name.as_str() {
             "final-recipient" | "original-recipient" | "x-actual-recipient" => {
                 let addr = dsn_address(&value);
+                let program = name == "x-actual-recipient" && strip_type(&value).trim_start_matches('"').starts_with('|');
                 let r = cur.get_or_insert_with(PerRecipient::default);
                 let slot_taken = match name.as_str() {
                     "final-recipient" => r.final_recipient.is_some(),
@@ -142,7 +148,10 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
                 match name.as_str() {
                     "final-recipient" => r.final_recipient = addr,
                     "original-recipient" => r.original_recipient = addr,
-                    _ => r.actual_recipient = addr,
+                    _ => {
+                        r.actual_recipient = addr;
+                        r.to_program = program;
+                    }
                 }
             }
             "reporting-mta" => {
@@ -279,7 +288,8 @@ pub(crate) fn extract(m: &Mail) -> Option<Draft> {
                 vendor: r.vendor_category.as_deref().and_then(vendor_reason),
                 // RFC 3464's `x-unix` type: the text is a local delivery
                 // program's exit status or complaint, not an SMTP reply.
-                local_mailer: r.diagnostic_type.as_deref() == Some("x-unix"),
+                // A pipe to a program is such a local delivery too.
+                local_mailer: r.diagnostic_type.as_deref() == Some("x-unix") || r.to_program,
             });
         }
     }

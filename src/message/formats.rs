@@ -6,7 +6,7 @@
 //! [`super::text`] then reads the recipient blocks, stopping where the copy of
 //! the original message begins. Adding a format is adding a row.
 
-use super::text::{cut_original, error_block, recipients_in};
+use super::text::{cut_original, error_block, recipients_in, transcript_recipients};
 use super::util::{all_addresses, find_address};
 use super::{Draft, Hit, Mail, MessageKind};
 use crate::Reason;
@@ -45,7 +45,7 @@ pub static FORMATS: &[Format] = &[
     fmt!("exim", body: ["This message was created automatically by mail delivery software"], headers: ["x-failed-recipients"], from: [], subject: [], start: ["This message was created automatically by mail delivery software", "The following address(es) failed"]),
     fmt!("dragonfly", body: ["This is the DragonFly Mail Agent"], headers: [], from: [], subject: [], start: ["There was an error delivering your mail"]),
     fmt!("opensmtpd", body: ["This is the MAILER-DAEMON, please DO NOT REPLY", "Hi!\n\nThis is the MAILER-DAEMON"], headers: [], from: [], subject: [], start: ["An error has occurred while attempting to deliver", "Below is a copy of the original message"]),
-    fmt!("exchange2003", body: ["did not reach the following recipient(s)", "did not reach the following recipient"], headers: ["x-mimeole"], from: [], subject: [], start: ["did not reach the following recipient"]),
+    fmt!("exchange2003", body: ["did not reach the following recipient(s)", "did not reach the following recipient", "The following recipient(s) could not be reached"], headers: ["x-mimeole"], from: [], subject: [], start: ["did not reach the following recipient", "The following recipient(s) could not be reached"]),
     fmt!("x2", body: ["Unable to deliver message to the following address"], headers: [], from: [], subject: [], start: ["Unable to deliver message to the following address"]),
     fmt!("v5sendmail", body: ["----- Transcript of session follows -----"], headers: [], from: [], subject: [], start: ["----- Transcript of session follows -----"]),
     fmt!("ezweb", body: ["Each of the following recipients was rejected by a remote mail server", "ezweb.ne.jp"], headers: [], from: ["ezweb.ne.jp"], subject: [], start: []),
@@ -145,9 +145,14 @@ pub(crate) fn extract(m: &Mail) -> Option<Draft> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut block_text = String::new();
     for t in &m.texts {
-        let block = error_block(t, format.start);
+        let t = unquote_forwarded(t);
+        let block = error_block(&t, format.start);
         block_text.push_str(block);
-        hits.extend(recipients_in(block));
+        if format.name == "v5sendmail" {
+            hits.extend(transcript_recipients(block));
+        } else {
+            hits.extend(recipients_in(block));
+        }
     }
     if !failed.is_empty() {
         // The MTA said who failed: those and only those, each with its own block when there is one.
@@ -183,6 +188,25 @@ pub(crate) fn extract(m: &Mail) -> Option<Draft> {
     }
     let reporting_mta = m.header("from").and_then(find_address).and_then(|(a, _, _)| a.split('@').nth(1).map(str::to_string));
     Some(Draft { kind: MessageKind::Bounce, decoded_by: format.name.to_string(), reporting_mta, hits })
+}
+
+/// A bounce someone forwarded ("Begin forwarded message:") comes quoted
+/// line by line with `> `: without one level of quoting it reads like the
+/// original report.
+fn unquote_forwarded(t: &str) -> std::borrow::Cow<'_, str> {
+    let forwarded = ["begin forwarded message", "forwarded message"].iter().any(|w| super::util::contains_ci(t, w));
+    let quoted = t.lines().filter(|l| l.starts_with('>')).count();
+    if !forwarded || quoted < 5 {
+        return std::borrow::Cow::Borrowed(t);
+    }
+    let lines: Vec<&str> = t
+        .lines()
+        .map(|l| match l.strip_prefix('>') {
+            Some(rest) => rest.strip_prefix(' ').unwrap_or(rest),
+            None => l,
+        })
+        .collect();
+    std::borrow::Cow::Owned(lines.join("\n"))
 }
 
 fn is_system_address(a: &str) -> bool {

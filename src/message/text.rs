@@ -14,6 +14,8 @@ use super::{Draft, Hit, Mail};
 const ORIGINAL_MARKERS: &[&str] = &[
     "below this line is a copy of the message",
     "this is a copy of the message",
+    // Exim's wording when it returns a message it refused to send on.
+    "this is a copy of your message",
     "copy of the message",
     "original message follows",
     "original message -----",
@@ -101,7 +103,8 @@ fn label_ok(label: &str) -> bool {
         return true;
     }
     let lower = l.to_lowercase();
-    if lower.contains("from") || lower.contains("sender") || lower.contains("reply") || lower.contains("return") {
+    // The sender's or the original message's own headers name no recipient.
+    if ["from", "sender", "reply", "return", "message-id"].iter().any(|w| lower.contains(w)) {
         return false;
     }
     let core = lower.trim_end_matches(['<', ' ', '"', '\'', '(', '[']);
@@ -119,8 +122,10 @@ fn is_address_label(label: &str) -> bool {
         "final recipient", "failed recipient", "failed address", "e-mail address", "email address", "mail address", "user", "mailbox",
         "destination", "宛先", "受信者", "could not be delivered to", "delivery to", "undeliverable to",
     ];
+    // Words that say what went wrong: "Unknown user:" is a verdict, not a label.
+    const FAULT: &[&str] = &["unknown", "invalid", "illegal", "bad ", "no such", "inactive", "disabled", "not found", "rejected"];
     let l = label.to_lowercase();
-    PLAIN.iter().any(|p| l == *p || l.ends_with(&format!(" {p}")) && l.len() < p.len() + 12)
+    PLAIN.iter().any(|p| l == *p || l.ends_with(&format!(" {p}")) && l.len() < p.len() + 12 && !FAULT.iter().any(|f| l.contains(f)))
 }
 
 /// `550 5.1.1 <addr>... text`: a reply line that names the recipient first.
@@ -231,6 +236,9 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
             h.diagnostic.push_str(t);
         }
     }
+    for h in &mut hits {
+        drop_success_replies(&mut h.diagnostic);
+    }
     // One recipient whose stage is told just before it (DragonFly's
     // `host did not like our RCPT TO:` line, then the reply).
     // Only a line that names no address: `MAIL FROM: a@b` in a quoted
@@ -264,6 +272,72 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
                 hits[0].diagnostic = format!("{}\n{own}", coded.join("\n"));
             }
         }
+    }
+    hits
+}
+
+/// A session transcript lists the replies that went well ("250 2.1.5 Ok",
+/// "354 End data with ...") before the one that failed: when a line carries
+/// a failure code, the lines whose code says success are no diagnostic.
+fn drop_success_replies(diag: &mut String) {
+    let class = |l: &str| crate::find_codes(l).class_digit();
+    if !diag.lines().any(|l| class(l).is_some_and(|c| c >= 4)) || !diag.lines().any(|l| class(l).is_some_and(|c| c <= 3)) {
+        return;
+    }
+    let kept: Vec<&str> = diag.lines().filter(|l| class(l).is_none_or(|c| c >= 4)).collect();
+    *diag = kept.join("\n");
+}
+
+/// Recipient blocks of a Sendmail session transcript. Sendmail writes what
+/// it sent and what the remote answered (`>>> MAIL From:...`, `<<< 550 ...`)
+/// first, then its own summary per recipient (`554 <addr>... Remote protocol
+/// error`): the lines of a session before a recipient's summary are that
+/// recipient's, and a new `While talking to host:` starts a new session.
+pub(crate) fn transcript_recipients(block: &str) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut pending: Vec<&str> = Vec::new();
+    for line in block.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if starts_with_ci(t, "while talking to ") {
+            pending.clear();
+            continue;
+        }
+        let Some((addr, diag)) = recipient_line(line) else {
+            // Plain words right under a recipient's line continue it; a reply
+            // or a command opens the next recipient's part of the session.
+            let coded = t.starts_with("<<<") || t.starts_with(">>>") || t.as_bytes().first().is_some_and(u8::is_ascii_digit);
+            match hits.last_mut() {
+                Some(h) if pending.is_empty() && !coded => {
+                    h.diagnostic.push('\n');
+                    h.diagnostic.push_str(t);
+                }
+                _ => pending.push(t),
+            }
+            continue;
+        };
+        if let Some(h) = hits.iter_mut().find(|h| h.recipient.eq_ignore_ascii_case(&addr)) {
+            // The remote's reply and the summary for a recipient already named.
+            for l in pending.drain(..).chain(std::iter::once(t)) {
+                h.diagnostic.push('\n');
+                h.diagnostic.push_str(l);
+            }
+            continue;
+        }
+        let command = pending
+            .iter()
+            .rev()
+            .chain(std::iter::once(&t))
+            .filter(|l| l.starts_with(">>>"))
+            .find_map(|l| super::util::detect_command(l))
+            .map(str::to_string);
+        let mut text: Vec<&str> = pending.drain(..).filter(|l| !l.starts_with(">>>")).collect();
+        text.push(if diag.is_empty() { t } else { &diag });
+        let mut diagnostic = text.join("\n");
+        drop_success_replies(&mut diagnostic);
+        hits.push(Hit { recipient: addr, diagnostic, command, ..Hit::default() });
     }
     hits
 }
