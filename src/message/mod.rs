@@ -25,7 +25,6 @@ pub mod autoreply;
 pub mod dsn;
 pub mod formats;
 pub mod json;
-mod lean;
 mod mime;
 pub mod text;
 
@@ -412,36 +411,17 @@ pub fn parse_with(classifier: &Classifier, bytes: &[u8], limits: &Limits) -> Res
         return Err(Error::LimitExceeded { limit: "max_message_size", max: limits.max_message_size, actual: bytes.len() });
     }
     let bytes = util::normalize(bytes);
-    // The returned original message's body is never read: parse a copy
-    // without it first, and the whole message only when that copy cannot
-    // decide alone (errors, a forwarded report, a body read raw).
-    if let Some(lean) = lean::without_returned_bodies(&bytes) {
-        if let Ok(Some(r)) = parse_bytes(classifier, &lean, limits, true) {
-            return Ok(r);
-        }
-    }
-    parse_bytes(classifier, &bytes, limits, false)?.ok_or(Error::NotAMessage)
-}
-
-/// Parses normalized bytes; `Ok(None)` when `lean` (a copy with returned
-/// bodies cut) and the answer would need the bytes that were cut.
-fn parse_bytes(classifier: &Classifier, bytes: &[u8], limits: &Limits, lean: bool) -> Result<Option<Report>, Error> {
-    let msg = mime::parse(bytes).ok_or(Error::NotAMessage)?;
+    let msg = mime::parse(bytes.as_ref()).ok_or(Error::NotAMessage)?;
     let nested = mime::depth(&msg);
     if nested > limits.mime_depth() {
         return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: nested });
     }
     let mut m = Mail::default();
-    if collect(&msg, limits, &mut m)? && lean {
-        return Ok(None);
-    }
+    collect(&msg, limits, &mut m)?;
     let mut draft = extract(&m, &msg);
     if draft.hits.is_empty() {
         // A bounce forwarded as an attachment: the attached report speaks.
         if let Some(inner) = &m.nested_report {
-            if lean {
-                return Ok(None);
-            }
             if let Some(p) = mime::parse(inner.as_slice()) {
                 let mut im = Mail::default();
                 if collect(&p, limits, &mut im).is_ok() {
@@ -456,7 +436,7 @@ fn parse_bytes(classifier: &Classifier, bytes: &[u8], limits: &Limits, lean: boo
     if draft.hits.len() > limits.max_recipients {
         return Err(Error::LimitExceeded { limit: "max_recipients", max: limits.max_recipients, actual: draft.hits.len() });
     }
-    Ok(Some(build(classifier, limits, &m, draft)))
+    Ok(build(classifier, limits, &m, draft))
 }
 
 /// What the extractors see of a message.
@@ -527,8 +507,7 @@ fn header_text(v: &HeaderValue<'_>) -> String {
     }
 }
 
-/// Fills `m` from `msg`; `true` when the body was read as raw text.
-fn collect(msg: &mail_parser::Message<'_>, limits: &Limits, m: &mut Mail) -> Result<bool, Error> {
+fn collect(msg: &mail_parser::Message<'_>, limits: &Limits, m: &mut Mail) -> Result<(), Error> {
     if msg.parts.len() > limits.max_parts {
         return Err(Error::LimitExceeded { limit: "max_parts", max: limits.max_parts, actual: msg.parts.len() });
     }
@@ -554,9 +533,8 @@ fn collect(msg: &mail_parser::Message<'_>, limits: &Limits, m: &mut Mail) -> Res
         if !body.is_empty() {
             m.texts.push(String::from_utf8_lossy(body).into_owned());
         }
-        return Ok(true);
     }
-    Ok(false)
+    Ok(())
 }
 
 // The `if`s inside the match arms stay: as guards, a false one would let the
