@@ -570,6 +570,9 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
                 m.nested_report = Some(inner.raw_message().to_vec());
             }
         }
+        // A part no arm below reads (images, archives, TNEF, ...): not worth
+        // turning into text.
+        _ if !matches!((ctype.as_str(), sub.as_str()), ("text" | "message" | "", _) | ("application", "json")) => {}
         body => {
             let content: Cow<'_, str> = match body {
                 PartType::Text(t) | PartType::Html(t) => Cow::Borrowed(t.as_ref()),

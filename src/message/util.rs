@@ -151,21 +151,28 @@ pub(crate) fn html_to_text(html: &str) -> String {
             rest = "";
             break;
         };
-        let tag = rest[i + 1..i + j].trim_start_matches('/').to_ascii_lowercase();
-        let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
-        if matches!(name.as_str(), "br" | "p" | "div" | "tr" | "li" | "table" | "h1" | "h2" | "h3" | "blockquote") {
+        // Only the tag's name matters: no lowercase copy of its attributes.
+        let tag = rest[i + 1..i + j].trim_start_matches('/');
+        let name = &tag[..tag.bytes().take_while(u8::is_ascii_alphanumeric).count()];
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        if ["br", "p", "div", "tr", "li", "table", "h1", "h2", "h3", "blockquote"].into_iter().any(is) {
             out.push('\n');
-        } else if name == "td" {
+        } else if is("td") {
             out.push(' ');
         }
         rest = &rest[i + j + 1..];
-        if name == "style" || name == "script" {
-            if let Some(k) = rest.to_ascii_lowercase().find(&format!("</{name}")) {
-                rest = &rest[k..];
+        for skipped in ["style", "script"] {
+            if is(skipped) {
+                if let Some(k) = find_ci(rest, &format!("</{skipped}")) {
+                    rest = &rest[k..];
+                }
             }
         }
     }
     out.push_str(rest);
+    if !out.contains('&') {
+        return out;
+    }
     out.replace("&nbsp;", " ")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -303,5 +310,13 @@ mod tests {
         assert_eq!(detect_command("(in reply to end of DATA command)"), Some("DATA"));
         assert_eq!(detect_command("SMTP error from remote mail server after MAIL FROM:<a@b>"), Some("MAIL"));
         assert_eq!(find_ci("Hello World", "WORLD"), Some(6));
+    }
+
+    #[test]
+    fn html_to_text_keeps_text_and_drops_tags_styles_and_scripts() {
+        let html = "<HTML><Style type=\"text/css\">p { color: red }</STYLE><P CLASS=x>550 5.1.1 &lt;a@b.example&gt;:</p>\
+<TABLE><TR><TD>user</td><td>unknown&nbsp;&amp;&#39;gone&#39;</td></tr></table><script>var x = 1;</Script>end";
+        assert_eq!(html_to_text(html), "\n550 5.1.1 <a@b.example>:\n\n\n user  unknown &'gone' \n\nend");
+        assert_eq!(html_to_text("no tags, no entities"), "no tags, no entities");
     }
 }
