@@ -402,8 +402,9 @@ impl RuleSet {
             }
         });
         // Best-first: the first candidate that matches beats every later one.
-        cands.list.sort_unstable_by_key(|c| std::cmp::Reverse(c.rank));
-        for c in &cands.list {
+        let list = cands.list();
+        list.sort_unstable_by_key(|c| std::cmp::Reverse(c.rank));
+        for c in list.iter() {
             if !self.beats(c.rule, best) {
                 break;
             }
@@ -463,16 +464,34 @@ struct Candidate {
     starts_len: u8,
 }
 
-/// The regex candidates of one text: few, so a linear look-up; an index by
-/// pattern only when a text brings many.
-#[derive(Default)]
+/// The regex candidates of one text: few, so they live on the stack and are
+/// found by a linear look-up; a text that brings many spills them to the
+/// heap, with an index by pattern.
 struct Candidates {
-    list: Vec<Candidate>,
+    inline: [Candidate; Candidates::INLINE],
+    inline_len: usize,
+    spill: Vec<Candidate>,
     index: Vec<u32>,
 }
 
+impl Default for Candidates {
+    fn default() -> Self {
+        let empty = Candidate { pattern: 0, rule: 0, rank: 0, starts: [0; ANCHORED_TRIES + 1], starts_len: 0 };
+        Candidates { inline: [empty; Self::INLINE], inline_len: 0, spill: Vec::new(), index: Vec::new() }
+    }
+}
+
 impl Candidates {
+    const INLINE: usize = 8;
     const LINEAR: usize = 16;
+
+    fn list(&mut self) -> &mut [Candidate] {
+        if self.spill.is_empty() {
+            &mut self.inline[..self.inline_len]
+        } else {
+            &mut self.spill
+        }
+    }
 
     /// Notes that `pattern`'s literal occurred (at `start` for a prefix
     /// literal; a suffix literal has no start: the whole text is searched).
@@ -480,17 +499,23 @@ impl Candidates {
         let i = match self.position(pattern) {
             Some(i) => i,
             None => {
-                if !self.index.is_empty() {
-                    self.index[pattern as usize] = self.list.len() as u32;
+                let c = Candidate { pattern, rule, rank, starts: [0; ANCHORED_TRIES + 1], starts_len: 0 };
+                if self.spill.is_empty() && self.inline_len < Self::INLINE {
+                    self.inline[self.inline_len] = c;
+                    self.inline_len += 1;
+                } else {
+                    if self.spill.is_empty() {
+                        self.spill.extend_from_slice(&self.inline[..self.inline_len]);
+                    }
+                    if !self.index.is_empty() {
+                        self.index[pattern as usize] = self.spill.len() as u32;
+                    }
+                    self.spill.push(c);
                 }
-                if self.list.capacity() == 0 {
-                    self.list.reserve(Self::LINEAR);
-                }
-                self.list.push(Candidate { pattern, rule, rank, starts: [0; ANCHORED_TRIES + 1], starts_len: 0 });
-                self.list.len() - 1
+                self.list().len() - 1
             }
         };
-        let c = &mut self.list[i];
+        let c = &mut self.list()[i];
         if let Some(s) = start {
             if (c.starts_len as usize) < c.starts.len() {
                 c.starts[c.starts_len as usize] = s;
@@ -500,14 +525,14 @@ impl Candidates {
     }
 
     fn position(&mut self, pattern: u32) -> Option<usize> {
-        if self.list.len() < Self::LINEAR {
-            return self.list.iter().position(|c| c.pattern == pattern);
+        if self.spill.len() < Self::LINEAR {
+            return self.list().iter().position(|c| c.pattern == pattern);
         }
         if self.index.is_empty() {
             // Patterns are numbered densely, so the index is as big as the
             // highest pattern number seen; it grows when a higher one comes.
-            self.index = vec![u32::MAX; self.list.iter().map(|c| c.pattern as usize + 1).max().unwrap_or(0)];
-            for (i, c) in self.list.iter().enumerate() {
+            self.index = vec![u32::MAX; self.spill.iter().map(|c| c.pattern as usize + 1).max().unwrap_or(0)];
+            for (i, c) in self.spill.iter().enumerate() {
                 self.index[c.pattern as usize] = i as u32;
             }
         }
