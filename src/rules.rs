@@ -243,6 +243,8 @@ pub struct RuleSet {
     pattern_rule: Vec<u32>,
     always: RegexSet,
     always_pattern: Vec<u32>,
+    /// The highest-ranked rule among `always_pattern`'s.
+    always_top: Option<u32>,
     /// The first `user_count` rules are the user's: they beat every built-in rule.
     user_count: usize,
     /// What matching needs of each rule, packed (the rules themselves are big).
@@ -331,7 +333,8 @@ impl RuleSet {
             .size_limit(64 << 20)
             .build()
             .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
-        let info = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
+        let info: Vec<RuleInfo> = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
+        let always_top = always_pattern.iter().map(|&n| pattern_rule[n as usize]).max_by_key(|&r| info[r as usize].rank);
         Ok(RuleSet {
             info,
             rules,
@@ -343,6 +346,7 @@ impl RuleSet {
             pattern_rule,
             always: set,
             always_pattern,
+            always_top,
             user_count,
         })
     }
@@ -413,7 +417,8 @@ impl RuleSet {
                 break;
             }
         }
-        if self.always_pattern.iter().any(|&n| self.beats(self.pattern_rule[n as usize], best)) {
+        // The literal-less patterns run only when one of them could still win.
+        if self.always_top.is_some_and(|top| self.beats(top, best)) {
             for p in self.always.matches(text).iter() {
                 let r = self.pattern_rule[self.always_pattern[p] as usize];
                 if eligible(r) && self.beats(r, best) {
