@@ -602,3 +602,45 @@ fn scan_with<A: Automaton>(a: &A, hay: &[u8], mut f: impl FnMut(usize, usize)) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(n: usize, priority: u8, pattern: String) -> Rule {
+        Rule {
+            id: format!("t.r{n}"),
+            reason: Reason::Filtered,
+            priority,
+            phrases: vec![],
+            patterns: vec![pattern],
+            status: None,
+            bounce_type: None,
+            class: None,
+            examples: vec![],
+            source: "t".into(),
+        }
+    }
+
+    /// Many regex candidates in one text (past the stack slots and the
+    /// linear look-up): the winner is the one a rule-by-rule check picks.
+    #[test]
+    fn many_candidates_pick_the_best_matching_rule() {
+        // Rule n's literal is `tokenNN`; odd rules need a digit after it,
+        // which the text never has, so only even rules match.
+        let rules: Vec<Rule> = (0..40)
+            .map(|n| rule(n, (n * 7 % 70 + 20) as u8, if n % 2 == 0 { format!("token{n:02} [a-z]+") } else { format!("token{n:02} [0-9]+") }))
+            .collect();
+        let text: String = (0..40).rev().map(|n| format!("TOKEN{n:02} word ")).collect();
+        let set = RuleSet::new(rules.clone()).unwrap();
+        let expected = (0..40)
+            .filter(|&n| RuleSet::new(vec![rules[n].clone()]).unwrap().best_match(&text, None, false).is_some())
+            .max_by_key(|&n| (rules[n].priority, std::cmp::Reverse(n)))
+            .unwrap();
+        assert_eq!(expected % 2, 0);
+        assert_eq!(set.best_match(&text, None, false).map(|r| r.id.as_str()), Some(rules[expected].id.as_str()));
+        // Weak rules stand aside for a specific code: the best strong one wins.
+        let strong = (0..40).filter(|&n| n % 2 == 0 && rules[n].priority >= WEAK_BELOW).max_by_key(|&n| (rules[n].priority, std::cmp::Reverse(n)));
+        assert_eq!(set.best_match(&text, Some(5), true).map(|r| r.id.as_str()), strong.map(|n| rules[n].id.as_str()));
+    }
+}
