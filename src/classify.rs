@@ -162,19 +162,21 @@ fn specific_after(text: &str, first: StatusCode) -> StatusCode {
 
 fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
     let class = codes.class_digit();
-    let specific = codes.status.is_some_and(|s| s.detail() != 0 && reason_for(s).is_some());
+    // One registry look-up serves both the weak-rule gate and the verdict.
+    let status_reason = codes.status.and_then(reason_for);
+    let specific = status_reason.is_some() && codes.status.is_some_and(|s| s.detail() != 0);
     let success = class == Some(2);
     let rule = if success { None } else { rules.best_match(&normalize_diagnostic(text), class, specific) };
 
     let (reason, decided_by) = if let Some(r) = rule {
         (r.reason, r.id.clone())
     } else if let Some(s) = codes.status {
-        match reason_for(s) {
-            Some(r) => (r, format!("status:{}", s.registry_key())),
+        match status_reason {
+            Some(r) => (r, decided_by_code("status:X.", &[s.subject(), s.detail()])),
             None => (Reason::Undefined, "none".into()),
         }
     } else if let Some(r) = codes.reply.and_then(reply_reason) {
-        (r, format!("reply:{}", codes.reply.map(|c| c.get()).unwrap_or_default()))
+        (r, decided_by_code("reply:", &[codes.reply.map(|c| c.get()).unwrap_or_default()]))
     } else {
         (Reason::Undefined, "none".into())
     };
@@ -187,12 +189,10 @@ fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
         },
     };
     let class = class.or(status.map(|s| s.class().digit()));
+    let info = reason.info();
     let bounce_type = rule.and_then(|r| r.bounce_type).unwrap_or_else(|| reason.bounce_type_for(class));
-    let category = status.map(|s| Category::of_subject(s.subject())).unwrap_or(reason.info().category);
-    let description = status
-        .and_then(short_name)
-        .map(str::to_string)
-        .unwrap_or_else(|| reason.info().definition.clone());
+    let category = status.map(|s| Category::of_subject(s.subject())).unwrap_or(info.category);
+    let description = status.and_then(short_name).unwrap_or(&info.definition).to_string();
     let note = codes.classes_disagree().then(|| {
         let (s, r) = (codes.status.unwrap(), codes.reply.unwrap());
         format!(
@@ -211,6 +211,31 @@ fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
         rule: decided_by,
         note,
     }
+}
+
+/// `status:X.1.1` / `reply:550`: the prefix and the numbers joined by dots,
+/// in one right-sized allocation (no formatting machinery).
+fn decided_by_code(prefix: &str, numbers: &[u16]) -> String {
+    let mut out = String::with_capacity(prefix.len() + numbers.len() * 4);
+    out.push_str(prefix);
+    for (i, &n) in numbers.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        let mut digits = [0u8; 5];
+        let mut k = digits.len();
+        let mut v = n;
+        loop {
+            k -= 1;
+            digits[k] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        out.extend(digits[k..].iter().map(|&d| char::from(d)));
+    }
+    out
 }
 
 /// A status for a verdict whose text had none: the rule's, else the reason's

@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::nfa::contiguous;
+use aho_corasick::{dfa, Anchored as AcAnchored, MatchKind};
 use regex::{RegexSet, RegexSetBuilder};
 use regex_automata::meta::{self, Regex};
 use regex_automata::{Anchored, Input};
@@ -231,7 +233,7 @@ fn compile(pattern: &str) -> Result<Regex, String> {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    keys: AhoCorasick,
+    keys: Keys,
     /// `hits[key_hits[k].0..key_hits[k].1]` is what key `k` stands for.
     key_hits: Vec<(u32, u32)>,
     hits: Vec<Hit>,
@@ -241,8 +243,29 @@ pub struct RuleSet {
     pattern_rule: Vec<u32>,
     always: RegexSet,
     always_pattern: Vec<u32>,
+    /// The highest-ranked rule among `always_pattern`'s.
+    always_top: Option<u32>,
     /// The first `user_count` rules are the user's: they beat every built-in rule.
     user_count: usize,
+    /// What matching needs of each rule, packed (the rules themselves are big).
+    info: Vec<RuleInfo>,
+}
+
+/// The part of a rule that deciding between matches reads.
+#[derive(Clone, Copy, Debug)]
+struct RuleInfo {
+    /// Precedence, higher wins: user rules first, then priority, then order.
+    rank: u64,
+    weak: bool,
+    /// The class the rule is limited to; 0 for any.
+    class: u8,
+}
+
+impl RuleInfo {
+    fn new(i: usize, r: &Rule, user_count: usize) -> RuleInfo {
+        let rank = (u64::from(i < user_count) << 40) | (u64::from(r.priority) << 32) | u64::from(u32::MAX - i as u32);
+        RuleInfo { rank, weak: r.is_weak(), class: r.class.unwrap_or(0) }
+    }
 }
 
 impl RuleSet {
@@ -304,20 +327,16 @@ impl RuleSet {
             key_hits.push((hits.len() as u32, (hits.len() + v.len()) as u32));
             hits.extend(v);
         }
-        // Keys are ASCII-lower-cased and searched for in ASCII-lower-cased
-        // text: a smaller automaton than a case-folding one.
-        let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&keys)
-            .or_else(|_| AhoCorasickBuilder::new().build(&keys))
-            .map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
+        let ac = Keys::build(&keys).map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
         let set = RegexSetBuilder::new(&always)
             .case_insensitive(true)
             .size_limit(64 << 20)
             .build()
             .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
+        let info: Vec<RuleInfo> = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
+        let always_top = always_pattern.iter().map(|&n| pattern_rule[n as usize]).max_by_key(|&r| info[r as usize].rank);
         Ok(RuleSet {
+            info,
             rules,
             keys: ac,
             key_hits,
@@ -327,6 +346,7 @@ impl RuleSet {
             pattern_rule,
             always: set,
             always_pattern,
+            always_top,
             user_count,
         })
     }
@@ -357,77 +377,270 @@ impl RuleSet {
     /// whether the text carries a specific enhanced code (weak rules then
     /// stand aside).
     pub fn best_match(&self, text: &str, class: Option<u8>, specific_status: bool) -> Option<&Rule> {
-        let mut best: Option<u32> = None;
-        let key = |i: u32| ((i as usize) < self.user_count, self.rules[i as usize].priority, std::cmp::Reverse(i));
-        let mut consider = |i: u32| {
-            let r = &self.rules[i as usize];
-            if specific_status && r.is_weak() {
-                return;
-            }
-            if r.class.is_some() && r.class != class {
-                return;
-            }
-            best = match best {
-                Some(b) if key(b) >= key(i) => Some(b),
-                _ => Some(i),
-            };
+        let class = class.unwrap_or(0);
+        let eligible = |i: u32| {
+            let r = &self.info[i as usize];
+            !(specific_status && r.weak) && (r.class == 0 || r.class == class)
         };
-        // Per pattern: how many anchored checks failed, or DONE. Made on the
-        // first regex hit only (most texts have few).
-        const DONE: u8 = u8::MAX;
-        let mut state: Vec<u8> = Vec::new();
-        let lower = text.to_ascii_lowercase();
-        for m in self.keys.find_overlapping_iter(&lower) {
-            let (a, b) = self.key_hits[m.pattern().as_usize()];
+        let mut best: Option<u32> = None;
+        let mut cands = Candidates::default();
+        let bytes = text.as_bytes();
+        // Phrases are settled during the scan (a byte comparison); regex
+        // candidates are only noted, then run best-first after it.
+        self.keys.scan(bytes, |start, key| {
+            let (a, b) = self.key_hits[key];
             for &hit in &self.hits[a as usize..b as usize] {
                 match hit {
                     Hit::Phrase(r, p) => {
-                        if lower.as_bytes()[m.start()..].starts_with(&self.phrases[p as usize]) {
-                            consider(r);
+                        if eligible(r) && self.beats(r, best) && starts_with_ignore_ascii_case(&bytes[start..], &self.phrases[p as usize]) {
+                            best = Some(r);
                         }
                     }
                     Hit::Prefix(n) | Hit::Suffix(n) => {
-                        if state.is_empty() {
-                            state = vec![0; self.regexes.len()];
-                        }
-                        let st = &mut state[n as usize];
-                        if *st == DONE {
-                            continue;
-                        }
-                        let re = &self.regexes[n as usize];
-                        let matched = match hit {
-                            // Lower-casing ASCII keeps byte offsets, so a match
-                            // can only start where its prefix literal starts: an
-                            // anchored check there usually fails within a few
-                            // bytes. After a few failures one unanchored search
-                            // from here on settles it, so a text full of the
-                            // literal stays linear.
-                            Hit::Prefix(_) if *st < 4 => {
-                                *st += 1;
-                                re.is_match(Input::new(text).range(m.start()..).anchored(Anchored::Yes))
-                            }
-                            Hit::Prefix(_) => {
-                                *st = DONE;
-                                re.is_match(Input::new(text).range(m.start()..))
-                            }
-                            _ => {
-                                *st = DONE;
-                                re.is_match(text)
-                            }
-                        };
-                        if matched {
-                            *st = DONE;
-                            consider(self.pattern_rule[n as usize]);
+                        let r = self.pattern_rule[n as usize];
+                        if eligible(r) && self.beats(r, best) {
+                            cands.note(n, r, self.info[r as usize].rank, matches!(hit, Hit::Prefix(_)).then_some(start as u32));
                         }
                     }
                 }
             }
+        });
+        // Best-first: the first candidate that matches beats every later one.
+        let list = cands.list();
+        list.sort_unstable_by_key(|c| std::cmp::Reverse(c.rank));
+        for c in list.iter() {
+            if !self.beats(c.rule, best) {
+                break;
+            }
+            if self.candidate_matches(text, c) {
+                best = Some(c.rule);
+                break;
+            }
         }
-        if !self.always_pattern.is_empty() {
+        // The literal-less patterns run only when one of them could still win.
+        if self.always_top.is_some_and(|top| self.beats(top, best)) {
             for p in self.always.matches(text).iter() {
-                consider(self.pattern_rule[self.always_pattern[p] as usize]);
+                let r = self.pattern_rule[self.always_pattern[p] as usize];
+                if eligible(r) && self.beats(r, best) {
+                    best = Some(r);
+                }
             }
         }
         best.map(|i| &self.rules[i as usize])
+    }
+
+    /// Whether rule `i` would win over the current best.
+    fn beats(&self, i: u32, best: Option<u32>) -> bool {
+        best.is_none_or(|b| self.info[i as usize].rank > self.info[b as usize].rank)
+    }
+
+    /// Runs a candidate pattern's regex. Lower-casing ASCII keeps byte
+    /// offsets, so a prefix-literal match can only start where its literal
+    /// starts: an anchored check there usually fails within a few bytes.
+    /// After [`ANCHORED_TRIES`] starts one unanchored search from the next
+    /// settles it, so a text full of the literal stays linear.
+    fn candidate_matches(&self, text: &str, c: &Candidate) -> bool {
+        let re = &self.regexes[c.pattern as usize];
+        if c.starts_len == 0 {
+            return re.is_match(text);
+        }
+        let n = c.starts_len as usize;
+        let anchored = n.min(ANCHORED_TRIES);
+        c.starts[..anchored]
+            .iter()
+            .any(|&s| re.is_match(Input::new(text).range(s as usize..).anchored(Anchored::Yes)))
+            || (n > ANCHORED_TRIES && re.is_match(Input::new(text).range(c.starts[ANCHORED_TRIES] as usize..)))
+    }
+}
+
+/// Anchored checks per prefix-literal pattern before one unanchored search.
+const ANCHORED_TRIES: usize = 4;
+
+/// A pattern whose literal occurred, with where (for prefix literals).
+#[derive(Clone, Copy)]
+struct Candidate {
+    pattern: u32,
+    rule: u32,
+    rank: u64,
+    /// The first starts of its prefix literal, in the order found; the last
+    /// slot is where the unanchored search begins.
+    starts: [u32; ANCHORED_TRIES + 1],
+    /// How many of `starts` are set; 0 for a suffix literal (search it all).
+    starts_len: u8,
+}
+
+/// The regex candidates of one text: few, so they live on the stack and are
+/// found by a linear look-up; a text that brings many spills them to the
+/// heap, with an index by pattern.
+struct Candidates {
+    inline: [Candidate; Candidates::INLINE],
+    inline_len: usize,
+    spill: Vec<Candidate>,
+    index: Vec<u32>,
+}
+
+impl Default for Candidates {
+    fn default() -> Self {
+        let empty = Candidate { pattern: 0, rule: 0, rank: 0, starts: [0; ANCHORED_TRIES + 1], starts_len: 0 };
+        Candidates { inline: [empty; Self::INLINE], inline_len: 0, spill: Vec::new(), index: Vec::new() }
+    }
+}
+
+impl Candidates {
+    const INLINE: usize = 8;
+    const LINEAR: usize = 16;
+
+    fn list(&mut self) -> &mut [Candidate] {
+        if self.spill.is_empty() {
+            &mut self.inline[..self.inline_len]
+        } else {
+            &mut self.spill
+        }
+    }
+
+    /// Notes that `pattern`'s literal occurred (at `start` for a prefix
+    /// literal; a suffix literal has no start: the whole text is searched).
+    fn note(&mut self, pattern: u32, rule: u32, rank: u64, start: Option<u32>) {
+        let i = match self.position(pattern) {
+            Some(i) => i,
+            None => {
+                let c = Candidate { pattern, rule, rank, starts: [0; ANCHORED_TRIES + 1], starts_len: 0 };
+                if self.spill.is_empty() && self.inline_len < Self::INLINE {
+                    self.inline[self.inline_len] = c;
+                    self.inline_len += 1;
+                } else {
+                    if self.spill.is_empty() {
+                        self.spill.extend_from_slice(&self.inline[..self.inline_len]);
+                    }
+                    if !self.index.is_empty() {
+                        self.index[pattern as usize] = self.spill.len() as u32;
+                    }
+                    self.spill.push(c);
+                }
+                self.list().len() - 1
+            }
+        };
+        let c = &mut self.list()[i];
+        if let Some(s) = start {
+            if (c.starts_len as usize) < c.starts.len() {
+                c.starts[c.starts_len as usize] = s;
+                c.starts_len += 1;
+            }
+        }
+    }
+
+    fn position(&mut self, pattern: u32) -> Option<usize> {
+        if self.spill.len() < Self::LINEAR {
+            return self.list().iter().position(|c| c.pattern == pattern);
+        }
+        if self.index.is_empty() {
+            // Patterns are numbered densely, so the index is as big as the
+            // highest pattern number seen; it grows when a higher one comes.
+            self.index = vec![u32::MAX; self.spill.iter().map(|c| c.pattern as usize + 1).max().unwrap_or(0)];
+            for (i, c) in self.spill.iter().enumerate() {
+                self.index[c.pattern as usize] = i as u32;
+            }
+        }
+        if self.index.len() <= pattern as usize {
+            self.index.resize(pattern as usize + 1, u32::MAX);
+        }
+        Some(self.index[pattern as usize]).filter(|&i| i != u32::MAX).map(|i| i as usize)
+    }
+}
+
+fn starts_with_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
+}
+
+/// The key automaton: a DFA when it can be built, else a contiguous NFA.
+/// Both fold ASCII case themselves, so the text is scanned as it is.
+#[derive(Debug)]
+enum Keys {
+    Dfa(dfa::DFA),
+    Nfa(contiguous::NFA),
+}
+
+impl Keys {
+    fn build(keys: &[Vec<u8>]) -> Result<Keys, aho_corasick::BuildError> {
+        let dfa = dfa::Builder::new().match_kind(MatchKind::Standard).ascii_case_insensitive(true).prefilter(false).build(keys);
+        match dfa {
+            Ok(d) => Ok(Keys::Dfa(d)),
+            Err(_) => contiguous::Builder::new()
+                .match_kind(MatchKind::Standard)
+                .ascii_case_insensitive(true)
+                .prefilter(false)
+                .build(keys)
+                .map(Keys::Nfa),
+        }
+    }
+
+    /// Calls `f(start, key)` for every occurrence of every key, overlapping
+    /// ones included, in order of where they end.
+    fn scan(&self, hay: &[u8], f: impl FnMut(usize, usize)) {
+        match self {
+            Keys::Dfa(a) => scan_with(a, hay, f),
+            Keys::Nfa(a) => scan_with(a, hay, f),
+        }
+    }
+}
+
+/// One pass, one transition a byte: the overlapping search of the
+/// aho-corasick crate without its per-match re-entry.
+#[inline(always)]
+fn scan_with<A: Automaton>(a: &A, hay: &[u8], mut f: impl FnMut(usize, usize)) {
+    let Ok(mut sid) = a.start_state(AcAnchored::No) else { return };
+    for (i, &b) in hay.iter().enumerate() {
+        sid = a.next_state(AcAnchored::No, sid, b);
+        if a.is_special(sid) {
+            if a.is_dead(sid) {
+                return;
+            }
+            for k in 0..a.match_len(sid) {
+                let pid = a.match_pattern(sid, k);
+                f(i + 1 - a.pattern_len(pid), pid.as_usize());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(n: usize, priority: u8, pattern: String) -> Rule {
+        Rule {
+            id: format!("t.r{n}"),
+            reason: Reason::Filtered,
+            priority,
+            phrases: vec![],
+            patterns: vec![pattern],
+            status: None,
+            bounce_type: None,
+            class: None,
+            examples: vec![],
+            source: "t".into(),
+        }
+    }
+
+    /// Many regex candidates in one text (past the stack slots and the
+    /// linear look-up): the winner is the one a rule-by-rule check picks.
+    #[test]
+    fn many_candidates_pick_the_best_matching_rule() {
+        // Rule n's literal is `tokenNN`; odd rules need a digit after it,
+        // which the text never has, so only even rules match.
+        let rules: Vec<Rule> = (0..40)
+            .map(|n| rule(n, (n * 7 % 70 + 20) as u8, if n % 2 == 0 { format!("token{n:02} [a-z]+") } else { format!("token{n:02} [0-9]+") }))
+            .collect();
+        let text: String = (0..40).rev().map(|n| format!("TOKEN{n:02} word ")).collect();
+        let set = RuleSet::new(rules.clone()).unwrap();
+        let expected = (0..40)
+            .filter(|&n| RuleSet::new(vec![rules[n].clone()]).unwrap().best_match(&text, None, false).is_some())
+            .max_by_key(|&n| (rules[n].priority, std::cmp::Reverse(n)))
+            .unwrap();
+        assert_eq!(expected % 2, 0);
+        assert_eq!(set.best_match(&text, None, false).map(|r| r.id.as_str()), Some(rules[expected].id.as_str()));
+        // Weak rules stand aside for a specific code: the best strong one wins.
+        let strong = (0..40).filter(|&n| n % 2 == 0 && rules[n].priority >= WEAK_BELOW).max_by_key(|&n| (rules[n].priority, std::cmp::Reverse(n)));
+        assert_eq!(set.best_match(&text, Some(5), true).map(|r| r.id.as_str()), strong.map(|n| rules[n].id.as_str()));
     }
 }

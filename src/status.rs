@@ -233,9 +233,12 @@ impl FoundCodes {
 /// ```
 pub fn find_codes(text: &str) -> FoundCodes {
     let b = text.as_bytes();
-    let reply_strong = find_reply(b);
-    let status = find_status(b, reply_strong.map(|(_, end)| end));
-    FoundCodes { status, reply: reply_strong.map(|(r, _)| r) }
+    match find_reply(b) {
+        // The code right after the reply was already checked for.
+        Some((reply, _, Some(status))) => FoundCodes { status: Some(status), reply: Some(reply) },
+        Some((reply, end, None)) => FoundCodes { status: find_status(b, Some(end)), reply: Some(reply) },
+        None => FoundCodes { status: find_status(b, None), reply: None },
+    }
 }
 
 /// Parses `d.d{1,3}.d{1,3}` starting at `i`; returns the code and the end offset.
@@ -337,14 +340,17 @@ fn candidate_at(b: &[u8], i: usize) -> Option<StatusCode> {
 /// The SMTP reply code and its end offset: a three-digit token in reply
 /// position (start of a line, after `smtp;`, `:`, `#`, `(`, or right before an
 /// enhanced code). Numbers inside prose ("over 500 messages") are not replies.
-fn find_reply(b: &[u8]) -> Option<(ReplyCode, usize)> {
+/// Also the enhanced code right after it, when that is what placed it.
+fn find_reply(b: &[u8]) -> Option<(ReplyCode, usize, Option<StatusCode>)> {
     let mut i = 0;
-    while i + 3 <= b.len() {
-        let c = b[i];
-        if !(b'2'..=b'5').contains(&c) {
-            i += 1;
-            continue;
+    let limit = b.len().saturating_sub(2);
+    while i < limit {
+        // Skip to the next digit 2..=5 in a tight loop.
+        match b[i..limit].iter().position(|c| c.wrapping_sub(b'2') < 4) {
+            Some(n) => i += n,
+            None => break,
         }
+        let c = b[i];
         if i > 0 && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'-' | b'_' | b'/' | b'+' | b'=')) {
             i += 1;
             continue;
@@ -362,33 +368,37 @@ fn find_reply(b: &[u8]) -> Option<(ReplyCode, usize)> {
             Some(b':') => !b.get(end + 1).is_some_and(|c| c.is_ascii_digit()),
             Some(_) => true,
         };
-        if boundary && in_reply_position(b, i, end) {
-            let code = u16::from(c - b'0') * 100 + u16::from(d1 - b'0') * 10 + u16::from(d2 - b'0');
-            return Some((ReplyCode(code), end));
+        if boundary {
+            if let Some(after) = in_reply_position(b, i, end) {
+                let code = u16::from(c - b'0') * 100 + u16::from(d1 - b'0') * 10 + u16::from(d2 - b'0');
+                return Some((ReplyCode(code), end, after));
+            }
         }
         i += 1;
     }
     None
 }
 
-fn in_reply_position(b: &[u8], start: usize, end: usize) -> bool {
+/// `Some` when the token at `start..end` is in reply position, with the
+/// enhanced code right after it when that is the reason.
+fn in_reply_position(b: &[u8], start: usize, end: usize) -> Option<Option<StatusCode>> {
     // Directly followed by an enhanced code: `550 5.1.1`, `550-5.1.1`, `550 #5.1.1`.
+    // (find_status would look at the same place: it skips these bytes too.)
     let mut j = end;
     while j < b.len() && matches!(b[j], b' ' | b'-' | b'#' | b'\t') && j - end < 3 {
         j += 1;
     }
-    if j > end && candidate_at(b, j).is_some() {
-        return true;
+    if j > end {
+        if let Some(code) = candidate_at(b, j) {
+            return Some(Some(code));
+        }
     }
     // Otherwise it must open the text, a line, or a clause.
     let mut k = start;
     while k > 0 && matches!(b[k - 1], b' ' | b'\t' | b'"' | b'\'' | b'<' | b'[') {
         k -= 1;
     }
-    if k == 0 {
-        return true;
-    }
-    matches!(b[k - 1], b'\n' | b'\r' | b';' | b':' | b'#' | b'(' | b'>' | b']' | b'|')
+    (k == 0 || matches!(b[k - 1], b'\n' | b'\r' | b';' | b':' | b'#' | b'(' | b'>' | b']' | b'|')).then_some(None)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! which breaks phrases across lines; whitespace runs and line breaks do too.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 /// Collapses whitespace runs to one space and drops the repeated reply-code
 /// prefixes of continuation lines. Borrows when there is nothing to change.
@@ -20,48 +21,45 @@ pub fn normalize_diagnostic(text: &str) -> Cow<'_, str> {
     }
     let mut out = Vec::with_capacity(b.len());
     let mut first_reply: Option<&[u8]> = None;
-    let mut i = 0;
-    // Leading whitespace goes.
-    while i < b.len() && b[i].is_ascii_whitespace() {
-        i += 1;
-    }
+    // Word by word: a word is copied whole, a whitespace run becomes one
+    // space (none at the end), and a repeated reply prefix at a word start
+    // is dropped with the whitespace after it.
+    let mut i = skip_whitespace(b, 0);
     while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_whitespace() {
-            while i < b.len() && b[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            if i < b.len() {
-                out.push(b' ');
-            }
-            continue;
-        }
-        let at_word_start = out.is_empty() || out.last() == Some(&b' ');
-        if at_word_start {
+        if out.last().is_none_or(|&c| c == b' ') {
             if let Some((digits, sep, end)) = reply_token(b, i) {
                 match first_reply {
                     None => first_reply = Some(digits),
                     Some(first) if sep == b'-' || first == digits => {
-                        // A continuation line's prefix: skip it and the space after.
-                        i = end;
-                        while i < b.len() && b[i].is_ascii_whitespace() {
-                            i += 1;
-                        }
+                        i = skip_whitespace(b, end);
                         continue;
                     }
                     Some(_) => {}
                 }
             }
         }
-        out.push(c);
-        i += 1;
+        let end = b[i..].iter().position(u8::is_ascii_whitespace).map_or(b.len(), |n| i + n);
+        out.extend_from_slice(&b[i..end]);
+        i = skip_whitespace(b, end);
+        if i < b.len() {
+            out.push(b' ');
+        }
     }
     // Only ASCII runs were removed or replaced, so this stays valid UTF-8.
     Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
+fn skip_whitespace(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
 fn needs_work(b: &[u8]) -> bool {
-    if memchr::memchr3(b'\n', b'\r', b'\t', b).is_some() || memchr::memmem::find(b, b"  ").is_some() {
+    // Built once: `memmem::find` would build its searcher on every call.
+    static DOUBLE_SPACE: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(b"  "));
+    if memchr::memchr3(b'\n', b'\r', b'\t', b).is_some() || DOUBLE_SPACE.find(b).is_some() {
         return true;
     }
     // A continuation prefix after the start: `... 550-5.7.1 ...`.
