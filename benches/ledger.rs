@@ -1,7 +1,7 @@
-//! The ledger and the policy: recording events into a file in batches (goal
-//! >= 50,000 events/s; `ledger_record/file_{full,normal}/batch_N`), pure
-//! policy decisions (goal >= 1,000,000/s on one core; `decide/policy_pure`),
-//! and ledger-backed decisions.
+//! The ledger and the policy: recording events into a file in batches
+//! (goal: at least 50,000 events/s; `ledger_record/file_{full,normal}/batch_N`),
+//! pure policy decisions (goal: at least 1,000,000/s on one core;
+//! `decide/policy_pure`), and ledger-backed decisions.
 
 use std::hint::black_box;
 

@@ -179,7 +179,7 @@ impl Ledger {
         )?;
         let mut got: Vec<(i64, i64, String, String)> =
             st.query_map(params![a, domain, now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
-        got.sort_unstable_by(|x, y| (y.1, y.0).cmp(&(x.1, x.0)));
+        got.sort_unstable_by_key(|g| std::cmp::Reverse((g.1, g.0)));
         if let Some(latest) = got.first().map(|g| g.1) {
             got.retain(|g| g.1 > latest.saturating_sub(lookback));
         }
