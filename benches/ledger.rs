@@ -1,10 +1,11 @@
-//! The ledger and the policy: recording events in batches (goal >= 50,000
-//! events/s), pure policy decisions (goal >= 1,000,000/s on one core), and
-//! ledger-backed decisions.
+//! The ledger and the policy: recording events into a file in batches
+//! (goal: at least 50,000 events/s; `ledger_record/file_{full,normal}/batch_N`),
+//! pure policy decisions (goal: at least 1,000,000/s on one core;
+//! `decide/policy_pure`), and ledger-backed decisions.
 
 use std::hint::black_box;
 
-use bouncekit::ledger::{Event, Ledger};
+use bouncekit::ledger::{Durability, Event, Ledger, LedgerOptions};
 use bouncekit::{BounceType, HistoryEvent, Policy, Reason};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
@@ -33,33 +34,51 @@ fn events(seed: u64, n: usize, recipients: usize) -> Vec<Event> {
         .collect()
 }
 
+/// A file ledger (WAL) already holding 100,000 events over 50,000 addresses.
+fn file_ledger(durability: Durability) -> (tempfile::TempDir, Ledger) {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = LedgerOptions { durability, ..LedgerOptions::default() };
+    let mut ledger = Ledger::open_with(dir.path().join("bench.db"), opts).unwrap();
+    for chunk in events(0, 100_000, 50_000).chunks(10_000) {
+        ledger.record_batch(chunk).unwrap();
+    }
+    (dir, ledger)
+}
+
+/// Recording new events into a file, in batches (one transaction each), with
+/// each durability: `full` (synchronous=FULL, the default: a commit survives
+/// a power cut) and `normal` (synchronous=NORMAL: survives a killed process).
+/// Throughput is in events per second.
 fn record(c: &mut Criterion) {
     let mut g = c.benchmark_group("ledger_record");
     g.sample_size(10);
-    for batch in [1_000usize, 10_000] {
-        g.throughput(Throughput::Elements(batch as u64));
-        // A file ledger (WAL, synchronous=FULL), already holding 100,000 events.
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bench.db");
-        let mut ledger = Ledger::open(&path).unwrap();
-        for chunk in events(0, 100_000, 50_000).chunks(10_000) {
-            ledger.record_batch(chunk).unwrap();
-        }
+    for (name, durability) in [("full", Durability::Full), ("normal", Durability::Normal)] {
+        let (_dir, mut ledger) = file_ledger(durability);
         let mut seed = 1u64;
-        g.bench_function(format!("batch_{batch}_file"), |b| {
-            b.iter_batched(
-                || {
-                    seed += 1;
-                    events(seed, batch, 50_000)
-                },
-                |evs| black_box(ledger.record_batch(&evs).unwrap()),
-                BatchSize::LargeInput,
-            )
-        });
-        // The same events again: all duplicates.
-        let again = events(1, batch, 50_000);
-        ledger.record_batch(&again).unwrap();
-        g.bench_function(format!("batch_{batch}_duplicates"), |b| b.iter(|| black_box(ledger.record_batch(&again).unwrap())));
+        for batch in [1_000usize, 10_000] {
+            g.throughput(Throughput::Elements(batch as u64));
+            g.bench_function(format!("file_{name}/batch_{batch}"), |b| {
+                b.iter_batched(
+                    || {
+                        seed += 1;
+                        events(seed, batch, 50_000)
+                    },
+                    |evs| black_box(ledger.record_batch(&evs).unwrap()),
+                    BatchSize::LargeInput,
+                )
+            });
+        }
+        if durability == Durability::Full {
+            // The same events again: all duplicates (nothing to write).
+            for batch in [1_000usize, 10_000] {
+                g.throughput(Throughput::Elements(batch as u64));
+                let again = events(1, batch, 50_000);
+                ledger.record_batch(&again).unwrap();
+                g.bench_function(format!("file_{name}/batch_{batch}_duplicates"), |b| {
+                    b.iter(|| black_box(ledger.record_batch(&again).unwrap()))
+                });
+            }
+        }
     }
     g.finish();
 }
@@ -86,11 +105,7 @@ fn decide(c: &mut Criterion) {
     });
 
     // The ledger: 100,000 events over 50,000 addresses.
-    let dir = tempfile::tempdir().unwrap();
-    let mut ledger = Ledger::open(dir.path().join("bench.db")).unwrap();
-    for chunk in events(0, 100_000, 50_000).chunks(10_000) {
-        ledger.record_batch(chunk).unwrap();
-    }
+    let (_dir, ledger) = file_ledger(Durability::Full);
     let addresses: Vec<String> = (0..1024).map(|i| format!("user{}@d{}.example", i * 37, (i * 37) % 200)).collect();
     let now = T0 + 100_000 * 13;
     g.throughput(Throughput::Elements(addresses.len() as u64));

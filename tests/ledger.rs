@@ -421,3 +421,75 @@ fn files_open_migrate_and_refuse_what_is_not_theirs() {
 fn rusqlite_conn(p: &std::path::Path) -> rusqlite::Connection {
     rusqlite::Connection::open(p).unwrap()
 }
+
+/// The schema of version 1 ledgers (bouncekit before the events table lost
+/// its separate key index), as they exist on disk.
+const SCHEMA_V1: &str = "
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, recipient TEXT NOT NULL, domain TEXT NOT NULL,
+    time INTEGER NOT NULL, reason TEXT NOT NULL, bounce_type TEXT NOT NULL, status TEXT, reply_code INTEGER,
+    action TEXT NOT NULL, domain_failure INTEGER NOT NULL DEFAULT 0, message_id TEXT, source TEXT,
+    diagnostic TEXT, recorded_at INTEGER NOT NULL);
+CREATE INDEX events_by_recipient ON events (recipient, time);
+CREATE INDEX events_domain_failures ON events (domain, time) WHERE domain_failure = 1;
+CREATE TABLE suppressions (
+    recipient TEXT PRIMARY KEY, domain TEXT NOT NULL, since INTEGER NOT NULL, reason TEXT NOT NULL,
+    bounce_type TEXT NOT NULL, why TEXT NOT NULL, event_id INTEGER NOT NULL REFERENCES events (id));
+CREATE INDEX suppressions_by_domain ON suppressions (domain);
+CREATE TABLE releases (recipient TEXT PRIMARY KEY, released_at INTEGER NOT NULL);
+CREATE TABLE domain_flags (
+    domain TEXT PRIMARY KEY, first_failure INTEGER NOT NULL, since INTEGER NOT NULL, last_failure INTEGER NOT NULL,
+    addresses INTEGER NOT NULL, expires_at INTEGER NOT NULL, why TEXT NOT NULL);
+CREATE TABLE domain_releases (domain TEXT PRIMARY KEY, released_at INTEGER NOT NULL);
+";
+
+#[test]
+fn a_version_1_ledger_migrates_keeping_events_suppressions_and_idempotence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (new, old) = (dir.path().join("new.db"), dir.path().join("v1.db"));
+    let evs: Vec<Event> = (0..40)
+        .map(|i| {
+            let reason = [Reason::UserUnknown, Reason::MailboxFull, Reason::HostUnknown, Reason::Blocked][i % 4];
+            let e = Event::new(format!("u{}@d{}.example", i % 10, i % 3), T0 + (i as i64) * H, reason);
+            if i % 2 == 0 { e.message_id(format!("<m{i}@mx.example>")) } else { e.diagnostic(format!("550 no ({i})")) }
+        })
+        .collect();
+    let mut l = Ledger::open(&new).unwrap();
+    l.record_batch(&evs).unwrap();
+    let suppressed = suppression_list(&l);
+    drop(l);
+
+    // The same rows in a file with the version 1 schema.
+    let c = rusqlite_conn(&old);
+    c.execute_batch(SCHEMA_V1).unwrap();
+    c.execute("ATTACH ?1 AS n", [new.to_str().unwrap()]).unwrap();
+    for t in ["events", "suppressions", "releases", "domain_flags", "domain_releases"] {
+        c.execute(&format!("INSERT INTO main.{t} SELECT * FROM n.{t}"), []).unwrap();
+    }
+    c.execute_batch(&format!("DETACH n; PRAGMA user_version = 1; PRAGMA application_id = {};", bouncekit::ledger::APPLICATION_ID)).unwrap();
+    drop(c);
+
+    let mut l = Ledger::open(&old).unwrap();
+    assert_eq!(l.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(l.integrity_check().unwrap(), Ok(()));
+    assert_eq!(l.event_count().unwrap(), 40);
+    assert_eq!(suppression_list(&l), suppressed);
+    assert!(suppressed.contains("u0@d0.example") && l.is_suppressed_at("u0@d0.example", T0 + 40 * H).unwrap());
+    let fk: i64 = l.connection().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+    assert_eq!(fk, 1, "foreign keys are back on after the migration");
+    let key_indexes: i64 = l
+        .connection()
+        .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'events'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(key_indexes, 2, "(recipient, key) and the domain failures; no index on key alone");
+    // Recording the same bounces again changes nothing.
+    let s = l.record_batch(&evs).unwrap();
+    assert_eq!((s.recorded, s.duplicates, s.suppressed), (0, 40, 0));
+    assert_eq!(l.event_count().unwrap(), 40);
+}
+
+fn suppression_list(l: &Ledger) -> String {
+    let mut out = Vec::new();
+    l.export_at(&mut out, ExportFormat::Json, T0 + 40 * H).unwrap();
+    String::from_utf8(out).unwrap()
+}

@@ -168,25 +168,20 @@ impl Ledger {
         }
         let lookback = i64::try_from(self.policy.max_window().as_secs()).unwrap_or(i64::MAX / 4);
         // The events since the address's release, less the host failures up
-        // to its domain's release, newest first.
+        // to its domain's release, newest first (sorted here: the index is
+        // by (recipient, key), and an address has few events).
         let mut st = self.conn.prepare_cached(
             "SELECT e.id, e.time, e.reason, e.bounce_type FROM events e
              WHERE e.recipient = ?1 AND e.time <= ?3
                AND e.time > coalesce((SELECT r.released_at FROM releases r WHERE r.recipient = ?1), -9223372036854775807)
                AND NOT (e.domain_failure = 1
-                        AND e.time <= coalesce((SELECT d.released_at FROM domain_releases d WHERE d.domain = ?2), -9223372036854775807))
-             ORDER BY e.time DESC, e.id DESC",
+                        AND e.time <= coalesce((SELECT d.released_at FROM domain_releases d WHERE d.domain = ?2), -9223372036854775807))",
         )?;
-        let mut rows = st.query(params![a, domain, now])?;
-        let mut got = Vec::new();
-        let mut latest: Option<i64> = None;
-        while let Some(r) = rows.next()? {
-            let t: i64 = r.get(1)?;
-            let l = *latest.get_or_insert(t);
-            if t <= l.saturating_sub(lookback) {
-                break;
-            }
-            got.push((r.get(0)?, t, r.get(2)?, r.get(3)?));
+        let mut got: Vec<(i64, i64, String, String)> =
+            st.query_map(params![a, domain, now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+        got.sort_unstable_by_key(|g| std::cmp::Reverse((g.1, g.0)));
+        if let Some(latest) = got.first().map(|g| g.1) {
+            got.retain(|g| g.1 > latest.saturating_sub(lookback));
         }
         let (_, history) = parse_history(got);
         let Some((current, earlier)) = history.split_first() else {

@@ -5,15 +5,15 @@ use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::ops::AddAssign;
 
-use rusqlite::{params, Transaction, TransactionBehavior};
+use rusqlite::{params, Statement, Transaction, TransactionBehavior};
 use serde::Serialize;
 
 use super::event::{clip_diagnostic, domain_of};
-use super::query::{domain_released_at, load_flag, parse_history};
+use super::query::{domain_released_at, load_flag};
 use super::{now, Event, Ledger, LedgerError, ScanRow};
 use crate::policy::{DomainFailure, HistoryEvent};
 use crate::DomainFlag;
-use crate::{BounceType, Policy};
+use crate::{BounceType, Policy, Reason};
 
 /// What a batch did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -47,6 +47,11 @@ impl AddAssign for BatchStats {
 /// [`Batch::commit`]. Dropped without a commit, it records nothing.
 pub struct Batch<'l> {
     tx: Transaction<'l>,
+    pending: Pending<'l>,
+}
+
+/// What a batch learnt from its inserts, for its commit.
+struct Pending<'l> {
     policy: &'l Policy,
     recorded_at: i64,
     /// Addresses with new events -> whether any of them may suppress.
@@ -63,11 +68,13 @@ impl Ledger {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         Ok(Batch {
             tx,
-            policy: &self.policy,
-            recorded_at: now(),
-            touched: HashMap::new(),
-            domains: HashMap::new(),
-            stats: BatchStats::default(),
+            pending: Pending {
+                policy: &self.policy,
+                recorded_at: now(),
+                touched: HashMap::new(),
+                domains: HashMap::new(),
+                stats: BatchStats::default(),
+            },
         })
     }
 
@@ -80,8 +87,13 @@ impl Ledger {
             .map(|(i, e)| e.checked().map_err(|error| LedgerError::InvalidEvent { row: i + 1, error }))
             .collect::<Result<Vec<String>, _>>()?;
         let mut b = self.batch()?;
-        for (e, r) in events.iter().zip(recipients) {
-            b.insert(e, r)?;
+        {
+            // One statement for the whole batch, not a cache lookup per event.
+            let Batch { tx, pending } = &mut b;
+            let mut insert = tx.prepare_cached(INSERT_EVENT)?;
+            for (e, r) in events.iter().zip(recipients) {
+                pending.insert(&mut insert, e, r)?;
+            }
         }
         b.commit()
     }
@@ -96,36 +108,46 @@ impl Batch<'_> {
     /// Checks and records one event; `Ok(false)` when the ledger already
     /// had it. An error leaves the batch open: drop it to roll back.
     pub fn record(&mut self, event: &Event) -> Result<bool, LedgerError> {
-        let row = self.stats.events as usize + 1;
+        let row = self.pending.stats.events as usize + 1;
         self.record_at(event, row)
     }
 
     /// What the batch did so far.
     pub fn stats(&self) -> BatchStats {
-        self.stats
+        self.pending.stats
     }
 
     fn record_at(&mut self, e: &Event, row: usize) -> Result<bool, LedgerError> {
         let recipient = e.checked().map_err(|error| LedgerError::InvalidEvent { row, error })?;
-        self.insert(e, recipient)
+        let mut insert = self.tx.prepare_cached(INSERT_EVENT)?;
+        self.pending.insert(&mut insert, e, recipient)
     }
 
-    /// Inserts a checked event (`recipient`: its normalized address).
-    fn insert(&mut self, e: &Event, recipient: String) -> Result<bool, LedgerError> {
+    /// Decides what the new events lead to, then commits. Nothing is
+    /// written if this fails.
+    pub fn commit(mut self) -> Result<BatchStats, LedgerError> {
+        self.pending.flag_domains(&self.tx)?;
+        self.pending.suppress_addresses(&self.tx)?;
+        self.tx.commit()?;
+        Ok(self.pending.stats)
+    }
+}
+
+const INSERT_EVENT: &str = "INSERT INTO events (key, recipient, domain, time, reason, bounce_type, status, reply_code, action,
+                                     domain_failure, message_id, source, diagnostic, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT (recipient, key) DO NOTHING";
+
+impl Pending<'_> {
+    /// Inserts a checked event (`recipient`: its normalized address) with
+    /// `insert` ([`INSERT_EVENT`]).
+    fn insert(&mut self, insert: &mut Statement<'_>, e: &Event, recipient: String) -> Result<bool, LedgerError> {
         self.stats.events += 1;
         let domain = domain_of(&recipient);
         let diagnostic = e.diagnostic.as_deref().map(clip_diagnostic).filter(|d| !d.is_empty());
         let key = e.key(&recipient, diagnostic);
         let domain_failure = self.policy.is_domain_failure(e.reason, e.status, diagnostic);
-        let n = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO events (key, recipient, domain, time, reason, bounce_type, status, reply_code, action,
-                                     domain_failure, message_id, source, diagnostic, recorded_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (key) DO NOTHING",
-            )?
-            .execute(params![
+        let n = insert.execute(params![
                 &key[..],
                 recipient,
                 domain,
@@ -164,24 +186,15 @@ impl Batch<'_> {
             && !p.suppress_reasons.contains(&e.reason)
     }
 
-    /// Decides what the new events lead to, then commits. Nothing is
-    /// written if this fails.
-    pub fn commit(mut self) -> Result<BatchStats, LedgerError> {
-        self.flag_domains()?;
-        self.suppress_addresses()?;
-        self.tx.commit()?;
-        Ok(self.stats)
-    }
-
     /// Raises or extends the flags of the domains with new host/network
     /// failures. Order-independent: the windows around the new failures are
     /// looked at, whatever was recorded first.
-    fn flag_domains(&mut self) -> Result<(), LedgerError> {
+    fn flag_domains(&mut self, tx: &Transaction<'_>) -> Result<(), LedgerError> {
         let window = i64::try_from(self.policy.domain.window.as_secs()).unwrap_or(i64::MAX / 4);
         for (domain, (lo, hi)) in std::mem::take(&mut self.domains) {
-            let released = domain_released_at(&self.tx, &domain)?;
+            let released = domain_released_at(tx, &domain)?;
             let from = (lo - window).max(released.unwrap_or(i64::MIN));
-            let mut st = self.tx.prepare_cached(
+            let mut st = tx.prepare_cached(
                 "SELECT recipient, time FROM events
                  WHERE domain = ?1 AND domain_failure = 1 AND time > ?2 AND time < ?3",
             )?;
@@ -190,7 +203,7 @@ impl Batch<'_> {
             let failures: Vec<DomainFailure> = rows.iter().map(|(r, t)| DomainFailure { time: *t, recipient: r }).collect();
             let Some(flag) = self.policy.domain_flag(&domain, &failures) else { continue };
             // Merge with a flag still holding when this one starts; replace a lapsed one.
-            self.tx
+            tx
                 .prepare_cached(
                     "INSERT INTO domain_flags (domain, first_failure, since, last_failure, addresses, expires_at, why)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -218,40 +231,50 @@ impl Batch<'_> {
 
     /// Suppresses the addresses whose history (since their last release)
     /// now calls for it. Order-independent, like the domain flags.
-    fn suppress_addresses(&mut self) -> Result<(), LedgerError> {
+    fn suppress_addresses(&mut self, tx: &Transaction<'_>) -> Result<(), LedgerError> {
         let mut flags: HashMap<String, Option<DomainFlag>> = HashMap::new();
-        let mut rows: Vec<(i64, i64, String, String)> = Vec::new();
+        let mut rows: Vec<(i64, HistoryEvent)> = Vec::new();
+        // One query: nothing when already suppressed; else the events
+        // since the address's release, less the host failures up to its
+        // domain's release (those were the domain's fault).
+        // Sorted here, not by SQLite: a sorter per address costs more than
+        // the handful of rows it would sort.
+        let mut st = tx.prepare_cached(
+            "SELECT e.id, e.time, e.reason, e.bounce_type FROM events e
+             WHERE e.recipient = ?1
+               AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.recipient = ?1)
+               AND e.time > coalesce((SELECT r.released_at FROM releases r WHERE r.recipient = ?1), -9223372036854775807)
+               AND NOT (e.domain_failure = 1
+                        AND e.time <= coalesce((SELECT d.released_at FROM domain_releases d WHERE d.domain = ?2), -9223372036854775807))",
+        )?;
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO suppressions (recipient, domain, since, reason, bounce_type, why, event_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
         for (recipient, may_suppress) in std::mem::take(&mut self.touched) {
             if !may_suppress {
                 continue;
             }
             let domain = domain_of(&recipient);
-            // One query: nothing when already suppressed; else the events
-            // since the address's release, less the host failures up to its
-            // domain's release (those were the domain's fault).
-            let mut st = self.tx.prepare_cached(
-                "SELECT e.id, e.time, e.reason, e.bounce_type FROM events e
-                 WHERE e.recipient = ?1
-                   AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.recipient = ?1)
-                   AND e.time > coalesce((SELECT r.released_at FROM releases r WHERE r.recipient = ?1), -9223372036854775807)
-                   AND NOT (e.domain_failure = 1
-                            AND e.time <= coalesce((SELECT d.released_at FROM domain_releases d WHERE d.domain = ?2), -9223372036854775807))
-                 ORDER BY e.time, e.id",
-            )?;
             rows.clear();
             let mut q = st.query(params![recipient, domain])?;
             while let Some(r) = q.next()? {
-                rows.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+                // Words this version does not know are skipped (as parse_history does).
+                let reason: Option<Reason> = r.get_ref(2)?.as_str().ok().and_then(|w| w.parse().ok());
+                let bounce_type: Option<BounceType> = r.get_ref(3)?.as_str().ok().and_then(|w| w.parse().ok());
+                let (Some(reason), Some(bounce_type)) = (reason, bounce_type) else { continue };
+                rows.push((r.get(0)?, HistoryEvent::new(r.get(1)?, reason, bounce_type)));
             }
             drop(q);
             if rows.is_empty() {
                 continue;
             }
-            let (ids, history): (Vec<i64>, Vec<HistoryEvent>) = parse_history(std::mem::take(&mut rows));
+            rows.sort_unstable_by_key(|(id, h)| (h.time, *id));
+            let (ids, history): (Vec<i64>, Vec<HistoryEvent>) = rows.drain(..).unzip();
             // The domain's flag matters only to host/network failures.
             let flag = if history.iter().any(|h| self.policy.domain.reasons.contains(&h.reason)) {
                 if !flags.contains_key(domain) {
-                    flags.insert(domain.to_string(), load_flag(&self.tx, domain)?);
+                    flags.insert(domain.to_string(), load_flag(tx, domain)?);
                 }
                 flags[domain].as_ref()
             } else {
@@ -259,12 +282,7 @@ impl Batch<'_> {
             };
             let Some((at, decision)) = self.policy.first_suppression(&history, flag) else { continue };
             let idx = history.iter().position(|h| *h == at).unwrap_or(0);
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO suppressions (recipient, domain, since, reason, bounce_type, why, event_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?
-                .execute(params![recipient, domain, at.time, at.reason.as_str(), at.bounce_type.as_str(), decision.why, ids[idx]])?;
+            insert.execute(params![recipient, domain, at.time, at.reason.as_str(), at.bounce_type.as_str(), decision.why, ids[idx]])?;
             self.stats.suppressed += 1;
         }
         Ok(())

@@ -65,8 +65,42 @@ CREATE TABLE domain_releases (
 );
 "#;
 
+/// One index less to write per event: an event's key is unique together with
+/// its recipient (the key hashes the recipient), so one index on (recipient,
+/// key) both refuses a bounce recorded twice and finds an address's history.
+/// A UNIQUE column cannot be dropped in place: the table is rebuilt (with
+/// foreign keys off, see [`migrate`]), keeping every id.
+const V2: &str = r#"
+CREATE TABLE events_v2 (
+    id             INTEGER PRIMARY KEY,
+    key            BLOB    NOT NULL,
+    recipient      TEXT    NOT NULL,
+    domain         TEXT    NOT NULL,
+    time           INTEGER NOT NULL,
+    reason         TEXT    NOT NULL,
+    bounce_type    TEXT    NOT NULL,
+    status         TEXT,
+    reply_code     INTEGER,
+    action         TEXT    NOT NULL,
+    domain_failure INTEGER NOT NULL DEFAULT 0,
+    message_id     TEXT,
+    source         TEXT,
+    diagnostic     TEXT,
+    recorded_at    INTEGER NOT NULL
+);
+INSERT INTO events_v2 (id, key, recipient, domain, time, reason, bounce_type, status, reply_code, action,
+                       domain_failure, message_id, source, diagnostic, recorded_at)
+    SELECT id, key, recipient, domain, time, reason, bounce_type, status, reply_code, action,
+           domain_failure, message_id, source, diagnostic, recorded_at
+    FROM events ORDER BY id;
+DROP TABLE events;
+ALTER TABLE events_v2 RENAME TO events;
+CREATE UNIQUE INDEX events_by_recipient_key ON events (recipient, key);
+CREATE INDEX events_domain_failures ON events (domain, time) WHERE domain_failure = 1;
+"#;
+
 /// Every migration, in order; the schema version is their number.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this bouncekit writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -89,6 +123,18 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
     if v == SCHEMA_VERSION && app == APPLICATION_ID {
         return Ok(());
     }
+    // Rebuilding a table drops it; with foreign keys on, that would delete
+    // (and refuse for) the rows suppressions point at. The pragma has no
+    // effect inside a transaction, so it is switched around it, and the
+    // references are checked before the commit instead.
+    let fk: i64 = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let done = migrate_locked(conn);
+    conn.pragma_update(None, "foreign_keys", fk)?;
+    done
+}
+
+fn migrate_locked(conn: &mut Connection) -> Result<(), LedgerError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // Another process may have migrated while this one waited for the lock.
     let v = version(&tx)?;
@@ -103,6 +149,10 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
     }
     for sql in &MIGRATIONS[v as usize..] {
         tx.execute_batch(sql)?;
+    }
+    let broken = tx.prepare("PRAGMA foreign_key_check")?.query_map([], |_| Ok(()))?.count();
+    if broken > 0 {
+        return Err(LedgerError::NotALedger(format!("{broken} rows refer to events that are not there")));
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
