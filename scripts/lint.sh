@@ -2,7 +2,8 @@
 # Static checks, run by scripts/test.sh: clippy (warnings are errors),
 # cargo-deny (licenses, bans, sources offline; advisories when the database
 # can be fetched) and miri on the core's pure-logic modules (when a nightly
-# with miri is installed). Tools missing from ~/.cargo/bin are installed
+# toolchain is installed; miri and rust-src are added to it). Tools missing
+# from ~/.cargo/bin are installed
 # from crates.io once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
