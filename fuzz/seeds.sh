@@ -23,10 +23,14 @@ put() {
     mv "$tmp" "$out/$1/seed-$h"
 }
 
-# Whole messages: parse, and the C ABI's bk_parse (selector byte 0).
+# Whole messages: parse, and the C ABI's bk_parse (selector byte 0); some
+# also for the classifier with user rules (4: three limit bytes, then a message).
 find "$shared/corpus/sisimai" -name '*.eml' -type f | sort | while read -r f; do
     put parse < "$f"
     { printf '\x00'; cat "$f"; } | put capi
+done
+find "$shared/corpus/sisimai" -name '*.eml' -type f | sort | awk 'NR % 20 == 1' | while read -r f; do
+    { printf '\x04\x20\xff\xff'; cat "$f"; } | put capi
 done
 
 # Mailboxes: the corpus's mbox files, and runs of messages joined as an mbox.
@@ -52,11 +56,11 @@ done
 
 # Rules files (the built-in ones are valid user rules files) and policy files.
 for f in "$root"/data/rules/*.toml; do put rules_loader < "$f"; done
-# Few for the C ABI: each valid rules file costs a compile of the built-in rules.
-for f in $(ls "$root"/data/rules/*.toml | head -n 3); do
+for f in $(ls "$root"/data/rules/*.toml | head -n 8); do
     { printf '\x03'; cat "$f"; } | put capi
 done
 put policy_loader < "$root/examples/policy.toml"
+{ printf '\x05'; cat "$root/examples/policy.toml"; } | put capi
 # Each table of the example policy on its own: small valid policies to mutate.
 awk '/^\[/{n++} n{print > ("'"$out"'/policy_loader/table-" n)}' "$root/examples/policy.toml"
 

@@ -2,7 +2,8 @@
 # Static checks, run by scripts/test.sh: clippy (warnings are errors),
 # cargo-deny (licenses, bans, sources offline; advisories when the database
 # can be fetched) and miri on the core's pure-logic modules (when a nightly
-# with miri is installed). Tools missing from ~/.cargo/bin are installed
+# toolchain is installed; miri and rust-src are added to it). Tools missing
+# from ~/.cargo/bin are installed
 # from crates.io once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,10 +32,24 @@ else
 fi
 
 step "lint: miri on the pure-logic modules (status codes, text)"
-if rustup +nightly component list --installed 2>/dev/null | grep -q '^miri'; then
+# miri needs a nightly toolchain; its components are added when missing
+# (rustup fetches them from static.rust-lang.org). No nightly, or no route
+# to fetch them: skipped with a message, like the advisories above.
+if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    echo "miri: SKIPPED, no nightly toolchain (rustup toolchain install nightly --component miri,rust-src)"
+elif ! rustup +nightly component list --installed 2>/dev/null | grep -q '^miri' ||
+    ! rustup +nightly component list --installed 2>/dev/null | grep -q '^rust-src'; then
+    if timeout 300 rustup component add miri rust-src --toolchain nightly >/tmp/bouncekit-miri-add.log 2>&1; then
+        miri=1
+    else
+        echo "miri: SKIPPED, the miri component could not be added to nightly:"
+        tail -n 2 /tmp/bouncekit-miri-add.log | sed 's/^/  /'
+    fi
+else
+    miri=1
+fi
+if [ "${miri:-0}" = 1 ]; then
     # The lib's unit tests of status.rs and text.rs: pure string logic, no I/O.
     MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}" \
-        cargo +nightly miri test --lib -q -p bouncekit -- status:: text::
-else
-    echo "miri: SKIPPED, no nightly toolchain with the miri component (rustup +nightly component add miri)"
+        cargo +nightly miri test --locked --lib -q -p bouncekit -- status:: text::
 fi

@@ -111,7 +111,7 @@ for std in c++11 c++17; do
 done
 
 step "build the C tests (static, shared, ASan/UBSan)"
-tests=(test_api test_threads test_big test_parse test_scan test_ledger)
+tests=(test_api test_threads test_big test_parse test_scan test_ledger test_hostile)
 for t in "${tests[@]}"; do
     check "compile $t (static)" gcc "${cflags[@]}" "tests/c/$t.c" -o "$out/$t" "${static_libs[@]}"
     check "compile $t (asan+ubsan)" gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -173,6 +173,7 @@ if [ -d "$corpus" ]; then
 fi
 check "test_scan (scanner, limits${corpus_args:+, corpus})" "$out/test_scan" "${corpus_args[@]}"
 check "test_ledger (policy, ledger)" "$out/test_ledger"
+check "test_hostile (NULLs, bad bytes, limits, bad rules/policy)" "$out/test_hostile"
 
 if [ "${BK_SKIP_ASAN:-0}" != 1 ]; then
     step "run: ASan + UBSan"
@@ -184,6 +185,7 @@ if [ "${BK_SKIP_ASAN:-0}" != 1 ]; then
     check "test_parse (asan+ubsan)" "$out/test_parse.asan"
     check "test_scan (asan+ubsan)" "$out/test_scan.asan" "${corpus_args[@]}"
     check "test_ledger (asan+ubsan)" "$out/test_ledger.asan"
+    check "test_hostile (asan+ubsan)" "$out/test_hostile.asan"
     unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 
@@ -221,6 +223,7 @@ if [ "${BK_SKIP_VALGRIND:-0}" != 1 ]; then
     vg_bg "test_parse (valgrind)" vg-test_parse "$out/test_parse"
     vg_bg "test_scan (valgrind)" vg-test_scan "$out/test_scan"
     vg_bg "test_ledger (valgrind)" vg-test_ledger "$out/test_ledger"
+    vg_bg "test_hostile (valgrind)" vg-test_hostile "$out/test_hostile"
     vg_bg "example (valgrind)" vg-example "$out/bounce_classify_static" "550 5.1.1 user unknown" "452 4.2.2 over quota"
     rm -f "$out/vg-scan.db" "$out/vg-scan.db"-*
     vg_bg "example bounce_scan (valgrind)" vg-example-scan "$out/bounce_scan" "$out/vg-scan.db" tests/fixtures

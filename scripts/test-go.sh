@@ -47,8 +47,8 @@ echo "vet ok"
 step "go test"
 go test -count=1 -v ./... 2>&1 | grep -Ev '^(=== RUN|    --- PASS)' | grep -v '^\s*$'
 
-step "go test -race (concurrency tests)"
-go test -count=1 -race -run 'Concurrent|Close|Finalizer|Panic' ./...
+step "go test -race (concurrency and stress tests, -short: fewer messages)"
+go test -count=1 -race -short -run 'Concurrent|Stress|Close|Finalizer|Panic' ./...
 
 step "go test -bench (short)"
 go test -count=1 -run '^$' -bench . -benchtime 200ms ./...
