@@ -3,6 +3,7 @@
 //! Aho-Corasick automaton for plain phrases and one `RegexSet` for patterns.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::nfa::contiguous;
@@ -223,6 +224,55 @@ fn compile(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A rule pattern, compiled when a text first needs it.
+///
+/// Building every built-in pattern's automata up front cost ~1.6 billion
+/// instructions (a third of a second) in every process, though a run reaches
+/// few of them. Only patterns known to compile (the built-in ones, checked
+/// by a test) wait; any other pattern is compiled when loaded, so its error
+/// shows there.
+#[derive(Debug)]
+struct LazyRegex {
+    pattern: Box<str>,
+    re: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    fn new(pattern: &str) -> Result<LazyRegex, String> {
+        let re = OnceLock::new();
+        if !builtin_patterns().contains(pattern) {
+            let _ = re.set(Some(compile(pattern)?));
+        }
+        Ok(LazyRegex { pattern: pattern.into(), re })
+    }
+
+    /// The compiled pattern; `None` only if a built-in one failed to compile,
+    /// which the rules tests rule out.
+    fn get(&self) -> Option<&Regex> {
+        self.re.get_or_init(|| compile(&self.pattern).ok()).as_ref()
+    }
+}
+
+/// Every built-in pattern's text (recorded when the built-in rules are read).
+static BUILTIN_PATTERNS: OnceLock<HashSet<Box<str>>> = OnceLock::new();
+
+fn builtin_patterns() -> &'static HashSet<Box<str>> {
+    BUILTIN_PATTERNS.get_or_init(|| pattern_texts(&parse_builtin()))
+}
+
+fn pattern_texts(rules: &[Rule]) -> HashSet<Box<str>> {
+    rules.iter().flat_map(|r| r.patterns.iter().map(|p| p.as_str().into())).collect()
+}
+
+fn parse_builtin() -> Vec<Rule> {
+    let mut all = Vec::new();
+    for (name, text) in RULE_FILES {
+        // Embedded at build time and checked by tests/rules.rs.
+        all.extend(parse_rules(text, name).unwrap_or_else(|e| panic!("{e}")));
+    }
+    all
+}
+
 /// A compiled set of rules.
 ///
 /// Speed comes from never running most regexes: one Aho-Corasick automaton
@@ -239,7 +289,7 @@ pub struct RuleSet {
     hits: Vec<Hit>,
     /// Every phrase, ASCII-lower-cased.
     phrases: Vec<Box<[u8]>>,
-    regexes: Vec<Regex>,
+    regexes: Vec<LazyRegex>,
     pattern_rule: Vec<u32>,
     always: RegexSet,
     always_pattern: Vec<u32>,
@@ -305,7 +355,7 @@ impl RuleSet {
             for p in &r.patterns {
                 let err = |m: String| Error::Rules { source: r.source.clone(), message: format!("rule {:?}: pattern {p:?}: {m}", r.id) };
                 let n = regexes.len() as u32;
-                regexes.push(compile(p).map_err(err)?);
+                regexes.push(LazyRegex::new(p).map_err(err)?);
                 pattern_rule.push(i as u32);
                 if let Some(lits) = required_literals(p, ExtractKind::Prefix) {
                     for l in lits {
@@ -353,11 +403,8 @@ impl RuleSet {
 
     /// The built-in rules (every file of `data/rules/`, in name order).
     pub fn builtin_rules() -> Vec<Rule> {
-        let mut all = Vec::new();
-        for (name, text) in RULE_FILES {
-            // Embedded at build time and checked by tests/rules.rs.
-            all.extend(parse_rules(text, name).unwrap_or_else(|e| panic!("{e}")));
-        }
+        let all = parse_builtin();
+        BUILTIN_PATTERNS.get_or_init(|| pattern_texts(&all));
         all
     }
 
@@ -440,7 +487,7 @@ impl RuleSet {
     /// After [`ANCHORED_TRIES`] starts one unanchored search from the next
     /// settles it, so a text full of the literal stays linear.
     fn candidate_matches(&self, text: &str, c: &Candidate) -> bool {
-        let re = &self.regexes[c.pattern as usize];
+        let Some(re) = self.regexes[c.pattern as usize].get() else { return false };
         if c.starts_len == 0 {
             return re.is_match(text);
         }
@@ -606,6 +653,27 @@ fn scan_with<A: Automaton>(a: &A, hay: &[u8], mut f: impl FnMut(usize, usize)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Built-in patterns compile when first needed; every one must compile.
+    #[test]
+    fn every_builtin_pattern_compiles() {
+        let set = RuleSet::new(RuleSet::builtin_rules()).unwrap();
+        assert!(set.regexes.len() > 100);
+        for r in &set.regexes {
+            assert!(r.re.get().is_none(), "{} was compiled up front", r.pattern);
+            assert!(r.get().is_some(), "{} does not compile", r.pattern);
+        }
+    }
+
+    /// A pattern that is not built in is compiled when loaded: its error
+    /// shows then, not as a rule that silently never matches.
+    #[test]
+    fn other_patterns_compile_when_loaded() {
+        let set = RuleSet::new(vec![rule(0, 50, "custom [a-z]+ refused".into())]).unwrap();
+        assert!(set.regexes[0].re.get().is_some());
+        let huge = RuleSet::new(vec![rule(0, 50, "(?:[a-z]{1,100}){1,100}x{1,1000}".into())]);
+        assert!(huge.is_err());
+    }
 
     fn rule(n: usize, priority: u8, pattern: String) -> Rule {
         Rule {
