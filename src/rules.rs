@@ -481,9 +481,9 @@ impl RuleSet {
         best.is_none_or(|b| self.info[i as usize].rank > self.info[b as usize].rank)
     }
 
-    /// Runs a candidate pattern's regex. Lower-casing ASCII keeps byte
-    /// offsets, so a prefix-literal match can only start where its literal
-    /// starts: an anchored check there usually fails within a few bytes.
+    /// Runs a candidate pattern's regex. The key scan folds ASCII case in
+    /// place, so its offsets are the text's: a prefix-literal match can only
+    /// start where its literal starts: an anchored check there usually fails within a few bytes.
     /// After [`ANCHORED_TRIES`] starts one unanchored search from the next
     /// settles it, so a text full of the literal stays linear.
     fn candidate_matches(&self, text: &str, c: &Candidate) -> bool {

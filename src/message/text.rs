@@ -280,11 +280,14 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
 /// "354 End data with ...") before the one that failed: when a line carries
 /// a failure code, the lines whose code says success are no diagnostic.
 fn drop_success_replies(diag: &mut String) {
-    let class = |l: &str| crate::find_codes(l).class_digit();
-    if !diag.lines().any(|l| class(l).is_some_and(|c| c >= 4)) || !diag.lines().any(|l| class(l).is_some_and(|c| c <= 3)) {
+    // Each line's code is looked for once.
+    let lines: Vec<(&str, Option<u8>)> = diag.lines().map(|l| (l, crate::find_codes(l).class_digit())).collect();
+    let failed = lines.iter().any(|(_, c)| c.is_some_and(|c| c >= 4));
+    let succeeded = lines.iter().any(|(_, c)| c.is_some_and(|c| c <= 3));
+    if !failed || !succeeded {
         return;
     }
-    let kept: Vec<&str> = diag.lines().filter(|l| class(l).is_none_or(|c| c >= 4)).collect();
+    let kept: Vec<&str> = lines.iter().filter(|(_, c)| c.is_none_or(|c| c >= 4)).map(|(l, _)| *l).collect();
     *diag = kept.join("\n");
 }
 
