@@ -6,7 +6,7 @@
 //! the original message is copied. This module finds the copy's start (so no
 //! recipient is ever read from it) and the recipient blocks before it.
 
-use super::util::{find_address, find_ci};
+use super::util::{contains_ci, find_address, find_ci};
 use super::{Draft, Hit, Mail};
 
 /// Lines (lowercase, trimmed) that announce the copy of the original
@@ -63,31 +63,67 @@ const HEADER_STARTS: &[&str] = &["return-path: <", "received: from ", "received:
 
 /// The part of a report's text before the copy of the original message.
 pub(crate) fn cut_original(t: &str) -> &str {
-    let mut pos = 0;
-    let mut prev_blank = true;
-    for line in t.split_inclusive('\n') {
-        let trimmed = line.trim();
-        if trimmed.len() < 120 && !trimmed.is_empty() {
-            let marker = original_markers().is_match(trimmed)
-                || (prev_blank && !line.starts_with([' ', '\t']) && HEADER_STARTS.iter().any(|h| starts_with_ci(trimmed, h)));
-            if marker && pos > 0 {
-                return &t[..pos];
-            }
-        }
-        // A separator rule (`-----`) before pasted headers counts as a blank line.
-        prev_blank = trimmed.is_empty() || (trimmed.len() >= 10 && trimmed.bytes().all(|b| b == b'-' || b == b'='));
-        pos += line.len();
-    }
-    t
+    &t[..original_start(t)]
 }
 
-/// One automaton for every marker: this runs on each line of every report.
+/// Where the copy of the original message begins in `t` (`t.len()` when it
+/// has none): the first line after the first that announces the copy, or
+/// that starts a pasted header block after a blank line.
+///
+/// One scan of the whole text finds the lines that may qualify (no marker
+/// spans a line break, so every qualifying line holds a match); only those
+/// are then checked line by line.
+pub(crate) fn original_start(t: &str) -> usize {
+    let b = t.as_bytes();
+    let mut checked = usize::MAX;
+    for m in candidate_markers().find_iter(t) {
+        let start = memchr::memrchr(b'\n', &b[..m.start()]).map_or(0, |i| i + 1);
+        if start == checked || start == 0 {
+            continue;
+        }
+        checked = start;
+        let end = memchr::memchr(b'\n', &b[m.start()..]).map_or(b.len(), |i| m.start() + i + 1);
+        let prev_start = memchr::memrchr(b'\n', &b[..start - 1]).map_or(0, |i| i + 1);
+        if is_cut_line(&t[start..end], &t[prev_start..start]) {
+            return start;
+        }
+    }
+    t.len()
+}
+
+/// Whether `line` (its `\n` included) starts the copy of the original
+/// message, given the line before it.
+fn is_cut_line(line: &str, prev: &str) -> bool {
+    let trimmed = line.trim();
+    if trimmed.len() >= 120 || trimmed.is_empty() {
+        return false;
+    }
+    // A separator rule (`-----`) before pasted headers counts as a blank line.
+    let p = prev.trim();
+    let prev_blank = p.is_empty() || (p.len() >= 10 && p.bytes().all(|b| b == b'-' || b == b'='));
+    original_markers().is_match(trimmed)
+        || (prev_blank && !line.starts_with([' ', '\t']) && HEADER_STARTS.iter().any(|h| starts_with_ci(trimmed, h)))
+}
+
+/// One automaton for every marker, to check one line.
 fn original_markers() -> &'static aho_corasick::AhoCorasick {
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .build(ORIGINAL_MARKERS)
+            .expect("a few short literals always build")
+    })
+}
+
+/// The markers and the header starts together, to find candidate lines in
+/// one pass over a whole text.
+fn candidate_markers() -> &'static aho_corasick::AhoCorasick {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(ORIGINAL_MARKERS.iter().chain(HEADER_STARTS))
             .expect("a few short literals always build")
     })
 }
@@ -102,12 +138,12 @@ fn label_ok(label: &str) -> bool {
     if l.is_empty() || l == "<" || l == "\"" || l == "'" {
         return true;
     }
-    let lower = l.to_lowercase();
     // The sender's or the original message's own headers name no recipient.
-    if ["from", "sender", "reply", "return", "message-id"].iter().any(|w| lower.contains(w)) {
+    // (ASCII-insensitive is enough: no other character lowercases to these words.)
+    if ["from", "sender", "reply", "return", "message-id"].iter().any(|w| contains_ci(l, w)) {
         return false;
     }
-    let core = lower.trim_end_matches(['<', ' ', '"', '\'', '(', '[']);
+    let core = l.trim_end_matches(['<', ' ', '"', '\'', '(', '[']);
     if !(core.ends_with(':') || core.ends_with('：') || core.ends_with('-')) {
         return false;
     }
@@ -124,8 +160,21 @@ fn is_address_label(label: &str) -> bool {
     ];
     // Words that say what went wrong: "Unknown user:" is a verdict, not a label.
     const FAULT: &[&str] = &["unknown", "invalid", "illegal", "bad ", "no such", "inactive", "disabled", "not found", "rejected"];
-    let l = label.to_lowercase();
-    PLAIN.iter().any(|p| l == *p || l.ends_with(&format!(" {p}")) && l.len() < p.len() + 12 && !FAULT.iter().any(|f| l.contains(f)))
+    // An ASCII label is compared without a lowercase copy; lowercasing may
+    // change a non-ASCII label's length, so that one is copied.
+    let owned;
+    let (l, ascii) = if label.is_ascii() {
+        (label, true)
+    } else {
+        owned = label.to_lowercase();
+        (owned.as_str(), false)
+    };
+    let eq = |a: &[u8], b: &[u8]| if ascii { a.eq_ignore_ascii_case(b) } else { a == b };
+    let lb = l.as_bytes();
+    let is = |p: &str| eq(lb, p.as_bytes());
+    let after_space = |p: &str| lb.len() > p.len() && eq(&lb[lb.len() - p.len()..], p.as_bytes()) && lb[lb.len() - p.len() - 1] == b' ';
+    let has = |f: &str| if ascii { contains_ci(l, f) } else { l.contains(f) };
+    PLAIN.iter().any(|p| is(p) || after_space(p) && l.len() < p.len() + 12 && !FAULT.iter().any(|f| has(f)))
 }
 
 /// `550 5.1.1 <addr>... text`: a reply line that names the recipient first.
@@ -186,7 +235,9 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
         if t.is_empty() {
             continue;
         }
-        if cur.is_none() && recipient_line(line).is_none() {
+        // Each line is read as a recipient line once.
+        let named = recipient_line(line);
+        if cur.is_none() && named.is_none() {
             preamble.push(t);
             continue;
         }
@@ -201,7 +252,7 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
             h.diagnostic.push_str(t);
             continue;
         }
-        if let Some((addr, diag)) = recipient_line(line) {
+        if let Some((addr, diag)) = named {
             let same_as_current = cur.is_some_and(|i| hits[i].recipient.eq_ignore_ascii_case(&addr));
             if same_as_current {
                 let h = &mut hits[cur.unwrap()];
@@ -281,7 +332,9 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
 /// a failure code, the lines whose code says success are no diagnostic.
 fn drop_success_replies(diag: &mut String) {
     // Each line's code is looked for once.
-    let lines: Vec<(&str, Option<u8>)> = diag.lines().map(|l| (l, crate::find_codes(l).class_digit())).collect();
+    // A line without a digit carries no code.
+    let class = |l: &str| if l.bytes().any(|b| b.is_ascii_digit()) { crate::find_codes(l).class_digit() } else { None };
+    let lines: Vec<(&str, Option<u8>)> = diag.lines().map(|l| (l, class(l))).collect();
     let failed = lines.iter().any(|(_, c)| c.is_some_and(|c| c >= 4));
     let succeeded = lines.iter().any(|(_, c)| c.is_some_and(|c| c <= 3));
     if !failed || !succeeded {

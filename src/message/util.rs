@@ -107,11 +107,12 @@ pub(crate) fn find_address_from(s: &str, from: usize) -> Option<(String, usize, 
         if local.eq_ignore_ascii_case("mailto:") {
             continue;
         }
-        let local = local.strip_prefix("mailto:").unwrap_or(local);
+        // The address is one contiguous slice: copy it, no formatting.
+        let begin = if local.starts_with("mailto:") { st + "mailto:".len() } else { st };
         if !s.is_char_boundary(st) || !s.is_char_boundary(en) {
             continue;
         }
-        return Some((format!("{local}@{domain}"), st, en));
+        return Some((s[begin..en].to_string(), st, en));
     }
     None
 }
