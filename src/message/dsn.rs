@@ -6,6 +6,8 @@
 //! folded values, comments, missing `Action:`. A new group starts at a blank
 //! line or when a recipient field repeats.
 
+use std::borrow::Cow;
+
 use super::util::{dsn_address, find_address};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
 use crate::{find_codes, Reason, ReplyCode, StatusCode};
@@ -68,21 +70,61 @@ fn strip_type(v: &str) -> String {
     }
 }
 
-/// Unfolded `(name, value)` fields of a block, with blank lines as `("", "")`.
-fn fields(text: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
+/// The fields read here; any other is `Other`, a blank line `Blank`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Blank,
+    FinalRecipient,
+    OriginalRecipient,
+    ActualRecipient,
+    ReportingMta,
+    VendorCategory,
+    ArrivalDate,
+    ReceivedFromMta,
+    Action,
+    Status,
+    RemoteMta,
+    DiagnosticCode,
+    LastAttemptDate,
+    Other,
+}
+
+const FIELD_NAMES: &[(&str, Field)] = &[
+    ("final-recipient", Field::FinalRecipient),
+    ("original-recipient", Field::OriginalRecipient),
+    ("x-actual-recipient", Field::ActualRecipient),
+    ("reporting-mta", Field::ReportingMta),
+    ("x-powermta-bouncecategory", Field::VendorCategory),
+    ("arrival-date", Field::ArrivalDate),
+    ("received-from-mta", Field::ReceivedFromMta),
+    ("action", Field::Action),
+    ("status", Field::Status),
+    ("remote-mta", Field::RemoteMta),
+    ("diagnostic-code", Field::DiagnosticCode),
+    ("last-attempt-date", Field::LastAttemptDate),
+];
+
+fn field_of(name: &str) -> Field {
+    FIELD_NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map_or(Field::Other, |(_, f)| *f)
+}
+
+/// Unfolded fields of a block, blank lines included; a value is borrowed
+/// unless a fold had to be joined to it.
+fn fields(text: &str) -> Vec<(Field, Cow<'_, str>)> {
+    let mut out: Vec<(Field, Cow<'_, str>)> = Vec::new();
     let mut open = false;
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
-            out.push((String::new(), String::new()));
+            out.push((Field::Blank, Cow::Borrowed("")));
             open = false;
             continue;
         }
         if line.starts_with([' ', '\t']) && open {
             if let Some(last) = out.last_mut() {
-                last.1.push(' ');
-                last.1.push_str(line.trim());
+                let v = last.1.to_mut();
+                v.push(' ');
+                v.push_str(line.trim());
             }
             continue;
         }
@@ -90,15 +132,16 @@ fn fields(text: &str) -> Vec<(String, String)> {
             // A field name is letters, digits and hyphens: a dedented fold
             // such as `mx.example.com[192.0.2.2]:25: No route to host` is none.
             Some((n, v)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
-                out.push((n.to_ascii_lowercase(), v.trim().to_string()));
+                out.push((field_of(n), Cow::Borrowed(v.trim())));
                 open = true;
             }
             _ => {
                 // A continuation without indentation (a sloppy fold): keep it with the field.
                 if open {
                     if let Some(last) = out.last_mut() {
-                        last.1.push(' ');
-                        last.1.push_str(line.trim());
+                        let v = last.1.to_mut();
+                        v.push(' ');
+                        v.push_str(line.trim());
                     }
                 }
             }
@@ -126,54 +169,51 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
             }
         }
     };
-    for (name, value) in fields(text) {
-        if name.is_empty() {
-            push(&mut cur, &mut out);
-            continue;
-        }
-        match name.as_str() {
-            "final-recipient" | "original-recipient" | "x-actual-recipient" => {
+    for (field, value) in fields(text) {
+        match field {
+            Field::Blank => push(&mut cur, &mut out),
+            Field::FinalRecipient | Field::OriginalRecipient | Field::ActualRecipient => {
                 let addr = dsn_address(&value);
-                let program = name == "x-actual-recipient" && strip_type(&value).trim_start_matches('"').starts_with('|');
+                let program = field == Field::ActualRecipient && strip_type(&value).trim_start_matches('"').starts_with('|');
                 let r = cur.get_or_insert_with(PerRecipient::default);
-                let slot_taken = match name.as_str() {
-                    "final-recipient" => r.final_recipient.is_some(),
-                    "original-recipient" => r.original_recipient.is_some(),
+                let slot_taken = match field {
+                    Field::FinalRecipient => r.final_recipient.is_some(),
+                    Field::OriginalRecipient => r.original_recipient.is_some(),
                     _ => r.actual_recipient.is_some(),
                 };
                 if slot_taken {
                     push(&mut cur, &mut out);
                 }
                 let r = cur.get_or_insert_with(PerRecipient::default);
-                match name.as_str() {
-                    "final-recipient" => r.final_recipient = addr,
-                    "original-recipient" => r.original_recipient = addr,
+                match field {
+                    Field::FinalRecipient => r.final_recipient = addr,
+                    Field::OriginalRecipient => r.original_recipient = addr,
                     _ => {
                         r.actual_recipient = addr;
                         r.to_program = program;
                     }
                 }
             }
-            "reporting-mta" => {
+            Field::ReportingMta => {
                 let v = Some(strip_type(&value));
                 match cur.as_mut() {
                     Some(r) => r.reporting_mta = v,
                     None => out.message.reporting_mta = v,
                 }
             }
-            "x-powermta-bouncecategory" => {
+            Field::VendorCategory => {
                 cur.get_or_insert_with(PerRecipient::default).vendor_category = Some(value.trim().to_ascii_lowercase());
             }
-            "arrival-date" if out.message.arrival_date.is_none() => out.message.arrival_date = Some(value),
-            "received-from-mta" => out.message.received_from_mta = Some(strip_type(&value)),
-            "action" | "status" | "remote-mta" | "diagnostic-code" | "last-attempt-date" => {
+            Field::ArrivalDate if out.message.arrival_date.is_none() => out.message.arrival_date = Some(value.into_owned()),
+            Field::ReceivedFromMta => out.message.received_from_mta = Some(strip_type(&value)),
+            Field::Action | Field::Status | Field::RemoteMta | Field::DiagnosticCode | Field::LastAttemptDate => {
                 // A recipient group may list its fields in any order.
                 let r = cur.get_or_insert_with(PerRecipient::default);
-                match name.as_str() {
-                    "action" => r.action = DsnAction::parse(&value),
-                    "status" => r.status = parse_status_field(&value),
-                    "remote-mta" => r.remote_mta = Some(strip_type(&value)).filter(|s| !s.is_empty()),
-                    "diagnostic-code" => {
+                match field {
+                    Field::Action => r.action = DsnAction::parse(&value),
+                    Field::Status => r.status = parse_status_field(&value),
+                    Field::RemoteMta => r.remote_mta = Some(strip_type(&value)).filter(|s| !s.is_empty()),
+                    Field::DiagnosticCode => {
                         if r.diagnostic_type.is_none() {
                             r.diagnostic_type = value.split_once(';').map(|(t, _)| t.trim().to_ascii_lowercase());
                         }
@@ -183,7 +223,7 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
                             _ => Some(d),
                         }
                     }
-                    _ => r.last_attempt_date = Some(value),
+                    _ => r.last_attempt_date = Some(value.into_owned()),
                 }
             }
             _ => {}
@@ -222,11 +262,11 @@ fn has_inline_fields(t: &str) -> bool {
     let mut saw_recipient = false;
     let mut saw_other = false;
     for line in t.lines() {
-        let l = line.trim_start();
-        let lower = l.get(..20).unwrap_or(l).to_ascii_lowercase();
-        if lower.starts_with("final-recipient:") || lower.starts_with("original-recipient:") {
+        let l = line.trim_start().as_bytes();
+        let starts = |p: &str| l.len() >= p.len() && l[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+        if starts("final-recipient:") || starts("original-recipient:") {
             saw_recipient = true;
-        } else if lower.starts_with("action:") || lower.starts_with("status:") || lower.starts_with("diagnostic-code:") {
+        } else if starts("action:") || starts("status:") || starts("diagnostic-code:") {
             saw_other = true;
         }
     }
@@ -234,12 +274,17 @@ fn has_inline_fields(t: &str) -> bool {
 }
 
 /// Extracts recipients from the status parts (or inline status fields).
-pub(crate) fn extract(m: &Mail) -> Option<Draft> {
+pub(crate) fn extract(m: &Mail, cuts: &super::text::Cuts<'_>) -> Option<Draft> {
     let mut statuses: Vec<DeliveryStatus> = m.dsn.iter().map(|t| parse_status(t)).collect();
     if statuses.iter().all(|s| s.recipients.is_empty()) {
-        // Inline fields in the text part, before any copy of the original message.
-        for t in &m.texts {
-            let body = super::text::cut_original(t);
+        // Inline fields in the text part, before any copy of the original
+        // message. The part before the copy has a subset of the whole text's
+        // lines: a text without such fields needs no cutting.
+        for (i, t) in m.texts.iter().enumerate() {
+            if !has_inline_fields(t) {
+                continue;
+            }
+            let body = cuts.body(i);
             if has_inline_fields(body) {
                 // Fields may be indented in such bodies.
                 let dedented: String = body.lines().map(|l| l.trim_start()).collect::<Vec<_>>().join("\n");

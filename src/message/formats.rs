@@ -6,7 +6,7 @@
 //! [`super::text`] then reads the recipient blocks, stopping where the copy of
 //! the original message begins. Adding a format is adding a row.
 
-use super::text::{cut_original, error_block, recipients_in, transcript_recipients};
+use super::text::{cut_original, error_block, recipients_in, transcript_recipients, Cuts};
 use super::util::{all_addresses, find_address};
 use super::{Draft, Hit, Mail, MessageKind};
 use crate::Reason;
@@ -129,7 +129,7 @@ fn matches(f: &Format, body_hit: bool, m: &Mail, from: &str, subject: &str) -> b
 }
 
 /// Extracts recipients from a non-standard report.
-pub(crate) fn extract(m: &Mail) -> Option<Draft> {
+pub(crate) fn extract(m: &Mail, cuts: &Cuts<'_>) -> Option<Draft> {
     let from = m.from_lc();
     let subject = m.subject_lc();
     let text: String = m.texts.join("\n");
@@ -144,9 +144,13 @@ pub(crate) fn extract(m: &Mail) -> Option<Draft> {
     let failed: Vec<String> = m.headers_named("x-failed-recipients").flat_map(all_addresses).collect();
     let mut hits: Vec<Hit> = Vec::new();
     let mut block_text = String::new();
-    for t in &m.texts {
+    for (i, t) in m.texts.iter().enumerate() {
         let t = unquote_forwarded(t);
-        let block = error_block(&t, format.start);
+        let body = match &t {
+            std::borrow::Cow::Borrowed(_) => cuts.body(i),
+            std::borrow::Cow::Owned(o) => cut_original(o),
+        };
+        let block = error_block(body, format.start);
         block_text.push_str(block);
         if format.name == "v5sendmail" {
             hits.extend(transcript_recipients(block));
@@ -194,9 +198,8 @@ pub(crate) fn extract(m: &Mail) -> Option<Draft> {
 /// line by line with `> `: without one level of quoting it reads like the
 /// original report.
 fn unquote_forwarded(t: &str) -> std::borrow::Cow<'_, str> {
-    let forwarded = ["begin forwarded message", "forwarded message"].iter().any(|w| super::util::contains_ci(t, w));
-    let quoted = t.lines().filter(|l| l.starts_with('>')).count();
-    if !forwarded || quoted < 5 {
+    // ("Begin forwarded message" says "forwarded message" too.)
+    if !super::util::contains_ci(t, "forwarded message") || t.lines().filter(|l| l.starts_with('>')).count() < 5 {
         return std::borrow::Cow::Borrowed(t);
     }
     let lines: Vec<&str> = t

@@ -123,15 +123,19 @@ impl DsnAction {
     /// Parses an `Action:` value (case-insensitive; tolerates comments and
     /// the common misspellings).
     pub fn parse(s: &str) -> Option<DsnAction> {
-        let w = s.trim().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("").to_ascii_lowercase();
-        Some(match w.as_str() {
-            "failed" | "failure" | "fail" => DsnAction::Failed,
-            "delayed" | "delay" => DsnAction::Delayed,
-            "delivered" | "deliverable" => DsnAction::Delivered,
-            "relayed" => DsnAction::Relayed,
-            "expanded" => DsnAction::Expanded,
-            _ => return None,
-        })
+        const WORDS: [(&str, DsnAction); 9] = [
+            ("failed", DsnAction::Failed),
+            ("failure", DsnAction::Failed),
+            ("fail", DsnAction::Failed),
+            ("delayed", DsnAction::Delayed),
+            ("delay", DsnAction::Delayed),
+            ("delivered", DsnAction::Delivered),
+            ("deliverable", DsnAction::Delivered),
+            ("relayed", DsnAction::Relayed),
+            ("expanded", DsnAction::Expanded),
+        ];
+        let w = s.trim().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+        WORDS.iter().find(|(name, _)| name.eq_ignore_ascii_case(w)).map(|(_, a)| *a)
     }
 }
 
@@ -716,9 +720,10 @@ fn extract(m: &Mail, msg: &mail_parser::Message<'_>) -> Draft {
         return d;
     }
     // 2. RFC 3464 / RFC 6533 delivery status, completed from the human text.
-    if let Some(mut d) = dsn::extract(m) {
+    let cuts = text::Cuts::new(&m.texts);
+    if let Some(mut d) = dsn::extract(m, &cuts) {
         if !d.hits.is_empty() {
-            text::complete_from_text(m, &mut d);
+            text::complete_from_text(&cuts, &mut d);
             return d;
         }
     }
@@ -727,7 +732,7 @@ fn extract(m: &Mail, msg: &mail_parser::Message<'_>) -> Draft {
         return d;
     }
     // 4. Non-standard MTA and provider formats.
-    if let Some(d) = formats::extract(m) {
+    if let Some(d) = formats::extract(m, &cuts) {
         return d;
     }
     // 5. Auto-replies.

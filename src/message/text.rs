@@ -7,7 +7,7 @@
 //! recipient is ever read from it) and the recipient blocks before it.
 
 use super::util::{contains_ci, find_address, find_ci};
-use super::{Draft, Hit, Mail};
+use super::{Draft, Hit};
 
 /// Lines (lowercase, trimmed) that announce the copy of the original
 /// message: everything from such a line on is the sender's own message.
@@ -64,6 +64,30 @@ const HEADER_STARTS: &[&str] = &["return-path: <", "received: from ", "received:
 /// The part of a report's text before the copy of the original message.
 pub(crate) fn cut_original(t: &str) -> &str {
     &t[..original_start(t)]
+}
+
+/// Where each of a report's texts stops before the copy of the original
+/// message: several extractors ask, each text is scanned once.
+pub(crate) struct Cuts<'a> {
+    texts: &'a [String],
+    at: Vec<std::cell::OnceCell<usize>>,
+}
+
+impl<'a> Cuts<'a> {
+    pub(crate) fn new(texts: &'a [String]) -> Self {
+        Cuts { texts, at: texts.iter().map(|_| std::cell::OnceCell::new()).collect() }
+    }
+
+    /// Text `i` up to the copy of the original message.
+    pub(crate) fn body(&self, i: usize) -> &'a str {
+        let t = &self.texts[i];
+        &t[..*self.at[i].get_or_init(|| original_start(t))]
+    }
+
+    /// Every text up to the copy of the original message, in order.
+    pub(crate) fn bodies(&self) -> impl Iterator<Item = &'a str> + '_ {
+        (0..self.texts.len()).map(|i| self.body(i))
+    }
 }
 
 /// Where the copy of the original message begins in `t` (`t.len()` when it
@@ -138,17 +162,22 @@ fn label_ok(label: &str) -> bool {
     if l.is_empty() || l == "<" || l == "\"" || l == "'" {
         return true;
     }
-    // The sender's or the original message's own headers name no recipient.
-    // (ASCII-insensitive is enough: no other character lowercases to these words.)
-    if ["from", "sender", "reply", "return", "message-id"].iter().any(|w| contains_ci(l, w)) {
-        return false;
-    }
     let core = l.trim_end_matches(['<', ' ', '"', '\'', '(', '[']);
     if !(core.ends_with(':') || core.ends_with('：') || core.ends_with('-')) {
         return false;
     }
     // A short label: "To:", "RCPT TO:", "Recipient address:", "宛先：", "Failed recipient:".
-    l.chars().count() <= 40 && !l.chars().any(|c| c.is_ascii_digit())
+    if l.chars().count() > 40 || l.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    // The sender's or the original message's own headers name no recipient.
+    // (ASCII case is enough: no other character lowercases to these words.)
+    let mut buf = [0u8; 160];
+    let lower = &mut buf[..l.len()];
+    lower.copy_from_slice(l.as_bytes());
+    lower.make_ascii_lowercase();
+    let has = |w: &str| lower.windows(w.len()).any(|x| x == w.as_bytes());
+    !["from", "sender", "reply", "return", "message-id"].into_iter().any(has)
 }
 
 /// Labels that only say "this is the recipient".
@@ -331,16 +360,33 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
 /// "354 End data with ...") before the one that failed: when a line carries
 /// a failure code, the lines whose code says success are no diagnostic.
 fn drop_success_replies(diag: &mut String) {
-    // Each line's code is looked for once.
-    // A line without a digit carries no code.
-    let class = |l: &str| if l.bytes().any(|b| b.is_ascii_digit()) { crate::find_codes(l).class_digit() } else { None };
-    let lines: Vec<(&str, Option<u8>)> = diag.lines().map(|l| (l, class(l))).collect();
-    let failed = lines.iter().any(|(_, c)| c.is_some_and(|c| c >= 4));
-    let succeeded = lines.iter().any(|(_, c)| c.is_some_and(|c| c <= 3));
+    // One line has one class: it takes two lines to have both kinds.
+    if !diag.contains('\n') {
+        return;
+    }
+    // A code's class is its first digit, 2 to 5: a line without one has no code.
+    let class = |l: &str| {
+        if l.bytes().any(|b| (b'2'..=b'5').contains(&b)) {
+            crate::find_codes(l).class_digit()
+        } else {
+            None
+        }
+    };
+    let (mut failed, mut succeeded) = (false, false);
+    for l in diag.lines() {
+        match class(l) {
+            Some(c) if c >= 4 => failed = true,
+            Some(_) => succeeded = true,
+            None => {}
+        }
+        if failed && succeeded {
+            break;
+        }
+    }
     if !failed || !succeeded {
         return;
     }
-    let kept: Vec<&str> = lines.iter().filter(|(_, c)| c.is_none_or(|c| c >= 4)).map(|(l, _)| *l).collect();
+    let kept: Vec<&str> = diag.lines().filter(|l| class(l).is_none_or(|c| c >= 4)).collect();
     *diag = kept.join("\n");
 }
 
@@ -398,10 +444,9 @@ pub(crate) fn transcript_recipients(block: &str) -> Vec<Hit> {
     hits
 }
 
-/// The error block of a text: from the first start marker (if any is given
-/// and found) to the copy of the original message.
-pub(crate) fn error_block<'a>(t: &'a str, start: &[&str]) -> &'a str {
-    let body = cut_original(t);
+/// The error block of a text already cut before the copy of the original
+/// message: from the first start marker (if any is given and found) on.
+pub(crate) fn error_block<'a>(body: &'a str, start: &[&str]) -> &'a str {
     for s in start {
         if let Some(i) = find_ci(body, s) {
             let from = body[..i].rfind('\n').map(|j| j + 1).unwrap_or(0);
@@ -412,14 +457,14 @@ pub(crate) fn error_block<'a>(t: &'a str, start: &[&str]) -> &'a str {
 }
 
 /// Fills what a DSN left out (diagnostic, SMTP command) from the human text.
-pub(crate) fn complete_from_text(m: &Mail, d: &mut Draft) {
+pub(crate) fn complete_from_text(cuts: &Cuts<'_>, d: &mut Draft) {
     let needs = d.hits.iter().any(|h| h.diagnostic.trim().is_empty() || h.command.is_none());
     if !needs {
         return;
     }
     let mut found: Vec<Hit> = Vec::new();
-    for t in &m.texts {
-        found.extend(recipients_in(cut_original(t)));
+    for body in cuts.bodies() {
+        found.extend(recipients_in(body));
     }
     for h in &mut d.hits {
         let Some(f) = found.iter().find(|f| {
@@ -430,7 +475,7 @@ pub(crate) fn complete_from_text(m: &Mail, d: &mut Draft) {
             // ("Your message wasn't delivered to a@b because ..."): that
             // sentence is what the report says of it.
             if h.diagnostic.trim().is_empty() {
-                if let Some(line) = sentence_naming(m, &h.recipient) {
+                if let Some(line) = sentence_naming(cuts, &h.recipient) {
                     h.diagnostic = line;
                 }
             }
@@ -449,11 +494,10 @@ pub(crate) fn complete_from_text(m: &Mail, d: &mut Draft) {
 }
 
 /// The first line before any copy of the original message that names `addr`.
-fn sentence_naming(m: &Mail, addr: &str) -> Option<String> {
+fn sentence_naming(cuts: &Cuts<'_>, addr: &str) -> Option<String> {
     let lower = addr.to_ascii_lowercase();
-    m.texts.iter().find_map(|t| {
-        cut_original(t)
-            .lines()
+    cuts.bodies().find_map(|body| {
+        body.lines()
             .map(str::trim)
             .find(|l| l.len() > addr.len() + 10 && l.to_ascii_lowercase().contains(&lower) && !l.starts_with('<'))
             .map(str::to_string)

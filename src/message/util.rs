@@ -25,6 +25,17 @@ pub(crate) fn normalize(bytes: &[u8]) -> Cow<'_, [u8]> {
 /// Joins lines into one, collapsing runs of whitespace to one space.
 pub fn unfold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    // ASCII without a vertical tab (whitespace to `split_whitespace`, not
+    // to `split_ascii_whitespace`): the byte-wise split gives the same words.
+    if s.is_ascii() && !s.as_bytes().contains(&0x0b) {
+        for w in s.split_ascii_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(w);
+        }
+        return out;
+    }
     for w in s.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
@@ -185,7 +196,7 @@ pub(crate) fn html_to_text(html: &str) -> String {
 /// The SMTP command a diagnostic answered, from the usual wordings.
 pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     // A session transcript (`>>> RCPT To:<a@b>` / `<<< 550 ...`): the last command sent.
-    if let Some(i) = text.rfind(">>> ") {
+    if let Some(i) = memchr::memmem::rfind(text.as_bytes(), b">>> ") {
         let w = text[i + 4..].split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
         let cmd = ["DATA", "RCPT", "MAIL", "EHLO", "HELO", "STARTTLS", "AUTH"].into_iter().find(|c| c.eq_ignore_ascii_case(w));
         if cmd.is_some() {
@@ -196,13 +207,28 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     if let Some(m) = command_phrases().find(text) {
         return Some(COMMAND_PHRASES[m.pattern().as_usize()].1);
     }
-    if contains_ci(text, "DATA COMMAND") || contains_ci(text, "DURING DATA") {
-        return Some("DATA");
+    // Then the vaguer words, in one pass: any DATA wording wins over RCPT.
+    // (These patterns cannot overlap one another, so no occurrence hides
+    // behind another.)
+    let mut rcpt = false;
+    for m in fallback_phrases().find_iter(text) {
+        if m.pattern().as_usize() < 2 {
+            return Some("DATA");
+        }
+        rcpt = true;
     }
-    if contains_ci(text, "RCPT") {
-        return Some("RCPT");
-    }
-    None
+    rcpt.then_some("RCPT")
+}
+
+/// `DATA COMMAND` and `DURING DATA` (DATA), then `RCPT`.
+fn fallback_phrases() -> &'static aho_corasick::AhoCorasick {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["DATA COMMAND", "DURING DATA", "RCPT"])
+            .expect("a few short literals always build")
+    })
 }
 
 /// Phrases that name the SMTP command a reply answered.
@@ -250,9 +276,45 @@ pub(crate) fn rfc3339(s: &str) -> String {
     let t = s.trim();
     // A DSN date may carry a leading comment or trailing zone comment; the parser copes.
     match mail_parser::DateTime::parse_rfc822(t) {
-        Some(d) if d.year > 1970 => d.to_rfc3339(),
+        Some(d) if d.year > 1970 => rfc3339_of(&d),
         _ => t.to_string(),
     }
+}
+
+/// The date as RFC 3339, written digit by digit: `DateTime::to_rfc3339`'s
+/// output (`Z` for a zero offset) without its `format!` machinery.
+fn rfc3339_of(d: &mail_parser::DateTime) -> String {
+    fn num(out: &mut String, mut v: u16, width: usize) {
+        let mut buf = [b'0'; 5];
+        let mut i = buf.len();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        for _ in buf.len() - i..width {
+            out.push('0');
+        }
+        out.extend(buf[i..].iter().map(|&b| char::from(b)));
+    }
+    let mut out = String::with_capacity(25);
+    num(&mut out, d.year, 4);
+    for (sep, v) in [('-', d.month), ('-', d.day), ('T', d.hour), (':', d.minute), (':', d.second)] {
+        out.push(sep);
+        num(&mut out, u16::from(v), 2);
+    }
+    if d.tz_hour != 0 || d.tz_minute != 0 {
+        out.push(if d.tz_before_gmt { '-' } else { '+' });
+        num(&mut out, u16::from(d.tz_hour), 2);
+        out.push(':');
+        num(&mut out, u16::from(d.tz_minute), 2);
+    } else {
+        out.push('Z');
+    }
+    out
 }
 
 /// Case-insensitive (ASCII) substring search.
@@ -311,6 +373,45 @@ mod tests {
         assert_eq!(detect_command("(in reply to end of DATA command)"), Some("DATA"));
         assert_eq!(detect_command("SMTP error from remote mail server after MAIL FROM:<a@b>"), Some("MAIL"));
         assert_eq!(find_ci("Hello World", "WORLD"), Some(6));
+        // The vaguer wordings: DATA wins over an earlier RCPT; none is none.
+        assert_eq!(detect_command("rcpt rejected, said during data transfer"), Some("DATA"));
+        assert_eq!(detect_command("Rcpt refused; see data command log"), Some("DATA"));
+        assert_eq!(detect_command("bad rcpt"), Some("RCPT"));
+        assert_eq!(detect_command("mailbox full"), None);
+        assert_eq!(detect_command(">>> RCPT To:<a@b.example>\n<<< 550 no"), Some("RCPT"));
+    }
+
+    #[test]
+    fn rfc3339_writes_what_mail_parser_writes() {
+        let mk = |year, month, day, hour, minute, second, tz_before_gmt, tz_hour, tz_minute| mail_parser::DateTime {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            tz_before_gmt,
+            tz_hour,
+            tz_minute,
+        };
+        for d in [
+            mk(2024, 3, 7, 9, 5, 1, false, 0, 0),
+            mk(2024, 12, 31, 23, 59, 60, true, 5, 30),
+            mk(1999, 1, 1, 0, 0, 0, false, 9, 0),
+            mk(7, 1, 2, 3, 4, 5, true, 0, 45),
+            mk(65535, 255, 255, 255, 255, 255, true, 255, 255),
+            mk(2001, 2, 3, 4, 5, 6, true, 0, 0),
+        ] {
+            assert_eq!(rfc3339_of(&d), d.to_rfc3339());
+        }
+        assert_eq!(rfc3339("Thu, 29 Oct 2009 14:25:09 -0700"), "2009-10-29T14:25:09-07:00");
+        assert_eq!(rfc3339(" not a date "), "not a date");
+    }
+
+    #[test]
+    fn unfold_collapses_every_kind_of_whitespace() {
+        assert_eq!(unfold("  550 5.1.1\r\n\t user\x0bunknown \x0c "), "550 5.1.1 user unknown");
+        assert_eq!(unfold("a\u{a0}b\u{3000} c"), "a b c");
     }
 
     #[test]
