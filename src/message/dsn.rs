@@ -274,17 +274,18 @@ fn has_inline_fields(t: &str) -> bool {
 }
 
 /// Extracts recipients from the status parts (or inline status fields).
-pub(crate) fn extract(m: &Mail, cuts: &super::text::Cuts<'_>) -> Option<Draft> {
+pub(crate) fn extract(m: &Mail, texts: &super::text::TextFacts<'_>) -> Option<Draft> {
     let mut statuses: Vec<DeliveryStatus> = m.dsn.iter().map(|t| parse_status(t)).collect();
     if statuses.iter().all(|s| s.recipients.is_empty()) {
         // Inline fields in the text part, before any copy of the original
         // message. The part before the copy has a subset of the whole text's
         // lines: a text without such fields needs no cutting.
         for (i, t) in m.texts.iter().enumerate() {
-            if !has_inline_fields(t) {
+            // Both recipient fields end in `-recipient:`: without it, no search.
+            if !texts.holds(i, "-recipient:") || !has_inline_fields(t) {
                 continue;
             }
-            let body = cuts.body(i);
+            let body = texts.body(i);
             if has_inline_fields(body) {
                 // Fields may be indented in such bodies.
                 let dedented: String = body.lines().map(|l| l.trim_start()).collect::<Vec<_>>().join("\n");

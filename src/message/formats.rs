@@ -6,7 +6,7 @@
 //! [`super::text`] then reads the recipient blocks, stopping where the copy of
 //! the original message begins. Adding a format is adding a row.
 
-use super::text::{cut_original, error_block, recipients_in, transcript_recipients, Cuts};
+use super::text::{cut_original, error_block, recipients_in, transcript_recipients, TextFacts};
 use super::util::{all_addresses, find_address};
 use super::{Draft, Hit, Mail, MessageKind};
 use crate::Reason;
@@ -88,30 +88,43 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "error sending message",
 ];
 
-/// Every format's body markers in one automaton, with the format each
-/// belongs to: a report's text is scanned once, not once per marker.
-fn body_markers() -> &'static (aho_corasick::AhoCorasick, Vec<usize>) {
-    static AC: std::sync::OnceLock<(aho_corasick::AhoCorasick, Vec<usize>)> = std::sync::OnceLock::new();
+/// Every format's body markers (lowercase) in one automaton, with the
+/// format each belongs to: a report's text is scanned once, not once per
+/// marker.
+fn body_markers() -> &'static (aho_corasick::AhoCorasick, Vec<(Vec<u8>, usize)>) {
+    static AC: std::sync::OnceLock<(aho_corasick::AhoCorasick, Vec<(Vec<u8>, usize)>)> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
-        let (mut markers, mut owner) = (Vec::new(), Vec::new());
+        let mut markers = Vec::new();
         for (i, f) in FORMATS.iter().enumerate() {
-            markers.extend(f.body.iter().copied());
-            owner.extend(f.body.iter().map(|_| i));
+            markers.extend(f.body.iter().map(|b| (b.to_ascii_lowercase().into_bytes(), i)));
         }
         let ac = aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(&markers)
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(markers.iter().map(|(m, _)| m))
             .expect("the format table's markers always build");
-        (ac, owner)
+        (ac, markers)
     })
 }
 
-/// Which formats have one of their body markers in `text`.
-fn body_hits(text: &str) -> Vec<bool> {
-    let (ac, owner) = body_markers();
+/// Which formats have one of their body markers in a text, given its
+/// ASCII-lowercase copy (so that a case-sensitive automaton with a
+/// vectorised prefilter scans it).
+///
+/// Every position where some marker starts is visited (the search restarts
+/// one byte after each match), and there every marker is compared:
+/// overlapping markers all count.
+fn body_hits(lower: &[u8]) -> Vec<bool> {
+    let (ac, markers) = body_markers();
     let mut hit = vec![false; FORMATS.len()];
-    for m in ac.find_overlapping_iter(text) {
-        hit[owner[m.pattern().as_usize()]] = true;
+    let mut at = 0;
+    while let Some(m) = ac.find(aho_corasick::Input::new(lower).span(at..lower.len())) {
+        let here = &lower[m.start()..];
+        for (marker, owner) in markers {
+            if here.starts_with(marker) {
+                hit[*owner] = true;
+            }
+        }
+        at = m.start() + 1;
     }
     hit
 }
@@ -129,12 +142,19 @@ fn matches(f: &Format, body_hit: bool, m: &Mail, from: &str, subject: &str) -> b
 }
 
 /// Extracts recipients from a non-standard report.
-pub(crate) fn extract(m: &Mail, cuts: &Cuts<'_>) -> Option<Draft> {
+pub(crate) fn extract(m: &Mail, texts: &TextFacts<'_>) -> Option<Draft> {
     let from = m.from_lc();
     let subject = m.subject_lc();
-    let text: String = m.texts.join("\n");
     let bounce_subject = BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s));
-    let body = body_hits(&text);
+    // The texts as one, lowercase: a marker may span two texts.
+    let mut lower: Vec<u8> = Vec::new();
+    for i in 0..m.texts.len() {
+        if i > 0 {
+            lower.push(b'\n');
+        }
+        lower.extend_from_slice(texts.lower(i));
+    }
+    let body = body_hits(&lower);
     let format = FORMATS.iter().zip(body).find(|(f, hit)| matches(f, *hit, m, &from, &subject)).map(|(f, _)| f);
     let format = match format {
         Some(f) => f,
@@ -145,9 +165,9 @@ pub(crate) fn extract(m: &Mail, cuts: &Cuts<'_>) -> Option<Draft> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut block_text = String::new();
     for (i, t) in m.texts.iter().enumerate() {
-        let t = unquote_forwarded(t);
+        let t = unquote_forwarded(t, texts.holds(i, "forwarded message"));
         let body = match &t {
-            std::borrow::Cow::Borrowed(_) => cuts.body(i),
+            std::borrow::Cow::Borrowed(_) => texts.body(i),
             std::borrow::Cow::Owned(o) => cut_original(o),
         };
         let block = error_block(body, format.start);
@@ -172,6 +192,7 @@ pub(crate) fn extract(m: &Mail, cuts: &Cuts<'_>) -> Option<Draft> {
     if hits.is_empty() {
         // A report that names its recipient nowhere in a recipient position:
         // take the address named in the error text, when there is exactly one.
+        let text = m.texts.join("\n");
         let body = cut_original(&text);
         let addrs: Vec<String> = all_addresses(body)
             .into_iter()
@@ -197,9 +218,10 @@ pub(crate) fn extract(m: &Mail, cuts: &Cuts<'_>) -> Option<Draft> {
 /// A bounce someone forwarded ("Begin forwarded message:") comes quoted
 /// line by line with `> `: without one level of quoting it reads like the
 /// original report.
-fn unquote_forwarded(t: &str) -> std::borrow::Cow<'_, str> {
-    // ("Begin forwarded message" says "forwarded message" too.)
-    if !super::util::contains_ci(t, "forwarded message") || t.lines().filter(|l| l.starts_with('>')).count() < 5 {
+/// `forwarded`: whether the text says "forwarded message" ("Begin forwarded
+/// message" says it too).
+fn unquote_forwarded(t: &str, forwarded: bool) -> std::borrow::Cow<'_, str> {
+    if !forwarded || t.lines().filter(|l| l.starts_with('>')).count() < 5 {
         return std::borrow::Cow::Borrowed(t);
     }
     let lines: Vec<&str> = t

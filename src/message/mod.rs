@@ -720,10 +720,10 @@ fn extract(m: &Mail, msg: &mail_parser::Message<'_>) -> Draft {
         return d;
     }
     // 2. RFC 3464 / RFC 6533 delivery status, completed from the human text.
-    let cuts = text::Cuts::new(&m.texts);
-    if let Some(mut d) = dsn::extract(m, &cuts) {
+    let texts = text::TextFacts::new(&m.texts);
+    if let Some(mut d) = dsn::extract(m, &texts) {
         if !d.hits.is_empty() {
-            text::complete_from_text(&cuts, &mut d);
+            text::complete_from_text(&texts, &mut d);
             return d;
         }
     }
@@ -732,7 +732,7 @@ fn extract(m: &Mail, msg: &mail_parser::Message<'_>) -> Draft {
         return d;
     }
     // 4. Non-standard MTA and provider formats.
-    if let Some(d) = formats::extract(m, &cuts) {
+    if let Some(d) = formats::extract(m, &texts) {
         return d;
     }
     // 5. Auto-replies.

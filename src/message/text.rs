@@ -66,22 +66,37 @@ pub(crate) fn cut_original(t: &str) -> &str {
     &t[..original_start(t)]
 }
 
-/// Where each of a report's texts stops before the copy of the original
-/// message: several extractors ask, each text is scanned once.
-pub(crate) struct Cuts<'a> {
+/// What several extractors ask of each of a report's texts, found once per
+/// text: its ASCII-lowercase copy (for case-insensitive searches with
+/// vectorised case-sensitive ones) and where the copy of the original
+/// message begins.
+pub(crate) struct TextFacts<'a> {
     texts: &'a [String],
-    at: Vec<std::cell::OnceCell<usize>>,
+    lower: Vec<std::cell::OnceCell<Vec<u8>>>,
+    cut: Vec<std::cell::OnceCell<usize>>,
 }
 
-impl<'a> Cuts<'a> {
+impl<'a> TextFacts<'a> {
     pub(crate) fn new(texts: &'a [String]) -> Self {
-        Cuts { texts, at: texts.iter().map(|_| std::cell::OnceCell::new()).collect() }
+        let lower = texts.iter().map(|_| std::cell::OnceCell::new()).collect();
+        let cut = texts.iter().map(|_| std::cell::OnceCell::new()).collect();
+        TextFacts { texts, lower, cut }
+    }
+
+    /// Text `i`, ASCII-lowercased (same length, same offsets).
+    pub(crate) fn lower(&self, i: usize) -> &[u8] {
+        self.lower[i].get_or_init(|| self.texts[i].as_bytes().to_ascii_lowercase())
+    }
+
+    /// Whether text `i` holds `needle` (lowercase), ignoring ASCII case.
+    pub(crate) fn holds(&self, i: usize, needle: &str) -> bool {
+        memchr::memmem::find(self.lower(i), needle.as_bytes()).is_some()
     }
 
     /// Text `i` up to the copy of the original message.
     pub(crate) fn body(&self, i: usize) -> &'a str {
         let t = &self.texts[i];
-        &t[..*self.at[i].get_or_init(|| original_start(t))]
+        &t[..*self.cut[i].get_or_init(|| original_start_in(t, self.lower(i)))]
     }
 
     /// Every text up to the copy of the original message, in order.
@@ -98,9 +113,15 @@ impl<'a> Cuts<'a> {
 /// spans a line break, so every qualifying line holds a match); only those
 /// are then checked line by line.
 pub(crate) fn original_start(t: &str) -> usize {
+    original_start_in(t, &t.as_bytes().to_ascii_lowercase())
+}
+
+/// [`original_start`] given the text's ASCII-lowercase copy, which lets a
+/// case-sensitive automaton with a vectorised prefilter do the scan.
+fn original_start_in(t: &str, lower: &[u8]) -> usize {
     let b = t.as_bytes();
     let mut checked = usize::MAX;
-    for m in candidate_markers().find_iter(t) {
+    for m in candidate_markers().find_iter(lower) {
         let start = memchr::memrchr(b'\n', &b[..m.start()]).map_or(0, |i| i + 1);
         if start == checked || start == 0 {
             continue;
@@ -140,14 +161,14 @@ fn original_markers() -> &'static aho_corasick::AhoCorasick {
     })
 }
 
-/// The markers and the header starts together, to find candidate lines in
-/// one pass over a whole text.
+/// The markers and the header starts together (all lowercase), to find
+/// candidate lines in one pass over a whole lowercased text.
 fn candidate_markers() -> &'static aho_corasick::AhoCorasick {
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(ORIGINAL_MARKERS.iter().chain(HEADER_STARTS))
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(ORIGINAL_MARKERS.iter().chain(HEADER_STARTS).map(|p| p.to_ascii_lowercase()))
             .expect("a few short literals always build")
     })
 }
@@ -457,13 +478,13 @@ pub(crate) fn error_block<'a>(body: &'a str, start: &[&str]) -> &'a str {
 }
 
 /// Fills what a DSN left out (diagnostic, SMTP command) from the human text.
-pub(crate) fn complete_from_text(cuts: &Cuts<'_>, d: &mut Draft) {
+pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
     let needs = d.hits.iter().any(|h| h.diagnostic.trim().is_empty() || h.command.is_none());
     if !needs {
         return;
     }
     let mut found: Vec<Hit> = Vec::new();
-    for body in cuts.bodies() {
+    for body in texts.bodies() {
         found.extend(recipients_in(body));
     }
     for h in &mut d.hits {
@@ -475,7 +496,7 @@ pub(crate) fn complete_from_text(cuts: &Cuts<'_>, d: &mut Draft) {
             // ("Your message wasn't delivered to a@b because ..."): that
             // sentence is what the report says of it.
             if h.diagnostic.trim().is_empty() {
-                if let Some(line) = sentence_naming(cuts, &h.recipient) {
+                if let Some(line) = sentence_naming(texts, &h.recipient) {
                     h.diagnostic = line;
                 }
             }
@@ -494,9 +515,9 @@ pub(crate) fn complete_from_text(cuts: &Cuts<'_>, d: &mut Draft) {
 }
 
 /// The first line before any copy of the original message that names `addr`.
-fn sentence_naming(cuts: &Cuts<'_>, addr: &str) -> Option<String> {
+fn sentence_naming(texts: &TextFacts<'_>, addr: &str) -> Option<String> {
     let lower = addr.to_ascii_lowercase();
-    cuts.bodies().find_map(|body| {
+    texts.bodies().find_map(|body| {
         body.lines()
             .map(str::trim)
             .find(|l| l.len() > addr.len() + 10 && l.to_ascii_lowercase().contains(&lower) && !l.starts_with('<'))
