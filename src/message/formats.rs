@@ -244,6 +244,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn overlapping_body_markers_all_count() {
+        let at = |name: &str| FORMATS.iter().position(|f| f.name == name).unwrap();
+        // kddi's "Could not be delivered to:" holds generic's "could not be delivered to".
+        let hits = body_hits(b"your mail could not be delivered to: a@b.example");
+        assert!(hits[at("kddi")] && hits[at("generic")]);
+        assert!(!hits[at("qmail")]);
+        // A marker that spans lines (and so texts, once joined).
+        let hits = body_hits(b"hi!\n\nthis is the mailer-daemon, please");
+        assert!(hits[at("opensmtpd")]);
+    }
+
+    #[test]
     fn every_format_has_a_way_in() {
         for f in FORMATS {
             assert!(!(f.body.is_empty() && f.headers.is_empty() && f.from.is_empty()), "{}", f.name);

@@ -99,6 +99,18 @@ impl<'a> TextFacts<'a> {
         &t[..*self.cut[i].get_or_init(|| original_start_in(t, self.lower(i)))]
     }
 
+    /// How many texts there are.
+    pub(crate) fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    /// Whether text `i`, up to the copy of the original message, holds
+    /// `needle` (lowercase), ignoring ASCII case.
+    pub(crate) fn body_holds(&self, i: usize, needle: &str) -> bool {
+        let n = self.body(i).len();
+        memchr::memmem::find(&self.lower(i)[..n], needle.as_bytes()).is_some()
+    }
+
     /// Every text up to the copy of the original message, in order.
     pub(crate) fn bodies(&self) -> impl Iterator<Item = &'a str> + '_ {
         (0..self.texts.len()).map(|i| self.body(i))
@@ -483,9 +495,21 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
     if !needs {
         return;
     }
+    // Only a block naming one of these recipients is used, and a block's
+    // address is a piece of the text: a text naming none of them needs no
+    // reading.
+    let wanted: Vec<String> = d
+        .hits
+        .iter()
+        .filter(|h| h.diagnostic.trim().is_empty() || h.command.is_none())
+        .flat_map(|h| std::iter::once(&h.recipient).chain(&h.original_recipient))
+        .map(|a| a.to_ascii_lowercase())
+        .collect();
     let mut found: Vec<Hit> = Vec::new();
-    for body in texts.bodies() {
-        found.extend(recipients_in(body));
+    for i in 0..texts.len() {
+        if wanted.iter().any(|a| texts.body_holds(i, a)) {
+            found.extend(recipients_in(texts.body(i)));
+        }
     }
     for h in &mut d.hits {
         let Some(f) = found.iter().find(|f| {
@@ -538,6 +562,50 @@ mod tests {
         assert!(recipient_line("Remote host said: 550 5.1.1 <k@example.org>... User Unknown").is_none());
         assert!(recipient_line("SMTP error from remote mail server after MAIL FROM:<s@example.jp> SIZE=1:").is_none());
         assert_eq!(recipient_line("Recipient address: r@example.net").unwrap().0, "r@example.net");
+    }
+
+    /// The line-by-line definition that `original_start`'s one scan must agree with.
+    fn original_start_by_line(t: &str) -> usize {
+        let mut pos = 0;
+        let mut prev_blank = true;
+        for line in t.split_inclusive('\n') {
+            let trimmed = line.trim();
+            if trimmed.len() < 120 && !trimmed.is_empty() {
+                let marker = original_markers().is_match(trimmed)
+                    || (prev_blank && !line.starts_with([' ', '\t']) && HEADER_STARTS.iter().any(|h| starts_with_ci(trimmed, h)));
+                if marker && pos > 0 {
+                    return pos;
+                }
+            }
+            prev_blank = trimmed.is_empty() || (trimmed.len() >= 10 && trimmed.bytes().all(|b| b == b'-' || b == b'='));
+            pos += line.len();
+        }
+        t.len()
+    }
+
+    #[test]
+    fn original_start_agrees_with_the_line_by_line_definition() {
+        let long = format!("error\n{}copy of the message\n", "x".repeat(130));
+        let cases = [
+            "Original message follows\nbody",
+            "error\n\n----- Original Message -----\nTo: x@y.example\n",
+            "error\nReceived:from x\n",
+            "error\nreceived:from \n",
+            "error\n\nReturn-Path: <a@b.example>\n",
+            "error\nReturn-Path: <a@b.example>\n",
+            "error\n\n  Return-Path: <a@b.example>\n",
+            "error\n----------\nReceived: from mx\n",
+            "error\r\n\r\nRECEIVED: FROM mx\r\n",
+            long.as_str(),
+            "a\nb copy of the message c\nd",
+            "a\n\u{a0}copy of THE message\u{3000}\nd",
+            "no markers at all\n",
+            "",
+        ];
+        for t in cases {
+            assert_eq!(original_start(t), original_start_by_line(t), "{t:?}");
+        }
+        assert_eq!(cut_original("error\n\n----- Original Message -----\nTo: x@y.example\n"), "error\n\n");
     }
 
     #[test]

@@ -27,14 +27,27 @@ pub fn unfold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     // ASCII without a vertical tab (whitespace to `split_whitespace`, not
     // to `split_ascii_whitespace`): the byte-wise split gives the same words.
-    if s.is_ascii() && !s.as_bytes().contains(&0x0b) {
-        for w in s.split_ascii_whitespace() {
+    if s.is_ascii() {
+        // Whitespace to `split_whitespace` in ASCII: tab, LF, VT, FF, CR, space.
+        let b = s.as_bytes();
+        let space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
+        let mut i = 0;
+        loop {
+            while i < b.len() && space(b[i]) {
+                i += 1;
+            }
+            if i == b.len() {
+                return out;
+            }
+            let start = i;
+            while i < b.len() && !space(b[i]) {
+                i += 1;
+            }
             if !out.is_empty() {
                 out.push(' ');
             }
-            out.push_str(w);
+            out.push_str(&s[start..i]);
         }
-        return out;
     }
     for w in s.split_whitespace() {
         if !out.is_empty() {
@@ -203,32 +216,28 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
             return cmd;
         }
     }
+    // The phrases are searched in an ASCII-lowercase copy: case-sensitive
+    // automata and memmem have vectorised scans.
+    let mut small = [0u8; 512];
+    let owned;
+    let lower: &[u8] = if text.len() <= small.len() {
+        let l = &mut small[..text.len()];
+        l.copy_from_slice(text.as_bytes());
+        l.make_ascii_lowercase();
+        l
+    } else {
+        owned = text.as_bytes().to_ascii_lowercase();
+        &owned
+    };
     // The phrase that occurs first names the command (ties: table order).
-    if let Some(m) = command_phrases().find(text) {
+    if let Some(m) = command_phrases().find(lower) {
         return Some(COMMAND_PHRASES[m.pattern().as_usize()].1);
     }
-    // Then the vaguer words, in one pass: any DATA wording wins over RCPT.
-    // (These patterns cannot overlap one another, so no occurrence hides
-    // behind another.)
-    let mut rcpt = false;
-    for m in fallback_phrases().find_iter(text) {
-        if m.pattern().as_usize() < 2 {
-            return Some("DATA");
-        }
-        rcpt = true;
+    let has = |w: &str| memchr::memmem::find(lower, w.as_bytes()).is_some();
+    if has("data command") || has("during data") {
+        return Some("DATA");
     }
-    rcpt.then_some("RCPT")
-}
-
-/// `DATA COMMAND` and `DURING DATA` (DATA), then `RCPT`.
-fn fallback_phrases() -> &'static aho_corasick::AhoCorasick {
-    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
-    AC.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(["DATA COMMAND", "DURING DATA", "RCPT"])
-            .expect("a few short literals always build")
-    })
+    has("rcpt").then_some("RCPT")
 }
 
 /// Phrases that name the SMTP command a reply answered.
@@ -260,13 +269,13 @@ const COMMAND_PHRASES: [(&str, &str); 22] = [
     ("(AT RCPT)", "RCPT"),
 ];
 
+/// The phrases, lowercase, for a search in lowercased text.
 fn command_phrases() -> &'static aho_corasick::AhoCorasick {
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(COMMAND_PHRASES.iter().map(|(k, _)| k))
+            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()))
             .expect("a few short literals always build")
     })
 }
