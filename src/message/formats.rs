@@ -88,11 +88,14 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "error sending message",
 ];
 
+/// The markers' automaton, and each marker (lowercase) with its format's index.
+type BodyMarkers = (aho_corasick::AhoCorasick, Vec<(Vec<u8>, usize)>);
+
 /// Every format's body markers (lowercase) in one automaton, with the
 /// format each belongs to: a report's text is scanned once, not once per
 /// marker.
-fn body_markers() -> &'static (aho_corasick::AhoCorasick, Vec<(Vec<u8>, usize)>) {
-    static AC: std::sync::OnceLock<(aho_corasick::AhoCorasick, Vec<(Vec<u8>, usize)>)> = std::sync::OnceLock::new();
+fn body_markers() -> &'static BodyMarkers {
+    static AC: std::sync::OnceLock<BodyMarkers> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
         let mut markers = Vec::new();
         for (i, f) in FORMATS.iter().enumerate() {
