@@ -107,8 +107,18 @@ pub(crate) fn find_address_from(s: &str, from: usize) -> Option<(String, usize, 
         if local.eq_ignore_ascii_case("mailto:") {
             continue;
         }
-        let local = local.strip_prefix("mailto:").unwrap_or(local);
-        if !s.is_char_boundary(st) || !s.is_char_boundary(en) {
+        let mut local = local.strip_prefix("mailto:").unwrap_or(local);
+        // X.400 names the SMTP address as an attribute (`dda:SMTP=a@b`, `RFC-822=a@b`).
+        for tag in ["smtp=", "rfc-822=", "rfc822="] {
+            if let Some(i) = find_ci(local, tag) {
+                local = &local[i + tag.len()..];
+            }
+        }
+        // `'a@b'`: single quotes around an address are not part of it.
+        if local.len() > 1 && local.starts_with('\'') && b.get(en) == Some(&b'\'') {
+            local = &local[1..];
+        }
+        if local.is_empty() || !s.is_char_boundary(st) || !s.is_char_boundary(en) {
             continue;
         }
         return Some((format!("{local}@{domain}"), st, en));
