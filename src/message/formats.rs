@@ -116,8 +116,22 @@ const WARNING_MARKERS: &[&str] = &[
 /// Whether a report's own text (before the returned message) is a delay
 /// notice: a warning sentence, and no word of a permanent failure.
 fn is_delay_notice(body: &str, subject: &str) -> bool {
-    let warned = subject.contains("delay") || WARNING_MARKERS.iter().any(|w| contains_ci(body, w));
-    warned && !contains_ci(body, "permanent")
+    // One pass for every marker; pattern 0 is "permanent".
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(std::iter::once(&"permanent").chain(WARNING_MARKERS))
+            .expect("a few short literals always build")
+    });
+    let mut warned = subject.contains("delay");
+    for m in ac.find_iter(body) {
+        if m.pattern().as_usize() == 0 {
+            return false;
+        }
+        warned = true;
+    }
+    warned
 }
 
 /// Every format's body markers in one automaton, with the format each

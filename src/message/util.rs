@@ -109,9 +109,11 @@ pub(crate) fn find_address_from(s: &str, from: usize) -> Option<(String, usize, 
         }
         let mut local = local.strip_prefix("mailto:").unwrap_or(local);
         // X.400 names the SMTP address as an attribute (`dda:SMTP=a@b`, `RFC-822=a@b`).
-        for tag in ["smtp=", "rfc-822=", "rfc822="] {
-            if let Some(i) = find_ci(local, tag) {
-                local = &local[i + tag.len()..];
+        if local.contains('=') {
+            for tag in ["smtp=", "rfc-822=", "rfc822="] {
+                if let Some(i) = find_ci(local, tag) {
+                    local = &local[i + tag.len()..];
+                }
             }
         }
         // `'a@b'`: single quotes around an address are not part of it.
