@@ -146,3 +146,82 @@ fn an_apple_mail_unsubscribe_is_feedback() {
     assert_eq!(r.recipients[0].classification.reason, Reason::Feedback);
     assert_eq!(r.recipients[0].feedback_type.as_deref(), Some("opt-out"));
 }
+
+/// A delay warning in plain text ("Delivery attempts will continue") is no
+/// failure: the recipient is delayed and the report is a delay notice.
+#[test]
+fn a_plain_text_delay_warning_is_a_delay() {
+    let head = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: list-bounces@example.org\nSubject: Warning: message 14jRTi-0007jE-00 delayed 24 hours";
+    let body = "This message was created automatically by mail delivery software.\n\n\
+        A message that you sent has not yet been delivered to one or more of its\nrecipients after more than 24 hours on the queue on mx.example.net.\n\n\
+        The address to which the message has not yet been delivered is:\n\n  user@example.za\n\n\
+        No action is required on your part. Delivery attempts will continue for\nsome time, and this warning may be repeated at intervals if the message\nremains undelivered.\n";
+    let r = parse(&mail(head, body)).unwrap();
+    assert_eq!(r.kind, MessageKind::Delay);
+    assert_eq!(r.recipients.len(), 1);
+    assert_eq!(r.recipients[0].recipient, "user@example.za");
+    assert_eq!(r.recipients[0].dsn_action, bouncekit::DsnAction::Delayed);
+    assert_ne!(r.recipients[0].classification.bounce_type, BounceType::Hard);
+    // The same report saying the failure is permanent stays a bounce.
+    let failed = body.replace("No action is required", "This is a permanent error. No action is required");
+    assert_eq!(parse(&mail(head, &failed)).unwrap().kind, MessageKind::Bounce);
+}
+
+/// Classic Sendmail lists the failed addresses before the transcript; the
+/// transcript's reply is the recipient's diagnostic, and `(expanded from:)`
+/// names the address the sender used.
+#[test]
+fn sendmail_addresses_listed_before_the_transcript() {
+    let body = "The original message was received at Sat, 14 Oct 2000 06:14:45 +0200\nfrom uucp@localhost\n\n\
+        \x20  ----- The following addresses had permanent fatal errors -----\n\
+        user@shaft.example.nl\n    (expanded from: user@example.nl)\n\n\
+        \x20  ----- Transcript of session follows -----\n\
+        554 Too many hops 26 (25 max): from list-admin@example.org via localhost, to user@example.nl\n\n\
+        \x20  ----- Message header follows -----\n\nTo: list@example.org\n";
+    let r = parse(&mail(DAEMON, body)).unwrap();
+    assert_eq!(r.recipients.len(), 1);
+    let b = &r.recipients[0];
+    assert_eq!(b.recipient, "user@shaft.example.nl");
+    assert_eq!(b.original_recipient.as_deref(), Some("user@example.nl"));
+    assert!(b.diagnostic.contains("554 Too many hops"), "{}", b.diagnostic);
+    assert!(!b.diagnostic.contains("-----"), "{}", b.diagnostic);
+}
+
+/// Reports that name the recipient only in prose: an X.400 address
+/// attribute (`dda:SMTP=`), a quoted address, the target of "unable to
+/// deliver your message to"; an address after "mail from" is the sender.
+#[test]
+fn recipients_named_in_prose() {
+    let exchange = "From: System Administrator <postmaster@corp.example.com>\nTo: list-bounces@example.org\nSubject: Undeliverable: RE: results";
+    let body = "Your message\n\n  To:      list@example.org\n  Subject: RE: results\n\n\
+        did not reach the following recipient(s):\n\n\
+        c=US;a= ;p=CORP;o=Nexus2;dda:SMTP=user@example.COM; on Fri, 4 Oct 2002\n17:12:28 -0400\n    The recipient name is not recognized\n";
+    let r = parse(&mail(exchange, body)).unwrap();
+    assert_eq!(r.recipients.iter().map(|b| b.recipient.as_str()).collect::<Vec<_>>(), ["user@example.COM"]);
+
+    let quoted = "This message was created automatically by mail delivery software.\n\n\
+        A message that you sent could not be delivered to all of its recipients.\n\
+        The following message, addressed to 'user@example.uk',\nwas undeliverable because the mailbox is full.\n";
+    let r = parse(&mail(DAEMON, quoted)).unwrap();
+    assert_eq!(r.recipients.iter().map(|b| b.recipient.as_str()).collect::<Vec<_>>(), ["user@example.uk"]);
+
+    let prose = "Sorry, unable to deliver your message to usery@example.com for\nthe following reason:\n\n\
+        \x20552 Quota violation for userx@example.com\n\nA copy of the original message below this line:\n\nTo: list@example.org\n";
+    let r = parse(&mail("From: MAILER-DAEMON@mx.example.com\nTo: list-bounces@example.org\nSubject: failure notice", prose)).unwrap();
+    assert_eq!(r.recipients.iter().map(|b| b.recipient.as_str()).collect::<Vec<_>>(), ["usery@example.com"]);
+    assert_eq!(r.recipients[0].classification.reason, Reason::MailboxFull);
+
+    let sender = "Your mail to the following recipients could not be delivered because they are not accepting mail from list@lists.example.com:\n\tscreenname\n";
+    let r = parse(&mail("From: \"Mail Delivery Subsystem\" <MAILER-DAEMON@example.com>\nTo: list-bounces@lists.example.com\nSubject: Mail Delivery Problem", sender)).unwrap();
+    assert!(r.recipients.iter().all(|b| b.recipient != "list@lists.example.com"), "{:?}", r.recipients);
+}
+
+/// Outlook sets `X-MimeOLE` on every message: a person's reply carrying it
+/// is no Exchange report, and its addresses are no failed recipients.
+#[test]
+fn a_product_header_alone_makes_no_report() {
+    let head = "From: \"Ivette\" <reservas@hotel.example>\nTo: <catchall+x@example.com>\nSubject: RE: booking\nX-MimeOLE: Produced By Microsoft MimeOLE V6.00.2900.6157";
+    let body = "Solicitudes de Reservas a:\nreservas@hotel.example\n\nDe: guest@example.com\nPara: Hotel\nAsunto: Fwd: booking\n\nEmail : other@example.com\nCc: desk@hotel.example\n";
+    let r = parse(&mail(head, body)).unwrap();
+    assert_eq!(r.failed().count(), 0, "{:?}", r.recipients);
+}

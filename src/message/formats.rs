@@ -29,6 +29,9 @@ pub struct Format {
 }
 
 macro_rules! fmt {
+    ($name:literal, body: [$($b:literal),*], headers: [$($h:literal),*], from: $f:ident, subject: [$($s:literal),*], start: [$($st:literal),*]) => {
+        Format { name: $name, body: &[$($b),*], headers: &[$($h),*], from: $f, subject: &[$($s),*], start: &[$($st),*] }
+    };
     ($name:literal, body: [$($b:literal),*], headers: [$($h:literal),*], from: [$($f:literal),*], subject: [$($s:literal),*], start: [$($st:literal),*]) => {
         Format { name: $name, body: &[$($b),*], headers: &[$($h),*], from: &[$($f),*], subject: &[$($s),*], start: &[$($st),*] }
     };
@@ -47,14 +50,19 @@ pub static FORMATS: &[Format] = &[
     fmt!("opensmtpd", body: ["This is the MAILER-DAEMON, please DO NOT REPLY", "Hi!\n\nThis is the MAILER-DAEMON"], headers: [], from: [], subject: [], start: ["An error has occurred while attempting to deliver", "Below is a copy of the original message"]),
     fmt!("exchange2003", body: ["did not reach the following recipient(s)", "did not reach the following recipient", "The following recipient(s) could not be reached"], headers: ["x-mimeole"], from: [], subject: [], start: ["did not reach the following recipient", "The following recipient(s) could not be reached"]),
     fmt!("x2", body: ["Unable to deliver message to the following address"], headers: [], from: [], subject: [], start: ["Unable to deliver message to the following address"]),
-    fmt!("v5sendmail", body: ["----- Transcript of session follows -----"], headers: [], from: [], subject: [], start: ["----- Transcript of session follows -----"]),
+    // Sendmail lists the failed addresses first, then the session transcript.
+    fmt!("v5sendmail", body: ["----- Transcript of session follows -----"], headers: [], from: [], subject: [], start: ["following addresses had permanent fatal errors", "----- Transcript of session follows -----"]),
     fmt!("ezweb", body: ["Each of the following recipients was rejected by a remote mail server", "ezweb.ne.jp"], headers: [], from: ["ezweb.ne.jp"], subject: [], start: []),
     fmt!("notes", body: ["Lotus Domino", "Your message was not delivered to the following", "------- Failure Reasons"], headers: ["x-notes-item"], from: [], subject: [], start: ["------- Failure Reasons"]),
     fmt!("imailserver", body: ["Original message follows."], headers: ["x-mailer-daemon"], from: [], subject: ["undeliverable mail"], start: []),
     fmt!("kddi", body: ["au one net", "Could not be delivered to:"], headers: [], from: ["dion.ne.jp", "auone-net.jp"], subject: [], start: ["Could not be delivered to:"]),
     fmt!("apachejames", body: ["Error message below:", "Message details:"], headers: [], from: ["vtext.com"], subject: [], start: []),
-    fmt!("generic", body: ["could not be delivered to", "was not delivered to", "unable to deliver your message", "delivery has failed", "undeliverable to the following", "could not deliver your message"], headers: [], from: ["mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "mailer_daemon", "mail administrator", "system administrator"], subject: [], start: []),
+    fmt!("generic", body: ["could not be delivered to", "was not delivered to", "unable to deliver your message", "delivery has failed", "undeliverable to the following", "could not deliver your message"], headers: [], from: SYSTEM_SENDERS, subject: [], start: []),
 ];
+
+/// Words of the `From` of a mail system rather than a person (lowercase).
+const SYSTEM_SENDERS: &[&str] =
+    &["mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "mailer_daemon", "mail administrator", "system administrator"];
 
 /// Verdicts a format implies when its text decides nothing: Google Groups
 /// returns "the group may not exist, or you may not have permission to post"
@@ -86,7 +94,47 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "mail failure",
     "message not delivered",
     "error sending message",
+    // MDaemon names the recipient and the verdict in the subject.
+    "user unknown",
 ];
+
+/// Sentences of a delay notice: the MTA still holds the message and will
+/// keep trying, so the recipient has not failed (yet).
+const WARNING_MARKERS: &[&str] = &[
+    "delivery attempts will continue",
+    "will continue to attempt delivery",
+    "will continue to try to deliver",
+    "message will be retried",
+    "this is a warning message only",
+    "this is just a warning",
+    "has not yet been delivered",
+    "has been postponed",
+    "you do not need to resend your message",
+    "do not resend your original message",
+];
+
+/// Whether a report's own text (before the returned message) is a delay
+/// notice: a warning sentence, and no word of a permanent failure.
+fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a str>, subject: &str) -> bool {
+    // One pass for every marker; pattern 0 is "permanent".
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(std::iter::once(&"permanent").chain(WARNING_MARKERS))
+            .expect("a few short literals always build")
+    });
+    let mut warned = subject.contains("delay");
+    for body in bodies {
+        for m in ac.find_iter(body) {
+            if m.pattern().as_usize() == 0 {
+                return false;
+            }
+            warned = true;
+        }
+    }
+    warned
+}
 
 /// The markers' automaton, and each marker (lowercase) with its format's index.
 type BodyMarkers = (aho_corasick::AhoCorasick, Vec<(Vec<u8>, usize)>);
@@ -132,11 +180,14 @@ fn body_hits(lower: &[u8]) -> Vec<bool> {
     hit
 }
 
-fn matches(f: &Format, body_hit: bool, m: &Mail, from: &str, subject: &str) -> bool {
+fn matches(f: &Format, body_hit: bool, m: &Mail, from: &str, subject: &str, report_like: bool) -> bool {
     if body_hit {
         return true;
     }
-    if f.headers.iter().any(|h| m.header(h).is_some()) {
+    // Products set most of these headers on every message they send
+    // (Outlook's X-MimeOLE, Zoho's X-ZohoMail): a header alone makes no
+    // report of a person's mail.
+    if report_like && f.headers.iter().any(|h| m.header(h).is_some()) {
         return true;
     }
     !f.from.is_empty()
@@ -158,7 +209,8 @@ pub(crate) fn extract(m: &Mail, texts: &TextFacts<'_>) -> Option<Draft> {
         lower.extend_from_slice(texts.lower(i));
     }
     let body = body_hits(&lower);
-    let format = FORMATS.iter().zip(body).find(|(f, hit)| matches(f, *hit, m, &from, &subject)).map(|(f, _)| f);
+    let report_like = bounce_subject || SYSTEM_SENDERS.iter().any(|w| from.contains(w));
+    let format = FORMATS.iter().zip(body).find(|(f, hit)| matches(f, *hit, m, &from, &subject, report_like)).map(|(f, _)| f);
     let format = match format {
         Some(f) => f,
         None if bounce_subject => FORMATS.last().unwrap(),
@@ -194,28 +246,30 @@ pub(crate) fn extract(m: &Mail, texts: &TextFacts<'_>) -> Option<Draft> {
     }
     if hits.is_empty() {
         // A report that names its recipient nowhere in a recipient position:
-        // take the address named in the error text, when there is exactly one.
+        // take the address named in the error text, when there is exactly
+        // one (in the error block first, then anywhere before the original).
         let text = m.texts.join("\n");
         let body = cut_original(&text);
-        let addrs: Vec<String> = all_addresses(body)
-            .into_iter()
-            .filter(|a| !is_system_address(a) && !m.original.from.as_deref().is_some_and(|f| f.eq_ignore_ascii_case(a)))
-            .collect();
-        let mut uniq: Vec<String> = Vec::new();
-        for a in addrs {
-            if !uniq.iter().any(|u| u.eq_ignore_ascii_case(&a)) {
-                uniq.push(a);
-            }
-        }
-        if uniq.len() == 1 {
-            hits.push(Hit { recipient: uniq.remove(0), diagnostic: body.trim().to_string(), ..Hit::default() });
+        let own_from = m.original.from.as_deref();
+        let found = match lone_address(&block_text, own_from) {
+            Some(a) => Some((a, block_text.trim())),
+            None => lone_address(body, own_from).map(|a| (a, body.trim())),
+        };
+        if let Some((recipient, diagnostic)) = found {
+            hits.push(Hit { recipient, diagnostic: diagnostic.to_string(), ..Hit::default() });
         }
     }
     if hits.is_empty() && format.name == "generic" && !bounce_subject {
         return None;
     }
+    for h in &mut hits {
+        if h.original_recipient.is_none() {
+            h.original_recipient = alias_source(&h.diagnostic);
+        }
+    }
     let reporting_mta = m.header("from").and_then(find_address).and_then(|(a, _, _)| a.split('@').nth(1).map(str::to_string));
-    Some(Draft { kind: MessageKind::Bounce, decoded_by: format.name.to_string(), reporting_mta, hits })
+    let kind = if is_delay_notice((0..m.texts.len()).map(|i| texts.body(i)), &subject) { MessageKind::Delay } else { MessageKind::Bounce };
+    Some(Draft { kind, decoded_by: format.name.to_string(), reporting_mta, hits })
 }
 
 /// A bounce someone forwarded ("Begin forwarded message:") comes quoted
@@ -235,6 +289,57 @@ fn unquote_forwarded(t: &str, forwarded: bool) -> std::borrow::Cow<'_, str> {
         })
         .collect();
     std::borrow::Cow::Owned(lines.join("\n"))
+}
+
+/// The one address a text names as the recipient, if there is exactly one:
+/// system addresses, the original's sender and an address named as a
+/// sender are not recipients.
+fn lone_address(text: &str, original_from: Option<&str>) -> Option<String> {
+    let mut uniq: Vec<String> = Vec::new();
+    for a in all_addresses(text) {
+        let own = is_system_address(&a) || original_from.is_some_and(|f| f.eq_ignore_ascii_case(&a));
+        if !own && !uniq.iter().any(|u| u.eq_ignore_ascii_case(&a)) && !names_sender(&words_before(text, &a)) {
+            uniq.push(a);
+        }
+    }
+    if uniq.len() > 1 {
+        // "Unable to deliver your message to a@b for the following reason:
+        // 552 Quota violation for c@d": the sentence names the recipient.
+        uniq.retain(|a| names_target(&words_before(text, a)));
+    }
+    (uniq.len() == 1).then(|| uniq.remove(0))
+}
+
+/// The address a recipient was reached through: Sendmail's `(expanded
+/// from: a@b)` and Exim's `(generated from a@b)` under the final address.
+fn alias_source(diagnostic: &str) -> Option<String> {
+    ["(expanded from:", "(generated from"].iter().find_map(|w| {
+        let i = super::util::find_ci(diagnostic, w)?;
+        let rest = &diagnostic[i + w.len()..];
+        let end = rest.find(')')?;
+        find_address(&rest[..end]).map(|(a, _, _)| a)
+    })
+}
+
+/// The text before the first mention of `addr` on its line, lowercase,
+/// without the quotes and brackets that open an address.
+fn words_before(body: &str, addr: &str) -> String {
+    let Some(at) = super::util::find_ci(body, addr) else { return String::new() };
+    let line_start = body[..at].rfind('\n').map_or(0, |i| i + 1);
+    body[line_start..at].trim_end_matches(['<', '"', '\'', ' ', '\t']).to_lowercase()
+}
+
+/// Whether the words before an address make it a sender ("not accepting
+/// mail from a@b"); "generated from a@b" names the recipient's own alias.
+fn names_sender(before: &str) -> bool {
+    ["mail from", "message from", "messages from", "sender", "sent by"].iter().any(|w| before.ends_with(w))
+}
+
+/// Whether the words before an address make it the target of the delivery
+/// ("unable to deliver your message to", "could not be delivered to:").
+fn names_target(before: &str) -> bool {
+    let before = before.trim_end_matches(':');
+    before.ends_with(" to") && before.contains("deliver")
 }
 
 fn is_system_address(a: &str) -> bool {

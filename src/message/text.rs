@@ -203,14 +203,15 @@ fn label_ok(label: &str) -> bool {
     if l.chars().count() > 40 || l.chars().any(|c| c.is_ascii_digit()) {
         return false;
     }
-    // The sender's or the original message's own headers name no recipient.
+    // The sender's or the original message's own headers name no recipient,
+    // nor does a report's "System Contact:".
     // (ASCII case is enough: no other character lowercases to these words.)
     let mut buf = [0u8; 160];
     let lower = &mut buf[..l.len()];
     lower.copy_from_slice(l.as_bytes());
     lower.make_ascii_lowercase();
     let has = |w: &str| lower.windows(w.len()).any(|x| x == w.as_bytes());
-    !["from", "sender", "reply", "return", "message-id"].into_iter().any(has)
+    !["from", "sender", "reply", "return", "message-id", "contact"].into_iter().any(has)
 }
 
 /// Labels that only say "this is the recipient".
@@ -440,6 +441,10 @@ pub(crate) fn transcript_recipients(block: &str) -> Vec<Hit> {
             pending.clear();
             continue;
         }
+        // Section rules (`----- Transcript of session follows -----`) say nothing.
+        if t.starts_with("-----") && t.ends_with("-----") {
+            continue;
+        }
         let Some((addr, diag)) = recipient_line(line) else {
             // Plain words right under a recipient's line continue it; a reply
             // or a command opens the next recipient's part of the session.
@@ -473,6 +478,24 @@ pub(crate) fn transcript_recipients(block: &str) -> Vec<Hit> {
         let mut diagnostic = text.join("\n");
         drop_success_replies(&mut diagnostic);
         hits.push(Hit { recipient: addr, diagnostic, command, ..Hit::default() });
+    }
+    // Classic Sendmail lists the failed addresses before the transcript: a
+    // session left with no summary line after it belongs to the recipients
+    // above it (to each one its domain's lines, or all to a lone recipient).
+    if !pending.is_empty() {
+        let lone = hits.len() == 1;
+        for h in &mut hits {
+            let domain = h.recipient.rsplit('@').next().unwrap_or("");
+            let own: Vec<&str> = pending.iter().copied().filter(|l| lone || super::util::contains_ci(l, domain)).collect();
+            if h.command.is_none() {
+                h.command = own.iter().filter(|l| l.starts_with(">>>")).find_map(|l| super::util::detect_command(l)).map(str::to_string);
+            }
+            for l in own.into_iter().filter(|l| !l.starts_with(">>>")) {
+                h.diagnostic.push('\n');
+                h.diagnostic.push_str(l);
+            }
+            drop_success_replies(&mut h.diagnostic);
+        }
     }
     hits
 }

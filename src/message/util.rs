@@ -132,8 +132,20 @@ pub(crate) fn find_address_from(s: &str, from: usize) -> Option<(String, usize, 
             continue;
         }
         // The address is one contiguous slice: copy it, no formatting.
-        let begin = if local.starts_with("mailto:") { st + "mailto:".len() } else { st };
-        if !s.is_char_boundary(st) || !s.is_char_boundary(en) {
+        let mut begin = if local.starts_with("mailto:") { st + "mailto:".len() } else { st };
+        // X.400 names the SMTP address as an attribute (`dda:SMTP=a@b`, `RFC-822=a@b`).
+        if local.contains('=') {
+            for tag in ["smtp=", "rfc-822=", "rfc822="] {
+                if let Some(i) = find_ci(&s[begin..at], tag) {
+                    begin += i + tag.len();
+                }
+            }
+        }
+        // `'a@b'`: single quotes around an address are not part of it.
+        if at - begin > 1 && b[begin] == b'\'' && b.get(en) == Some(&b'\'') {
+            begin += 1;
+        }
+        if begin >= at || !s.is_char_boundary(st) || !s.is_char_boundary(en) {
             continue;
         }
         return Some((s[begin..en].to_string(), st, en));
