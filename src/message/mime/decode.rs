@@ -98,7 +98,23 @@ pub(crate) fn quoted_printable(src: &[u8], line_end: bool) -> Option<Vec<u8>> {
     let mut crlf: &[u8] = b"\n";
     let mut blanks = 0usize;
     let mut last = 0u8;
-    for &ch in src {
+    let mut i = 0;
+    while i < src.len() {
+        if st == St::Plain {
+            // A run of plain bytes is copied whole.
+            let run = memchr::memchr3(b'=', b'\n', b'\r', &src[i..]).unwrap_or(src.len() - i);
+            if run > 0 {
+                let bytes = &src[i..i + run];
+                out.extend_from_slice(bytes);
+                let tail = bytes.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
+                blanks = if tail == run { blanks + run } else { tail };
+                last = bytes[run - 1];
+                i += run;
+                continue;
+            }
+        }
+        let ch = src[i];
+        i += 1;
         match ch {
             b'=' if st == St::Plain => st = St::Eq,
             b'=' => return None,

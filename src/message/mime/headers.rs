@@ -9,7 +9,9 @@
 //! time, so they read exactly as before.
 
 use mail_parser::parsers::MessageStream;
-use mail_parser::{ContentType, HeaderValue};
+use std::borrow::Cow;
+
+use mail_parser::HeaderValue;
 
 /// One header field: its name (trimmed) and its raw value, from after the
 /// colon through the line break that ends it (folded lines included).
@@ -104,7 +106,10 @@ impl<'a> Iterator for Fields<'a> {
 /// folds kept, invalid UTF-8 replaced.
 pub(crate) fn raw_text(v: &[u8]) -> String {
     let t = trim(v);
-    String::from_utf8_lossy(t).into_owned()
+    match std::str::from_utf8(t) {
+        Ok(s) => s.to_string(),
+        Err(_) => String::from_utf8_lossy(t).into_owned(),
+    }
 }
 
 fn trim(v: &[u8]) -> &[u8] {
@@ -139,12 +144,6 @@ fn kind(name_lc: &str) -> Kind {
     }
 }
 
-/// The parsed value of a field whose decoding is subtle.
-pub(crate) fn parsed<'a>(f: &Field<'a>) -> HeaderValue<'a> {
-    let name = String::from_utf8_lossy(f.name).to_ascii_lowercase();
-    parse_as(&name, f.value)
-}
-
 fn parse_as<'a>(name_lc: &str, v: &'a [u8]) -> HeaderValue<'a> {
     let mut s = MessageStream::new(v);
     let hv = match kind(name_lc) {
@@ -166,9 +165,113 @@ pub(crate) fn decoded(f: &Field<'_>) -> (String, String) {
     let value = match kind(&name) {
         Kind::Raw => raw_text(f.value),
         Kind::Ignored => String::new(),
-        _ => text_of(&parse_as(&name, f.value)),
+        Kind::Address => match plain_address(f.value) {
+            Some((Some(n), a)) => format!("{n} <{a}>"),
+            Some((None, a)) => a.to_string(),
+            None => text_of(&parse_as(&name, f.value)),
+        },
+        Kind::Id => match plain_id(f.value) {
+            Some(id) => id.to_string(),
+            None => text_of(&parse_as(&name, f.value)),
+        },
+        Kind::Text => match plain_text(f.value) {
+            Some(t) => t.to_string(),
+            None => text_of(&parse_as(&name, f.value)),
+        },
+        Kind::ContentType => match content_type(f.value) {
+            Some(c) => match c.subtype() {
+                Some(s) => format!("{}/{}", c.ctype(), s),
+                None => c.ctype().to_string(),
+            },
+            None => String::new(),
+        },
+        Kind::Date => text_of(&parse_as(&name, f.value)),
     };
     (name, value)
+}
+
+/// The first address of an address field.
+pub(crate) fn first_address(v: &[u8]) -> Option<String> {
+    match plain_address(v) {
+        Some((_, a)) => Some(a.to_string()),
+        None => match MessageStream::new(v).parse_address() {
+            HeaderValue::Address(a) => a.first().and_then(|a| a.address.as_deref()).map(str::to_string),
+            _ => None,
+        },
+    }
+}
+
+/// A message id field's id (the last, when there are several).
+pub(crate) fn message_id(v: &[u8]) -> Option<String> {
+    match plain_id(v) {
+        Some(id) => Some(id.to_string()),
+        None => MessageStream::new(v).parse_id().as_text().map(str::to_string),
+    }
+}
+
+/// An unstructured field's text, encoded words decoded.
+pub(crate) fn unstructured(v: &[u8]) -> Option<String> {
+    match plain_text(v) {
+        Some(t) => Some(t.to_string()),
+        None => MessageStream::new(v).parse_unstructured().as_text().map(str::to_string),
+    }
+}
+
+/// Whether `s` holds a byte `bad` rejects, two blanks in a row (`blanks`)
+/// or the start of an encoded word (`=?`). One pass, no searcher set-up.
+fn odd(s: &[u8], bad: impl Fn(u8) -> bool, blanks: bool) -> bool {
+    let mut prev = 0u8;
+    for &c in s {
+        if bad(c) || (prev == b'=' && c == b'?') || (blanks && prev == b' ' && c == b' ') {
+            return true;
+        }
+        prev = c;
+    }
+    false
+}
+
+/// A whole field value as ASCII text, trimmed; `None` when it was cut off by
+/// the end of the data (the field parsers read that case differently).
+fn plain_value(v: &[u8]) -> Option<&str> {
+    if v.last() != Some(&b'\n') {
+        return None;
+    }
+    let s = std::str::from_utf8(trim(v)).ok()?;
+    (s.is_ascii() && !s.is_empty()).then_some(s)
+}
+
+/// One line of ASCII text with single spaces and no encoded words: the
+/// unstructured field parser would return it trimmed, as it is.
+fn plain_text(v: &[u8]) -> Option<&str> {
+    let s = plain_value(v)?;
+    (!odd(s.as_bytes(), |c| c < b' ' || c == 0x7f, true)).then_some(s)
+}
+
+/// `<id>` alone (no blanks, no comment).
+fn plain_id(v: &[u8]) -> Option<&str> {
+    let id = plain_value(v)?.strip_prefix('<')?.strip_suffix('>')?;
+    let bad = |c: u8| c <= b' ' || matches!(c, b'<' | b'>' | b'(' | b')' | b'\\' | b'"' | b',' | b';');
+    (!id.is_empty() && !odd(id.as_bytes(), bad, false)).then_some(id)
+}
+
+/// One address in a plain form: `addr`, `<addr>` or `Name <addr>` (ASCII;
+/// no quotes, comments, groups, encoded words or folds): the display name
+/// and the address.
+fn plain_address(v: &[u8]) -> Option<(Option<&str>, &str)> {
+    let s = plain_value(v)?;
+    let bad = |c: u8| c < b' ' || matches!(c, b'"' | b'(' | b')' | b',' | b';' | b':' | b'\\' | b'[' | b']');
+    if odd(s.as_bytes(), bad, true) {
+        return None;
+    }
+    let is_addr = |a: &str| !a.is_empty() && a.bytes().filter(|&c| c == b'@').count() == 1 && !a.contains([' ', '<', '>']);
+    match s.split_once('<') {
+        None => is_addr(s).then_some((None, s)),
+        Some((name, rest)) => {
+            let addr = rest.strip_suffix('>')?;
+            let name = name.trim_end();
+            (is_addr(addr) && !name.contains(['>', '@', '.'])).then_some(((!name.is_empty()).then_some(name), addr))
+        }
+    }
 }
 
 /// A parsed header value as one line of text.
@@ -195,13 +298,115 @@ pub(crate) fn text_of(v: &HeaderValue<'_>) -> String {
     }
 }
 
-/// A Content-Type or Content-Disposition value (type and subtype lowercase,
-/// parameters with RFC 2231 continuations and charsets applied).
-pub(crate) fn content_type(v: &[u8]) -> Option<ContentType<'_>> {
-    match MessageStream::new(v).parse_content_type() {
-        HeaderValue::ContentType(c) => Some(c),
-        _ => None,
+/// A Content-Type or Content-Disposition value: type and subtype
+/// lowercase, parameter names lowercase, values as written.
+#[derive(Debug, PartialEq)]
+pub(crate) struct ContentType<'a> {
+    ctype: Cow<'a, str>,
+    subtype: Option<Cow<'a, str>>,
+    params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl ContentType<'_> {
+    pub fn ctype(&self) -> &str {
+        &self.ctype
     }
+
+    pub fn subtype(&self) -> Option<&str> {
+        self.subtype.as_deref()
+    }
+
+    /// The first parameter of that (lowercase) name.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_ref())
+    }
+}
+
+/// Parses a Content-Type or Content-Disposition value. The plain form
+/// (`type/subtype; name=value; name="value"`, ASCII) is read here; anything
+/// subtler (RFC 2231 continuations and charsets, encoded words, comments,
+/// escapes) goes to mail-parser's parser.
+pub(crate) fn content_type(v: &[u8]) -> Option<ContentType<'_>> {
+    match plain_content_type(v) {
+        Some(ct) => ct,
+        None => match MessageStream::new(v).parse_content_type() {
+            HeaderValue::ContentType(c) => Some(ContentType {
+                subtype: c.subtype().map(|s| Cow::Owned(s.to_string())),
+                params: c
+                    .attributes()
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|a| (Cow::Owned(a.name.to_string()), Cow::Owned(a.value.to_string())))
+                    .collect(),
+                ctype: Cow::Owned(c.ctype().to_string()),
+            }),
+            _ => None,
+        },
+    }
+}
+
+fn lower(t: &str) -> Cow<'_, str> {
+    if t.bytes().any(|c| c.is_ascii_uppercase()) {
+        Cow::Owned(t.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(t)
+    }
+}
+
+/// The plain form only; `None` when the value needs the full parser.
+fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
+    // A field cut off by the end of the data reads differently there.
+    if v.last() != Some(&b'\n') {
+        return None;
+    }
+    if odd(v, |c| c >= 0x80 || matches!(c, b'*' | b'\\' | b'(' | b')'), false) {
+        return None;
+    }
+    let s = std::str::from_utf8(v).ok()?;
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    let token = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&c));
+    let (head, mut rest) = s.split_once(';').unwrap_or((s, ""));
+    let head = head.trim_matches(blank);
+    if head.is_empty() {
+        return if rest.is_empty() { Some(None) } else { None };
+    }
+    let (t, sub) = match head.split_once('/') {
+        Some((t, sub)) => (t.trim_matches(blank), Some(sub.trim_matches(blank))),
+        None => (head, None),
+    };
+    if !token(t) || !sub.is_none_or(token) {
+        return None;
+    }
+    let mut params = Vec::new();
+    loop {
+        rest = rest.trim_start_matches(|c: char| blank(c) || c == ';');
+        if rest.is_empty() {
+            break;
+        }
+        let (name, after) = rest.split_once('=')?;
+        let name = name.trim_matches(blank);
+        if !token(name) {
+            return None;
+        }
+        let after = after.trim_start_matches(blank);
+        let (value, tail) = if let Some(q) = after.strip_prefix('"') {
+            let (value, tail) = q.split_once('"')?;
+            if value.contains(['\r', '\n']) || !tail.trim_start_matches(blank).is_empty() && !tail.trim_start_matches(blank).starts_with(';') {
+                return None;
+            }
+            (value, tail)
+        } else {
+            let end = after.find(';').unwrap_or(after.len());
+            let value = after[..end].trim_end_matches(blank);
+            if value.is_empty() || value.contains(|c: char| blank(c) || c == '"') {
+                return None;
+            }
+            (value, &after[end..])
+        };
+        params.push((lower(name), Cow::Borrowed(value)));
+        rest = tail;
+    }
+    Some(Some(ContentType { ctype: lower(t), subtype: sub.map(lower), params }))
 }
 
 #[cfg(test)]
@@ -243,5 +448,70 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
         let ct = content_type(f.value).unwrap();
         assert_eq!(ct.attribute("boundary"), Some("x y"));
         assert_eq!(ct.attribute("report-type"), Some("delivery-status"));
+    }
+
+    #[test]
+    fn plain_fields_read_as_mail_parser_reads_them() {
+        let addresses = [
+            "a@b.example", "<a@b.example>", "Mail Delivery Subsystem <MAILER-DAEMON@mx.example>", " MAILER-DAEMON@mx.example ",
+            // Subtle forms: the full parser's answer.
+            "\"Name, Q\" <a@b.example>", "a@b.example (comment)", "Mr. X <a@b.example>", "=?utf-8?B?w6k=?= <a@b.example>",
+            "a@b.example, c@d.example", "group: a@b.example;", "<>", "x y", "Name\n <a@b.example>",
+        ];
+        for v in addresses.map(|v| format!("{v}\n")) {
+            let full = MessageStream::new(v.as_bytes()).parse_address();
+            assert_eq!(decoded(&Field { name: b"from", value: v.as_bytes() }).1, text_of(&full), "{v:?}");
+            let first = full.as_address().and_then(|a| a.first()).and_then(|a| a.address.as_deref()).map(str::to_string);
+            assert_eq!(first_address(v.as_bytes()), first, "{v:?}");
+        }
+        for v in ["<id@host.example>", "<a.b$c@[1.2.3.4]>", "<a@b> <c@d>", "id@host", "<i d@h>", "<>"].map(|v| format!("{v}\n")) {
+            let full = MessageStream::new(v.as_bytes()).parse_id();
+            assert_eq!(decoded(&Field { name: b"message-id", value: v.as_bytes() }).1, text_of(&full), "{v:?}");
+            assert_eq!(message_id(v.as_bytes()).as_deref(), full.as_text(), "{v:?}");
+        }
+        for v in ["Undelivered Mail Returned to Sender", " Re: x ", "a  b", "a\tb", "=?utf-8?q?caf=C3=A9?=", "line\n fold", "caf\u{e9}"]
+            .map(|v| format!("{v}\n"))
+        {
+            let full = MessageStream::new(v.as_bytes()).parse_unstructured();
+            assert_eq!(decoded(&Field { name: b"subject", value: v.as_bytes() }).1, text_of(&full), "{v:?}");
+            assert_eq!(unstructured(v.as_bytes()).as_deref(), full.as_text(), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn content_types_read_as_mail_parser_reads_them() {
+        // The plain form is read here; every value must read as the full parser reads it.
+        let values = [
+            "text/plain",
+            "Text/Plain; Charset=ISO-2022-JP",
+            "multipart/report; report-type=delivery-status;\r\n\tboundary=\"----=_Part_1.2\"\r\n",
+            "multipart/mixed;\n boundary=----=_NextPart_000_0000_01D0;",
+            "message/rfc822",
+            "attachment; filename=\"mailheaders.txt\"",
+            "text/plain; charset=\"utf-8\"; format=flowed",
+            "text",
+            "",
+            // Subtle forms: the full parser's answer.
+            "text/plain; charset*=us-ascii'en'utf-8",
+            "text/plain; name*0=\"a\"; name*1=\"b\"",
+            "text/plain (comment); charset=\"a\\\"b\"",
+            "multipart/mixed; boundary=\"=?utf-8?q?x?=\"",
+        ];
+        for v in values.map(|v| format!("{v}\n")).iter().chain(&["text/plain; charset=utf-8".to_string()]) {
+            let full = match MessageStream::new(v.as_bytes()).parse_content_type() {
+                HeaderValue::ContentType(c) => Some((
+                    c.ctype().to_string(),
+                    c.subtype().map(str::to_string),
+                    ["charset", "boundary", "report-type", "name", "filename"].map(|n| c.attribute(n).map(str::to_string)),
+                )),
+                _ => None,
+            };
+            let ours = content_type(v.as_bytes()).map(|c| {
+                (c.ctype().to_string(), c.subtype().map(str::to_string), ["charset", "boundary", "report-type", "name", "filename"].map(|n| c.attribute(n).map(str::to_string)))
+            });
+            assert_eq!(ours, full, "{v:?}");
+        }
+        assert!(plain_content_type(b"text/plain; charset=utf-8\r\n").is_some());
+        assert!(plain_content_type(b"text/plain; name*0=a\n").is_none());
     }
 }

@@ -22,11 +22,10 @@
 use std::borrow::Cow;
 
 use mail_parser::decoders::charsets::map::charset_decoder;
-use mail_parser::{ContentType, HeaderValue};
 use memchr::memmem;
 
 use super::decode;
-use super::headers::{self, Field, Fields};
+use super::headers::{self, ContentType, Field, Fields};
 use crate::message::{util, Limits, Mail, Original};
 use crate::Error;
 
@@ -123,8 +122,8 @@ struct Part<'a> {
 }
 
 struct Frame {
-    /// `--` and the boundary.
-    needle: Vec<u8>,
+    /// Finds `--` and the boundary.
+    finder: memmem::Finder<'static>,
     digest: bool,
 }
 
@@ -156,10 +155,11 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
         if let Mime::Multipart { digest } = mime {
             if let Some(b) = ct.as_ref().and_then(|c| c.attribute("boundary")) {
                 let needle = [b"--", b.as_bytes()].concat();
-                if let Some(i) = memmem::find(&raw[pos..], &needle) {
+                let finder = memmem::Finder::new(&needle).into_owned();
+                if let Some(i) = finder.find(&raw[pos..]) {
                     t.parts.push(Part { head, ct, mime, body: Body::Multipart });
                     pos = skip_line_end(raw, pos + i + needle.len());
-                    stack.push(Frame { needle, digest });
+                    stack.push(Frame { finder, digest });
                     match head_at(raw, pos) {
                         Some((h, p)) => (head, pos) = (h, p),
                         None => break 'parts,
@@ -173,10 +173,10 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
         let (start, enc) = (pos, head.enc());
         let (end, line_end, next) = match stack.last() {
             None => (raw.len(), false, None),
-            Some(f) => match memmem::find(&raw[start..], &f.needle) {
+            Some(f) => match f.finder.find(&raw[start..]) {
                 Some(i) => {
                     let at = start + i;
-                    let after = at + f.needle.len();
+                    let after = at + f.finder.needle().len();
                     if at > start && raw[at - 1] == b'\n' {
                         let cr = at - 1 > start && raw[at - 2] == b'\r';
                         (at - 1 - cr as usize, true, Some(after))
@@ -206,8 +206,8 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
             if raw[p..].starts_with(b"--") {
                 stack.pop();
                 let Some(f) = stack.last() else { break 'parts };
-                match memmem::find(&raw[p + 2..], &f.needle) {
-                    Some(i) => p = p + 2 + i + f.needle.len(),
+                match f.finder.find(&raw[p + 2..]) {
+                    Some(i) => p = p + 2 + i + f.finder.needle().len(),
                     None => break 'parts,
                 }
                 continue;
@@ -337,16 +337,27 @@ fn read_part(raw: &[u8], part: &Part<'_>, m: &mut Mail) {
                 Some(b) => (b, part.mime == Mime::Text),
                 None => (Cow::Borrowed(bytes), true),
             };
-            let content: Cow<'_, str> = match (is_text, part.ct.as_ref().and_then(|c| c.attribute("charset")).and_then(|c| charset_decoder(c.as_bytes()))) {
-                (true, Some(dec)) => Cow::Owned(dec(&bytes)),
-                _ => match bytes {
-                    Cow::Borrowed(b) => String::from_utf8_lossy(b),
+            let charset = part.ct.as_ref().and_then(|c| c.attribute("charset")).filter(|_| is_text);
+            let content: Cow<'_, str> = match charset.filter(|c| !ascii_reads_as_ascii(c, &bytes)).and_then(|c| charset_decoder(c.as_bytes())) {
+                Some(dec) => Cow::Owned(dec(&bytes)),
+                None => match bytes {
+                    // Valid UTF-8 (the usual case) is checked fast and borrowed.
+                    Cow::Borrowed(b) => std::str::from_utf8(b).map_or_else(|_| String::from_utf8_lossy(b), Cow::Borrowed),
                     Cow::Owned(v) => Cow::Owned(String::from_utf8(v).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())),
                 },
             };
             text_part(ctype, sub, part.head.cd, content, m);
         }
     }
+}
+
+/// Whether `bytes` read the same in `charset` as in UTF-8: ASCII text in
+/// a charset whose lower half is ASCII (no escape sequences, no UTF-7
+/// shifts, no UTF-16), so decoding it would only copy it.
+fn ascii_reads_as_ascii(charset: &str, bytes: &[u8]) -> bool {
+    let c = charset.as_bytes();
+    let prefix = |p: &str| c.len() >= p.len() && c[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    ["us-ascii", "utf-8", "iso-8859-", "windows-125", "cp125", "koi8-"].into_iter().any(prefix) && bytes.is_ascii()
 }
 
 /// What an extractor reads of a decoded part, by its type.
@@ -441,15 +452,16 @@ fn original_of(block: &[u8]) -> (Original, bool, Option<&[u8]>) {
             jmrp = Some(f.value);
         }
     }
-    let [id, from, to, subject, ct] = last.map(|f| f.map(|f| headers::parsed(&f)));
-    let text = |v: &Option<HeaderValue<'_>>| v.as_ref().and_then(|v| v.as_text()).map(str::to_string);
-    let addr = |v: &Option<HeaderValue<'_>>| {
-        v.as_ref().and_then(|v| v.as_address()).and_then(|a| a.first()).and_then(|a| a.address.as_deref()).map(str::to_string)
+    let [id, from, to, subject, ct] = last.map(|f| f.map(|f| f.value));
+    let original = Original {
+        message_id: id.and_then(headers::message_id),
+        from: from.and_then(headers::first_address),
+        to: to.and_then(headers::first_address),
+        subject: subject.and_then(headers::unstructured),
     };
-    let original = Original { message_id: text(&id), from: addr(&from), to: addr(&to), subject: text(&subject) };
-    let report = ct.as_ref().and_then(|v| v.as_content_type()).is_some_and(|c| {
-        c.ctype().eq_ignore_ascii_case("multipart")
-            && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    let report = ct.and_then(headers::content_type).is_some_and(|c| {
+        c.ctype() == "multipart"
+            && c.subtype() == Some("report")
             && c.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
     });
     let sender = original.from.as_deref().unwrap_or("").to_ascii_lowercase();
