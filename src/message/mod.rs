@@ -171,8 +171,8 @@ pub struct Limits {
 
 impl Limits {
     /// The deepest MIME nesting ever accepted, whatever `max_mime_depth`
-    /// says: the part tree is walked recursively, and this keeps that walk
-    /// well inside a small thread stack.
+    /// says. (The walk itself keeps its stack on the heap; the ceiling
+    /// bounds what one message may make it hold.)
     pub const MIME_DEPTH_CEILING: usize = 512;
 
     fn mime_depth(&self) -> usize {
