@@ -161,7 +161,10 @@ fn parse_as<'a>(name_lc: &str, v: &'a [u8]) -> HeaderValue<'a> {
 /// value (addresses as `name <addr>, ...`, dates as RFC 3339, content types
 /// as `type/subtype`, `Received` empty, anything else trimmed raw text).
 pub(crate) fn decoded(f: &Field<'_>) -> (String, String) {
-    let name = String::from_utf8_lossy(f.name).to_ascii_lowercase();
+    let name = match std::str::from_utf8(f.name) {
+        Ok(n) => n.to_ascii_lowercase(),
+        Err(_) => String::from_utf8_lossy(f.name).to_ascii_lowercase(),
+    };
     let value = match kind(&name) {
         Kind::Raw => raw_text(f.value),
         Kind::Ignored => String::new(),
@@ -363,48 +366,74 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
         return None;
     }
     let s = std::str::from_utf8(v).ok()?;
-    let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
-    let token = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&c));
-    let (head, mut rest) = s.split_once(';').unwrap_or((s, ""));
-    let head = head.trim_matches(blank);
-    if head.is_empty() {
-        return if rest.is_empty() { Some(None) } else { None };
-    }
-    let (t, sub) = match head.split_once('/') {
-        Some((t, sub)) => (t.trim_matches(blank), Some(sub.trim_matches(blank))),
-        None => (head, None),
+    let b = s.as_bytes();
+    let blank = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let tok = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'!' | b'#' | b'$' | b'&' | b'^' | b'_' | b'.' | b'+' | b'-');
+    let skip = |i: &mut usize, f: &dyn Fn(u8) -> bool| {
+        while *i < b.len() && f(b[*i]) {
+            *i += 1;
+        }
     };
-    if !token(t) || !sub.is_none_or(token) {
-        return None;
+    let mut i = 0;
+    skip(&mut i, &blank);
+    let t0 = i;
+    skip(&mut i, &tok);
+    let t = &s[t0..i];
+    skip(&mut i, &blank);
+    if t.is_empty() {
+        return (i == b.len()).then_some(None);
+    }
+    let mut sub = None;
+    if b.get(i) == Some(&b'/') {
+        i += 1;
+        skip(&mut i, &blank);
+        let s0 = i;
+        skip(&mut i, &tok);
+        if i == s0 {
+            return None;
+        }
+        sub = Some(&s[s0..i]);
+        skip(&mut i, &blank);
     }
     let mut params = Vec::new();
     loop {
-        rest = rest.trim_start_matches(|c: char| blank(c) || c == ';');
-        if rest.is_empty() {
+        if i == b.len() {
             break;
         }
-        let (name, after) = rest.split_once('=')?;
-        let name = name.trim_matches(blank);
-        if !token(name) {
+        if b[i] != b';' {
             return None;
         }
-        let after = after.trim_start_matches(blank);
-        let (value, tail) = if let Some(q) = after.strip_prefix('"') {
-            let (value, tail) = q.split_once('"')?;
-            if value.contains(['\r', '\n']) || !tail.trim_start_matches(blank).is_empty() && !tail.trim_start_matches(blank).starts_with(';') {
+        skip(&mut i, &|c| blank(c) || c == b';');
+        if i == b.len() {
+            break;
+        }
+        let n0 = i;
+        skip(&mut i, &tok);
+        let name = &s[n0..i];
+        skip(&mut i, &blank);
+        if name.is_empty() || b.get(i) != Some(&b'=') {
+            return None;
+        }
+        i += 1;
+        skip(&mut i, &blank);
+        let value = if b.get(i) == Some(&b'"') {
+            let q = i + 1 + memchr::memchr(b'"', &b[i + 1..])?;
+            let value = &s[i + 1..q];
+            if value.contains(['\r', '\n']) {
                 return None;
             }
-            (value, tail)
+            i = q + 1;
+            value
         } else {
-            let end = after.find(';').unwrap_or(after.len());
-            let value = after[..end].trim_end_matches(blank);
-            if value.is_empty() || value.contains(|c: char| blank(c) || c == '"') {
+            let v0 = i;
+            skip(&mut i, &|c| !blank(c) && c != b';' && c != b'"');
+            if i == v0 {
                 return None;
             }
-            (value, &after[end..])
+            &s[v0..i]
         };
+        skip(&mut i, &blank);
         params.push((lower(name), Cow::Borrowed(value)));
-        rest = tail;
     }
     Some(Some(ContentType { ctype: lower(t), subtype: sub.map(lower), params }))
 }
