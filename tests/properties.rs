@@ -2,11 +2,57 @@
 //! pathological inputs stay linear (checked by completing at all; timings
 //! live in the benchmarks).
 
-use bouncekit::{classify, classify_bytes, find_codes, StatusCode};
+use bouncekit::{classify, classify_bytes, find_codes, parse_with, Classifier, Error, Limits, StatusCode};
 use proptest::prelude::*;
+
+/// Pieces MIME structure is made of, for messages the walker must survive:
+/// boundaries (closed, unclosed, mid-line, prefixes of each other), part
+/// headers, transfer encodings, nested messages, line endings of every kind.
+const MIME_PIECES: [&[u8]; 24] = [
+    b"Content-Type: multipart/mixed; boundary=b\n",
+    b"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\n",
+    b"Content-Type: multipart/digest; boundary=b\n",
+    b"Content-Type: message/rfc822\n",
+    b"Content-Type: message/delivery-status\n",
+    b"Content-Type: text/plain; charset=iso-2022-jp\n",
+    b"Content-Type: text/html; charset*=utf-8''x\n",
+    b"Content-Transfer-Encoding: base64\n",
+    b"Content-Transfer-Encoding: quoted-printable\n",
+    b"From: MAILER-DAEMON@example.net\n",
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"--b\n",
+    b"--b--\n",
+    b"--b1\r\n",
+    b"--b1--",
+    b"--",
+    b"Final-Recipient: rfc822; a@example.org\nStatus: 5.1.1\n",
+    b"<gone@example.org>: 550 5.1.1 User unknown\n",
+    b"NTUwIDUuMS4x=\n",
+    b"=3D=\n=ZZ==",
+    b"\x1b$B$3\x1b(B\xff\xfe",
+    b" folded: line\n\t",
+];
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Any arrangement of MIME pieces parses to a report or a typed error,
+    /// within the limits, never a panic.
+    #[test]
+    fn mime_shaped_messages_never_panic(pieces in proptest::collection::vec(0..MIME_PIECES.len(), 0..60)) {
+        static CLASSIFIER: std::sync::OnceLock<Classifier> = std::sync::OnceLock::new();
+        let raw: Vec<u8> = pieces.iter().flat_map(|&i| MIME_PIECES[i].iter().copied()).collect();
+        let tight = Limits { max_mime_depth: 3, max_parts: 8, ..Limits::default() };
+        for limits in [Limits::default(), tight] {
+            match parse_with(CLASSIFIER.get_or_init(Classifier::new), &raw, &limits) {
+                Ok(r) => prop_assert!(r.recipients.iter().all(|b| !b.recipient.is_empty())),
+                Err(Error::NotAMessage | Error::LimitExceeded { .. }) => {}
+                Err(e) => prop_assert!(false, "unexpected error {e:?}"),
+            }
+        }
+    }
 
     #[test]
     fn classify_never_panics(s in ".{0,400}") {

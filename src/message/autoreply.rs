@@ -70,7 +70,7 @@ fn header_says_autoreply(m: &Mail) -> bool {
     m.header("precedence").is_some_and(|p| p.trim().eq_ignore_ascii_case("auto_reply"))
 }
 
-pub(crate) fn extract(m: &Mail, _msg: &mail_parser::Message<'_>) -> Option<Draft> {
+pub(crate) fn extract(m: &Mail) -> Option<Draft> {
     let from = m.header("from")?;
     let addr = find_address(from)?.0;
     let lower = addr.to_ascii_lowercase();

@@ -11,9 +11,6 @@
 //! extractor works on the report's own text, cut where the copy of the
 //! original message begins.
 
-use std::borrow::Cow;
-
-use mail_parser::{HeaderValue, MimeHeaders, PartType};
 use serde::Serialize;
 
 use crate::classify::Classification;
@@ -178,8 +175,8 @@ pub struct Limits {
 
 impl Limits {
     /// The deepest MIME nesting ever accepted, whatever `max_mime_depth`
-    /// says: the part tree is walked recursively, and this keeps that walk
-    /// well inside a small thread stack.
+    /// says. (The walk itself keeps its stack on the heap; the ceiling
+    /// bounds what one message may make it hold.)
     pub const MIME_DEPTH_CEILING: usize = 512;
 
     fn mime_depth(&self) -> usize {
@@ -415,24 +412,17 @@ pub fn parse_with(classifier: &Classifier, bytes: &[u8], limits: &Limits) -> Res
         return Err(Error::LimitExceeded { limit: "max_message_size", max: limits.max_message_size, actual: bytes.len() });
     }
     let bytes = util::normalize(bytes);
-    let msg = mime::parse(bytes.as_ref()).ok_or(Error::NotAMessage)?;
-    let nested = mime::depth(&msg);
-    if nested > limits.mime_depth() {
-        return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: nested });
-    }
     let mut m = Mail::default();
-    collect(&msg, limits, &mut m)?;
-    let mut draft = extract(&m, &msg);
+    mime::collect(&bytes, limits, &mut m)?;
+    let mut draft = extract(&m);
     if draft.hits.is_empty() {
         // A bounce forwarded as an attachment: the attached report speaks.
         if let Some(inner) = &m.nested_report {
-            if let Some(p) = mime::parse(inner.as_slice()) {
-                let mut im = Mail::default();
-                if collect(&p, limits, &mut im).is_ok() {
-                    let d = extract(&im, &p);
-                    if !d.hits.is_empty() {
-                        draft = d;
-                    }
+            let mut im = Mail::default();
+            if mime::collect(inner, limits, &mut im).is_ok() {
+                let d = extract(&im);
+                if !d.hits.is_empty() {
+                    draft = d;
                 }
             }
         }
@@ -488,200 +478,6 @@ impl Mail {
     }
 }
 
-fn header_text(v: &HeaderValue<'_>) -> String {
-    match v {
-        HeaderValue::Text(t) => t.to_string(),
-        HeaderValue::TextList(l) => l.join(", "),
-        HeaderValue::Address(a) => a
-            .iter()
-            .map(|x| match (&x.name, &x.address) {
-                (Some(n), Some(a)) => format!("{n} <{a}>"),
-                (None, Some(a)) => a.to_string(),
-                (Some(n), None) => n.to_string(),
-                (None, None) => String::new(),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        HeaderValue::DateTime(d) => d.to_rfc3339(),
-        HeaderValue::ContentType(c) => match c.subtype() {
-            Some(s) => format!("{}/{}", c.ctype(), s),
-            None => c.ctype().to_string(),
-        },
-        HeaderValue::Received(_) | HeaderValue::Empty => String::new(),
-    }
-}
-
-fn collect(msg: &mail_parser::Message<'_>, limits: &Limits, m: &mut Mail) -> Result<(), Error> {
-    if msg.parts.len() > limits.max_parts {
-        return Err(Error::LimitExceeded { limit: "max_parts", max: limits.max_parts, actual: msg.parts.len() });
-    }
-    let root = msg.root_part();
-    for h in root.headers() {
-        let name = h.name().to_ascii_lowercase();
-        let value = match (&name[..], h.value()) {
-            ("received", _) => String::new(),
-            (_, v) => header_text(v),
-        };
-        m.headers.push((name, value));
-    }
-    if let Some(ct) = root.content_type() {
-        if ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")) {
-            m.report_type = Some(ct.attribute("report-type").unwrap_or("").to_ascii_lowercase());
-        }
-    }
-    walk(msg, 0, 0, limits, m)?;
-    if m.texts.is_empty() && m.dsn.is_empty() && m.feedback.is_empty() && m.json.is_empty() {
-        // A multipart whose boundaries are missing or broken: read the body as text.
-        let raw = msg.raw_message();
-        let body = raw.get(root.offset_body as usize..).unwrap_or(b"");
-        if !body.is_empty() {
-            m.texts.push(String::from_utf8_lossy(body).into_owned());
-        }
-    }
-    Ok(())
-}
-
-// The `if`s inside the match arms stay: as guards, a false one would let the
-// part fall through to the plain-text arm.
-#[allow(clippy::collapsible_match)]
-fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits, m: &mut Mail) -> Result<(), Error> {
-    if depth > limits.mime_depth() {
-        return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: depth });
-    }
-    let Some(part) = msg.parts.get(id) else { return Ok(()) };
-    let (ctype, sub) = match part.content_type() {
-        Some(ct) => (ct.ctype().to_ascii_lowercase(), ct.subtype().unwrap_or("").to_ascii_lowercase()),
-        None => (String::new(), String::new()),
-    };
-    match &part.body {
-        PartType::Multipart(children) => {
-            for c in children {
-                walk(msg, *c as usize, depth + 1, limits, m)?;
-            }
-        }
-        PartType::Message(inner) => {
-            // The returned original message: its identity only, never its recipients.
-            if m.original.message_id.is_none() && m.original.from.is_none() {
-                m.original = original_of(inner);
-            }
-            let ir = inner.root_part();
-            if m.jmrp_recipient.is_none() {
-                if let Some(v) = ir.headers().iter().find(|h| h.name().eq_ignore_ascii_case("x-hmxmroriginalrecipient")) {
-                    m.jmrp_recipient = util::find_address(&header_text(v.value())).map(|a| a.0);
-                }
-            }
-            if m.nested_report.is_none() && is_report(inner) {
-                m.nested_report = Some(inner.raw_message().to_vec());
-            }
-        }
-        // A part no arm below reads (images, archives, TNEF, ...): not worth
-        // turning into text.
-        _ if !matches!((ctype.as_str(), sub.as_str()), ("text" | "message" | "", _) | ("application", "json")) => {}
-        body => {
-            let content: Cow<'_, str> = match body {
-                PartType::Text(t) | PartType::Html(t) => Cow::Borrowed(t.as_ref()),
-                PartType::Binary(b) | PartType::InlineBinary(b) => String::from_utf8_lossy(b),
-                _ => Cow::Borrowed(""),
-            };
-            // Undeclared ISO-2022-JP (Japanese MTAs write DSN fields in it):
-            // its escape sequences are ASCII, so the text arrives undecoded.
-            let content = if content.contains("\u{1b}$B") || content.contains("\u{1b}$@") {
-                let dec = mail_parser::decoders::charsets::map::charset_decoder(b"iso-2022-jp");
-                match dec {
-                    Some(f) => Cow::Owned(f(content.as_bytes())),
-                    None => content,
-                }
-            } else {
-                content
-            };
-            match (ctype.as_str(), sub.as_str()) {
-                ("message", "delivery-status") | ("message", "global-delivery-status") => m.dsn.push(content.into_owned()),
-                ("message", "feedback-report") => m.feedback.push(content.into_owned()),
-                ("text", "rfc822-headers") | ("message", "rfc822-headers") | ("message", "global-headers") => {
-                    if m.original.message_id.is_none() && m.original.from.is_none() {
-                        m.original = original_from_header_block(content.as_bytes());
-                    }
-                }
-                ("message", "rfc822") | ("message", "global") => {
-                    // Unparsed (e.g. empty) returned message.
-                    if m.original.message_id.is_none() && m.original.from.is_none() {
-                        m.original = original_from_header_block(content.as_bytes());
-                    }
-                }
-                ("application", "json") => m.json.push(content.into_owned()),
-                ("text", "html") => m.texts.push(util::html_to_text(&content)),
-                ("text", _) | ("", _) if is_header_attachment(part, &content) => {
-                    // `mailheaders.txt`: the original message's headers as an attachment.
-                    if m.original.message_id.is_none() && m.original.from.is_none() {
-                        m.original = original_from_header_block(content.as_bytes());
-                    }
-                }
-                ("text", _) | ("", _) => {
-                    let t = content.trim_start();
-                    if t.starts_with('{') && t.contains("\"bounce") {
-                        m.json.push(content.into_owned());
-                    } else {
-                        m.texts.push(content.into_owned());
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Whether a message is itself a delivery report (a bounce forwarded as an attachment).
-fn is_report(msg: &mail_parser::Message<'_>) -> bool {
-    let root = msg.root_part();
-    if root.content_type().is_some_and(|ct| {
-        ct.ctype().eq_ignore_ascii_case("multipart")
-            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
-            && ct.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
-    }) {
-        return true;
-    }
-    let from = msg.from().and_then(|a| a.first()).and_then(|a| a.address.as_deref()).unwrap_or("").to_ascii_lowercase();
-    from.starts_with("mailer-daemon@") || from.starts_with("postmaster@")
-}
-
-/// A text attachment that is a block of mail headers (the original's).
-fn is_header_attachment(part: &mail_parser::MessagePart<'_>, content: &str) -> bool {
-    let attached = part.content_disposition().is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
-    if !attached {
-        return false;
-    }
-    let headerish = content
-        .lines()
-        .take(3)
-        .filter(|l| {
-            l.split_once(':').is_some_and(|(n, _)| !n.is_empty() && n.len() < 40 && !n.contains(' '))
-                || l.starts_with([' ', '\t'])
-        })
-        .count();
-    headerish >= 2
-}
-
-/// The identity of the original message from a bare header block (text/rfc822-headers).
-fn original_from_header_block(raw: &[u8]) -> Original {
-    match mime::parse_headers(raw) {
-        Some(h) => original_of(&h),
-        None => Original::default(),
-    }
-}
-
-fn original_of(inner: &mail_parser::Message<'_>) -> Original {
-    let addr = |a: Option<&mail_parser::Address<'_>>| {
-        a.and_then(|a| a.first()).and_then(|x| x.address.as_ref()).map(|s| s.to_string())
-    };
-    Original {
-        message_id: inner.message_id().map(str::to_string),
-        from: addr(inner.from()),
-        to: addr(inner.to()),
-        subject: inner.subject().map(str::to_string),
-    }
-}
-
 /// A recipient record as an extractor found it, before classification.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Hit {
@@ -714,7 +510,7 @@ pub(crate) struct Draft {
     pub hits: Vec<Hit>,
 }
 
-fn extract(m: &Mail, msg: &mail_parser::Message<'_>) -> Draft {
+fn extract(m: &Mail) -> Draft {
     // 1. RFC 5965 feedback reports.
     if let Some(d) = arf::extract(m) {
         return d;
@@ -736,7 +532,7 @@ fn extract(m: &Mail, msg: &mail_parser::Message<'_>) -> Draft {
         return d;
     }
     // 5. Auto-replies.
-    if let Some(d) = autoreply::extract(m, msg) {
+    if let Some(d) = autoreply::extract(m) {
         return d;
     }
     Draft { kind: MessageKind::NotBounce, decoded_by: String::new(), reporting_mta: None, hits: vec![] }

@@ -1,0 +1,546 @@
+//! Header blocks: split into fields with memchr, and the few values
+//! bouncekit reads decoded.
+//!
+//! Splitting is ours (a field is a line with a colon plus the folded lines
+//! after it; a blank line ends the block; a line without a colon is
+//! skipped). Values whose decoding is subtle (RFC 2047 encoded words,
+//! address lists, dates, message ids, Content-Type parameters with RFC 2231
+//! continuations) go through mail-parser's field parsers, one field at a
+//! time, so they read exactly as before.
+
+use mail_parser::parsers::MessageStream;
+use std::borrow::Cow;
+
+use mail_parser::HeaderValue;
+
+/// One header field: its name (trimmed) and its raw value, from after the
+/// colon through the line break that ends it (folded lines included).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Field<'a> {
+    pub name: &'a [u8],
+    pub value: &'a [u8],
+}
+
+impl Field<'_> {
+    /// Whether the field has that name (ASCII case-insensitive).
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name.as_bytes())
+    }
+}
+
+/// The fields of the header block at `data[start..]`, in order. After the
+/// last one, [`Fields::body`] is where the body starts and
+/// [`Fields::complete`] says whether a blank line ended the block (rather
+/// than the end of the data).
+pub(crate) struct Fields<'a> {
+    data: &'a [u8],
+    pos: usize,
+    pub complete: bool,
+    done: bool,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(data: &'a [u8], start: usize) -> Self {
+        Fields { data, pos: start.min(data.len()), complete: false, done: false }
+    }
+
+    /// Where the body starts (once the iterator is exhausted).
+    pub fn body(&self) -> usize {
+        self.pos
+    }
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = Field<'a>;
+
+    fn next(&mut self) -> Option<Field<'a>> {
+        let d = self.data;
+        while !self.done {
+            // Blank space before a name; a line break there ends the block.
+            while let Some(&c) = d.get(self.pos) {
+                if c == b'\n' {
+                    self.pos += 1;
+                    self.complete = true;
+                    self.done = true;
+                    return None;
+                }
+                if !c.is_ascii_whitespace() && c != b':' {
+                    break;
+                }
+                self.pos += 1;
+            }
+            let start = self.pos;
+            let Some(i) = memchr::memchr2(b':', b'\n', &d[start..]) else {
+                self.pos = d.len();
+                self.done = true;
+                return None;
+            };
+            let colon = start + i;
+            if d[colon] == b'\n' {
+                // Not a field: skip the line.
+                self.pos = colon + 1;
+                continue;
+            }
+            let name = d[start..colon].trim_ascii_end();
+            // The value runs to the first line break not followed by a blank.
+            let mut p = colon + 1;
+            let end = loop {
+                match memchr::memchr(b'\n', &d[p..]) {
+                    Some(j) => {
+                        p += j + 1;
+                        if !matches!(d.get(p), Some(b' ' | b'\t')) {
+                            break p;
+                        }
+                    }
+                    None => break d.len(),
+                }
+            };
+            self.pos = end;
+            return Some(Field { name, value: &d[colon + 1..end] });
+        }
+        None
+    }
+}
+
+/// A value as plain text: blanks and line breaks trimmed at both ends,
+/// folds kept, invalid UTF-8 replaced.
+pub(crate) fn raw_text(v: &[u8]) -> String {
+    let t = trim(v);
+    match std::str::from_utf8(t) {
+        Ok(s) => s.to_string(),
+        Err(_) => String::from_utf8_lossy(t).into_owned(),
+    }
+}
+
+fn trim(v: &[u8]) -> &[u8] {
+    let blank = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let s = v.iter().position(|c| !blank(c)).unwrap_or(v.len());
+    let e = v.iter().rposition(|c| !blank(c)).map_or(s, |i| i + 1);
+    &v[s..e.max(s)]
+}
+
+/// How a top-level header's value is read, by its lowercase name.
+enum Kind {
+    Text,
+    Address,
+    Date,
+    Id,
+    ContentType,
+    Ignored,
+    Raw,
+}
+
+fn kind(name_lc: &str) -> Kind {
+    match name_lc {
+        "subject" | "comments" | "content-description" | "content-location" | "content-transfer-encoding" => Kind::Text,
+        "from" | "sender" | "reply-to" | "to" | "cc" | "bcc" | "resent-from" | "resent-sender" | "resent-to" | "resent-cc"
+        | "resent-bcc" => Kind::Address,
+        "date" | "resent-date" => Kind::Date,
+        "message-id" | "in-reply-to" | "references" | "resent-message-id" | "content-id" => Kind::Id,
+        "content-type" | "content-disposition" => Kind::ContentType,
+        // Never read, and the costliest to parse.
+        "received" => Kind::Ignored,
+        _ => Kind::Raw,
+    }
+}
+
+fn parse_as<'a>(name_lc: &str, v: &'a [u8]) -> HeaderValue<'a> {
+    let mut s = MessageStream::new(v);
+    let hv = match kind(name_lc) {
+        Kind::Text => s.parse_unstructured(),
+        Kind::Address => s.parse_address(),
+        Kind::Date => s.parse_date(),
+        Kind::Id => s.parse_id(),
+        Kind::ContentType => s.parse_content_type(),
+        Kind::Ignored | Kind::Raw => return HeaderValue::Empty,
+    };
+    hv
+}
+
+/// A top-level field as the extractors read it: lowercase name and decoded
+/// value (addresses as `name <addr>, ...`, dates as RFC 3339, content types
+/// as `type/subtype`, `Received` empty, anything else trimmed raw text).
+pub(crate) fn decoded(f: &Field<'_>) -> (String, String) {
+    let name = match std::str::from_utf8(f.name) {
+        Ok(n) => n.to_ascii_lowercase(),
+        Err(_) => String::from_utf8_lossy(f.name).to_ascii_lowercase(),
+    };
+    let value = match kind(&name) {
+        Kind::Raw => raw_text(f.value),
+        Kind::Ignored => String::new(),
+        Kind::Address => match plain_address(f.value) {
+            Some((Some(n), a)) => format!("{n} <{a}>"),
+            Some((None, a)) => a.to_string(),
+            None => text_of(&parse_as(&name, f.value)),
+        },
+        Kind::Id => match plain_id(f.value) {
+            Some(id) => id.to_string(),
+            None => text_of(&parse_as(&name, f.value)),
+        },
+        Kind::Text => match plain_text(f.value) {
+            Some(t) => t.to_string(),
+            None => text_of(&parse_as(&name, f.value)),
+        },
+        Kind::ContentType => match content_type(f.value) {
+            Some(c) => match c.subtype() {
+                Some(s) => format!("{}/{}", c.ctype(), s),
+                None => c.ctype().to_string(),
+            },
+            None => String::new(),
+        },
+        Kind::Date => text_of(&parse_as(&name, f.value)),
+    };
+    (name, value)
+}
+
+/// The first address of an address field.
+pub(crate) fn first_address(v: &[u8]) -> Option<String> {
+    match plain_address(v) {
+        Some((_, a)) => Some(a.to_string()),
+        None => match MessageStream::new(v).parse_address() {
+            HeaderValue::Address(a) => a.first().and_then(|a| a.address.as_deref()).map(str::to_string),
+            _ => None,
+        },
+    }
+}
+
+/// A message id field's id (the last, when there are several).
+pub(crate) fn message_id(v: &[u8]) -> Option<String> {
+    match plain_id(v) {
+        Some(id) => Some(id.to_string()),
+        None => MessageStream::new(v).parse_id().as_text().map(str::to_string),
+    }
+}
+
+/// An unstructured field's text, encoded words decoded.
+pub(crate) fn unstructured(v: &[u8]) -> Option<String> {
+    match plain_text(v) {
+        Some(t) => Some(t.to_string()),
+        None => MessageStream::new(v).parse_unstructured().as_text().map(str::to_string),
+    }
+}
+
+/// Whether `s` holds a byte `bad` rejects, two blanks in a row (`blanks`)
+/// or the start of an encoded word (`=?`). One pass, no searcher set-up.
+fn odd(s: &[u8], bad: impl Fn(u8) -> bool, blanks: bool) -> bool {
+    let mut prev = 0u8;
+    for &c in s {
+        if bad(c) || (prev == b'=' && c == b'?') || (blanks && prev == b' ' && c == b' ') {
+            return true;
+        }
+        prev = c;
+    }
+    false
+}
+
+/// A whole field value as ASCII text, trimmed; `None` when it was cut off by
+/// the end of the data (the field parsers read that case differently).
+fn plain_value(v: &[u8]) -> Option<&str> {
+    if v.last() != Some(&b'\n') {
+        return None;
+    }
+    let s = std::str::from_utf8(trim(v)).ok()?;
+    (s.is_ascii() && !s.is_empty()).then_some(s)
+}
+
+/// One line of ASCII text with single spaces and no encoded words: the
+/// unstructured field parser would return it trimmed, as it is.
+fn plain_text(v: &[u8]) -> Option<&str> {
+    let s = plain_value(v)?;
+    (!odd(s.as_bytes(), |c| c < b' ' || c == 0x7f, true)).then_some(s)
+}
+
+/// `<id>` alone (no blanks, no comment).
+fn plain_id(v: &[u8]) -> Option<&str> {
+    let id = plain_value(v)?.strip_prefix('<')?.strip_suffix('>')?;
+    let bad = |c: u8| c <= b' ' || matches!(c, b'<' | b'>' | b'(' | b')' | b'\\' | b'"' | b',' | b';');
+    (!id.is_empty() && !odd(id.as_bytes(), bad, false)).then_some(id)
+}
+
+/// One address in a plain form: `addr`, `<addr>` or `Name <addr>` (ASCII;
+/// no quotes, comments, groups, encoded words or folds): the display name
+/// and the address.
+fn plain_address(v: &[u8]) -> Option<(Option<&str>, &str)> {
+    let s = plain_value(v)?;
+    let bad = |c: u8| c < b' ' || matches!(c, b'"' | b'(' | b')' | b',' | b';' | b':' | b'\\' | b'[' | b']');
+    if odd(s.as_bytes(), bad, true) {
+        return None;
+    }
+    let is_addr = |a: &str| !a.is_empty() && a.bytes().filter(|&c| c == b'@').count() == 1 && !a.contains([' ', '<', '>']);
+    match s.split_once('<') {
+        None => is_addr(s).then_some((None, s)),
+        Some((name, rest)) => {
+            let addr = rest.strip_suffix('>')?;
+            let name = name.trim_end();
+            (is_addr(addr) && !name.contains(['>', '@', '.'])).then_some(((!name.is_empty()).then_some(name), addr))
+        }
+    }
+}
+
+/// A parsed header value as one line of text.
+pub(crate) fn text_of(v: &HeaderValue<'_>) -> String {
+    match v {
+        HeaderValue::Text(t) => t.to_string(),
+        HeaderValue::TextList(l) => l.join(", "),
+        HeaderValue::Address(a) => a
+            .iter()
+            .map(|x| match (&x.name, &x.address) {
+                (Some(n), Some(a)) => format!("{n} <{a}>"),
+                (None, Some(a)) => a.to_string(),
+                (Some(n), None) => n.to_string(),
+                (None, None) => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        HeaderValue::DateTime(d) => d.to_rfc3339(),
+        HeaderValue::ContentType(c) => match c.subtype() {
+            Some(s) => format!("{}/{}", c.ctype(), s),
+            None => c.ctype().to_string(),
+        },
+        HeaderValue::Received(_) | HeaderValue::Empty => String::new(),
+    }
+}
+
+/// A Content-Type or Content-Disposition value: type and subtype
+/// lowercase, parameter names lowercase, values as written.
+#[derive(Debug, PartialEq)]
+pub(crate) struct ContentType<'a> {
+    ctype: Cow<'a, str>,
+    subtype: Option<Cow<'a, str>>,
+    params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl ContentType<'_> {
+    pub fn ctype(&self) -> &str {
+        &self.ctype
+    }
+
+    pub fn subtype(&self) -> Option<&str> {
+        self.subtype.as_deref()
+    }
+
+    /// The first parameter of that (lowercase) name.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_ref())
+    }
+}
+
+/// Parses a Content-Type or Content-Disposition value. The plain form
+/// (`type/subtype; name=value; name="value"`, ASCII) is read here; anything
+/// subtler (RFC 2231 continuations and charsets, encoded words, comments,
+/// escapes) goes to mail-parser's parser.
+pub(crate) fn content_type(v: &[u8]) -> Option<ContentType<'_>> {
+    match plain_content_type(v) {
+        Some(ct) => ct,
+        None => match MessageStream::new(v).parse_content_type() {
+            HeaderValue::ContentType(c) => Some(ContentType {
+                subtype: c.subtype().map(|s| Cow::Owned(s.to_string())),
+                params: c
+                    .attributes()
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|a| (Cow::Owned(a.name.to_string()), Cow::Owned(a.value.to_string())))
+                    .collect(),
+                ctype: Cow::Owned(c.ctype().to_string()),
+            }),
+            _ => None,
+        },
+    }
+}
+
+fn lower(t: &str) -> Cow<'_, str> {
+    if t.bytes().any(|c| c.is_ascii_uppercase()) {
+        Cow::Owned(t.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(t)
+    }
+}
+
+/// The plain form only; `None` when the value needs the full parser.
+fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
+    // A field cut off by the end of the data reads differently there.
+    if v.last() != Some(&b'\n') {
+        return None;
+    }
+    if odd(v, |c| c >= 0x80 || matches!(c, b'*' | b'\\' | b'(' | b')'), false) {
+        return None;
+    }
+    let s = std::str::from_utf8(v).ok()?;
+    let b = s.as_bytes();
+    let blank = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let tok = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'!' | b'#' | b'$' | b'&' | b'^' | b'_' | b'.' | b'+' | b'-');
+    let skip = |i: &mut usize, f: &dyn Fn(u8) -> bool| {
+        while *i < b.len() && f(b[*i]) {
+            *i += 1;
+        }
+    };
+    let mut i = 0;
+    skip(&mut i, &blank);
+    let t0 = i;
+    skip(&mut i, &tok);
+    let t = &s[t0..i];
+    skip(&mut i, &blank);
+    if t.is_empty() {
+        return (i == b.len()).then_some(None);
+    }
+    let mut sub = None;
+    if b.get(i) == Some(&b'/') {
+        i += 1;
+        skip(&mut i, &blank);
+        let s0 = i;
+        skip(&mut i, &tok);
+        if i == s0 {
+            return None;
+        }
+        sub = Some(&s[s0..i]);
+        skip(&mut i, &blank);
+    }
+    let mut params = Vec::new();
+    loop {
+        if i == b.len() {
+            break;
+        }
+        if b[i] != b';' {
+            return None;
+        }
+        skip(&mut i, &|c| blank(c) || c == b';');
+        if i == b.len() {
+            break;
+        }
+        let n0 = i;
+        skip(&mut i, &tok);
+        let name = &s[n0..i];
+        skip(&mut i, &blank);
+        if name.is_empty() || b.get(i) != Some(&b'=') {
+            return None;
+        }
+        i += 1;
+        skip(&mut i, &blank);
+        let value = if b.get(i) == Some(&b'"') {
+            let q = i + 1 + memchr::memchr(b'"', &b[i + 1..])?;
+            let value = &s[i + 1..q];
+            if value.contains(['\r', '\n']) {
+                return None;
+            }
+            i = q + 1;
+            value
+        } else {
+            let v0 = i;
+            skip(&mut i, &|c| !blank(c) && c != b';' && c != b'"');
+            if i == v0 {
+                return None;
+            }
+            &s[v0..i]
+        };
+        skip(&mut i, &blank);
+        params.push((lower(name), Cow::Borrowed(value)));
+    }
+    Some(Some(ContentType { ctype: lower(t), subtype: sub.map(lower), params }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(raw: &[u8]) -> (Vec<String>, usize, bool) {
+        let mut it = Fields::new(raw, 0);
+        let v = it.by_ref().map(|f| String::from_utf8_lossy(f.name).into_owned()).collect();
+        (v, it.body(), it.complete)
+    }
+
+    #[test]
+    fn splits_folded_fields_and_finds_the_body() {
+        let raw = b"From: a@b.example\r\nSubject: one\r\n two\r\nnot a field\r\nX-A : v\r\n\r\nbody";
+        let (n, body, complete) = names(raw);
+        assert_eq!(n, ["From", "Subject", "X-A"]);
+        assert_eq!(&raw[body..], b"body");
+        assert!(complete);
+        let f: Vec<_> = Fields::new(raw, 0).collect();
+        assert_eq!(f[1].value, b" one\r\n two\r\n");
+        assert_eq!(raw_text(f[1].value), "one\r\n two");
+        // No blank line: the block runs to the end.
+        let (n, body, complete) = names(b"A: 1\nB: 2");
+        assert_eq!((n.len(), body, complete), (2, 9, false));
+    }
+
+    #[test]
+    fn decodes_the_values_extractors_read() {
+        let raw = "Subject: =?ISO-2022-JP?B?GyRCJDMkcyRLJEEkTxsoQg==?=\nFrom: \"Mail Delivery\" <MAILER-DAEMON@mx.example>\n\
+Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-type=delivery-status;\n boundary=\"x y\"\nReceived: from a by b\n\n";
+        let got: Vec<_> = Fields::new(raw.as_bytes(), 0).map(|f| decoded(&f)).collect();
+        assert_eq!(got[0], ("subject".into(), "こんにちは".into()));
+        assert_eq!(got[1].1, "Mail Delivery <MAILER-DAEMON@mx.example>");
+        assert_eq!(got[2].1, "2015-04-09T01:23:45+09:00");
+        assert_eq!(got[3].1, "multipart/report");
+        assert_eq!(got[4], ("received".into(), String::new()));
+        let f = Fields::new(raw.as_bytes(), 0).find(|f| f.is("content-type")).unwrap();
+        let ct = content_type(f.value).unwrap();
+        assert_eq!(ct.attribute("boundary"), Some("x y"));
+        assert_eq!(ct.attribute("report-type"), Some("delivery-status"));
+    }
+
+    #[test]
+    fn plain_fields_read_as_mail_parser_reads_them() {
+        let addresses = [
+            "a@b.example", "<a@b.example>", "Mail Delivery Subsystem <MAILER-DAEMON@mx.example>", " MAILER-DAEMON@mx.example ",
+            // Subtle forms: the full parser's answer.
+            "\"Name, Q\" <a@b.example>", "a@b.example (comment)", "Mr. X <a@b.example>", "=?utf-8?B?w6k=?= <a@b.example>",
+            "a@b.example, c@d.example", "group: a@b.example;", "<>", "x y", "Name\n <a@b.example>",
+        ];
+        for v in addresses.map(|v| format!("{v}\n")) {
+            let full = MessageStream::new(v.as_bytes()).parse_address();
+            assert_eq!(decoded(&Field { name: b"from", value: v.as_bytes() }).1, text_of(&full), "{v:?}");
+            let first = full.as_address().and_then(|a| a.first()).and_then(|a| a.address.as_deref()).map(str::to_string);
+            assert_eq!(first_address(v.as_bytes()), first, "{v:?}");
+        }
+        for v in ["<id@host.example>", "<a.b$c@[1.2.3.4]>", "<a@b> <c@d>", "id@host", "<i d@h>", "<>"].map(|v| format!("{v}\n")) {
+            let full = MessageStream::new(v.as_bytes()).parse_id();
+            assert_eq!(decoded(&Field { name: b"message-id", value: v.as_bytes() }).1, text_of(&full), "{v:?}");
+            assert_eq!(message_id(v.as_bytes()).as_deref(), full.as_text(), "{v:?}");
+        }
+        for v in ["Undelivered Mail Returned to Sender", " Re: x ", "a  b", "a\tb", "=?utf-8?q?caf=C3=A9?=", "line\n fold", "caf\u{e9}"]
+            .map(|v| format!("{v}\n"))
+        {
+            let full = MessageStream::new(v.as_bytes()).parse_unstructured();
+            assert_eq!(decoded(&Field { name: b"subject", value: v.as_bytes() }).1, text_of(&full), "{v:?}");
+            assert_eq!(unstructured(v.as_bytes()).as_deref(), full.as_text(), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn content_types_read_as_mail_parser_reads_them() {
+        // The plain form is read here; every value must read as the full parser reads it.
+        let values = [
+            "text/plain",
+            "Text/Plain; Charset=ISO-2022-JP",
+            "multipart/report; report-type=delivery-status;\r\n\tboundary=\"----=_Part_1.2\"\r\n",
+            "multipart/mixed;\n boundary=----=_NextPart_000_0000_01D0;",
+            "message/rfc822",
+            "attachment; filename=\"mailheaders.txt\"",
+            "text/plain; charset=\"utf-8\"; format=flowed",
+            "text",
+            "",
+            // Subtle forms: the full parser's answer.
+            "text/plain; charset*=us-ascii'en'utf-8",
+            "text/plain; name*0=\"a\"; name*1=\"b\"",
+            "text/plain (comment); charset=\"a\\\"b\"",
+            "multipart/mixed; boundary=\"=?utf-8?q?x?=\"",
+        ];
+        for v in values.map(|v| format!("{v}\n")).iter().chain(&["text/plain; charset=utf-8".to_string()]) {
+            let full = match MessageStream::new(v.as_bytes()).parse_content_type() {
+                HeaderValue::ContentType(c) => Some((
+                    c.ctype().to_string(),
+                    c.subtype().map(str::to_string),
+                    ["charset", "boundary", "report-type", "name", "filename"].map(|n| c.attribute(n).map(str::to_string)),
+                )),
+                _ => None,
+            };
+            let ours = content_type(v.as_bytes()).map(|c| {
+                (c.ctype().to_string(), c.subtype().map(str::to_string), ["charset", "boundary", "report-type", "name", "filename"].map(|n| c.attribute(n).map(str::to_string)))
+            });
+            assert_eq!(ours, full, "{v:?}");
+        }
+        assert!(plain_content_type(b"text/plain; charset=utf-8\r\n").is_some());
+        assert!(plain_content_type(b"text/plain; name*0=a\n").is_none());
+    }
+}

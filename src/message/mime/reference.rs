@@ -1,0 +1,332 @@
+//! The mail-parser walk the MIME walker replaced, kept as the reference
+//! the walker is checked against on the corpus (test builds only).
+
+use std::borrow::Cow;
+use std::ops::Deref;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+
+use crate::message::{util, Limits, Mail, Original};
+use crate::Error;
+
+/// The MIME parser, built once: it parses the headers bouncekit reads into
+/// structured values and skips `Received:` (the costliest to parse, and
+/// never read); every other header stays raw text.
+fn mime_parser() -> &'static MessageParser {
+    static P: std::sync::OnceLock<MessageParser> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        MessageParser::new()
+            .with_mime_headers()
+            .with_date_headers()
+            .with_address_headers()
+            .with_message_ids()
+            .header_text(HeaderName::Subject)
+            .header_text(HeaderName::Comments)
+            .ignore_header(HeaderName::Received)
+    })
+}
+
+/// Parses a whole message; `None` when it is not one (or trips the parser).
+pub(crate) fn parse(raw: &[u8]) -> Option<Flat<'_>> {
+    catch_unwind(AssertUnwindSafe(|| mime_parser().parse(raw))).ok().flatten().map(Flat)
+}
+
+/// Parses a header block only; `None` when there is none.
+pub(crate) fn parse_headers(raw: &[u8]) -> Option<Flat<'_>> {
+    catch_unwind(AssertUnwindSafe(|| mime_parser().parse_headers(raw))).ok().flatten().map(Flat)
+}
+
+/// A parsed message whose drop takes nested messages apart one level at a
+/// time, on the heap, instead of recursing.
+pub(crate) struct Flat<'x>(pub(crate) Message<'x>);
+
+impl<'x> Deref for Flat<'x> {
+    type Target = Message<'x>;
+
+    fn deref(&self) -> &Message<'x> {
+        &self.0
+    }
+}
+
+impl Drop for Flat<'_> {
+    fn drop(&mut self) {
+        let mut pending: Vec<Message<'_>> = Vec::new();
+        detach(&mut self.0, &mut pending);
+        // Each message popped has had its children moved out, so its own drop is shallow.
+        while let Some(mut m) = pending.pop() {
+            detach(&mut m, &mut pending);
+        }
+    }
+}
+
+/// Moves the messages nested directly in `m` onto `out`.
+fn detach<'x>(m: &mut Message<'x>, out: &mut Vec<Message<'x>>) {
+    for p in &mut m.parts {
+        if matches!(p.body, PartType::Message(_)) {
+            if let PartType::Message(inner) = std::mem::replace(&mut p.body, PartType::Text(Cow::Borrowed(""))) {
+                out.push(inner);
+            }
+        }
+    }
+}
+
+
+fn header_text(v: &HeaderValue<'_>) -> String {
+    match v {
+        HeaderValue::Text(t) => t.to_string(),
+        HeaderValue::TextList(l) => l.join(", "),
+        HeaderValue::Address(a) => a
+            .iter()
+            .map(|x| match (&x.name, &x.address) {
+                (Some(n), Some(a)) => format!("{n} <{a}>"),
+                (None, Some(a)) => a.to_string(),
+                (Some(n), None) => n.to_string(),
+                (None, None) => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        HeaderValue::DateTime(d) => d.to_rfc3339(),
+        HeaderValue::ContentType(c) => match c.subtype() {
+            Some(s) => format!("{}/{}", c.ctype(), s),
+            None => c.ctype().to_string(),
+        },
+        HeaderValue::Received(_) | HeaderValue::Empty => String::new(),
+    }
+}
+
+pub(crate) fn old_collect(msg: &mail_parser::Message<'_>, limits: &Limits, m: &mut Mail) -> Result<(), Error> {
+    if msg.parts.len() > limits.max_parts {
+        return Err(Error::LimitExceeded { limit: "max_parts", max: limits.max_parts, actual: msg.parts.len() });
+    }
+    let root = msg.root_part();
+    for h in root.headers() {
+        let name = h.name().to_ascii_lowercase();
+        let value = match (&name[..], h.value()) {
+            ("received", _) => String::new(),
+            (_, v) => header_text(v),
+        };
+        m.headers.push((name, value));
+    }
+    if let Some(ct) = root.content_type() {
+        if ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")) {
+            m.report_type = Some(ct.attribute("report-type").unwrap_or("").to_ascii_lowercase());
+        }
+    }
+    walk(msg, 0, 0, limits, m)?;
+    if m.texts.is_empty() && m.dsn.is_empty() && m.feedback.is_empty() && m.json.is_empty() {
+        // A multipart whose boundaries are missing or broken: read the body as text.
+        let raw = msg.raw_message();
+        let body = raw.get(root.offset_body as usize..).unwrap_or(b"");
+        if !body.is_empty() {
+            m.texts.push(String::from_utf8_lossy(body).into_owned());
+        }
+    }
+    Ok(())
+}
+
+// The `if`s inside the match arms stay: as guards, a false one would let the
+// part fall through to the plain-text arm.
+#[allow(clippy::collapsible_match)]
+fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits, m: &mut Mail) -> Result<(), Error> {
+    if depth > limits.mime_depth() {
+        return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: depth });
+    }
+    let Some(part) = msg.parts.get(id) else { return Ok(()) };
+    let (ctype, sub) = match part.content_type() {
+        Some(ct) => (ct.ctype().to_ascii_lowercase(), ct.subtype().unwrap_or("").to_ascii_lowercase()),
+        None => (String::new(), String::new()),
+    };
+    match &part.body {
+        PartType::Multipart(children) => {
+            for c in children {
+                walk(msg, *c as usize, depth + 1, limits, m)?;
+            }
+        }
+        PartType::Message(inner) => {
+            // The returned original message: its identity only, never its recipients.
+            if m.original.message_id.is_none() && m.original.from.is_none() {
+                m.original = original_of(inner);
+            }
+            let ir = inner.root_part();
+            if m.jmrp_recipient.is_none() {
+                if let Some(v) = ir.headers().iter().find(|h| h.name().eq_ignore_ascii_case("x-hmxmroriginalrecipient")) {
+                    m.jmrp_recipient = util::find_address(&header_text(v.value())).map(|a| a.0);
+                }
+            }
+            if m.nested_report.is_none() && is_report(inner) {
+                m.nested_report = Some(inner.raw_message().to_vec());
+            }
+        }
+        // A part no arm below reads (images, archives, TNEF, ...): not worth
+        // turning into text.
+        _ if !matches!((ctype.as_str(), sub.as_str()), ("text" | "message" | "", _) | ("application", "json")) => {}
+        body => {
+            let content: Cow<'_, str> = match body {
+                PartType::Text(t) | PartType::Html(t) => Cow::Borrowed(t.as_ref()),
+                PartType::Binary(b) | PartType::InlineBinary(b) => String::from_utf8_lossy(b),
+                _ => Cow::Borrowed(""),
+            };
+            // Undeclared ISO-2022-JP (Japanese MTAs write DSN fields in it):
+            // its escape sequences are ASCII, so the text arrives undecoded.
+            let content = if content.contains("\u{1b}$B") || content.contains("\u{1b}$@") {
+                let dec = mail_parser::decoders::charsets::map::charset_decoder(b"iso-2022-jp");
+                match dec {
+                    Some(f) => Cow::Owned(f(content.as_bytes())),
+                    None => content,
+                }
+            } else {
+                content
+            };
+            match (ctype.as_str(), sub.as_str()) {
+                ("message", "delivery-status") | ("message", "global-delivery-status") => m.dsn.push(content.into_owned()),
+                ("message", "feedback-report") => m.feedback.push(content.into_owned()),
+                ("text", "rfc822-headers") | ("message", "rfc822-headers") | ("message", "global-headers") => {
+                    if m.original.message_id.is_none() && m.original.from.is_none() {
+                        m.original = original_from_header_block(content.as_bytes());
+                    }
+                }
+                ("message", "rfc822") | ("message", "global") => {
+                    // Unparsed (e.g. empty) returned message.
+                    if m.original.message_id.is_none() && m.original.from.is_none() {
+                        m.original = original_from_header_block(content.as_bytes());
+                    }
+                }
+                ("application", "json") => m.json.push(content.into_owned()),
+                ("text", "html") => m.texts.push(util::html_to_text(&content)),
+                ("text", _) | ("", _) if is_header_attachment(part, &content) => {
+                    // `mailheaders.txt`: the original message's headers as an attachment.
+                    if m.original.message_id.is_none() && m.original.from.is_none() {
+                        m.original = original_from_header_block(content.as_bytes());
+                    }
+                }
+                ("text", _) | ("", _) => {
+                    let t = content.trim_start();
+                    if t.starts_with('{') && t.contains("\"bounce") {
+                        m.json.push(content.into_owned());
+                    } else {
+                        m.texts.push(content.into_owned());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a message is itself a delivery report (a bounce forwarded as an attachment).
+fn is_report(msg: &mail_parser::Message<'_>) -> bool {
+    let root = msg.root_part();
+    if root.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && ct.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
+    }) {
+        return true;
+    }
+    let from = msg.from().and_then(|a| a.first()).and_then(|a| a.address.as_deref()).unwrap_or("").to_ascii_lowercase();
+    from.starts_with("mailer-daemon@") || from.starts_with("postmaster@")
+}
+
+/// A text attachment that is a block of mail headers (the original's).
+fn is_header_attachment(part: &mail_parser::MessagePart<'_>, content: &str) -> bool {
+    let attached = part.content_disposition().is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
+    if !attached {
+        return false;
+    }
+    let headerish = content
+        .lines()
+        .take(3)
+        .filter(|l| {
+            l.split_once(':').is_some_and(|(n, _)| !n.is_empty() && n.len() < 40 && !n.contains(' '))
+                || l.starts_with([' ', '\t'])
+        })
+        .count();
+    headerish >= 2
+}
+
+/// The identity of the original message from a bare header block (text/rfc822-headers).
+fn original_from_header_block(raw: &[u8]) -> Original {
+    match parse_headers(raw) {
+        Some(h) => original_of(&h),
+        None => Original::default(),
+    }
+}
+
+fn original_of(inner: &mail_parser::Message<'_>) -> Original {
+    let addr = |a: Option<&mail_parser::Address<'_>>| {
+        a.and_then(|a| a.first()).and_then(|x| x.address.as_ref()).map(|s| s.to_string())
+    };
+    Original {
+        message_id: inner.message_id().map(str::to_string),
+        from: addr(inner.from()),
+        to: addr(inner.to()),
+        subject: inner.subject().map(str::to_string),
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the two walks may differ in, and why (file, field).
+    /// - lhost-surfcontrol-03: mail-parser's date parser reads past the
+    ///   returned message's `Date: ... UT` line and swallows the `From:`
+    ///   field after it; the walker parses each field on its own.
+    const KNOWN: [(&str, &str); 1] = [("lhost-surfcontrol-03.eml", "original.from")];
+
+    /// The walker and mail-parser read every corpus message (LF and CRLF
+    /// copies) into the same `Mail`. A returned message that is itself a
+    /// report is compared by presence: mail-parser kept the whole outer
+    /// message for it, the walker keeps the returned message.
+    #[test]
+    fn the_walker_reads_the_corpus_as_mail_parser_did() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/sisimai");
+        let (mut n, mut diffs) = (0, Vec::new());
+        for sub in ["bsd", "dos", "not"] {
+            let Ok(rd) = std::fs::read_dir(root.join(sub)) else { continue };
+            let mut paths: Vec<_> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+            paths.sort();
+            for p in paths {
+                let raw = std::fs::read(&p).unwrap();
+                let bytes = util::normalize(&raw);
+                let limits = Limits::default();
+                let mut a = Mail::default();
+                let ra = parse(&bytes).ok_or(Error::NotAMessage).and_then(|msg| old_collect(&msg, &limits, &mut a));
+                let mut b = Mail::default();
+                let rb = super::super::collect(&bytes, &limits, &mut b);
+                n += 1;
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                let mut fields = vec![];
+                if ra != rb {
+                    fields.push("result");
+                }
+                for (f, same) in [
+                    ("headers", a.headers == b.headers),
+                    ("texts", a.texts == b.texts),
+                    ("dsn", a.dsn == b.dsn),
+                    ("feedback", a.feedback == b.feedback),
+                    ("json", a.json == b.json),
+                    ("original.message_id", a.original.message_id == b.original.message_id),
+                    ("original.from", a.original.from == b.original.from),
+                    ("original.to", a.original.to == b.original.to),
+                    ("original.subject", a.original.subject == b.original.subject),
+                    ("report_type", a.report_type == b.report_type),
+                    ("jmrp_recipient", a.jmrp_recipient == b.jmrp_recipient),
+                    ("nested_report", a.nested_report.is_some() == b.nested_report.is_some()),
+                ] {
+                    if !same && !KNOWN.contains(&(name.as_str(), f)) {
+                        fields.push(f);
+                    }
+                }
+                if !fields.is_empty() {
+                    diffs.push(format!("{sub}/{name}: {fields:?}"));
+                }
+            }
+        }
+        assert!(n > 600, "the corpus at {} holds {n} messages", root.display());
+        assert!(diffs.is_empty(), "{} of {n} differ:\n{}", diffs.len(), diffs.join("\n"));
+    }
+}

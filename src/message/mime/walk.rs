@@ -1,0 +1,572 @@
+//! The MIME walk: raw bytes -> [`Mail`], in two passes and without
+//! recursion.
+//!
+//! The first pass finds the parts: each part's header block, its body's
+//! byte range (multipart bodies split on `--boundary` with memmem) and its
+//! depth. Nothing is decoded yet, so the limits are checked on the whole
+//! structure before any work is spent on content. The second pass decodes
+//! only the parts an extractor reads (text, delivery and feedback reports,
+//! JSON, the returned message's headers); images and other attachments are
+//! never decoded.
+//!
+//! A returned original message (`message/rfc822`, `message/global`) is not
+//! walked: only its header block is read, for its identity and to tell
+//! whether it is itself a delivery report.
+//!
+//! Boundary rules follow what bouncekit has always accepted (mail-parser
+//! 0.11's): a boundary is `--` and the boundary string anywhere, even
+//! mid-line; a part whose closing boundary never comes is kept as raw text
+//! to the end of the message; after `--boundary--` the parent's boundary is
+//! sought again.
+
+use std::borrow::Cow;
+
+use mail_parser::decoders::charsets::map::charset_decoder;
+use memchr::memmem;
+
+use super::decode;
+use super::headers::{self, ContentType, Field, Fields};
+use crate::message::{util, Limits, Mail, Original};
+use crate::Error;
+
+/// How a part's body is read, from its Content-Type.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Mime {
+    Multipart { digest: bool },
+    Text,
+    Message,
+    Other,
+}
+
+fn mime_of(ct: Option<&ContentType<'_>>, parent_digest: bool) -> Mime {
+    match ct {
+        Some(c) => match c.ctype() {
+            "multipart" => Mime::Multipart { digest: c.subtype() == Some("digest") },
+            "text" => Mime::Text,
+            "message" if matches!(c.subtype(), Some("rfc822" | "global")) => Mime::Message,
+            _ => Mime::Other,
+        },
+        // RFC 2046: a digest's parts are messages unless they say otherwise.
+        None if parent_digest => Mime::Message,
+        None => Mime::Text,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Enc {
+    None,
+    Base64,
+    QuotedPrintable,
+}
+
+/// The header fields of one part that the walk reads (the last of each
+/// name counts, as everywhere in bouncekit).
+#[derive(Default, Clone, Copy)]
+struct Head<'a> {
+    ct: Option<&'a [u8]>,
+    cte: Option<&'a [u8]>,
+    cd: Option<&'a [u8]>,
+}
+
+impl<'a> Head<'a> {
+    fn note(&mut self, f: &Field<'a>) {
+        if f.is("content-type") {
+            self.ct = Some(f.value);
+        } else if f.is("content-transfer-encoding") {
+            self.cte = Some(f.value);
+        } else if f.is("content-disposition") {
+            self.cd = Some(f.value);
+        }
+    }
+
+    fn enc(&self) -> Enc {
+        let v = self.cte.map(|v| v.trim_ascii()).unwrap_or(b"");
+        if v.eq_ignore_ascii_case(b"base64") {
+            Enc::Base64
+        } else if v.eq_ignore_ascii_case(b"quoted-printable") {
+            Enc::QuotedPrintable
+        } else {
+            Enc::None
+        }
+    }
+}
+
+/// The header block at `pos`: `None` when the data ends inside it (a part
+/// cut short is dropped).
+fn head_at(raw: &[u8], pos: usize) -> Option<(Head<'_>, usize)> {
+    let mut h = Head::default();
+    let mut it = Fields::new(raw, pos);
+    for f in it.by_ref() {
+        h.note(&f);
+    }
+    it.complete.then(|| (h, it.body()))
+}
+
+#[derive(Debug)]
+enum Body {
+    /// A multipart container (its parts follow it in the list).
+    Multipart,
+    /// A body in `start..end`. `line_end`: it stops before the line break
+    /// ahead of its boundary. `raw`: its closing boundary never came (or
+    /// the message has headers only), so it is kept undecoded.
+    Leaf { start: usize, end: usize, line_end: bool, raw: bool },
+    /// A message inside, not encoded: its bytes are `start..end`.
+    Inline { start: usize, end: usize },
+}
+
+struct Part<'a> {
+    head: Head<'a>,
+    ct: Option<ContentType<'a>>,
+    mime: Mime,
+    body: Body,
+}
+
+struct Frame {
+    /// Finds `--` and the boundary.
+    finder: memmem::Finder<'static>,
+    digest: bool,
+}
+
+/// The part structure of a message whose top header block ends at `body`.
+struct Tree<'a> {
+    parts: Vec<Part<'a>>,
+    /// The deepest multipart nesting (the top part is at 0).
+    depth: usize,
+    /// How many messages sit inside messages (0 for a flat message).
+    messages: usize,
+}
+
+fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<'a> {
+    let mut t = Tree { parts: Vec::new(), depth: 0, messages: 0 };
+    if !complete {
+        // Headers only: an empty body.
+        let ct = top.ct.and_then(headers::content_type);
+        let mime = mime_of(ct.as_ref(), false);
+        let n = raw.len();
+        t.parts.push(Part { head: top, ct, mime, body: Body::Leaf { start: n, end: n, line_end: false, raw: true } });
+        return t;
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let (mut head, mut pos) = (top, body);
+    'parts: loop {
+        let ct = head.ct.and_then(headers::content_type);
+        let mut mime = mime_of(ct.as_ref(), stack.last().is_some_and(|f| f.digest));
+        t.depth = t.depth.max(stack.len());
+        if let Mime::Multipart { digest } = mime {
+            if let Some(b) = ct.as_ref().and_then(|c| c.attribute("boundary")) {
+                let needle = [b"--", b.as_bytes()].concat();
+                let finder = memmem::Finder::new(&needle).into_owned();
+                if let Some(i) = finder.find(&raw[pos..]) {
+                    t.parts.push(Part { head, ct, mime, body: Body::Multipart });
+                    pos = skip_line_end(raw, pos + i + needle.len());
+                    stack.push(Frame { finder, digest });
+                    match head_at(raw, pos) {
+                        Some((h, p)) => (head, pos) = (h, p),
+                        None => break 'parts,
+                    }
+                    continue;
+                }
+            }
+            // No boundary, or it never appears: the body is text.
+            mime = Mime::Text;
+        }
+        let (start, enc) = (pos, head.enc());
+        let (end, line_end, next) = match stack.last() {
+            None => (raw.len(), false, None),
+            Some(f) => match f.finder.find(&raw[start..]) {
+                Some(i) => {
+                    let at = start + i;
+                    let after = at + f.finder.needle().len();
+                    if at > start && raw[at - 1] == b'\n' {
+                        let cr = at - 1 > start && raw[at - 2] == b'\r';
+                        (at - 1 - cr as usize, true, Some(after))
+                    } else if at == start {
+                        (start, true, Some(after))
+                    } else {
+                        (at, false, Some(after))
+                    }
+                }
+                None => (raw.len(), false, None),
+            },
+        };
+        let body = if mime == Mime::Message && enc == Enc::None {
+            t.messages = t.messages.max(message_chain(&raw[..end], start));
+            Body::Inline { start, end }
+        } else {
+            if mime == Mime::Message {
+                t.messages = t.messages.max(1);
+            }
+            Body::Leaf { start, end, line_end, raw: !stack.is_empty() && next.is_none() }
+        };
+        t.parts.push(Part { head, ct, mime, body });
+        let Some(mut p) = next else { break };
+        // After a boundary: `--` closes this multipart (then the parent's
+        // boundary is sought), anything else starts the next part.
+        loop {
+            if raw[p..].starts_with(b"--") {
+                stack.pop();
+                let Some(f) = stack.last() else { break 'parts };
+                match f.finder.find(&raw[p + 2..]) {
+                    Some(i) => p = p + 2 + i + f.finder.needle().len(),
+                    None => break 'parts,
+                }
+                continue;
+            }
+            p = match raw.get(p) {
+                Some(b'\r') if raw.get(p + 1) == Some(&b'\n') => p + 2,
+                Some(b'\n') => p + 1,
+                Some(c) if c.is_ascii_whitespace() => skip_line_end(raw, p + 1),
+                _ => p,
+            };
+            break;
+        }
+        match head_at(raw, p) {
+            Some((h, np)) => (head, pos) = (h, np),
+            None => break,
+        }
+    }
+    t
+}
+
+/// Skips blanks and one line break.
+fn skip_line_end(raw: &[u8], mut p: usize) -> usize {
+    while let Some(&c) = raw.get(p) {
+        match c {
+            b'\r' | b' ' | b'\t' => p += 1,
+            b'\n' => return p + 1,
+            _ => break,
+        }
+    }
+    p
+}
+
+/// How many messages are nested from `start` on: each header block whose
+/// Content-Type is again an unencoded message starts one more. (Messages
+/// below a multipart inside the original are never walked, so never count.)
+fn message_chain(raw: &[u8], mut start: usize) -> usize {
+    let mut n = 0;
+    loop {
+        let mut head = Head::default();
+        let mut it = Fields::new(raw, start);
+        let mut any = false;
+        for f in it.by_ref() {
+            any = true;
+            head.note(&f);
+        }
+        if !any && !it.complete {
+            return n;
+        }
+        n += 1;
+        let ct = head.ct.and_then(headers::content_type);
+        if mime_of(ct.as_ref(), false) != Mime::Message || head.enc() != Enc::None {
+            return n;
+        }
+        start = it.body();
+    }
+}
+
+/// Reads `raw` (already line-ending normalised) into `m`.
+pub(crate) fn collect(raw: &[u8], limits: &Limits, m: &mut Mail) -> Result<(), Error> {
+    let mut top = Head::default();
+    let mut it = Fields::new(raw, 0);
+    for f in it.by_ref() {
+        top.note(&f);
+        m.headers.push(headers::decoded(&f));
+    }
+    if m.headers.is_empty() && !it.complete {
+        return Err(Error::NotAMessage);
+    }
+    let (root_body, complete) = (it.body(), it.complete);
+    let tree = build(raw, top, root_body, complete);
+    if tree.messages > limits.mime_depth() {
+        return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: tree.messages });
+    }
+    if tree.parts.len() > limits.max_parts {
+        return Err(Error::LimitExceeded { limit: "max_parts", max: limits.max_parts, actual: tree.parts.len() });
+    }
+    if tree.depth > limits.mime_depth() {
+        return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: limits.mime_depth() + 1 });
+    }
+    if let Some(ct) = &tree.parts[0].ct {
+        if ct.ctype() == "multipart" && ct.subtype() == Some("report") {
+            m.report_type = Some(ct.attribute("report-type").unwrap_or("").to_ascii_lowercase());
+        }
+    }
+    for part in &tree.parts {
+        read_part(raw, part, m);
+    }
+    if m.texts.is_empty() && m.dsn.is_empty() && m.feedback.is_empty() && m.json.is_empty() {
+        // A multipart whose boundaries are missing or broken: read the body as text.
+        let body = &raw[root_body.min(raw.len())..];
+        if !body.is_empty() {
+            m.texts.push(String::from_utf8_lossy(body).into_owned());
+        }
+    }
+    Ok(())
+}
+
+fn read_part(raw: &[u8], part: &Part<'_>, m: &mut Mail) {
+    let (ctype, sub) = match &part.ct {
+        Some(c) => (c.ctype(), c.subtype().unwrap_or("")),
+        None => ("", ""),
+    };
+    match part.body {
+        Body::Multipart => {}
+        Body::Inline { start, end } => inner_message(&raw[start..end], m),
+        // A part no arm below reads (images, archives, TNEF, ...): not worth decoding.
+        _ if !matches!((ctype, sub), ("text" | "message" | "", _) | ("application", "json")) => {}
+        Body::Leaf { start, end, line_end, raw: keep_raw } => {
+            let bytes = &raw[start..end];
+            let decoded: Option<Cow<'_, [u8]>> = match part.head.enc() {
+                _ if keep_raw => None,
+                Enc::None => Some(Cow::Borrowed(bytes)),
+                Enc::Base64 => decode::base64(bytes).map(Cow::Owned),
+                Enc::QuotedPrintable => decode::quoted_printable(bytes, line_end).map(Cow::Owned),
+            };
+            // Undecodable bodies are read as they are, as text.
+            let (bytes, is_text) = match decoded {
+                Some(b) if part.mime == Mime::Message => {
+                    // An encoded message inside: read its header block.
+                    let mut it = Fields::new(&b, 0);
+                    if it.next().is_some() || it.complete {
+                        inner_message(&b, m);
+                        return;
+                    }
+                    (b, false)
+                }
+                Some(b) => (b, part.mime == Mime::Text),
+                None => (Cow::Borrowed(bytes), true),
+            };
+            let charset = part.ct.as_ref().and_then(|c| c.attribute("charset")).filter(|_| is_text);
+            let content: Cow<'_, str> = match charset.filter(|c| !ascii_reads_as_ascii(c, &bytes)).and_then(|c| charset_decoder(c.as_bytes())) {
+                Some(dec) => Cow::Owned(dec(&bytes)),
+                None => match bytes {
+                    // Valid UTF-8 (the usual case) is checked fast and borrowed.
+                    Cow::Borrowed(b) => std::str::from_utf8(b).map_or_else(|_| String::from_utf8_lossy(b), Cow::Borrowed),
+                    Cow::Owned(v) => Cow::Owned(String::from_utf8(v).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())),
+                },
+            };
+            text_part(ctype, sub, part.head.cd, content, m);
+        }
+    }
+}
+
+/// Whether `bytes` read the same in `charset` as in UTF-8: ASCII text in
+/// a charset whose lower half is ASCII (no escape sequences, no UTF-7
+/// shifts, no UTF-16), so decoding it would only copy it.
+fn ascii_reads_as_ascii(charset: &str, bytes: &[u8]) -> bool {
+    let c = charset.as_bytes();
+    let prefix = |p: &str| c.len() >= p.len() && c[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    ["us-ascii", "utf-8", "iso-8859-", "windows-125", "cp125", "koi8-"].into_iter().any(prefix) && bytes.is_ascii()
+}
+
+/// What an extractor reads of a decoded part, by its type.
+// The `if`s inside the match arms stay: as guards, a false one would let the
+// part fall through to the plain-text arm.
+#[allow(clippy::collapsible_match)]
+fn text_part(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'_, str>, m: &mut Mail) {
+    // Undeclared ISO-2022-JP (Japanese MTAs write DSN fields in it):
+    // its escape sequences are ASCII, so the text arrives undecoded.
+    let content = if content.contains("\u{1b}$B") || content.contains("\u{1b}$@") {
+        match charset_decoder(b"iso-2022-jp") {
+            Some(f) => Cow::Owned(f(content.as_bytes())),
+            None => content,
+        }
+    } else {
+        content
+    };
+    let no_original = m.original.message_id.is_none() && m.original.from.is_none();
+    match (ctype, sub) {
+        ("message", "delivery-status") | ("message", "global-delivery-status") => m.dsn.push(content.into_owned()),
+        ("message", "feedback-report") => m.feedback.push(content.into_owned()),
+        ("text", "rfc822-headers")
+        | ("message", "rfc822-headers")
+        | ("message", "global-headers")
+        | ("message", "rfc822")
+        | ("message", "global") => {
+            if no_original {
+                m.original = original_of(content.as_bytes()).0;
+            }
+        }
+        ("application", "json") => m.json.push(content.into_owned()),
+        ("text", "html") => m.texts.push(util::html_to_text(&content)),
+        ("text", _) | ("", _) if is_header_attachment(cd, &content) => {
+            // `mailheaders.txt`: the original message's headers as an attachment.
+            if no_original {
+                m.original = original_of(content.as_bytes()).0;
+            }
+        }
+        ("text", _) | ("", _) => {
+            let t = content.trim_start();
+            if t.starts_with('{') && t.contains("\"bounce") {
+                m.json.push(content.into_owned());
+            } else {
+                m.texts.push(content.into_owned());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A text attachment that is a block of mail headers (the original's).
+fn is_header_attachment(cd: Option<&[u8]>, content: &str) -> bool {
+    let attached = cd.and_then(headers::content_type).is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
+    if !attached {
+        return false;
+    }
+    let headerish = content
+        .lines()
+        .take(3)
+        .filter(|l| {
+            l.split_once(':').is_some_and(|(n, _)| !n.is_empty() && n.len() < 40 && !n.contains(' '))
+                || l.starts_with([' ', '\t'])
+        })
+        .count();
+    headerish >= 2
+}
+
+/// The returned original message: its identity, Microsoft's JMRP
+/// complainer, and itself when it is a delivery report (a forwarded bounce).
+fn inner_message(bytes: &[u8], m: &mut Mail) {
+    let (original, is_report, jmrp) = original_of(bytes);
+    if m.original.message_id.is_none() && m.original.from.is_none() {
+        m.original = original;
+    }
+    if m.jmrp_recipient.is_none() {
+        if let Some(v) = jmrp {
+            m.jmrp_recipient = util::find_address(&headers::raw_text(v)).map(|a| a.0);
+        }
+    }
+    if m.nested_report.is_none() && is_report {
+        m.nested_report = Some(bytes.to_vec());
+    }
+}
+
+/// Reads a header block: the identity it gives, whether it heads a
+/// delivery report, and its first `X-HmXmrOriginalRecipient` value.
+fn original_of(block: &[u8]) -> (Original, bool, Option<&[u8]>) {
+    let mut last: [Option<Field<'_>>; 5] = [None; 5];
+    let mut jmrp = None;
+    for f in Fields::new(block, 0) {
+        const NAMES: [&str; 5] = ["message-id", "from", "to", "subject", "content-type"];
+        if let Some(i) = NAMES.iter().position(|n| f.is(n)) {
+            last[i] = Some(f);
+        } else if jmrp.is_none() && f.is("x-hmxmroriginalrecipient") {
+            jmrp = Some(f.value);
+        }
+    }
+    let [id, from, to, subject, ct] = last.map(|f| f.map(|f| f.value));
+    let original = Original {
+        message_id: id.and_then(headers::message_id),
+        from: from.and_then(headers::first_address),
+        to: to.and_then(headers::first_address),
+        subject: subject.and_then(headers::unstructured),
+    };
+    let report = ct.and_then(headers::content_type).is_some_and(|c| {
+        c.ctype() == "multipart"
+            && c.subtype() == Some("report")
+            && c.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
+    });
+    let sender = original.from.as_deref().unwrap_or("").to_ascii_lowercase();
+    let report = report || sender.starts_with("mailer-daemon@") || sender.starts_with("postmaster@");
+    (original, report, jmrp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(raw: &[u8]) -> Mail {
+        let mut m = Mail::default();
+        collect(&util::normalize(raw), &Limits::default(), &mut m).unwrap();
+        m
+    }
+
+    const REPORT: &str = "From: MAILER-DAEMON@mx.example\nContent-Type: multipart/mixed; boundary=\"outer b\"\n\n\
+preamble\n--outer b\nContent-Type: multipart/report; report-type=delivery-status;\n\tboundary=inner\n\n\
+--inner\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n\
+Sorry, <gone@example.org> w=\nas rejected: =E9t=E9\n\
+--inner\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; gone@example.org\nStatus: 5.1.1\n\n\
+--inner\nContent-Type: message/rfc822\n\nFrom: me@example.net\nTo: gone@example.org\nMessage-ID: <id@example.net>\n\
+Content-Type: multipart/mixed; boundary=z\n\n--z\nContent-Type: text/plain\n\nnot a report text\n--z--\n\
+--inner--\n--outer b\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--outer b--\nepilogue\n";
+
+    #[test]
+    fn nested_multiparts_with_a_quoted_boundary() {
+        let m = mail(REPORT.as_bytes());
+        assert_eq!(m.texts, ["Sorry, <gone@example.org> was rejected: été"]);
+        assert_eq!(m.dsn, ["Final-Recipient: rfc822; gone@example.org\nStatus: 5.1.1\n"]);
+        assert_eq!(m.report_type, None, "the top part is multipart/mixed");
+        // The returned message: its identity, never its parts.
+        assert_eq!(m.original.message_id.as_deref(), Some("id@example.net"));
+        assert_eq!(m.original.to.as_deref(), Some("gone@example.org"));
+        assert!(!m.texts.iter().any(|t| t.contains("not a report")));
+        assert_eq!(m.headers[0], ("from".to_string(), "MAILER-DAEMON@mx.example".to_string()));
+    }
+
+    #[test]
+    fn crlf_and_cr_only_line_endings_read_the_same() {
+        let crlf = REPORT.replace('\n', "\r\n");
+        let m = mail(crlf.as_bytes());
+        assert_eq!(m.texts, ["Sorry, <gone@example.org> was rejected: été"]);
+        assert_eq!(m.dsn, ["Final-Recipient: rfc822; gone@example.org\r\nStatus: 5.1.1\r\n"]);
+        let cr = REPORT.replace('\n', "\r");
+        let m = mail(cr.as_bytes());
+        assert_eq!(m.texts, ["Sorry, <gone@example.org> was rejected: été"]);
+        assert_eq!(m.original.message_id.as_deref(), Some("id@example.net"));
+    }
+
+    #[test]
+    fn a_missing_final_boundary_keeps_the_last_part_raw() {
+        let raw = "Content-Type: multipart/report; report-type=Delivery-Status; boundary=b\n\n--b\n\
+Content-Type: text/plain\n\nfirst\n--b\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n\
+NTUwIDUuMS4xIFVzZXIgdW5rbm93bg==\n";
+        let m = mail(raw.as_bytes());
+        assert_eq!(m.report_type.as_deref(), Some("delivery-status"));
+        assert_eq!(m.texts, ["first", "NTUwIDUuMS4xIFVzZXIgdW5rbm93bg==\n"]);
+        // With its boundary, the same part is decoded.
+        let m = mail(format!("{raw}--b--\n").as_bytes());
+        assert_eq!(m.texts, ["first", "550 5.1.1 User unknown"]);
+    }
+
+    #[test]
+    fn base64_with_crlf_and_an_encoded_returned_message() {
+        let raw = "From: postmaster@mx.example\r\nContent-Type: multipart/mixed; boundary=\"=_b\"\r\n\r\n--=_b\r\n\
+Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nNTUwIDUuMS4xIFVz\r\nZXIgdW5rbm93bg==\r\n\
+--=_b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+RnJvbTogbWVAZXhhbXBsZS5uZXQNClN1YmplY3Q6IGhpDQoNCmJvZHkNCg==\r\n--=_b--\r\n";
+        let m = mail(raw.as_bytes());
+        assert_eq!(m.texts, ["550 5.1.1 User unknown"]);
+        assert_eq!(m.original.from.as_deref(), Some("me@example.net"));
+        assert_eq!(m.original.subject.as_deref(), Some("hi"));
+    }
+
+    #[test]
+    fn a_boundary_that_never_comes_leaves_the_body_as_text() {
+        let m = mail(b"From: a@b.example\nContent-Type: multipart/mixed; boundary=never\n\nplain body\n");
+        assert_eq!(m.texts, ["plain body\n"]);
+        // Headers only: a message with an empty body.
+        let m = mail(b"From: a@b.example\nSubject: x");
+        assert_eq!(m.texts, [""]);
+        let mut m = Mail::default();
+        assert_eq!(collect(b"no header here", &Limits::default(), &mut m), Err(Error::NotAMessage));
+    }
+
+    #[test]
+    fn limits_are_checked_on_the_structure() {
+        let mut raw = String::from("Content-Type: multipart/mixed; boundary=p\n\n");
+        for i in 0..50 {
+            raw.push_str(&format!("--p\nContent-Type: text/plain\n\npart {i}\n"));
+        }
+        raw.push_str("--p--\n");
+        let few = Limits { max_parts: 10, ..Limits::default() };
+        let mut m = Mail::default();
+        assert_eq!(collect(raw.as_bytes(), &few, &mut m), Err(Error::LimitExceeded { limit: "max_parts", max: 10, actual: 51 }));
+        assert!(m.texts.is_empty(), "nothing is decoded before the limits pass");
+        let shallow = Limits { max_mime_depth: 0, ..Limits::default() };
+        assert!(matches!(collect(raw.as_bytes(), &shallow, &mut Mail::default()), Err(Error::LimitExceeded { limit: "max_mime_depth", .. })));
+        let nested = "Content-Type: message/rfc822\n\nContent-Type: message/rfc822\n\nFrom: a@b.example\n\nhi\n";
+        let one = Limits { max_mime_depth: 1, ..Limits::default() };
+        assert_eq!(collect(nested.as_bytes(), &one, &mut Mail::default()), Err(Error::LimitExceeded { limit: "max_mime_depth", max: 1, actual: 2 }));
+    }
+}
