@@ -91,6 +91,9 @@ impl Ledger {
             .map(|(i, e)| e.checked().map_err(|error| LedgerError::InvalidEvent { row: i + 1, error }))
             .collect::<Result<Vec<String>, _>>()?;
         let mut b = self.batch()?;
+        // Sized once: growing them cost more than the lookups.
+        b.pending.rids.reserve(events.len());
+        b.pending.touched.reserve(events.len());
         {
             // One statement for the whole batch, not a cache lookup per event.
             let Batch { tx, pending } = &mut b;
