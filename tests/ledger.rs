@@ -100,6 +100,23 @@ fn importing_out_of_order_gives_the_same_list() {
 }
 
 #[test]
+fn a_batch_rolled_back_leaves_no_address_behind() {
+    let mut l = mem();
+    let mut b = l.batch().unwrap();
+    assert!(b.record(&Event::new("new@example.com", T0, Reason::MailboxFull)).unwrap());
+    drop(b); // rolled back: the address's new number is gone with it
+    assert_eq!(l.event_count().unwrap(), 0);
+    l.record_batch(&[Event::new("other@example.com", T0, Reason::MailboxFull)]).unwrap();
+    l.record_batch(&[Event::new("new@example.com", T0 + H, Reason::UserUnknown)]).unwrap();
+    assert_eq!(l.history("new@example.com").unwrap().len(), 1);
+    assert_eq!(l.history("other@example.com").unwrap().len(), 1);
+    assert!(l.is_suppressed_at("new@example.com", T0 + H).unwrap());
+    // Known addresses in later batches join their histories.
+    l.record_batch(&[Event::new("other@example.com", T0 + D, Reason::MailboxFull)]).unwrap();
+    assert_eq!(l.history("other@example.com").unwrap().len(), 2);
+}
+
+#[test]
 fn the_same_bounce_twice_counts_once() {
     let mut l = mem();
     let batch: Vec<_> = (0..100)

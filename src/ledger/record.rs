@@ -57,6 +57,9 @@ struct Pending<'l> {
     /// The addresses of this batch -> their number (`recipients.id`),
     /// looked up once per batch.
     rids: HashMap<String, i64>,
+    /// The numbers known from committed batches ([`Ledger`]'s); this
+    /// batch's join them when it commits.
+    known: &'l mut HashMap<String, i64>,
     /// Addresses with new events -> whether any of them may suppress.
     touched: HashMap<String, bool>,
     /// Domains with new host/network failures -> (earliest, latest) time.
@@ -75,6 +78,7 @@ impl Ledger {
                 policy: &self.policy,
                 recorded_at: now(),
                 rids: HashMap::new(),
+                known: &mut self.rids,
                 touched: HashMap::new(),
                 domains: HashMap::new(),
                 stats: BatchStats::default(),
@@ -136,9 +140,19 @@ impl Batch<'_> {
         self.pending.flag_domains(&self.tx)?;
         self.pending.suppress_addresses(&self.tx)?;
         self.tx.commit()?;
-        Ok(self.pending.stats)
+        // Only now are the new numbers sure to exist. Bounded: a big
+        // ledger's addresses would not all fit.
+        let p = &mut self.pending;
+        if p.known.len() + p.rids.len() > KNOWN_ADDRESSES {
+            p.known.clear();
+        }
+        p.known.extend(p.rids.drain());
+        Ok(p.stats)
     }
 }
+
+/// How many address numbers a ledger keeps between batches (about 5 MB).
+const KNOWN_ADDRESSES: usize = 1 << 16;
 
 /// The statements an insert uses, prepared once per batch.
 struct Statements<'t> {
@@ -167,6 +181,10 @@ impl Pending<'_> {
     /// transaction: no other writer can add it meanwhile.)
     fn rid(&mut self, st: &mut Statements<'_>, recipient: &str) -> Result<i64, LedgerError> {
         if let Some(&id) = self.rids.get(recipient) {
+            return Ok(id);
+        }
+        if let Some(&id) = self.known.get(recipient) {
+            self.rids.insert(recipient.to_string(), id);
             return Ok(id);
         }
         let id = match st.find_rid.query_row([recipient], |r| r.get(0)).optional()? {
