@@ -100,6 +100,23 @@ fn importing_out_of_order_gives_the_same_list() {
 }
 
 #[test]
+fn a_batch_rolled_back_leaves_no_address_behind() {
+    let mut l = mem();
+    let mut b = l.batch().unwrap();
+    assert!(b.record(&Event::new("new@example.com", T0, Reason::MailboxFull)).unwrap());
+    drop(b); // rolled back: the address's new number is gone with it
+    assert_eq!(l.event_count().unwrap(), 0);
+    l.record_batch(&[Event::new("other@example.com", T0, Reason::MailboxFull)]).unwrap();
+    l.record_batch(&[Event::new("new@example.com", T0 + H, Reason::UserUnknown)]).unwrap();
+    assert_eq!(l.history("new@example.com").unwrap().len(), 1);
+    assert_eq!(l.history("other@example.com").unwrap().len(), 1);
+    assert!(l.is_suppressed_at("new@example.com", T0 + H).unwrap());
+    // Known addresses in later batches join their histories.
+    l.record_batch(&[Event::new("other@example.com", T0 + D, Reason::MailboxFull)]).unwrap();
+    assert_eq!(l.history("other@example.com").unwrap().len(), 2);
+}
+
+#[test]
 fn the_same_bounce_twice_counts_once() {
     let mut l = mem();
     let batch: Vec<_> = (0..100)
@@ -443,49 +460,108 @@ CREATE TABLE domain_flags (
 CREATE TABLE domain_releases (domain TEXT PRIMARY KEY, released_at INTEGER NOT NULL);
 ";
 
-#[test]
-fn a_version_1_ledger_migrates_keeping_events_suppressions_and_idempotence() {
-    let dir = tempfile::tempdir().unwrap();
-    let (new, old) = (dir.path().join("new.db"), dir.path().join("v1.db"));
-    let evs: Vec<Event> = (0..40)
-        .map(|i| {
-            let reason = [Reason::UserUnknown, Reason::MailboxFull, Reason::HostUnknown, Reason::Blocked][i % 4];
-            let e = Event::new(format!("u{}@d{}.example", i % 10, i % 3), T0 + (i as i64) * H, reason);
-            if i % 2 == 0 { e.message_id(format!("<m{i}@mx.example>")) } else { e.diagnostic(format!("550 no ({i})")) }
-        })
-        .collect();
-    let mut l = Ledger::open(&new).unwrap();
-    l.record_batch(&evs).unwrap();
-    let suppressed = suppression_list(&l);
-    drop(l);
+/// Version 2 (one (recipient, key) index; keys of 16 bytes), as on disk.
+const SCHEMA_V2: &str = "
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY, key BLOB NOT NULL, recipient TEXT NOT NULL, domain TEXT NOT NULL,
+    time INTEGER NOT NULL, reason TEXT NOT NULL, bounce_type TEXT NOT NULL, status TEXT, reply_code INTEGER,
+    action TEXT NOT NULL, domain_failure INTEGER NOT NULL DEFAULT 0, message_id TEXT, source TEXT,
+    diagnostic TEXT, recorded_at INTEGER NOT NULL);
+CREATE TABLE suppressions (
+    recipient TEXT PRIMARY KEY, domain TEXT NOT NULL, since INTEGER NOT NULL, reason TEXT NOT NULL,
+    bounce_type TEXT NOT NULL, why TEXT NOT NULL, event_id INTEGER NOT NULL REFERENCES events (id));
+CREATE INDEX suppressions_by_domain ON suppressions (domain);
+CREATE TABLE releases (recipient TEXT PRIMARY KEY, released_at INTEGER NOT NULL);
+CREATE TABLE domain_flags (
+    domain TEXT PRIMARY KEY, first_failure INTEGER NOT NULL, since INTEGER NOT NULL, last_failure INTEGER NOT NULL,
+    addresses INTEGER NOT NULL, expires_at INTEGER NOT NULL, why TEXT NOT NULL);
+CREATE TABLE domain_releases (domain TEXT PRIMARY KEY, released_at INTEGER NOT NULL);
+CREATE UNIQUE INDEX events_by_recipient_key ON events (recipient, key);
+CREATE INDEX events_domain_failures ON events (domain, time) WHERE domain_failure = 1;
+";
 
-    // The same rows in a file with the version 1 schema.
-    let c = rusqlite_conn(&old);
-    c.execute_batch(SCHEMA_V1).unwrap();
-    c.execute("ATTACH ?1 AS n", [new.to_str().unwrap()]).unwrap();
-    for t in ["events", "suppressions", "releases", "domain_flags", "domain_releases"] {
+const EVENT_COLUMNS: &str = "id, key, recipient, domain, time, reason, bounce_type, status, reply_code, action, \
+                             domain_failure, message_id, source, diagnostic, recorded_at";
+
+/// Writes the events of a ledger of this version into a file with an older
+/// schema, as that version wrote them: keys of versions 1 and 2 were 16
+/// bytes, of which version 3 keeps the first 8 (the low 8 are made up here:
+/// the migration drops them).
+fn write_old_ledger(old: &std::path::Path, schema: &str, version: i64, from: &std::path::Path) {
+    let c = rusqlite_conn(old);
+    c.execute_batch(schema).unwrap();
+    c.execute("ATTACH ?1 AS n", [from.to_str().unwrap()]).unwrap();
+    let cols = EVENT_COLUMNS.replace("key,", "unhex(hex(key) || '00FF00FF00FF00FF'),");
+    c.execute(&format!("INSERT INTO main.events ({EVENT_COLUMNS}) SELECT {cols} FROM n.events"), []).unwrap();
+    let long_keys: i64 = c.query_row("SELECT count(*) FROM main.events WHERE length(key) = 16", [], |r| r.get(0)).unwrap();
+    assert_eq!(long_keys, 40);
+    for t in ["suppressions", "releases", "domain_flags", "domain_releases"] {
         c.execute(&format!("INSERT INTO main.{t} SELECT * FROM n.{t}"), []).unwrap();
     }
-    c.execute_batch(&format!("DETACH n; PRAGMA user_version = 1; PRAGMA application_id = {};", bouncekit::ledger::APPLICATION_ID)).unwrap();
-    drop(c);
-
-    let mut l = Ledger::open(&old).unwrap();
-    assert_eq!(l.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(l.integrity_check().unwrap(), Ok(()));
-    assert_eq!(l.event_count().unwrap(), 40);
-    assert_eq!(suppression_list(&l), suppressed);
-    assert!(suppressed.contains("u0@d0.example") && l.is_suppressed_at("u0@d0.example", T0 + 40 * H).unwrap());
-    let fk: i64 = l.connection().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
-    assert_eq!(fk, 1, "foreign keys are back on after the migration");
-    let key_indexes: i64 = l
-        .connection()
-        .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'events'", [], |r| r.get(0))
+    c.execute_batch(&format!("DETACH n; PRAGMA user_version = {version}; PRAGMA application_id = {};", bouncekit::ledger::APPLICATION_ID))
         .unwrap();
-    assert_eq!(key_indexes, 2, "(recipient, key) and the domain failures; no index on key alone");
-    // Recording the same bounces again changes nothing.
-    let s = l.record_batch(&evs).unwrap();
-    assert_eq!((s.recorded, s.duplicates, s.suppressed), (0, 40, 0));
-    assert_eq!(l.event_count().unwrap(), 40);
+}
+
+#[test]
+fn version_1_and_2_ledgers_migrate_keeping_events_suppressions_and_idempotence() {
+    for (version, schema) in [(1, SCHEMA_V1), (2, SCHEMA_V2)] {
+        let dir = tempfile::tempdir().unwrap();
+        let (new, old) = (dir.path().join("new.db"), dir.path().join(format!("v{version}.db")));
+        let evs: Vec<Event> = (0..40)
+            .map(|i| {
+                let reason = [Reason::UserUnknown, Reason::MailboxFull, Reason::HostUnknown, Reason::Blocked][i % 4];
+                let e = Event::new(format!("u{}@d{}.example", i % 10, i % 3), T0 + (i as i64) * H, reason);
+                if i % 2 == 0 { e.message_id(format!("<m{i}@mx.example>")) } else { e.diagnostic(format!("550 no ({i})")) }
+            })
+            .collect();
+        let mut l = Ledger::open(&new).unwrap();
+        l.record_batch(&evs).unwrap();
+        let suppressed = suppression_list(&l);
+        // Each address with its number of events and the decision on it.
+        let mut per_address = std::collections::BTreeMap::new();
+        for e in &evs {
+            per_address.entry(e.recipient.clone()).or_insert((0, None)).0 += 1;
+        }
+        for (a, (_, d)) in per_address.iter_mut() {
+            *d = Some(l.decide(a, T0 + 40 * H).unwrap());
+        }
+        drop(l);
+
+        // The same rows in a file with the old schema.
+        write_old_ledger(&old, schema, version, &new);
+
+        let mut l = Ledger::open(&old).unwrap();
+        assert_eq!(l.schema_version().unwrap(), SCHEMA_VERSION, "from version {version}");
+        assert_eq!(l.integrity_check().unwrap(), Ok(()));
+        assert_eq!(l.event_count().unwrap(), 40);
+        assert_eq!(suppression_list(&l), suppressed);
+        assert!(suppressed.contains("u0@d0.example") && l.is_suppressed_at("u0@d0.example", T0 + 40 * H).unwrap());
+        // Histories are found through the migrated address numbers.
+        assert!(per_address.values().any(|(n, _)| *n > 1));
+        for (a, (n, d)) in &per_address {
+            assert_eq!(l.history(a).unwrap().len(), *n, "{a}");
+            assert_eq!(Some(l.decide(a, T0 + 40 * H).unwrap()), *d, "{a}");
+        }
+        let fk: i64 = l.connection().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1, "foreign keys are back on after the migration");
+        let key_indexes: i64 = l
+            .connection()
+            .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'events'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(key_indexes, 2, "(address number, key) and the domain failures; no index on key alone");
+        let short_keys: i64 = l.connection().query_row("SELECT count(*) FROM events WHERE length(key) = 8", [], |r| r.get(0)).unwrap();
+        assert_eq!(short_keys, 40);
+        // Recording the same bounces again changes nothing.
+        let s = l.record_batch(&evs).unwrap();
+        assert_eq!((s.recorded, s.duplicates, s.suppressed), (0, 40, 0), "from version {version}");
+        assert_eq!(l.event_count().unwrap(), 40);
+        // A new bounce of a known address joins its history.
+        let (a, (n, _)) = per_address.iter().next().unwrap();
+        l.record(&Event::new(a.as_str(), T0 + 41 * H, Reason::MailboxFull)).unwrap();
+        assert_eq!(l.history(a).unwrap().len(), n + 1);
+        let rids: i64 = l.connection().query_row("SELECT count(*) FROM recipients", [], |r| r.get(0)).unwrap();
+        assert_eq!(rids as usize, per_address.len(), "one number per address");
+    }
 }
 
 fn suppression_list(l: &Ledger) -> String {

@@ -159,7 +159,7 @@ impl Event {
     /// recipient, time and diagnostic (reason, status, reply code and source
     /// when there is no diagnostic). Reclassifying the same bounce with a
     /// newer bouncekit gives the same key.
-    pub(crate) fn key(&self, recipient: &str, diagnostic: Option<&str>) -> [u8; 16] {
+    pub(crate) fn key(&self, recipient: &str, diagnostic: Option<&str>) -> [u8; 8] {
         let mut h = Fnv128::new();
         match &self.message_id {
             Some(id) => {
@@ -303,8 +303,9 @@ impl Fnv128 {
         self.bytes(b);
     }
 
-    fn finish(&self) -> [u8; 16] {
-        self.0.to_be_bytes()
+    /// The high 64 bits (FNV's best mixed; schema v3 keeps these 8 bytes).
+    fn finish(&self) -> [u8; 8] {
+        ((self.0 >> 64) as u64).to_be_bytes()
     }
 }
 

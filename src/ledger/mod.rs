@@ -169,6 +169,10 @@ pub struct Ledger {
     conn: Connection,
     policy: Policy,
     path: Option<PathBuf>,
+    /// Address numbers of committed batches (a number never changes once
+    /// committed: addresses are never deleted), so that an address seen
+    /// before needs no lookup.
+    rids: std::collections::HashMap<String, i64>,
 }
 
 /// The current time in unix seconds.
@@ -219,7 +223,7 @@ impl Ledger {
         // Reads through a memory map: no copy per page read.
         let _: Option<i64> = conn.pragma_update_and_check(None, "mmap_size", 256i64 << 20, |r| r.get(0)).ok();
         schema::migrate(&mut conn)?;
-        Ok(Ledger { conn, policy: opts.policy, path })
+        Ok(Ledger { conn, policy: opts.policy, path, rids: Default::default() })
     }
 
     /// The policy decisions are made with.

@@ -169,10 +169,10 @@ impl Ledger {
         let lookback = i64::try_from(self.policy.max_window().as_secs()).unwrap_or(i64::MAX / 4);
         // The events since the address's release, less the host failures up
         // to its domain's release, newest first (sorted here: the index is
-        // by (recipient, key), and an address has few events).
+        // by (address number, key), and an address has few events).
         let mut st = self.conn.prepare_cached(
-            "SELECT e.id, e.time, e.reason, e.bounce_type FROM events e
-             WHERE e.recipient = ?1 AND e.time <= ?3
+            "SELECT e.id, e.time, e.reason, e.bounce_type FROM recipients a JOIN events e ON e.rid = a.id
+             WHERE a.address = ?1 AND e.time <= ?3
                AND e.time > coalesce((SELECT r.released_at FROM releases r WHERE r.recipient = ?1), -9223372036854775807)
                AND NOT (e.domain_failure = 1
                         AND e.time <= coalesce((SELECT d.released_at FROM domain_releases d WHERE d.domain = ?2), -9223372036854775807))",
@@ -338,7 +338,10 @@ impl Ledger {
         let a = self.address(address)?;
         let mut st = self
             .conn
-            .prepare_cached("SELECT id, time, reason, bounce_type FROM events WHERE recipient = ?1 ORDER BY time, id")?;
+            .prepare_cached(
+                "SELECT e.id, e.time, e.reason, e.bounce_type FROM recipients a JOIN events e ON e.rid = a.id
+                 WHERE a.address = ?1 ORDER BY e.time, e.id",
+            )?;
         let rows = st.query_map([&a], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
         Ok(parse_history(rows).1)
     }

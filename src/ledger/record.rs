@@ -5,7 +5,7 @@ use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::ops::AddAssign;
 
-use rusqlite::{params, Statement, Transaction, TransactionBehavior};
+use rusqlite::{params, CachedStatement, OptionalExtension, Transaction, TransactionBehavior};
 use serde::Serialize;
 
 use super::event::{clip_diagnostic, domain_of};
@@ -54,6 +54,12 @@ pub struct Batch<'l> {
 struct Pending<'l> {
     policy: &'l Policy,
     recorded_at: i64,
+    /// The addresses of this batch -> their number (`recipients.id`),
+    /// looked up once per batch.
+    rids: HashMap<String, i64>,
+    /// The numbers known from committed batches ([`Ledger`]'s); this
+    /// batch's join them when it commits.
+    known: &'l mut HashMap<String, i64>,
     /// Addresses with new events -> whether any of them may suppress.
     touched: HashMap<String, bool>,
     /// Domains with new host/network failures -> (earliest, latest) time.
@@ -71,6 +77,8 @@ impl Ledger {
             pending: Pending {
                 policy: &self.policy,
                 recorded_at: now(),
+                rids: HashMap::new(),
+                known: &mut self.rids,
                 touched: HashMap::new(),
                 domains: HashMap::new(),
                 stats: BatchStats::default(),
@@ -87,12 +95,15 @@ impl Ledger {
             .map(|(i, e)| e.checked().map_err(|error| LedgerError::InvalidEvent { row: i + 1, error }))
             .collect::<Result<Vec<String>, _>>()?;
         let mut b = self.batch()?;
+        // Sized once: growing them cost more than the lookups.
+        b.pending.rids.reserve(events.len());
+        b.pending.touched.reserve(events.len());
         {
             // One statement for the whole batch, not a cache lookup per event.
             let Batch { tx, pending } = &mut b;
-            let mut insert = tx.prepare_cached(INSERT_EVENT)?;
+            let mut st = Statements::new(tx)?;
             for (e, r) in events.iter().zip(recipients) {
-                pending.insert(&mut insert, e, r)?;
+                pending.insert(&mut st, e, r)?;
             }
         }
         b.commit()
@@ -119,8 +130,8 @@ impl Batch<'_> {
 
     fn record_at(&mut self, e: &Event, row: usize) -> Result<bool, LedgerError> {
         let recipient = e.checked().map_err(|error| LedgerError::InvalidEvent { row, error })?;
-        let mut insert = self.tx.prepare_cached(INSERT_EVENT)?;
-        self.pending.insert(&mut insert, e, recipient)
+        let mut st = Statements::new(&self.tx)?;
+        self.pending.insert(&mut st, e, recipient)
     }
 
     /// Decides what the new events lead to, then commits. Nothing is
@@ -129,25 +140,70 @@ impl Batch<'_> {
         self.pending.flag_domains(&self.tx)?;
         self.pending.suppress_addresses(&self.tx)?;
         self.tx.commit()?;
-        Ok(self.pending.stats)
+        // Only now are the new numbers sure to exist. Bounded: a big
+        // ledger's addresses would not all fit.
+        let p = &mut self.pending;
+        if p.known.len() + p.rids.len() > KNOWN_ADDRESSES {
+            p.known.clear();
+        }
+        p.known.extend(p.rids.drain());
+        Ok(p.stats)
     }
 }
 
-const INSERT_EVENT: &str = "INSERT INTO events (key, recipient, domain, time, reason, bounce_type, status, reply_code, action,
-                                     domain_failure, message_id, source, diagnostic, recorded_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (recipient, key) DO NOTHING";
+/// How many address numbers a ledger keeps between batches (about 5 MB).
+const KNOWN_ADDRESSES: usize = 1 << 16;
+
+/// The statements an insert uses, prepared once per batch.
+struct Statements<'t> {
+    insert: CachedStatement<'t>,
+    find_rid: CachedStatement<'t>,
+    add_rid: CachedStatement<'t>,
+}
+
+impl<'t> Statements<'t> {
+    fn new(tx: &'t Transaction<'_>) -> rusqlite::Result<Self> {
+        Ok(Statements {
+            insert: tx.prepare_cached(
+                "INSERT INTO events (key, recipient, domain, time, reason, bounce_type, status, reply_code, action,
+                                     domain_failure, message_id, source, diagnostic, recorded_at, rid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                 ON CONFLICT (rid, key) DO NOTHING",
+            )?,
+            find_rid: tx.prepare_cached("SELECT id FROM recipients WHERE address = ?1")?,
+            add_rid: tx.prepare_cached("INSERT INTO recipients (address) VALUES (?1) RETURNING id")?,
+        })
+    }
+}
 
 impl Pending<'_> {
-    /// Inserts a checked event (`recipient`: its normalized address) with
-    /// `insert` ([`INSERT_EVENT`]).
-    fn insert(&mut self, insert: &mut Statement<'_>, e: &Event, recipient: String) -> Result<bool, LedgerError> {
+    /// The number of an address, added when new. (Inside the batch's write
+    /// transaction: no other writer can add it meanwhile.)
+    fn rid(&mut self, st: &mut Statements<'_>, recipient: &str) -> Result<i64, LedgerError> {
+        if let Some(&id) = self.rids.get(recipient) {
+            return Ok(id);
+        }
+        if let Some(&id) = self.known.get(recipient) {
+            self.rids.insert(recipient.to_string(), id);
+            return Ok(id);
+        }
+        let id = match st.find_rid.query_row([recipient], |r| r.get(0)).optional()? {
+            Some(id) => id,
+            None => st.add_rid.query_row([recipient], |r| r.get(0))?,
+        };
+        self.rids.insert(recipient.to_string(), id);
+        Ok(id)
+    }
+
+    /// Inserts a checked event (`recipient`: its normalized address).
+    fn insert(&mut self, st: &mut Statements<'_>, e: &Event, recipient: String) -> Result<bool, LedgerError> {
         self.stats.events += 1;
         let domain = domain_of(&recipient);
         let diagnostic = e.diagnostic.as_deref().map(clip_diagnostic).filter(|d| !d.is_empty());
         let key = e.key(&recipient, diagnostic);
         let domain_failure = self.policy.is_domain_failure(e.reason, e.status, diagnostic);
-        let n = insert.execute(params![
+        let rid = self.rid(st, &recipient)?;
+        let n = st.insert.execute(params![
                 &key[..],
                 recipient,
                 domain,
@@ -162,6 +218,7 @@ impl Pending<'_> {
                 e.source,
                 diagnostic,
                 self.recorded_at,
+                rid,
             ])?;
         if n == 0 {
             self.stats.duplicates += 1;
@@ -194,12 +251,15 @@ impl Pending<'_> {
         for (domain, (lo, hi)) in std::mem::take(&mut self.domains) {
             let released = domain_released_at(tx, &domain)?;
             let from = (lo - window).max(released.unwrap_or(i64::MIN));
+            // Read from the index alone (it holds time and address number);
+            // the number stands for the address: only distinct ones count.
             let mut st = tx.prepare_cached(
-                "SELECT recipient, time FROM events
+                "SELECT rid, time FROM events
                  WHERE domain = ?1 AND domain_failure = 1 AND time > ?2 AND time < ?3",
             )?;
-            let rows: Vec<(String, i64)> =
-                st.query_map(params![domain, from, hi.saturating_add(window)], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            let rows: Vec<(String, i64)> = st
+                .query_map(params![domain, from, hi.saturating_add(window)], |r| Ok((r.get::<_, i64>(0)?.to_string(), r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
             let failures: Vec<DomainFailure> = rows.iter().map(|(r, t)| DomainFailure { time: *t, recipient: r }).collect();
             let Some(flag) = self.policy.domain_flag(&domain, &failures) else { continue };
             // Merge with a flag still holding when this one starts; replace a lapsed one.
@@ -241,7 +301,7 @@ impl Pending<'_> {
         // the handful of rows it would sort.
         let mut st = tx.prepare_cached(
             "SELECT e.id, e.time, e.reason, e.bounce_type FROM events e
-             WHERE e.recipient = ?1
+             WHERE e.rid = ?3
                AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.recipient = ?1)
                AND e.time > coalesce((SELECT r.released_at FROM releases r WHERE r.recipient = ?1), -9223372036854775807)
                AND NOT (e.domain_failure = 1
@@ -257,7 +317,7 @@ impl Pending<'_> {
             }
             let domain = domain_of(&recipient);
             rows.clear();
-            let mut q = st.query(params![recipient, domain])?;
+            let mut q = st.query(params![recipient, domain, self.rids[&recipient]])?;
             while let Some(r) = q.next()? {
                 // Words this version does not know are skipped (as parse_history does).
                 let reason: Option<Reason> = r.get_ref(2)?.as_str().ok().and_then(|w| w.parse().ok());
