@@ -2,6 +2,7 @@
 //! `data/rules/`, and any the user adds), compiled once into one
 //! Aho-Corasick automaton for plain phrases and one `RegexSet` for patterns.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
@@ -253,24 +254,30 @@ impl LazyRegex {
     }
 }
 
-/// Every built-in pattern's text (recorded when the built-in rules are read).
-static BUILTIN_PATTERNS: OnceLock<HashSet<Box<str>>> = OnceLock::new();
-
-fn builtin_patterns() -> &'static HashSet<Box<str>> {
-    BUILTIN_PATTERNS.get_or_init(|| pattern_texts(&parse_builtin()))
+/// Every built-in pattern's text.
+fn builtin_patterns() -> &'static HashSet<&'static str> {
+    static P: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    P.get_or_init(|| builtin().iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect())
 }
 
-fn pattern_texts(rules: &[Rule]) -> HashSet<Box<str>> {
-    rules.iter().flat_map(|r| r.patterns.iter().map(|p| p.as_str().into())).collect()
+/// Every built-in rule id: a verdict names its rule by borrowing from here
+/// instead of allocating a copy on every call.
+fn builtin_ids() -> &'static HashSet<&'static str> {
+    static I: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    I.get_or_init(|| builtin().iter().map(|r| r.id.as_str()).collect())
 }
 
-fn parse_builtin() -> Vec<Rule> {
-    let mut all = Vec::new();
-    for (name, text) in RULE_FILES {
-        // Embedded at build time and checked by tests/rules.rs.
-        all.extend(parse_rules(text, name).unwrap_or_else(|e| panic!("{e}")));
-    }
-    all
+/// The built-in rules, parsed once per process.
+fn builtin() -> &'static [Rule] {
+    static B: OnceLock<Vec<Rule>> = OnceLock::new();
+    B.get_or_init(|| {
+        let mut all = Vec::new();
+        for (name, text) in RULE_FILES {
+            // Embedded at build time and checked by tests/rules.rs.
+            all.extend(parse_rules(text, name).unwrap_or_else(|e| panic!("{e}")));
+        }
+        all
+    })
 }
 
 /// A compiled set of rules.
@@ -283,6 +290,8 @@ fn parse_builtin() -> Vec<Rule> {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// Each rule's id, borrowed from the built-in rules where it is one.
+    ids: Vec<Cow<'static, str>>,
     keys: Keys,
     /// `hits[key_hits[k].0..key_hits[k].1]` is what key `k` stands for.
     key_hits: Vec<(u32, u32)>,
@@ -385,8 +394,13 @@ impl RuleSet {
             .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
         let info: Vec<RuleInfo> = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
         let always_top = always_pattern.iter().map(|&n| pattern_rule[n as usize]).max_by_key(|&r| info[r as usize].rank);
+        let ids = rules
+            .iter()
+            .map(|r| builtin_ids().get(r.id.as_str()).map_or_else(|| Cow::Owned(r.id.clone()), |&id| Cow::Borrowed(id)))
+            .collect();
         Ok(RuleSet {
             info,
+            ids,
             rules,
             keys: ac,
             key_hits,
@@ -403,9 +417,7 @@ impl RuleSet {
 
     /// The built-in rules (every file of `data/rules/`, in name order).
     pub fn builtin_rules() -> Vec<Rule> {
-        let all = parse_builtin();
-        BUILTIN_PATTERNS.get_or_init(|| pattern_texts(&all));
-        all
+        builtin().to_vec()
     }
 
     /// How many of [`RuleSet::rules`] are the user's (they come first).
@@ -424,6 +436,16 @@ impl RuleSet {
     /// whether the text carries a specific enhanced code (weak rules then
     /// stand aside).
     pub fn best_match(&self, text: &str, class: Option<u8>, specific_status: bool) -> Option<&Rule> {
+        self.best_index(text, class, specific_status).map(|i| &self.rules[i])
+    }
+
+    /// The rule at `i` of [`RuleSet::rules`] and its id, ready to hand out.
+    pub(crate) fn rule_and_id(&self, i: usize) -> (&Rule, &Cow<'static, str>) {
+        (&self.rules[i], &self.ids[i])
+    }
+
+    /// [`RuleSet::best_match`] as an index into [`RuleSet::rules`].
+    pub(crate) fn best_index(&self, text: &str, class: Option<u8>, specific_status: bool) -> Option<usize> {
         let class = class.unwrap_or(0);
         let eligible = |i: u32| {
             let r = &self.info[i as usize];
@@ -473,7 +495,7 @@ impl RuleSet {
                 }
             }
         }
-        best.map(|i| &self.rules[i as usize])
+        best.map(|i| i as usize)
     }
 
     /// Whether rule `i` would win over the current best.
