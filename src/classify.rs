@@ -61,13 +61,20 @@ struct ReplyFile {
 }
 
 fn reply_reason(code: ReplyCode) -> Option<Reason> {
-    static T: OnceLock<BTreeMap<u16, Reason>> = OnceLock::new();
+    // Indexed by the code (reply codes are below 600): no search per call.
+    static T: OnceLock<Vec<Option<Reason>>> = OnceLock::new();
     T.get_or_init(|| {
         let f: ReplyFile = toml::from_str(include_str!("../data/reply_codes.toml")).expect("data/reply_codes.toml is valid");
-        f.reply.into_iter().map(|(k, v)| (k.parse().expect("reply code key"), v)).collect()
+        let mut t = vec![None; 600];
+        for (k, v) in f.reply {
+            let code: usize = k.parse().expect("reply code key");
+            t[code] = Some(v);
+        }
+        t
     })
-    .get(&code.get())
+    .get(usize::from(code.get()))
     .copied()
+    .flatten()
 }
 
 /// A classifier: the built-in rules, optionally with the user's rules first.
