@@ -6,9 +6,6 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::nfa::contiguous;
-use aho_corasick::{dfa, Anchored as AcAnchored, MatchKind};
 use regex::{RegexSet, RegexSetBuilder};
 use regex_automata::meta::{self, Regex};
 use regex_automata::{Anchored, Input};
@@ -16,6 +13,9 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use serde::Deserialize;
 
 use crate::embedded::RULE_FILES;
+
+mod keys;
+use keys::Keys;
 use crate::{BounceType, Error, Reason, StatusCode};
 
 /// Rules under this priority are *weak*: they only decide when the text
@@ -619,57 +619,6 @@ impl Candidates {
 
 fn starts_with_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
     hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
-}
-
-/// The key automaton: a DFA when it can be built, else a contiguous NFA.
-/// Both fold ASCII case themselves, so the text is scanned as it is.
-#[derive(Debug)]
-enum Keys {
-    Dfa(dfa::DFA),
-    Nfa(contiguous::NFA),
-}
-
-impl Keys {
-    fn build(keys: &[Vec<u8>]) -> Result<Keys, aho_corasick::BuildError> {
-        let dfa = dfa::Builder::new().match_kind(MatchKind::Standard).ascii_case_insensitive(true).prefilter(false).build(keys);
-        match dfa {
-            Ok(d) => Ok(Keys::Dfa(d)),
-            Err(_) => contiguous::Builder::new()
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(true)
-                .prefilter(false)
-                .build(keys)
-                .map(Keys::Nfa),
-        }
-    }
-
-    /// Calls `f(start, key)` for every occurrence of every key, overlapping
-    /// ones included, in order of where they end.
-    fn scan(&self, hay: &[u8], f: impl FnMut(usize, usize)) {
-        match self {
-            Keys::Dfa(a) => scan_with(a, hay, f),
-            Keys::Nfa(a) => scan_with(a, hay, f),
-        }
-    }
-}
-
-/// One pass, one transition a byte: the overlapping search of the
-/// aho-corasick crate without its per-match re-entry.
-#[inline(always)]
-fn scan_with<A: Automaton>(a: &A, hay: &[u8], mut f: impl FnMut(usize, usize)) {
-    let Ok(mut sid) = a.start_state(AcAnchored::No) else { return };
-    for (i, &b) in hay.iter().enumerate() {
-        sid = a.next_state(AcAnchored::No, sid, b);
-        if a.is_special(sid) {
-            if a.is_dead(sid) {
-                return;
-            }
-            for k in 0..a.match_len(sid) {
-                let pid = a.match_pattern(sid, k);
-                f(i + 1 - a.pattern_len(pid), pid.as_usize());
-            }
-        }
-    }
 }
 
 #[cfg(test)]
