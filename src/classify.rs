@@ -162,8 +162,11 @@ fn specific_after(text: &str, first: StatusCode) -> StatusCode {
     if first.detail() != 0 {
         return first;
     }
-    let key = first.to_string();
-    let Some(i) = text.find(&key) else { return first };
+    // `C.S.0` in a stack buffer (the detail is 0 here): no formatting, no allocation.
+    let (class, subject) = (first.class().digit(), first.subject());
+    let buf = [b'0' + class, b'.', b'0' + subject as u8, b'.', b'0'];
+    let key = std::str::from_utf8(&buf).unwrap_or_default();
+    let Some(i) = text.find(key) else { return first };
     match find_codes(&text[i + key.len()..]).status {
         Some(later) if later.class() == first.class() && later.detail() != 0 => later,
         _ => first,
