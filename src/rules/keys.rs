@@ -86,9 +86,9 @@ impl Keys {
         let mut fail = vec![0u32; states];
         let mut outputs: Vec<Vec<u32>> = vec![Vec::new(); states];
         let mut queue = std::collections::VecDeque::new();
-        for c in 0..stride {
-            match trans[c] {
-                MISSING => trans[c] = 0,
+        for cell in &mut trans[..stride] {
+            match *cell {
+                MISSING => *cell = 0,
                 t => queue.push_back(t),
             }
         }
