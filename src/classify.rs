@@ -3,6 +3,7 @@
 //! Precedence: a matching text rule beats the enhanced status code, the
 //! enhanced code beats the bare reply code, the reply code beats nothing.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -45,9 +46,11 @@ pub struct Classification {
     /// What the sender should do.
     pub action: Action,
     /// The knowledge base's short meaning of the status (or of the reason).
-    pub description: String,
+    /// Borrowed from the knowledge base: a verdict costs no copy of it.
+    pub description: Cow<'static, str>,
     /// What decided: a rule id, `status:X.s.d`, `reply:NNN` or `none`.
-    pub rule: String,
+    /// Built-in rule ids are borrowed, not copied.
+    pub rule: Cow<'static, str>,
     /// A remark on the decision, e.g. when reply and enhanced code disagree.
     pub note: Option<String>,
 }
@@ -58,13 +61,20 @@ struct ReplyFile {
 }
 
 fn reply_reason(code: ReplyCode) -> Option<Reason> {
-    static T: OnceLock<BTreeMap<u16, Reason>> = OnceLock::new();
+    // Indexed by the code (reply codes are below 600): no search per call.
+    static T: OnceLock<Vec<Option<Reason>>> = OnceLock::new();
     T.get_or_init(|| {
         let f: ReplyFile = toml::from_str(include_str!("../data/reply_codes.toml")).expect("data/reply_codes.toml is valid");
-        f.reply.into_iter().map(|(k, v)| (k.parse().expect("reply code key"), v)).collect()
+        let mut t = vec![None; 600];
+        for (k, v) in f.reply {
+            let code: usize = k.parse().expect("reply code key");
+            t[code] = Some(v);
+        }
+        t
     })
-    .get(&code.get())
+    .get(usize::from(code.get()))
     .copied()
+    .flatten()
 }
 
 /// A classifier: the built-in rules, optionally with the user's rules first.
@@ -152,8 +162,11 @@ fn specific_after(text: &str, first: StatusCode) -> StatusCode {
     if first.detail() != 0 {
         return first;
     }
-    let key = first.to_string();
-    let Some(i) = text.find(&key) else { return first };
+    // `C.S.0` in a stack buffer (the detail is 0 here): no formatting, no allocation.
+    let (class, subject) = (first.class().digit(), first.subject());
+    let buf = [b'0' + class, b'.', b'0' + subject as u8, b'.', b'0'];
+    let key = std::str::from_utf8(&buf).unwrap_or_default();
+    let Some(i) = text.find(key) else { return first };
     match find_codes(&text[i + key.len()..]).status {
         Some(later) if later.class() == first.class() && later.detail() != 0 => later,
         _ => first,
@@ -166,19 +179,20 @@ fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
     let status_reason = codes.status.and_then(reason_for);
     let specific = status_reason.is_some() && codes.status.is_some_and(|s| s.detail() != 0);
     let success = class == Some(2);
-    let rule = if success { None } else { rules.best_match(&normalize_diagnostic(text), class, specific) };
+    let rule = if success { None } else { rules.best_index(&normalize_diagnostic(text), class, specific).map(|i| rules.rule_and_id(i)) };
+    let (rule, rule_id) = (rule.map(|(r, _)| r), rule.map(|(_, id)| id));
 
-    let (reason, decided_by) = if let Some(r) = rule {
-        (r.reason, r.id.clone())
+    let (reason, decided_by) = if let (Some(r), Some(id)) = (rule, rule_id) {
+        (r.reason, id.clone())
     } else if let Some(s) = codes.status {
         match status_reason {
-            Some(r) => (r, decided_by_code("status:X.", &[s.subject(), s.detail()])),
-            None => (Reason::Undefined, "none".into()),
+            Some(r) => (r, Cow::Owned(decided_by_code("status:X.", &[s.subject(), s.detail()]))),
+            None => (Reason::Undefined, Cow::Borrowed("none")),
         }
     } else if let Some(r) = codes.reply.and_then(reply_reason) {
-        (r, decided_by_code("reply:", &[codes.reply.map(|c| c.get()).unwrap_or_default()]))
+        (r, Cow::Owned(decided_by_code("reply:", &[codes.reply.map(|c| c.get()).unwrap_or_default()])))
     } else {
-        (Reason::Undefined, "none".into())
+        (Reason::Undefined, Cow::Borrowed("none"))
     };
 
     let (status, status_source) = match codes.status {
@@ -192,7 +206,7 @@ fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
     let info = reason.info();
     let bounce_type = rule.and_then(|r| r.bounce_type).unwrap_or_else(|| reason.bounce_type_for(class));
     let category = status.map(|s| Category::of_subject(s.subject())).unwrap_or(info.category);
-    let description = status.and_then(short_name).unwrap_or(&info.definition).to_string();
+    let description = Cow::Borrowed(status.and_then(short_name).unwrap_or(&info.definition));
     let note = codes.classes_disagree().then(|| {
         let (s, r) = (codes.status.unwrap(), codes.reply.unwrap());
         format!(

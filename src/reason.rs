@@ -232,13 +232,15 @@ struct ReasonsFile {
 
 static REASONS_TOML: &str = include_str!("../data/reasons.toml");
 
-fn table() -> &'static BTreeMap<Reason, ReasonInfo> {
-    static T: OnceLock<BTreeMap<Reason, ReasonInfo>> = OnceLock::new();
+/// Indexed by the reason's declaration order: a verdict reads it several
+/// times, and an array index is cheaper than a tree search.
+fn table() -> &'static [ReasonInfo] {
+    static T: OnceLock<Vec<ReasonInfo>> = OnceLock::new();
     T.get_or_init(|| {
         // The file is part of the build and checked by the test suite, so a
         // parse failure here is a build defect, not a user error.
-        let f: ReasonsFile = toml::from_str(REASONS_TOML).expect("data/reasons.toml is valid");
-        f.reason
+        let mut f: ReasonsFile = toml::from_str(REASONS_TOML).expect("data/reasons.toml is valid");
+        Reason::ALL.iter().map(|r| f.reason.remove(r).unwrap_or_else(|| panic!("data/reasons.toml lacks {r}"))).collect()
     })
 }
 
@@ -252,7 +254,7 @@ impl Reason {
     /// ```
     pub fn info(self) -> &'static ReasonInfo {
         // Every variant has an entry: tests/reasons.rs walks them all.
-        &table()[&self]
+        &table()[self as usize]
     }
 
     /// The bounce type of this reason given the class digit of the codes

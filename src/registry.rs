@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::embedded::REGISTRY_FILES;
-use crate::{Action, BounceType, Category, Error, Reason, StatusClass, StatusCode};
+use crate::{Action, BounceType, Category, Error, Reason, StatusClass, StatusCode, MAX_SUBJECT};
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -94,12 +94,35 @@ struct Registry {
     classes: BTreeMap<u8, ClassEntry>,
     subjects: BTreeMap<u16, Entry>,
     codes: BTreeMap<(u16, u16), Entry>,
+    /// What a verdict reads of a code, indexed `[subject][detail]`; the
+    /// subject's own entry when the code is not registered. Classifying
+    /// reads this on every call, so it is an array look-up, not a search.
+    quick: Vec<Vec<Option<Quick>>>,
+}
+
+/// The part of an entry a verdict needs.
+struct Quick {
+    name: Box<str>,
+    reason_permanent: Reason,
+    reason_temporary: Reason,
+}
+
+impl Quick {
+    fn of(e: &Entry) -> Quick {
+        Quick { name: e.name.as_str().into(), reason_permanent: e.reason_permanent, reason_temporary: e.reason_temporary }
+    }
+}
+
+/// One past the highest detail the quick index covers per subject; codes
+/// beyond it fall back to the subject's entry, as unregistered ones do.
+fn quick_len(r: &Registry, subject: u16) -> usize {
+    r.codes.range((subject, 0)..=(subject, u16::MAX)).next_back().map_or(0, |((_, d), _)| usize::from(*d) + 1)
 }
 
 fn registry() -> &'static Registry {
     static R: OnceLock<Registry> = OnceLock::new();
     R.get_or_init(|| {
-        let mut r = Registry { classes: BTreeMap::new(), subjects: BTreeMap::new(), codes: BTreeMap::new() };
+        let mut r = Registry { classes: BTreeMap::new(), subjects: BTreeMap::new(), codes: BTreeMap::new(), quick: Vec::new() };
         for (name, text) in REGISTRY_FILES {
             // Embedded at build time and checked by tests/registry.rs.
             let f: RegistryFile =
@@ -118,8 +141,24 @@ fn registry() -> &'static Registry {
                 r.codes.insert((code.subject(), code.detail()), v);
             }
         }
+        r.quick = (0..=MAX_SUBJECT)
+            .map(|subject| {
+                let fallback = r.subjects.get(&subject);
+                // Detail `quick_len` and above: the subject's entry (the
+                // extra slot stands for all of them).
+                (0..=quick_len(&r, subject))
+                    .map(|d| r.codes.get(&(subject, d as u16)).or(fallback).map(Quick::of))
+                    .collect()
+            })
+            .collect();
         r
     })
+}
+
+/// The quick entry of a code: its own, else its subject's.
+fn quick(code: StatusCode) -> Option<&'static Quick> {
+    let row = registry().quick.get(usize::from(code.subject()))?;
+    row.get(usize::from(code.detail())).or_else(|| row.last())?.as_ref()
 }
 
 /// How specific an [`Explanation`] is.
@@ -265,8 +304,7 @@ pub(crate) fn reason_for(code: StatusCode) -> Option<Reason> {
     if code.class() == StatusClass::Success {
         return Some(Reason::Delivered);
     }
-    let r = registry();
-    let e = r.codes.get(&(code.subject(), code.detail())).or_else(|| r.subjects.get(&code.subject()))?;
+    let e = quick(code)?;
     Some(match code.class() {
         StatusClass::Transient => e.reason_temporary,
         _ => e.reason_permanent,
@@ -275,11 +313,7 @@ pub(crate) fn reason_for(code: StatusCode) -> Option<Reason> {
 
 /// The short registry name of a code (the subject's name when unregistered).
 pub(crate) fn short_name(code: StatusCode) -> Option<&'static str> {
-    let r = registry();
-    r.codes
-        .get(&(code.subject(), code.detail()))
-        .or_else(|| r.subjects.get(&code.subject()))
-        .map(|e| e.name.as_str())
+    quick(code).map(|e| &*e.name)
 }
 
 /// The registry keys of every registered code, in order (`X.0.0` .. `X.7.30`).

@@ -2,12 +2,10 @@
 //! `data/rules/`, and any the user adds), compiled once into one
 //! Aho-Corasick automaton for plain phrases and one `RegexSet` for patterns.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::nfa::contiguous;
-use aho_corasick::{dfa, Anchored as AcAnchored, MatchKind};
 use regex::{RegexSet, RegexSetBuilder};
 use regex_automata::meta::{self, Regex};
 use regex_automata::{Anchored, Input};
@@ -15,6 +13,9 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use serde::Deserialize;
 
 use crate::embedded::RULE_FILES;
+
+mod keys;
+use keys::Keys;
 use crate::{BounceType, Error, Reason, StatusCode};
 
 /// Rules under this priority are *weak*: they only decide when the text
@@ -253,24 +254,30 @@ impl LazyRegex {
     }
 }
 
-/// Every built-in pattern's text (recorded when the built-in rules are read).
-static BUILTIN_PATTERNS: OnceLock<HashSet<Box<str>>> = OnceLock::new();
-
-fn builtin_patterns() -> &'static HashSet<Box<str>> {
-    BUILTIN_PATTERNS.get_or_init(|| pattern_texts(&parse_builtin()))
+/// Every built-in pattern's text.
+fn builtin_patterns() -> &'static HashSet<&'static str> {
+    static P: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    P.get_or_init(|| builtin().iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect())
 }
 
-fn pattern_texts(rules: &[Rule]) -> HashSet<Box<str>> {
-    rules.iter().flat_map(|r| r.patterns.iter().map(|p| p.as_str().into())).collect()
+/// Every built-in rule id: a verdict names its rule by borrowing from here
+/// instead of allocating a copy on every call.
+fn builtin_ids() -> &'static HashSet<&'static str> {
+    static I: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    I.get_or_init(|| builtin().iter().map(|r| r.id.as_str()).collect())
 }
 
-fn parse_builtin() -> Vec<Rule> {
-    let mut all = Vec::new();
-    for (name, text) in RULE_FILES {
-        // Embedded at build time and checked by tests/rules.rs.
-        all.extend(parse_rules(text, name).unwrap_or_else(|e| panic!("{e}")));
-    }
-    all
+/// The built-in rules, parsed once per process.
+fn builtin() -> &'static [Rule] {
+    static B: OnceLock<Vec<Rule>> = OnceLock::new();
+    B.get_or_init(|| {
+        let mut all = Vec::new();
+        for (name, text) in RULE_FILES {
+            // Embedded at build time and checked by tests/rules.rs.
+            all.extend(parse_rules(text, name).unwrap_or_else(|e| panic!("{e}")));
+        }
+        all
+    })
 }
 
 /// A compiled set of rules.
@@ -283,6 +290,8 @@ fn parse_builtin() -> Vec<Rule> {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// Each rule's id, borrowed from the built-in rules where it is one.
+    ids: Vec<Cow<'static, str>>,
     keys: Keys,
     /// `hits[key_hits[k].0..key_hits[k].1]` is what key `k` stands for.
     key_hits: Vec<(u32, u32)>,
@@ -385,8 +394,13 @@ impl RuleSet {
             .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
         let info: Vec<RuleInfo> = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
         let always_top = always_pattern.iter().map(|&n| pattern_rule[n as usize]).max_by_key(|&r| info[r as usize].rank);
+        let ids = rules
+            .iter()
+            .map(|r| builtin_ids().get(r.id.as_str()).map_or_else(|| Cow::Owned(r.id.clone()), |&id| Cow::Borrowed(id)))
+            .collect();
         Ok(RuleSet {
             info,
+            ids,
             rules,
             keys: ac,
             key_hits,
@@ -403,9 +417,7 @@ impl RuleSet {
 
     /// The built-in rules (every file of `data/rules/`, in name order).
     pub fn builtin_rules() -> Vec<Rule> {
-        let all = parse_builtin();
-        BUILTIN_PATTERNS.get_or_init(|| pattern_texts(&all));
-        all
+        builtin().to_vec()
     }
 
     /// How many of [`RuleSet::rules`] are the user's (they come first).
@@ -424,6 +436,16 @@ impl RuleSet {
     /// whether the text carries a specific enhanced code (weak rules then
     /// stand aside).
     pub fn best_match(&self, text: &str, class: Option<u8>, specific_status: bool) -> Option<&Rule> {
+        self.best_index(text, class, specific_status).map(|i| &self.rules[i])
+    }
+
+    /// The rule at `i` of [`RuleSet::rules`] and its id, ready to hand out.
+    pub(crate) fn rule_and_id(&self, i: usize) -> (&Rule, &Cow<'static, str>) {
+        (&self.rules[i], &self.ids[i])
+    }
+
+    /// [`RuleSet::best_match`] as an index into [`RuleSet::rules`].
+    pub(crate) fn best_index(&self, text: &str, class: Option<u8>, specific_status: bool) -> Option<usize> {
         let class = class.unwrap_or(0);
         let eligible = |i: u32| {
             let r = &self.info[i as usize];
@@ -473,7 +495,7 @@ impl RuleSet {
                 }
             }
         }
-        best.map(|i| &self.rules[i as usize])
+        best.map(|i| i as usize)
     }
 
     /// Whether rule `i` would win over the current best.
@@ -597,57 +619,6 @@ impl Candidates {
 
 fn starts_with_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
     hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
-}
-
-/// The key automaton: a DFA when it can be built, else a contiguous NFA.
-/// Both fold ASCII case themselves, so the text is scanned as it is.
-#[derive(Debug)]
-enum Keys {
-    Dfa(dfa::DFA),
-    Nfa(contiguous::NFA),
-}
-
-impl Keys {
-    fn build(keys: &[Vec<u8>]) -> Result<Keys, aho_corasick::BuildError> {
-        let dfa = dfa::Builder::new().match_kind(MatchKind::Standard).ascii_case_insensitive(true).prefilter(false).build(keys);
-        match dfa {
-            Ok(d) => Ok(Keys::Dfa(d)),
-            Err(_) => contiguous::Builder::new()
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(true)
-                .prefilter(false)
-                .build(keys)
-                .map(Keys::Nfa),
-        }
-    }
-
-    /// Calls `f(start, key)` for every occurrence of every key, overlapping
-    /// ones included, in order of where they end.
-    fn scan(&self, hay: &[u8], f: impl FnMut(usize, usize)) {
-        match self {
-            Keys::Dfa(a) => scan_with(a, hay, f),
-            Keys::Nfa(a) => scan_with(a, hay, f),
-        }
-    }
-}
-
-/// One pass, one transition a byte: the overlapping search of the
-/// aho-corasick crate without its per-match re-entry.
-#[inline(always)]
-fn scan_with<A: Automaton>(a: &A, hay: &[u8], mut f: impl FnMut(usize, usize)) {
-    let Ok(mut sid) = a.start_state(AcAnchored::No) else { return };
-    for (i, &b) in hay.iter().enumerate() {
-        sid = a.next_state(AcAnchored::No, sid, b);
-        if a.is_special(sid) {
-            if a.is_dead(sid) {
-                return;
-            }
-            for k in 0..a.match_len(sid) {
-                let pid = a.match_pattern(sid, k);
-                f(i + 1 - a.pattern_len(pid), pid.as_usize());
-            }
-        }
-    }
 }
 
 #[cfg(test)]

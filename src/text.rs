@@ -19,19 +19,24 @@ pub fn normalize_diagnostic(text: &str) -> Cow<'_, str> {
     if !needs_work(b) {
         return Cow::Borrowed(text);
     }
+    // Copies runs: a word and the single space after it extend the pending
+    // run; a run is flushed only where the text changes (a whitespace run
+    // that is not one space, trailing whitespace, a dropped reply prefix).
     let mut out = Vec::with_capacity(b.len());
     let mut first_reply: Option<&[u8]> = None;
-    // Word by word: a word is copied whole, a whitespace run becomes one
-    // space (none at the end), and a repeated reply prefix at a word start
-    // is dropped with the whitespace after it.
     let mut i = skip_whitespace(b, 0);
+    let mut run = i;
     while i < b.len() {
-        if out.last().is_none_or(|&c| c == b' ') {
+        // A word starts at `i`: a repeated reply prefix here is dropped with
+        // the whitespace after it.
+        if (b'2'..=b'5').contains(&b[i]) {
             if let Some((digits, sep, end)) = reply_token(b, i) {
                 match first_reply {
                     None => first_reply = Some(digits),
                     Some(first) if sep == b'-' || first == digits => {
+                        out.extend_from_slice(&b[run..i]);
                         i = skip_whitespace(b, end);
+                        run = i;
                         continue;
                     }
                     Some(_) => {}
@@ -39,12 +44,19 @@ pub fn normalize_diagnostic(text: &str) -> Cow<'_, str> {
             }
         }
         let end = b[i..].iter().position(u8::is_ascii_whitespace).map_or(b.len(), |n| i + n);
-        out.extend_from_slice(&b[i..end]);
-        i = skip_whitespace(b, end);
-        if i < b.len() {
+        let next = skip_whitespace(b, end);
+        if next == end + 1 && b[end] == b' ' && next < b.len() {
+            i = next;
+            continue;
+        }
+        out.extend_from_slice(&b[run..end]);
+        if next < b.len() {
             out.push(b' ');
         }
+        i = next;
+        run = next;
     }
+    out.extend_from_slice(&b[run.min(b.len())..]);
     // Only ASCII runs were removed or replaced, so this stays valid UTF-8.
     Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
@@ -97,6 +109,62 @@ fn reply_token(b: &[u8], i: usize) -> Option<(&[u8], u8, usize)> {
 #[cfg(test)]
 mod tests {
     use super::normalize_diagnostic as n;
+    use super::{needs_work, reply_token, skip_whitespace};
+
+    /// The word-by-word copy this module used before it copied runs: the
+    /// run copy must give the same text.
+    fn word_by_word(text: &str) -> String {
+        let b = text.as_bytes();
+        if !needs_work(b) {
+            return text.to_string();
+        }
+        let mut out = Vec::with_capacity(b.len());
+        let mut first_reply: Option<&[u8]> = None;
+        let mut i = skip_whitespace(b, 0);
+        while i < b.len() {
+            if out.last().is_none_or(|&c| c == b' ') {
+                if let Some((digits, sep, end)) = reply_token(b, i) {
+                    match first_reply {
+                        None => first_reply = Some(digits),
+                        Some(first) if sep == b'-' || first == digits => {
+                            i = skip_whitespace(b, end);
+                            continue;
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+            let end = b[i..].iter().position(u8::is_ascii_whitespace).map_or(b.len(), |n| i + n);
+            out.extend_from_slice(&b[i..end]);
+            i = skip_whitespace(b, end);
+            if i < b.len() {
+                out.push(b' ');
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn run_copy_matches_word_by_word_copy() {
+        let cases = [
+            "550-5.7.26 This mail is\n550-5.7.26 unauthenticated\n550 5.7.26 now",
+            "  lead and trail  ",
+            "foo 550-5.1.1",
+            "foo\n550-5.1.1 bar",
+            "smtp; 521-5.7.1 blocked 521 5.7.1 see http://x",
+            "a\tb\r\nc  d \x0c e",
+            "550 5.1.1 a\n550 5.1.1 b\n451 4.0.0 c",
+            "x 550-5.1.1\n\n550-5.1.1",
+            "日本語\n テキスト 550-5.0.0 x 550-5.0.0",
+            " 550-5.1.1 one space first 550-5.1.1 ",
+            "550-",
+            "\n",
+            "",
+        ];
+        for c in cases {
+            assert_eq!(n(c), word_by_word(c), "{c:?}");
+        }
+    }
 
     #[test]
     fn joins_multiline_replies() {

@@ -94,7 +94,7 @@ fn the_reply_code_decides_when_nothing_else_does() {
     assert_eq!(c.rule, "reply:556");
     assert_eq!(c.status_source, StatusSource::Derived);
     let c = bare.classify("452 zzz qqq");
-    assert_eq!((c.reason, c.bounce_type, c.rule.as_str()), (Reason::SystemFull, BounceType::Soft, "reply:452"));
+    assert_eq!((c.reason, c.bounce_type, &*c.rule), (Reason::SystemFull, BounceType::Soft, "reply:452"));
 }
 
 #[test]
@@ -114,7 +114,7 @@ fn disagreeing_codes_are_explained() {
 #[test]
 fn nothing_known_is_undefined() {
     let c = classify("something odd happened");
-    assert_eq!((c.reason, c.rule.as_str(), c.status), (Reason::Undefined, "none", None));
+    assert_eq!((c.reason, &*c.rule, c.status), (Reason::Undefined, "none", None));
     let c = classify("");
     assert_eq!(c.reason, Reason::Undefined);
 }

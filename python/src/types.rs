@@ -148,8 +148,8 @@ impl PyClassification {
             bounce_type: word_arg::<BounceType>(py, bounce_type, "bounce_type")?,
             category: word_arg::<Category>(py, category, "category")?,
             action: word_arg::<Action>(py, action, "action")?,
-            description,
-            rule,
+            description: description.into(),
+            rule: rule.into(),
             note,
         }))
     }
@@ -275,8 +275,8 @@ impl PyClassification {
             c.status.map(|s| s.to_string()),
             status_source_str(c.status_source),
             c.reply_code.map(|r| r.get()),
-            c.description.clone(),
-            c.rule.clone(),
+            c.description.to_string(),
+            c.rule.to_string(),
             c.note.clone(),
         )
             .into_pyobject(py)?;

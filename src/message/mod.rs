@@ -375,7 +375,7 @@ impl Report {
                     smtp_command: b.smtp_command.clone(),
                     timestamp: b.last_attempt_date.clone().or_else(|| b.arrival_date.clone()).or_else(|| self.date.clone()),
                     decoded_by: b.decoded_by.clone(),
-                    rule: c.rule.clone(),
+                    rule: c.rule.to_string(),
                     feedback_type: b.feedback_type.clone(),
                 }
             })
@@ -665,7 +665,7 @@ pub(crate) fn with_reason(mut c: Classification, reason: Reason, why: &str) -> C
     c.reason = reason;
     c.bounce_type = reason.bounce_type_for(class);
     c.action = default_action(reason, c.bounce_type);
-    c.rule = format!("{}+{why}", c.rule);
+    c.rule = format!("{}+{why}", c.rule).into();
     c
 }
 
@@ -686,8 +686,8 @@ pub(crate) fn fixed_classification(reason: Reason, status: Option<StatusCode>, r
         },
         category,
         action: default_action(reason, bounce_type),
-        description: info.definition.clone(),
-        rule: format!("kind:{}", reason.as_str()),
+        description: info.definition.as_str().into(),
+        rule: format!("kind:{}", reason.as_str()).into(),
         note: None,
     }
 }
