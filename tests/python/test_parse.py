@@ -83,7 +83,11 @@ def test_bad_input() -> None:
             bouncekit.parse(bad)  # type: ignore[arg-type]
     with pytest.raises(bouncekit.BounceKitError):
         bouncekit.parse(b"")
-    assert bouncekit.parse(b"\x00\x01 not a message \xff").kind == "not_bounce"
+    # Bytes with no header block are no message (a typed error); a message
+    # that is no report is a not_bounce report.
+    with pytest.raises(bouncekit.ParseError, match="no header block"):
+        bouncekit.parse(b"\x00\x01 not a message \xff")
+    assert bouncekit.parse(b"Subject: hi\r\n\r\n\x00\x01 hello \xff").kind == "not_bounce"
     big = b"Subject: x\r\n\r\n" + b"a" * (65 << 20)
     with pytest.raises(bouncekit.LimitError):
         bouncekit.parse(big)
