@@ -486,7 +486,7 @@ pub(crate) fn transcript_recipients(block: &str) -> Vec<Hit> {
         let lone = hits.len() == 1;
         for h in &mut hits {
             let domain = h.recipient.rsplit('@').next().unwrap_or("");
-            let own: Vec<&str> = pending.iter().copied().filter(|l| lone || super::util::contains_ci(l, domain)).collect();
+            let own: Vec<&str> = pending.iter().copied().filter(|l| lone || contains_ci(l, domain)).collect();
             if h.command.is_none() {
                 h.command = own.iter().filter(|l| l.starts_with(">>>")).find_map(|l| super::util::detect_command(l)).map(str::to_string);
             }

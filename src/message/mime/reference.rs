@@ -5,8 +5,9 @@ use std::borrow::Cow;
 use std::ops::Deref;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{HeaderName, Message, MessageParser, MimeHeaders, PartType};
 
+use super::headers::text_of;
 use crate::message::{util, Limits, Mail, Original};
 use crate::Error;
 
@@ -71,30 +72,6 @@ fn detach<'x>(m: &mut Message<'x>, out: &mut Vec<Message<'x>>) {
     }
 }
 
-
-fn header_text(v: &HeaderValue<'_>) -> String {
-    match v {
-        HeaderValue::Text(t) => t.to_string(),
-        HeaderValue::TextList(l) => l.join(", "),
-        HeaderValue::Address(a) => a
-            .iter()
-            .map(|x| match (&x.name, &x.address) {
-                (Some(n), Some(a)) => format!("{n} <{a}>"),
-                (None, Some(a)) => a.to_string(),
-                (Some(n), None) => n.to_string(),
-                (None, None) => String::new(),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        HeaderValue::DateTime(d) => d.to_rfc3339(),
-        HeaderValue::ContentType(c) => match c.subtype() {
-            Some(s) => format!("{}/{}", c.ctype(), s),
-            None => c.ctype().to_string(),
-        },
-        HeaderValue::Received(_) | HeaderValue::Empty => String::new(),
-    }
-}
-
 pub(crate) fn old_collect(msg: &mail_parser::Message<'_>, limits: &Limits, m: &mut Mail) -> Result<(), Error> {
     if msg.parts.len() > limits.max_parts {
         return Err(Error::LimitExceeded { limit: "max_parts", max: limits.max_parts, actual: msg.parts.len() });
@@ -104,7 +81,7 @@ pub(crate) fn old_collect(msg: &mail_parser::Message<'_>, limits: &Limits, m: &m
         let name = h.name().to_ascii_lowercase();
         let value = match (&name[..], h.value()) {
             ("received", _) => String::new(),
-            (_, v) => header_text(v),
+            (_, v) => text_of(v),
         };
         m.headers.push((name, value));
     }
@@ -151,7 +128,7 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
             let ir = inner.root_part();
             if m.jmrp_recipient.is_none() {
                 if let Some(v) = ir.headers().iter().find(|h| h.name().eq_ignore_ascii_case("x-hmxmroriginalrecipient")) {
-                    m.jmrp_recipient = util::find_address(&header_text(v.value())).map(|a| a.0);
+                    m.jmrp_recipient = util::find_address(&text_of(v.value())).map(|a| a.0);
                 }
             }
             if m.nested_report.is_none() && is_report(inner) {
@@ -232,18 +209,7 @@ fn is_report(msg: &mail_parser::Message<'_>) -> bool {
 /// A text attachment that is a block of mail headers (the original's).
 fn is_header_attachment(part: &mail_parser::MessagePart<'_>, content: &str) -> bool {
     let attached = part.content_disposition().is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
-    if !attached {
-        return false;
-    }
-    let headerish = content
-        .lines()
-        .take(3)
-        .filter(|l| {
-            l.split_once(':').is_some_and(|(n, _)| !n.is_empty() && n.len() < 40 && !n.contains(' '))
-                || l.starts_with([' ', '\t'])
-        })
-        .count();
-    headerish >= 2
+    attached && super::walk::starts_like_headers(content)
 }
 
 /// The identity of the original message from a bare header block (text/rfc822-headers).
@@ -265,7 +231,6 @@ fn original_of(inner: &mail_parser::Message<'_>) -> Original {
         subject: inner.subject().map(str::to_string),
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -411,9 +411,12 @@ fn text_part(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'_, str>, m
 /// A text attachment that is a block of mail headers (the original's).
 fn is_header_attachment(cd: Option<&[u8]>, content: &str) -> bool {
     let attached = cd.and_then(headers::content_type).is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
-    if !attached {
-        return false;
-    }
+    attached && starts_like_headers(content)
+}
+
+/// Whether at least two of a text's first three lines read as header fields
+/// (`Name: value`) or their folds.
+pub(super) fn starts_like_headers(content: &str) -> bool {
     let headerish = content
         .lines()
         .take(3)
