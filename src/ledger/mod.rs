@@ -41,6 +41,7 @@ mod query;
 mod record;
 mod row;
 mod schema;
+mod summary;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -173,6 +174,8 @@ pub struct Ledger {
     /// committed: addresses are never deleted), so that an address seen
     /// before needs no lookup.
     rids: std::collections::HashMap<String, i64>,
+    /// The policy's fingerprint, as address summaries record it.
+    fingerprint: u64,
 }
 
 /// The current time in unix seconds.
@@ -223,7 +226,8 @@ impl Ledger {
         // Reads through a memory map: no copy per page read.
         let _: Option<i64> = conn.pragma_update_and_check(None, "mmap_size", 256i64 << 20, |r| r.get(0)).ok();
         schema::migrate(&mut conn)?;
-        Ok(Ledger { conn, policy: opts.policy, path, rids: Default::default() })
+        let fingerprint = summary::fingerprint(&opts.policy);
+        Ok(Ledger { conn, policy: opts.policy, path, rids: Default::default(), fingerprint })
     }
 
     /// The policy decisions are made with.

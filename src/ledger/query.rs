@@ -296,6 +296,8 @@ impl Ledger {
              ON CONFLICT (recipient) DO UPDATE SET released_at = max(released_at, excluded.released_at)",
             params![a, at],
         )?;
+        // Its summary no longer holds (earlier events stop counting, later ones may).
+        tx.execute("UPDATE recipients SET summary = NULL WHERE address = ?1", [&a])?;
         tx.commit()?;
         Ok(n > 0)
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::event::{clip_diagnostic, domain_of};
 use super::query::{domain_released_at, load_flag};
+use super::summary::{may_count, Recent, State, Summary, KEEP};
 use super::{now, Event, Ledger, LedgerError, ScanRow};
 use crate::policy::{DomainFailure, HistoryEvent};
 use crate::DomainFlag;
@@ -50,6 +51,14 @@ pub struct Batch<'l> {
     pending: Pending<'l>,
 }
 
+/// A new event of a batch that may suppress its address.
+#[derive(Clone, Copy, Debug)]
+struct NewEvent {
+    id: i64,
+    event: HistoryEvent,
+    domain_failure: bool,
+}
+
 /// What a batch learnt from its inserts, for its commit.
 struct Pending<'l> {
     policy: &'l Policy,
@@ -60,8 +69,10 @@ struct Pending<'l> {
     /// The numbers known from committed batches ([`Ledger`]'s); this
     /// batch's join them when it commits.
     known: &'l mut HashMap<String, i64>,
-    /// Addresses with new events -> whether any of them may suppress.
-    touched: HashMap<String, bool>,
+    /// The policy's fingerprint (see `summary.rs`).
+    fingerprint: u64,
+    /// Addresses -> their new events that may suppress (at once or by count).
+    touched: HashMap<String, Vec<NewEvent>>,
     /// Domains with new host/network failures -> (earliest, latest) time.
     domains: HashMap<String, (i64, i64)>,
     stats: BatchStats,
@@ -79,6 +90,7 @@ impl Ledger {
                 recorded_at: now(),
                 rids: HashMap::new(),
                 known: &mut self.rids,
+                fingerprint: self.fingerprint,
                 touched: HashMap::new(),
                 domains: HashMap::new(),
                 stats: BatchStats::default(),
@@ -156,14 +168,16 @@ const KNOWN_ADDRESSES: usize = 1 << 16;
 
 /// The statements an insert uses, prepared once per batch.
 struct Statements<'t> {
+    tx: &'t Transaction<'t>,
     insert: CachedStatement<'t>,
     find_rid: CachedStatement<'t>,
     add_rid: CachedStatement<'t>,
 }
 
 impl<'t> Statements<'t> {
-    fn new(tx: &'t Transaction<'_>) -> rusqlite::Result<Self> {
+    fn new(tx: &'t Transaction<'t>) -> rusqlite::Result<Self> {
         Ok(Statements {
+            tx,
             insert: tx.prepare_cached(
                 "INSERT INTO events (key, recipient, domain, time, reason, bounce_type, status, reply_code, action,
                                      domain_failure, message_id, source, diagnostic, recorded_at, rid)
@@ -230,17 +244,14 @@ impl Pending<'_> {
             span.0 = span.0.min(e.time);
             span.1 = span.1.max(e.time);
         }
-        let may_suppress = self.policy.suppresses_at_once(e.reason, e.bounce_type) || self.counts(e);
-        *self.touched.entry(recipient).or_default() |= may_suppress;
+        // Only these events can change the address's decision (the policy
+        // passes over the others).
+        let event = HistoryEvent::new(e.time, e.reason, e.bounce_type);
+        if self.policy.suppresses_at_once(e.reason, e.bounce_type) || may_count(self.policy, &event) {
+            let id = st.tx.last_insert_rowid();
+            self.touched.entry(recipient).or_default().push(NewEvent { id, event, domain_failure });
+        }
         Ok(true)
-    }
-
-    fn counts(&self, e: &Event) -> bool {
-        let p = self.policy;
-        e.bounce_type == BounceType::Soft
-            && !p.fix_sender_reasons.contains(&e.reason)
-            && !p.ignore_reasons.contains(&e.reason)
-            && !p.suppress_reasons.contains(&e.reason)
     }
 
     /// Raises or extends the flags of the domains with new host/network
@@ -290,63 +301,208 @@ impl Pending<'_> {
     }
 
     /// Suppresses the addresses whose history (since their last release)
-    /// now calls for it. Order-independent, like the domain flags.
+    /// now calls for it. Order-independent, like the domain flags. An
+    /// address's summary decides when it can (see `summary.rs`); otherwise
+    /// its history is read.
     fn suppress_addresses(&mut self, tx: &Transaction<'_>) -> Result<(), LedgerError> {
-        let mut flags: HashMap<String, Option<DomainFlag>> = HashMap::new();
-        let mut rows: Vec<(i64, HistoryEvent)> = Vec::new();
-        // One query: nothing when already suppressed; else the events
-        // since the address's release, less the host failures up to its
-        // domain's release (those were the domain's fault).
-        // Sorted here, not by SQLite: a sorter per address costs more than
-        // the handful of rows it would sort.
-        let mut st = tx.prepare_cached(
-            "SELECT e.id, e.time, e.reason, e.bounce_type FROM events e
-             WHERE e.rid = ?3
-               AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.recipient = ?1)
-               AND e.time > coalesce((SELECT r.released_at FROM releases r WHERE r.recipient = ?1), -9223372036854775807)
-               AND NOT (e.domain_failure = 1
-                        AND e.time <= coalesce((SELECT d.released_at FROM domain_releases d WHERE d.domain = ?2), -9223372036854775807))",
-        )?;
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO suppressions (recipient, domain, since, reason, bounce_type, why, event_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for (recipient, may_suppress) in std::mem::take(&mut self.touched) {
-            if !may_suppress {
-                continue;
-            }
-            let domain = domain_of(&recipient);
-            rows.clear();
-            let mut q = st.query(params![recipient, domain, self.rids[&recipient]])?;
-            while let Some(r) = q.next()? {
-                // Words this version does not know are skipped (as parse_history does).
-                let reason: Option<Reason> = r.get_ref(2)?.as_str().ok().and_then(|w| w.parse().ok());
-                let bounce_type: Option<BounceType> = r.get_ref(3)?.as_str().ok().and_then(|w| w.parse().ok());
-                let (Some(reason), Some(bounce_type)) = (reason, bounce_type) else { continue };
-                rows.push((r.get(0)?, HistoryEvent::new(r.get(1)?, reason, bounce_type)));
-            }
-            drop(q);
-            if rows.is_empty() {
-                continue;
-            }
-            rows.sort_unstable_by_key(|(id, h)| (h.time, *id));
-            let (ids, history): (Vec<i64>, Vec<HistoryEvent>) = rows.drain(..).unzip();
-            // The domain's flag matters only to host/network failures.
-            let flag = if history.iter().any(|h| self.policy.domain.reasons.contains(&h.reason)) {
-                if !flags.contains_key(domain) {
-                    flags.insert(domain.to_string(), load_flag(tx, domain)?);
-                }
-                flags[domain].as_ref()
-            } else {
-                None
+        let mut ctx = Decider { policy: self.policy, fingerprint: self.fingerprint, flags: HashMap::new(), domain_releases: HashMap::new() };
+        let mut load = tx.prepare_cached("SELECT summary FROM recipients WHERE id = ?1")?;
+        let mut store = tx.prepare_cached("UPDATE recipients SET summary = ?2 WHERE id = ?1")?;
+        for (recipient, mut news) in std::mem::take(&mut self.touched) {
+            let rid = self.rids[&recipient];
+            let blob: Option<Vec<u8>> = load.query_row([rid], |r| r.get(0))?;
+            let old = blob.as_deref().and_then(Summary::decode);
+            let outcome = match &old {
+                Some(s) if s.state == State::Suppressed => continue,
+                Some(s) => ctx.from_summary(tx, &recipient, s, &mut news)?,
+                None => None,
             };
-            let Some((at, decision)) = self.policy.first_suppression(&history, flag) else { continue };
-            let idx = history.iter().position(|h| *h == at).unwrap_or(0);
-            insert.execute(params![recipient, domain, at.time, at.reason.as_str(), at.bounce_type.as_str(), decision.why, ids[idx]])?;
-            self.stats.suppressed += 1;
+            let outcome = match outcome {
+                Some(o) => o,
+                None => ctx.from_history(tx, &recipient, rid)?,
+            };
+            if let Some(s) = &outcome.suppression {
+                let domain = domain_of(&recipient);
+                tx.prepare_cached(
+                    "INSERT INTO suppressions (recipient, domain, since, reason, bounce_type, why, event_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![recipient, domain, s.at.time, s.at.reason.as_str(), s.at.bounce_type.as_str(), s.why, s.event_id])?;
+                self.stats.suppressed += 1;
+            }
+            if old.as_ref() != Some(&outcome.summary) {
+                store.execute(params![rid, outcome.summary.encode()])?;
+            }
         }
         Ok(())
     }
+}
+
+/// A suppression to write.
+struct NewSuppression {
+    at: HistoryEvent,
+    why: String,
+    /// `None` when the deciding event is a summarised one (never, as new
+    /// events come after those; the history is read then).
+    event_id: Option<i64>,
+}
+
+/// What deciding on an address gives: maybe a suppression, and its new summary.
+struct Outcome {
+    suppression: Option<NewSuppression>,
+    summary: Summary,
+}
+
+/// Decides on addresses at commit, with what it looked up once per batch.
+struct Decider<'p> {
+    policy: &'p Policy,
+    fingerprint: u64,
+    flags: HashMap<String, Option<DomainFlag>>,
+    domain_releases: HashMap<String, Option<i64>>,
+}
+
+impl Decider<'_> {
+    fn flag(&mut self, tx: &Transaction<'_>, domain: &str) -> Result<Option<&DomainFlag>, LedgerError> {
+        if !self.flags.contains_key(domain) {
+            self.flags.insert(domain.to_string(), load_flag(tx, domain)?);
+        }
+        Ok(self.flags[domain].as_ref())
+    }
+
+    fn domain_released_at(&mut self, tx: &Transaction<'_>, domain: &str) -> Result<Option<i64>, LedgerError> {
+        if let Some(r) = self.domain_releases.get(domain) {
+            return Ok(*r);
+        }
+        let r = domain_released_at(tx, domain)?;
+        self.domain_releases.insert(domain.to_string(), r);
+        Ok(r)
+    }
+
+    /// The decision from the summary and the new events, or `None` when the
+    /// summary cannot tell (the history must be read).
+    fn from_summary(
+        &mut self,
+        tx: &Transaction<'_>,
+        recipient: &str,
+        s: &Summary,
+        news: &mut Vec<NewEvent>,
+    ) -> Result<Option<Outcome>, LedgerError> {
+        if s.policy != self.fingerprint || s.state != State::Clean {
+            return Ok(None);
+        }
+        let domain = domain_of(recipient);
+        let released = self.domain_released_at(tx, domain)?;
+        let excused = |time: i64, domain_failure: bool| domain_failure && released.is_some_and(|r| time <= r);
+        // What the history query leaves out, left out here too.
+        news.retain(|n| n.event.time > s.released_at && !excused(n.event.time, n.domain_failure));
+        news.sort_unstable_by_key(|n| (n.event.time, n.id));
+        let Some(first) = news.first() else { return Ok(Some(Outcome { suppression: None, summary: s.clone() })) };
+        // New events must come after the summarised ones, and the summary
+        // must reach a full window back from them (else it may miss events).
+        if s.recent.last().is_some_and(|r| r.time >= first.event.time) {
+            return Ok(None);
+        }
+        let window = i64::try_from(self.policy.max_window().as_secs()).unwrap_or(i64::MAX / 4);
+        if s.recent.len() >= KEEP && s.recent[0].time > first.event.time.saturating_sub(window) {
+            return Ok(None);
+        }
+        let mut history: Vec<(Option<i64>, HistoryEvent)> =
+            s.recent.iter().filter(|r| !excused(r.time, r.domain_failure)).map(|r| (None, r.event())).collect();
+        history.extend(news.iter().map(|n| (Some(n.id), n.event)));
+        let kept = s.recent.iter().copied().chain(
+            news.iter()
+                .filter(|n| may_count(self.policy, &n.event))
+                .map(|n| Recent { time: n.event.time, reason: n.event.reason, domain_failure: n.domain_failure }),
+        );
+        let recent: Vec<Recent> = last(kept);
+        let outcome = self.decide(tx, domain, &history, s.released_at, recent)?;
+        if outcome.suppression.as_ref().is_some_and(|s| s.event_id.is_none()) {
+            return Ok(None);
+        }
+        Ok(Some(outcome))
+    }
+
+    /// The decision from the address's whole history (since its release),
+    /// as read from the events.
+    fn from_history(&mut self, tx: &Transaction<'_>, recipient: &str, rid: i64) -> Result<Outcome, LedgerError> {
+        let domain = domain_of(recipient);
+        let suppressed = tx
+            .prepare_cached("SELECT 1 FROM suppressions WHERE recipient = ?1")?
+            .query_row([recipient], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if suppressed {
+            return Ok(Outcome { suppression: None, summary: Summary::suppressed() });
+        }
+        let released_at: i64 = tx
+            .prepare_cached("SELECT released_at FROM releases WHERE recipient = ?1")?
+            .query_row([recipient], |r| r.get(0))
+            .optional()?
+            .unwrap_or(i64::MIN);
+        // The events since the address's release, less the host failures up
+        // to its domain's release (those were the domain's fault). Sorted
+        // here, not by SQLite: a sorter per address costs more than the
+        // handful of rows it would sort.
+        let mut st = tx.prepare_cached(
+            "SELECT e.id, e.time, e.reason, e.bounce_type, e.domain_failure FROM events e
+             WHERE e.rid = ?1 AND e.time > ?2
+               AND NOT (e.domain_failure = 1
+                        AND e.time <= coalesce((SELECT d.released_at FROM domain_releases d WHERE d.domain = ?3), -9223372036854775807))",
+        )?;
+        let mut rows: Vec<(i64, HistoryEvent, bool)> = Vec::new();
+        let mut q = st.query(params![rid, released_at, domain])?;
+        while let Some(r) = q.next()? {
+            // Words this version does not know are skipped (as parse_history does).
+            let reason: Option<Reason> = r.get_ref(2)?.as_str().ok().and_then(|w| w.parse().ok());
+            let bounce_type: Option<BounceType> = r.get_ref(3)?.as_str().ok().and_then(|w| w.parse().ok());
+            let (Some(reason), Some(bounce_type)) = (reason, bounce_type) else { continue };
+            rows.push((r.get(0)?, HistoryEvent::new(r.get(1)?, reason, bounce_type), r.get::<_, i64>(4)? == 1));
+        }
+        drop(q);
+        rows.sort_unstable_by_key(|(id, h, _)| (h.time, *id));
+        let history: Vec<(Option<i64>, HistoryEvent)> = rows.iter().map(|(id, h, _)| (Some(*id), *h)).collect();
+        let recent = last(
+            rows.iter()
+                .filter(|(_, h, _)| may_count(self.policy, h))
+                .map(|(_, h, df)| Recent { time: h.time, reason: h.reason, domain_failure: *df }),
+        );
+        self.decide(tx, domain, &history, released_at, recent)
+    }
+
+    /// The policy on a history sorted by (time, event number); `recent`: the
+    /// summary's events if the address stays unsuppressed.
+    fn decide(
+        &mut self,
+        tx: &Transaction<'_>,
+        domain: &str,
+        history: &[(Option<i64>, HistoryEvent)],
+        released_at: i64,
+        recent: Vec<Recent>,
+    ) -> Result<Outcome, LedgerError> {
+        let events: Vec<HistoryEvent> = history.iter().map(|(_, h)| *h).collect();
+        // The domain's flag matters only to host/network failures.
+        let policy = self.policy;
+        let flag = if events.iter().any(|h| policy.domain.reasons.contains(&h.reason)) { self.flag(tx, domain)? } else { None };
+        if let Some((at, decision)) = policy.first_suppression(&events, flag) {
+            let event_id = history.iter().find(|(_, h)| *h == at).and_then(|(id, _)| *id);
+            return Ok(Outcome {
+                suppression: Some(NewSuppression { at, why: decision.why, event_id }),
+                summary: Summary::suppressed(),
+            });
+        }
+        // Kept from suppression only by the flag: a later flag may not excuse these.
+        let hot = flag.is_some() && policy.first_suppression(&events, None).is_some();
+        let state = if hot { State::Hot } else { State::Clean };
+        Ok(Outcome { suppression: None, summary: Summary { state, policy: self.fingerprint, released_at, recent } })
+    }
+}
+
+/// The last [`KEEP`] of events in time order.
+fn last(events: impl Iterator<Item = Recent>) -> Vec<Recent> {
+    let mut v: Vec<Recent> = events.collect();
+    let drop = v.len().saturating_sub(KEEP);
+    v.drain(..drop);
+    v
 }
 
 /// How [`record_rows`] batches.

@@ -121,8 +121,15 @@ CREATE UNIQUE INDEX events_by_rid_key ON events (rid, key);
 CREATE INDEX events_domain_failures ON events (domain, time, rid) WHERE domain_failure = 1;
 "#;
 
+/// A summary per address (see `summary.rs`), so that a batch decides on an
+/// address without re-reading its whole history. Empty after the upgrade:
+/// an address's first batch reads its history and writes it.
+const V4: &str = r#"
+ALTER TABLE recipients ADD COLUMN summary BLOB;
+"#;
+
 /// Every migration, in order; the schema version is their number.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this bouncekit writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
