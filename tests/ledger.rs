@@ -480,21 +480,47 @@ CREATE UNIQUE INDEX events_by_recipient_key ON events (recipient, key);
 CREATE INDEX events_domain_failures ON events (domain, time) WHERE domain_failure = 1;
 ";
 
+/// Version 3 (addresses numbered; one (number, 8-byte key) index), as on disk.
+const SCHEMA_V3: &str = "
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY, key BLOB NOT NULL, recipient TEXT NOT NULL, domain TEXT NOT NULL,
+    time INTEGER NOT NULL, reason TEXT NOT NULL, bounce_type TEXT NOT NULL, status TEXT, reply_code INTEGER,
+    action TEXT NOT NULL, domain_failure INTEGER NOT NULL DEFAULT 0, message_id TEXT, source TEXT,
+    diagnostic TEXT, recorded_at INTEGER NOT NULL, rid INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE suppressions (
+    recipient TEXT PRIMARY KEY, domain TEXT NOT NULL, since INTEGER NOT NULL, reason TEXT NOT NULL,
+    bounce_type TEXT NOT NULL, why TEXT NOT NULL, event_id INTEGER NOT NULL REFERENCES events (id));
+CREATE INDEX suppressions_by_domain ON suppressions (domain);
+CREATE TABLE releases (recipient TEXT PRIMARY KEY, released_at INTEGER NOT NULL);
+CREATE TABLE domain_flags (
+    domain TEXT PRIMARY KEY, first_failure INTEGER NOT NULL, since INTEGER NOT NULL, last_failure INTEGER NOT NULL,
+    addresses INTEGER NOT NULL, expires_at INTEGER NOT NULL, why TEXT NOT NULL);
+CREATE TABLE domain_releases (domain TEXT PRIMARY KEY, released_at INTEGER NOT NULL);
+CREATE TABLE recipients (id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE);
+CREATE UNIQUE INDEX events_by_rid_key ON events (rid, key);
+CREATE INDEX events_domain_failures ON events (domain, time, rid) WHERE domain_failure = 1;
+";
+
 const EVENT_COLUMNS: &str = "id, key, recipient, domain, time, reason, bounce_type, status, reply_code, action, \
                              domain_failure, message_id, source, diagnostic, recorded_at";
 
 /// Writes the events of a ledger of this version into a file with an older
 /// schema, as that version wrote them: keys of versions 1 and 2 were 16
 /// bytes, of which version 3 keeps the first 8 (the low 8 are made up here:
-/// the migration drops them).
+/// the migration drops them); version 3 numbered the addresses, as now.
 fn write_old_ledger(old: &std::path::Path, schema: &str, version: i64, from: &std::path::Path) {
     let c = rusqlite_conn(old);
     c.execute_batch(schema).unwrap();
     c.execute("ATTACH ?1 AS n", [from.to_str().unwrap()]).unwrap();
-    let cols = EVENT_COLUMNS.replace("key,", "unhex(hex(key) || '00FF00FF00FF00FF'),");
-    c.execute(&format!("INSERT INTO main.events ({EVENT_COLUMNS}) SELECT {cols} FROM n.events"), []).unwrap();
-    let long_keys: i64 = c.query_row("SELECT count(*) FROM main.events WHERE length(key) = 16", [], |r| r.get(0)).unwrap();
-    assert_eq!(long_keys, 40);
+    if version >= 3 {
+        c.execute(&format!("INSERT INTO main.events ({EVENT_COLUMNS}, rid) SELECT {EVENT_COLUMNS}, rid FROM n.events"), []).unwrap();
+        c.execute("INSERT INTO main.recipients (id, address) SELECT id, address FROM n.recipients", []).unwrap();
+    } else {
+        let cols = EVENT_COLUMNS.replace("key,", "unhex(hex(key) || '00FF00FF00FF00FF'),");
+        c.execute(&format!("INSERT INTO main.events ({EVENT_COLUMNS}) SELECT {cols} FROM n.events"), []).unwrap();
+        let long_keys: i64 = c.query_row("SELECT count(*) FROM main.events WHERE length(key) = 16", [], |r| r.get(0)).unwrap();
+        assert_eq!(long_keys, 40);
+    }
     for t in ["suppressions", "releases", "domain_flags", "domain_releases"] {
         c.execute(&format!("INSERT INTO main.{t} SELECT * FROM n.{t}"), []).unwrap();
     }
@@ -503,8 +529,8 @@ fn write_old_ledger(old: &std::path::Path, schema: &str, version: i64, from: &st
 }
 
 #[test]
-fn version_1_and_2_ledgers_migrate_keeping_events_suppressions_and_idempotence() {
-    for (version, schema) in [(1, SCHEMA_V1), (2, SCHEMA_V2)] {
+fn version_1_2_and_3_ledgers_migrate_keeping_events_suppressions_and_idempotence() {
+    for (version, schema) in [(1, SCHEMA_V1), (2, SCHEMA_V2), (3, SCHEMA_V3)] {
         let dir = tempfile::tempdir().unwrap();
         let (new, old) = (dir.path().join("new.db"), dir.path().join(format!("v{version}.db")));
         let evs: Vec<Event> = (0..40)
@@ -551,6 +577,12 @@ fn version_1_and_2_ledgers_migrate_keeping_events_suppressions_and_idempotence()
         assert_eq!(key_indexes, 2, "(address number, key) and the domain failures; no index on key alone");
         let short_keys: i64 = l.connection().query_row("SELECT count(*) FROM events WHERE length(key) = 8", [], |r| r.get(0)).unwrap();
         assert_eq!(short_keys, 40);
+        // Version 4's address summaries start empty: an address's next batch
+        // reads its history (and writes its summary).
+        let summaries = |l: &Ledger| -> i64 {
+            l.connection().query_row("SELECT count(summary) FROM recipients", [], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(summaries(&l), 0, "from version {version}");
         // Recording the same bounces again changes nothing.
         let s = l.record_batch(&evs).unwrap();
         assert_eq!((s.recorded, s.duplicates, s.suppressed), (0, 40, 0), "from version {version}");
@@ -559,6 +591,8 @@ fn version_1_and_2_ledgers_migrate_keeping_events_suppressions_and_idempotence()
         let (a, (n, _)) = per_address.iter().next().unwrap();
         l.record(&Event::new(a.as_str(), T0 + 41 * H, Reason::MailboxFull)).unwrap();
         assert_eq!(l.history(a).unwrap().len(), n + 1);
+        assert_eq!(summaries(&l), 1);
+        assert_eq!(suppression_list(&l), suppressed, "from version {version}");
         let rids: i64 = l.connection().query_row("SELECT count(*) FROM recipients", [], |r| r.get(0)).unwrap();
         assert_eq!(rids as usize, per_address.len(), "one number per address");
     }
