@@ -310,8 +310,7 @@ impl Pending<'_> {
         let mut store = tx.prepare_cached("UPDATE recipients SET summary = ?2 WHERE id = ?1")?;
         for (recipient, mut news) in std::mem::take(&mut self.touched) {
             let rid = self.rids[&recipient];
-            let blob: Option<Vec<u8>> = load.query_row([rid], |r| r.get(0))?;
-            let old = blob.as_deref().and_then(Summary::decode);
+            let old = load.query_row([rid], |r| Ok(r.get_ref(0)?.as_blob_or_null()?.and_then(Summary::decode)))?;
             let outcome = match &old {
                 Some(s) if s.state == State::Suppressed => continue,
                 Some(s) => ctx.from_summary(tx, &recipient, s, &mut news)?,
