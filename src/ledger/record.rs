@@ -313,12 +313,12 @@ impl Pending<'_> {
             let old = load.query_row([rid], |r| Ok(r.get_ref(0)?.as_blob_or_null()?.and_then(Summary::decode)))?;
             let outcome = match &old {
                 Some(s) if s.state == State::Suppressed => continue,
-                Some(s) => ctx.from_summary(tx, &recipient, s, &mut news)?,
+                Some(s) => ctx.decide_by_summary(tx, &recipient, s, &mut news)?,
                 None => None,
             };
             let outcome = match outcome {
                 Some(o) => o,
-                None => ctx.from_history(tx, &recipient, rid)?,
+                None => ctx.decide_by_history(tx, &recipient, rid)?,
             };
             if let Some(s) = &outcome.suppression {
                 let domain = domain_of(&recipient);
@@ -379,7 +379,7 @@ impl Decider<'_> {
 
     /// The decision from the summary and the new events, or `None` when the
     /// summary cannot tell (the history must be read).
-    fn from_summary(
+    fn decide_by_summary(
         &mut self,
         tx: &Transaction<'_>,
         recipient: &str,
@@ -423,7 +423,7 @@ impl Decider<'_> {
 
     /// The decision from the address's whole history (since its release),
     /// as read from the events.
-    fn from_history(&mut self, tx: &Transaction<'_>, recipient: &str, rid: i64) -> Result<Outcome, LedgerError> {
+    fn decide_by_history(&mut self, tx: &Transaction<'_>, recipient: &str, rid: i64) -> Result<Outcome, LedgerError> {
         let domain = domain_of(recipient);
         let suppressed = tx
             .prepare_cached("SELECT 1 FROM suppressions WHERE recipient = ?1")?
