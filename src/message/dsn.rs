@@ -274,7 +274,7 @@ fn has_inline_fields(t: &str) -> bool {
 }
 
 /// Extracts recipients from the status parts (or inline status fields).
-pub(crate) fn extract(m: &Mail, texts: &super::text::TextFacts<'_>) -> Option<Draft> {
+pub(crate) fn extract(m: &Mail<'_>, texts: &super::text::TextFacts<'_>) -> Option<Draft> {
     let mut statuses: Vec<DeliveryStatus> = m.dsn.iter().map(|t| parse_status(t)).collect();
     if statuses.iter().all(|s| s.recipients.is_empty()) {
         // Inline fields in the text part, before any copy of the original

@@ -180,14 +180,14 @@ fn body_hits(lower: &[u8]) -> Vec<bool> {
     hit
 }
 
-fn matches(f: &Format, body_hit: bool, m: &Mail, from: &str, subject: &str, report_like: bool) -> bool {
+fn matches(f: &Format, body_hit: bool, m: &Mail<'_>, from: &str, subject: &str, report_like: bool) -> bool {
     if body_hit {
         return true;
     }
     // Products set most of these headers on every message they send
     // (Outlook's X-MimeOLE, Zoho's X-ZohoMail): a header alone makes no
     // report of a person's mail.
-    if report_like && f.headers.iter().any(|h| m.header(h).is_some()) {
+    if report_like && f.headers.iter().any(|h| m.has_header(h)) {
         return true;
     }
     !f.from.is_empty()
@@ -196,7 +196,7 @@ fn matches(f: &Format, body_hit: bool, m: &Mail, from: &str, subject: &str, repo
 }
 
 /// Extracts recipients from a non-standard report.
-pub(crate) fn extract(m: &Mail, texts: &TextFacts<'_>) -> Option<Draft> {
+pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
     let from = m.from_lc();
     let subject = m.subject_lc();
     let bounce_subject = BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s));
@@ -216,7 +216,7 @@ pub(crate) fn extract(m: &Mail, texts: &TextFacts<'_>) -> Option<Draft> {
         None if bounce_subject => FORMATS.last().unwrap(),
         None => return None,
     };
-    let failed: Vec<String> = m.headers_named("x-failed-recipients").flat_map(all_addresses).collect();
+    let failed: Vec<String> = m.headers_named("x-failed-recipients").flat_map(|v| all_addresses(&v)).collect();
     let mut hits: Vec<Hit> = Vec::new();
     let mut block_text = String::new();
     for (i, t) in m.texts.iter().enumerate() {
@@ -267,7 +267,7 @@ pub(crate) fn extract(m: &Mail, texts: &TextFacts<'_>) -> Option<Draft> {
             h.original_recipient = alias_source(&h.diagnostic);
         }
     }
-    let reporting_mta = m.header("from").and_then(find_address).and_then(|(a, _, _)| a.split('@').nth(1).map(str::to_string));
+    let reporting_mta = m.from.as_deref().and_then(find_address).and_then(|(a, _, _)| a.split('@').nth(1).map(str::to_string));
     let kind = if is_delay_notice((0..m.texts.len()).map(|i| texts.body(i)), &subject) { MessageKind::Delay } else { MessageKind::Bounce };
     Some(Draft { kind, decoded_by: format.name.to_string(), reporting_mta, hits })
 }

@@ -6,6 +6,8 @@
 //! the original message is copied. This module finds the copy's start (so no
 //! recipient is ever read from it) and the recipient blocks before it.
 
+use std::borrow::Cow;
+
 use super::util::{contains_ci, find_address, find_ci};
 use super::{Draft, Hit};
 
@@ -71,13 +73,13 @@ pub(crate) fn cut_original(t: &str) -> &str {
 /// vectorised case-sensitive ones) and where the copy of the original
 /// message begins.
 pub(crate) struct TextFacts<'a> {
-    texts: &'a [String],
+    texts: &'a [Cow<'a, str>],
     lower: Vec<std::cell::OnceCell<Vec<u8>>>,
     cut: Vec<std::cell::OnceCell<usize>>,
 }
 
 impl<'a> TextFacts<'a> {
-    pub(crate) fn new(texts: &'a [String]) -> Self {
+    pub(crate) fn new(texts: &'a [Cow<'a, str>]) -> Self {
         let lower = texts.iter().map(|_| std::cell::OnceCell::new()).collect();
         let cut = texts.iter().map(|_| std::cell::OnceCell::new()).collect();
         TextFacts { texts, lower, cut }

@@ -304,7 +304,7 @@ pub(crate) fn rfc3339(s: &str) -> String {
 
 /// The date as RFC 3339, written digit by digit: `DateTime::to_rfc3339`'s
 /// output (`Z` for a zero offset) without its `format!` machinery.
-fn rfc3339_of(d: &mail_parser::DateTime) -> String {
+pub(crate) fn rfc3339_of(d: &mail_parser::DateTime) -> String {
     fn num(out: &mut String, mut v: u16, width: usize) {
         let mut buf = [b'0'; 5];
         let mut i = buf.len();

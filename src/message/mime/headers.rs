@@ -104,12 +104,8 @@ impl<'a> Iterator for Fields<'a> {
 
 /// A value as plain text: blanks and line breaks trimmed at both ends,
 /// folds kept, invalid UTF-8 replaced.
-pub(crate) fn raw_text(v: &[u8]) -> String {
-    let t = trim(v);
-    match std::str::from_utf8(t) {
-        Ok(s) => s.to_string(),
-        Err(_) => String::from_utf8_lossy(t).into_owned(),
-    }
+pub(crate) fn raw_text(v: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(trim(v))
 }
 
 fn trim(v: &[u8]) -> &[u8] {
@@ -119,7 +115,8 @@ fn trim(v: &[u8]) -> &[u8] {
     &v[s..e.max(s)]
 }
 
-/// How a top-level header's value is read, by its lowercase name.
+/// How a top-level header's value is read.
+#[derive(Clone, Copy)]
 enum Kind {
     Text,
     Address,
@@ -130,23 +127,29 @@ enum Kind {
     Raw,
 }
 
-fn kind(name_lc: &str) -> Kind {
-    match name_lc {
-        "subject" | "comments" | "content-description" | "content-location" | "content-transfer-encoding" => Kind::Text,
-        "from" | "sender" | "reply-to" | "to" | "cc" | "bcc" | "resent-from" | "resent-sender" | "resent-to" | "resent-cc"
-        | "resent-bcc" => Kind::Address,
-        "date" | "resent-date" => Kind::Date,
-        "message-id" | "in-reply-to" | "references" | "resent-message-id" | "content-id" => Kind::Id,
-        "content-type" | "content-disposition" => Kind::ContentType,
+/// How a field is read, by its name (ASCII case-insensitive).
+fn kind(name: &[u8]) -> Kind {
+    // No name below is longer than this: a longer one is raw text.
+    let mut buf = [0u8; 32];
+    let Some(lc) = buf.get_mut(..name.len()) else { return Kind::Raw };
+    lc.copy_from_slice(name);
+    lc.make_ascii_lowercase();
+    match &*lc {
+        b"subject" | b"comments" | b"content-description" | b"content-location" | b"content-transfer-encoding" => Kind::Text,
+        b"from" | b"sender" | b"reply-to" | b"to" | b"cc" | b"bcc" | b"resent-from" | b"resent-sender" | b"resent-to"
+        | b"resent-cc" | b"resent-bcc" => Kind::Address,
+        b"date" | b"resent-date" => Kind::Date,
+        b"message-id" | b"in-reply-to" | b"references" | b"resent-message-id" | b"content-id" => Kind::Id,
+        b"content-type" | b"content-disposition" => Kind::ContentType,
         // Never read, and the costliest to parse.
-        "received" => Kind::Ignored,
+        b"received" => Kind::Ignored,
         _ => Kind::Raw,
     }
 }
 
-fn parse_as<'a>(name_lc: &str, v: &'a [u8]) -> HeaderValue<'a> {
+fn parse_as(kind: Kind, v: &[u8]) -> HeaderValue<'_> {
     let mut s = MessageStream::new(v);
-    let hv = match kind(name_lc) {
+    let hv = match kind {
         Kind::Text => s.parse_unstructured(),
         Kind::Address => s.parse_address(),
         Kind::Date => s.parse_date(),
@@ -157,40 +160,43 @@ fn parse_as<'a>(name_lc: &str, v: &'a [u8]) -> HeaderValue<'a> {
     hv
 }
 
-/// A top-level field as the extractors read it: lowercase name and decoded
-/// value (addresses as `name <addr>, ...`, dates as RFC 3339, content types
-/// as `type/subtype`, `Received` empty, anything else trimmed raw text).
-pub(crate) fn decoded(f: &Field<'_>) -> (String, String) {
-    let name = match std::str::from_utf8(f.name) {
-        Ok(n) => n.to_ascii_lowercase(),
-        Err(_) => String::from_utf8_lossy(f.name).to_ascii_lowercase(),
-    };
-    let value = match kind(&name) {
-        Kind::Raw => raw_text(f.value),
-        Kind::Ignored => String::new(),
-        Kind::Address => match plain_address(f.value) {
-            Some((Some(n), a)) => format!("{n} <{a}>"),
-            Some((None, a)) => a.to_string(),
-            None => text_of(&parse_as(&name, f.value)),
+/// A top-level field's value as the extractors read it: addresses as
+/// `name <addr>, ...`, dates as RFC 3339, content types as `type/subtype`,
+/// `Received` empty, anything else trimmed raw text. Plain values are
+/// borrowed from the message.
+pub(crate) fn value<'a>(f: &Field<'a>) -> Cow<'a, str> {
+    let v = f.value;
+    match kind(f.name) {
+        Kind::Raw => raw_text(v),
+        Kind::Ignored => Cow::Borrowed(""),
+        k @ Kind::Address => match plain_address(v) {
+            Some((Some(n), a)) => Cow::Owned([n, " <", a, ">"].concat()),
+            Some((None, a)) => Cow::Borrowed(a),
+            None => Cow::Owned(text_of(&parse_as(k, v))),
         },
-        Kind::Id => match plain_id(f.value) {
-            Some(id) => id.to_string(),
-            None => text_of(&parse_as(&name, f.value)),
+        k @ Kind::Id => match plain_id(v) {
+            Some(id) => Cow::Borrowed(id),
+            None => Cow::Owned(text_of(&parse_as(k, v))),
         },
-        Kind::Text => match plain_text(f.value) {
-            Some(t) => t.to_string(),
-            None => text_of(&parse_as(&name, f.value)),
+        k @ Kind::Text => match plain_text(v) {
+            Some(t) => Cow::Borrowed(t),
+            None => Cow::Owned(text_of(&parse_as(k, v))),
         },
-        Kind::ContentType => match content_type(f.value) {
+        Kind::ContentType => match content_type(v) {
             Some(c) => match c.subtype() {
-                Some(s) => format!("{}/{}", c.ctype(), s),
-                None => c.ctype().to_string(),
+                Some(s) => Cow::Owned([c.ctype(), "/", s].concat()),
+                None => Cow::Owned(c.ctype().to_string()),
             },
-            None => String::new(),
+            None => Cow::Borrowed(""),
         },
-        Kind::Date => text_of(&parse_as(&name, f.value)),
-    };
-    (name, value)
+        k @ Kind::Date => Cow::Owned(text_of(&parse_as(k, v))),
+    }
+}
+
+/// A top-level field as `(lowercase name, value)`.
+#[cfg(test)]
+pub(crate) fn decoded(f: &Field<'_>) -> (String, String) {
+    (String::from_utf8_lossy(f.name).to_ascii_lowercase(), value(f).into_owned())
 }
 
 /// The first address of an address field.
@@ -292,7 +298,8 @@ pub(crate) fn text_of(v: &HeaderValue<'_>) -> String {
             })
             .collect::<Vec<_>>()
             .join(", "),
-        HeaderValue::DateTime(d) => d.to_rfc3339(),
+        // `to_rfc3339`'s text, without its `format!` machinery.
+        HeaderValue::DateTime(d) => crate::message::util::rfc3339_of(d),
         HeaderValue::ContentType(c) => match c.subtype() {
             Some(s) => format!("{}/{}", c.ctype(), s),
             None => c.ctype().to_string(),
