@@ -182,9 +182,9 @@ pub(crate) fn dsn_address(v: &str) -> Option<String> {
 pub(crate) fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
-    while let Some(i) = rest.find('<') {
+    while let Some(i) = memchr::memchr(b'<', rest.as_bytes()) {
         out.push_str(&rest[..i]);
-        let Some(j) = rest[i..].find('>') else {
+        let Some(j) = memchr::memchr(b'>', &rest.as_bytes()[i..]) else {
             rest = "";
             break;
         };
@@ -198,24 +198,45 @@ pub(crate) fn html_to_text(html: &str) -> String {
             out.push(' ');
         }
         rest = &rest[i + j + 1..];
-        for skipped in ["style", "script"] {
+        for (skipped, end) in [("style", "</style"), ("script", "</script")] {
             if is(skipped) {
-                if let Some(k) = find_ci(rest, &format!("</{skipped}")) {
+                if let Some(k) = find_ci(rest, end) {
                     rest = &rest[k..];
                 }
             }
         }
     }
     out.push_str(rest);
-    if !out.contains('&') {
+    if memchr::memchr(b'&', out.as_bytes()).is_none() {
         return out;
     }
-    out.replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    decode_entities(&out)
+}
+
+/// The entities [`html_to_text`] decodes. Each starts with `&` and holds no
+/// other, and none is a prefix of another: at any `&` at most one applies,
+/// so one pass decodes what a chain of replacements would.
+const ENTITIES: [(&str, &str); 6] = [("&nbsp;", " "), ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&amp;", "&")];
+
+fn decode_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = memchr::memchr(b'&', rest.as_bytes()) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        match ENTITIES.iter().find(|(e, _)| tail.starts_with(e)) {
+            Some((e, r)) => {
+                out.push_str(r);
+                rest = &tail[e.len()..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The SMTP command a diagnostic answered, from the usual wordings.
@@ -441,5 +462,16 @@ mod tests {
 <TABLE><TR><TD>user</td><td>unknown&nbsp;&amp;&#39;gone&#39;</td></tr></table><script>var x = 1;</Script>end";
         assert_eq!(html_to_text(html), "\n550 5.1.1 <a@b.example>:\n\n\n user  unknown &'gone' \n\nend");
         assert_eq!(html_to_text("no tags, no entities"), "no tags, no entities");
+    }
+
+    #[test]
+    fn entities_decode_in_one_pass_as_a_chain_of_replacements_would() {
+        let chain = |s: &str| ENTITIES.iter().fold(s.to_string(), |acc, (e, r)| acc.replace(e, r));
+        for s in [
+            "&amp;lt;", "&&lt;;", "&lt&gt;", "a &amp;amp; b", "&#39;&quot;&nbsp;&", "&nbsp", "x&", "&;", "caf\u{e9} &lt;\u{e9}&gt;",
+            "&am&amp;p;", "&&&", "",
+        ] {
+            assert_eq!(decode_entities(s), chain(s), "{s:?}");
+        }
     }
 }
