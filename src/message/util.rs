@@ -317,18 +317,85 @@ fn command_phrases() -> &'static aho_corasick::AhoCorasick {
 pub(crate) fn rfc3339(s: &str) -> String {
     let t = s.trim();
     // A DSN date may carry a leading comment or trailing zone comment; the parser copes.
-    match mail_parser::DateTime::parse_rfc822(t) {
+    match date(t.as_bytes()) {
         Some(d) if d.year > 1970 => rfc3339_of(&d),
         _ => t.to_string(),
     }
 }
 
+/// An RFC 5322 date as mail-parser reads it: the common form read here,
+/// anything else by mail-parser's parser.
+pub(crate) fn date(v: &[u8]) -> Option<mail_parser::DateTime> {
+    match plain_date(v) {
+        Some(d) => Some(d),
+        None => mail_parser::parsers::MessageStream::new(v).parse_date().into_datetime(),
+    }
+}
+
+/// The form nearly every MTA writes, `[Day, ]D Mon YYYY HH:MM:SS +ZZZZ`
+/// with an optional `(comment)` after it, blanks around: read here exactly
+/// as mail-parser's date parser reads it. `None` for any other form.
+fn plain_date(v: &[u8]) -> Option<mail_parser::DateTime> {
+    let v = v.trim_ascii();
+    let num = |d: &[u8]| d.iter().all(u8::is_ascii_digit).then(|| d.iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0')));
+    // The day name is skipped by the parser (letters before the day), as is its comma.
+    let v = match v {
+        [a, b, c, b',', b' ', rest @ ..] if [a, b, c].iter().all(|x| x.is_ascii_alphabetic()) => rest,
+        _ => v,
+    };
+    let sp = |v: &[u8]| memchr::memchr(b' ', v);
+    let d = sp(v).filter(|&i| (1..=2).contains(&i))?;
+    let day = num(&v[..d])?;
+    let v = &v[d + 1..];
+    let month = match v.get(..4)? {
+        [a, b, c, b' '] => mail_parser::parsers::fields::date::MONTH.iter().position(|m| m.as_bytes().eq_ignore_ascii_case(&[*a, *b, *c]))? + 1,
+        _ => return None,
+    };
+    let v = &v[4..];
+    let (year, v) = match v {
+        [y0, y1, y2, y3, b' ', rest @ ..] => (num(&[*y0, *y1, *y2, *y3])?, rest),
+        _ => return None,
+    };
+    let (hour, minute, second, v) = match v {
+        [h0, h1, b':', m0, m1, b':', s0, s1, b' ', rest @ ..] => (num(&[*h0, *h1])?, num(&[*m0, *m1])?, num(&[*s0, *s1])?, rest),
+        _ => return None,
+    };
+    let (plus, zone, rest) = match v {
+        [sign @ (b'+' | b'-'), z0, z1, z2, z3, rest @ ..] => (*sign == b'+', num(&[*z0, *z1, *z2, *z3])?, rest),
+        _ => return None,
+    };
+    match rest {
+        [] => {}
+        // One comment, nothing nested or escaped in it, nothing after it.
+        [b' ', b'(', inner @ .., b')'] if !inner.iter().any(|c| matches!(c, b'(' | b')' | b'\\' | b'\r' | b'\n')) => {}
+        _ => return None,
+    }
+    // The parser's readings of a two-digit year, kept for years written with four.
+    let year = match year {
+        0..=49 => year + 2000,
+        50..=99 => year + 1900,
+        y => y,
+    };
+    Some(mail_parser::DateTime {
+        year: year as u16,
+        month: month as u8,
+        day: day as u8,
+        hour: hour as u8,
+        minute: minute as u8,
+        second: second as u8,
+        tz_before_gmt: !plus,
+        tz_hour: ((zone / 100) % 24) as u8,
+        tz_minute: ((zone % 100) % 60) as u8,
+    })
+}
+
 /// The date as RFC 3339, written digit by digit: `DateTime::to_rfc3339`'s
 /// output (`Z` for a zero offset) without its `format!` machinery.
 pub(crate) fn rfc3339_of(d: &mail_parser::DateTime) -> String {
-    fn num(out: &mut String, mut v: u16, width: usize) {
+    // At least `width` digits (more when the value needs them, as `{:0w}` writes).
+    fn num(out: &mut Vec<u8>, v: u16, width: usize) {
         let mut buf = [b'0'; 5];
-        let mut i = buf.len();
+        let (mut v, mut i) = (v, buf.len());
         loop {
             i -= 1;
             buf[i] = b'0' + (v % 10) as u8;
@@ -337,26 +404,24 @@ pub(crate) fn rfc3339_of(d: &mail_parser::DateTime) -> String {
                 break;
             }
         }
-        for _ in buf.len() - i..width {
-            out.push('0');
-        }
-        out.extend(buf[i..].iter().map(|&b| char::from(b)));
+        out.extend_from_slice(&buf[(buf.len() - width).min(i)..]);
     }
-    let mut out = String::with_capacity(25);
+    let mut out = Vec::with_capacity(25);
     num(&mut out, d.year, 4);
-    for (sep, v) in [('-', d.month), ('-', d.day), ('T', d.hour), (':', d.minute), (':', d.second)] {
+    for (sep, v) in [(b'-', d.month), (b'-', d.day), (b'T', d.hour), (b':', d.minute), (b':', d.second)] {
         out.push(sep);
         num(&mut out, u16::from(v), 2);
     }
     if d.tz_hour != 0 || d.tz_minute != 0 {
-        out.push(if d.tz_before_gmt { '-' } else { '+' });
+        out.push(if d.tz_before_gmt { b'-' } else { b'+' });
         num(&mut out, u16::from(d.tz_hour), 2);
-        out.push(':');
+        out.push(b':');
         num(&mut out, u16::from(d.tz_minute), 2);
     } else {
-        out.push('Z');
+        out.push(b'Z');
     }
-    out
+    // Digits and ASCII separators only.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Case-insensitive (ASCII) substring search.
@@ -448,6 +513,46 @@ mod tests {
         }
         assert_eq!(rfc3339("Thu, 29 Oct 2009 14:25:09 -0700"), "2009-10-29T14:25:09-07:00");
         assert_eq!(rfc3339(" not a date "), "not a date");
+    }
+
+    #[test]
+    fn plain_dates_read_as_mail_parser_reads_them() {
+        let full = |v: &[u8]| mail_parser::parsers::MessageStream::new(v).parse_date().into_datetime();
+        let mut values: Vec<Vec<u8>> = [
+            "Thu, 9 Apr 2015 01:23:45 +0900", "Mon, 29 Oct 2009 14:25:09 -0700 (PDT)", "1 Jan 2001 00:00:00 +0000",
+            "Fri, 31 DEC 1999 23:59:60 -0000\r\n", " Sat, 01 Feb 0049 12:00:00 +2460 ", "Sun, 02 Mar 0075 12:00:00 +9999",
+            "Tue, 3 Xpr 2015 01:02:03 +0100", "Wed, 4 May 2015 1:02:03 +0100", "Wed, 4 May 2015 01:02 +0100",
+            "Wed, 4 May 15 01:02:03 +0100", "Wed, 4 May 2015 01:02:03 GMT", "Wed, 4 May 2015 01:02:03 +0100 (a (b) c)",
+            "Wed, 4 May 2015 01:02:03 +0100 x", "Wed, 4 May 2015\n 01:02:03 +0100", "Wed,  4 May 2015 01:02:03 +0100",
+            "Thursday, 4 May 2015 01:02:03 +0100", "4 May 2015 01:02:03 +01000", "", "garbage",
+        ]
+        .iter()
+        .map(|v| v.as_bytes().to_vec())
+        .collect();
+        // Every date field of the corpus, when it is there.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/sisimai/bsd");
+        for e in std::fs::read_dir(root).into_iter().flatten().flatten() {
+            let raw = std::fs::read(e.path()).unwrap_or_default();
+            for line in raw.split(|&c| c == b'\n') {
+                for name in [&b"Date:"[..], b"Arrival-Date:", b"Last-Attempt-Date:"] {
+                    if line.len() > name.len() && line[..name.len()].eq_ignore_ascii_case(name) {
+                        values.push(line[name.len()..].to_vec());
+                    }
+                }
+            }
+        }
+        let mut fast = 0;
+        for v in &values {
+            if let Some(d) = plain_date(v) {
+                fast += 1;
+                assert_eq!(Some(d), full(v), "{:?}", String::from_utf8_lossy(v));
+            }
+            assert_eq!(date(v), full(v), "{:?}", String::from_utf8_lossy(v));
+        }
+        // The usual forms take the fast path.
+        assert!(plain_date(b"Thu, 9 Apr 2015 01:23:45 +0900").is_some());
+        assert!(plain_date(b"Mon, 29 Oct 2009 14:25:09 -0700 (PDT)").is_some());
+        assert!(fast * 2 > values.len(), "{fast} of {}", values.len());
     }
 
     #[test]

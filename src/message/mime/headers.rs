@@ -189,7 +189,7 @@ pub(crate) fn value<'a>(f: &Field<'a>) -> Cow<'a, str> {
             },
             None => Cow::Borrowed(""),
         },
-        k @ Kind::Date => Cow::Owned(text_of(&parse_as(k, v))),
+        Kind::Date => Cow::Owned(crate::message::util::date(v).map(|d| crate::message::util::rfc3339_of(&d)).unwrap_or_default()),
     }
 }
 

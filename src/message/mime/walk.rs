@@ -137,7 +137,7 @@ struct Tree<'a> {
 }
 
 fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<'a> {
-    let mut t = Tree { parts: Vec::new(), depth: 0, messages: 0 };
+    let mut t = Tree { parts: Vec::with_capacity(8), depth: 0, messages: 0 };
     if !complete {
         // Headers only: an empty body.
         let ct = top.ct.and_then(headers::content_type);
@@ -269,6 +269,8 @@ fn message_chain(raw: &[u8], mut start: usize) -> usize {
 pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> Result<(), Error> {
     let mut top = Head::default();
     let mut it = Fields::new(raw, 0);
+    // Room for a typical report's header block at once.
+    m.headers.reserve(32);
     for f in it.by_ref() {
         top.note(&f);
         m.headers.push(f);
