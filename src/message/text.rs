@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::util::{contains_ci, find_address, find_ci};
+use super::util::{contains_ci, find_address, find_ci, lines};
 use super::{Draft, Hit};
 
 /// Lines (lowercase, trimmed) that announce the copy of the original
@@ -295,7 +295,7 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut cur: Option<usize> = None;
     let mut preamble: Vec<&str> = Vec::new();
-    for line in block.lines() {
+    for line in lines(block) {
         let t = line.trim();
         if t.is_empty() {
             continue;
@@ -409,7 +409,7 @@ fn drop_success_replies(diag: &mut String) {
         }
     };
     let (mut failed, mut succeeded) = (false, false);
-    for l in diag.lines() {
+    for l in lines(diag) {
         match class(l) {
             Some(c) if c >= 4 => failed = true,
             Some(_) => succeeded = true,
@@ -422,7 +422,7 @@ fn drop_success_replies(diag: &mut String) {
     if !failed || !succeeded {
         return;
     }
-    let kept: Vec<&str> = diag.lines().filter(|l| class(l).is_none_or(|c| c >= 4)).collect();
+    let kept: Vec<&str> = lines(diag).filter(|l| class(l).is_none_or(|c| c >= 4)).collect();
     *diag = kept.join("\n");
 }
 
@@ -434,7 +434,7 @@ fn drop_success_replies(diag: &mut String) {
 pub(crate) fn transcript_recipients(block: &str) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut pending: Vec<&str> = Vec::new();
-    for line in block.lines() {
+    for line in lines(block) {
         let t = line.trim();
         if t.is_empty() {
             continue;

@@ -22,6 +22,36 @@ pub(crate) fn normalize(bytes: &[u8]) -> Cow<'_, [u8]> {
     Cow::Borrowed(b)
 }
 
+/// The lines of `s` exactly as [`str::lines`] gives them (split at `\n`, a
+/// `\r` before it dropped), found with memchr's vectorised search: the
+/// extractors walk every line of every report.
+pub(crate) fn lines(s: &str) -> Lines<'_> {
+    Lines { rest: s }
+}
+
+/// See [`lines`].
+pub(crate) struct Lines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match memchr::memchr(b'\n', self.rest.as_bytes()) {
+            Some(i) => {
+                let line = &self.rest[..i];
+                self.rest = &self.rest[i + 1..];
+                Some(line.strip_suffix('\r').unwrap_or(line))
+            }
+            None => Some(std::mem::take(&mut self.rest)),
+        }
+    }
+}
+
 /// Joins lines into one, collapsing runs of whitespace to one space.
 pub fn unfold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -553,6 +583,13 @@ mod tests {
         assert!(plain_date(b"Thu, 9 Apr 2015 01:23:45 +0900").is_some());
         assert!(plain_date(b"Mon, 29 Oct 2009 14:25:09 -0700 (PDT)").is_some());
         assert!(fast * 2 > values.len(), "{fast} of {}", values.len());
+    }
+
+    #[test]
+    fn lines_are_str_lines() {
+        for s in ["", "\n", "a", "a\n", "a\r\nb", "a\r\n\r\nb\r", "a\rb\n\n", "\r\n", "\r", "x\n\r\ny\r\r\n", "\u{e9}\n\u{3000}"] {
+            assert_eq!(lines(s).collect::<Vec<_>>(), s.lines().collect::<Vec<_>>(), "{s:?}");
+        }
     }
 
     #[test]
