@@ -118,6 +118,13 @@ pub fn find_address(s: &str) -> Option<(String, usize, usize)> {
 }
 
 pub(crate) fn find_address_from(s: &str, from: usize) -> Option<(String, usize, usize)> {
+    address_span(s, from).map(|(begin, st, en)| (s[begin..en].to_string(), st, en))
+}
+
+/// Where [`find_address_from`]'s address is, without copying it: the
+/// address is `s[begin..en]`, and what precedes it on its own ends at `st`
+/// (before a `mailto:` or an X.400 tag).
+pub(crate) fn address_span(s: &str, from: usize) -> Option<(usize, usize, usize)> {
     let b = s.as_bytes();
     let mut pos = from;
     while let Some(off) = memchr::memchr(b'@', &b[pos..]) {
@@ -178,7 +185,7 @@ pub(crate) fn find_address_from(s: &str, from: usize) -> Option<(String, usize, 
         if begin >= at || !s.is_char_boundary(st) || !s.is_char_boundary(en) {
             continue;
         }
-        return Some((s[begin..en].to_string(), st, en));
+        return Some((begin, st, en));
     }
     None
 }
