@@ -115,12 +115,13 @@ const WARNING_MARKERS: &[&str] = &[
 
 /// Whether a report's own text (before the returned message) is a delay
 /// notice: a warning sentence, and no word of a permanent failure.
-fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a str>, subject: &str) -> bool {
+/// `bodies` are ASCII-lowercased (the markers are lowercase): a
+/// case-sensitive automaton keeps its vectorised prefilter.
+fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a [u8]>, subject: &str) -> bool {
     // One pass for every marker; pattern 0 is "permanent".
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let ac = AC.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
             .build(std::iter::once(&"permanent").chain(WARNING_MARKERS))
             .expect("a few short literals always build")
     });
@@ -268,7 +269,8 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
         }
     }
     let reporting_mta = m.from.as_deref().and_then(find_address).and_then(|(a, _, _)| a.split('@').nth(1).map(str::to_string));
-    let kind = if is_delay_notice((0..m.texts.len()).map(|i| texts.body(i)), &subject) { MessageKind::Delay } else { MessageKind::Bounce };
+    let bodies = (0..m.texts.len()).map(|i| &texts.lower(i)[..texts.body(i).len()]);
+    let kind = if is_delay_notice(bodies, &subject) { MessageKind::Delay } else { MessageKind::Bounce };
     Some(Draft { kind, decoded_by: format.name.to_string(), reporting_mta, hits })
 }
 
@@ -361,6 +363,16 @@ mod tests {
         // A marker that spans lines (and so texts, once joined).
         let hits = body_hits(b"hi!\n\nthis is the mailer-daemon, please");
         assert!(hits[at("opensmtpd")]);
+    }
+
+    #[test]
+    fn delay_markers_are_lowercase() {
+        // is_delay_notice searches lowercased text.
+        for w in WARNING_MARKERS {
+            assert_eq!(*w, w.to_ascii_lowercase());
+        }
+        assert!(is_delay_notice([&b"delivery attempts will continue"[..]].into_iter(), ""));
+        assert!(!is_delay_notice([&b"delivery attempts will continue; permanent error"[..]].into_iter(), ""));
     }
 
     #[test]

@@ -226,12 +226,38 @@ pub(crate) fn unstructured(v: &[u8]) -> Option<String> {
     }
 }
 
+/// A 256-entry byte class for [`odd`]: one load per byte instead of a chain
+/// of comparisons.
+const fn table(bad: [u8; 10], below: u8, from: u16) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8) < below || c as u16 >= from;
+        c += 1;
+    }
+    let mut i = 0;
+    while i < bad.len() {
+        t[bad[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+/// What no plain unstructured value holds (control bytes).
+const TEXT_BAD: [bool; 256] = table([0x7f; 10], b' ', 256);
+/// What no plain `<id>` holds.
+const ID_BAD: [bool; 256] = table([b'<', b'>', b'(', b')', b'\\', b'"', b',', b';', b' ', b' '], b' ' + 1, 256);
+/// What no plain address holds.
+const ADDRESS_BAD: [bool; 256] = table([b'"', b'(', b')', b',', b';', b':', b'\\', b'[', b']', b'"'], b' ', 256);
+/// What no plain Content-Type holds (non-ASCII, RFC 2231 stars, escapes, comments).
+const CONTENT_TYPE_BAD: [bool; 256] = table([b'*', b'\\', b'(', b')', b'*', b'*', b'*', b'*', b'*', b'*'], 0, 0x80);
+
 /// Whether `s` holds a byte `bad` rejects, two blanks in a row (`blanks`)
 /// or the start of an encoded word (`=?`). One pass, no searcher set-up.
-fn odd(s: &[u8], bad: impl Fn(u8) -> bool, blanks: bool) -> bool {
+fn odd(s: &[u8], bad: &[bool; 256], blanks: bool) -> bool {
     let mut prev = 0u8;
     for &c in s {
-        if bad(c) || (prev == b'=' && c == b'?') || (blanks && prev == b' ' && c == b' ') {
+        if bad[c as usize] || (prev == b'=' && c == b'?') || (blanks && prev == b' ' && c == b' ') {
             return true;
         }
         prev = c;
@@ -253,14 +279,13 @@ fn plain_value(v: &[u8]) -> Option<&str> {
 /// unstructured field parser would return it trimmed, as it is.
 fn plain_text(v: &[u8]) -> Option<&str> {
     let s = plain_value(v)?;
-    (!odd(s.as_bytes(), |c| c < b' ' || c == 0x7f, true)).then_some(s)
+    (!odd(s.as_bytes(), &TEXT_BAD, true)).then_some(s)
 }
 
 /// `<id>` alone (no blanks, no comment).
 fn plain_id(v: &[u8]) -> Option<&str> {
     let id = plain_value(v)?.strip_prefix('<')?.strip_suffix('>')?;
-    let bad = |c: u8| c <= b' ' || matches!(c, b'<' | b'>' | b'(' | b')' | b'\\' | b'"' | b',' | b';');
-    (!id.is_empty() && !odd(id.as_bytes(), bad, false)).then_some(id)
+    (!id.is_empty() && !odd(id.as_bytes(), &ID_BAD, false)).then_some(id)
 }
 
 /// One address in a plain form: `addr`, `<addr>` or `Name <addr>` (ASCII;
@@ -268,17 +293,19 @@ fn plain_id(v: &[u8]) -> Option<&str> {
 /// and the address.
 fn plain_address(v: &[u8]) -> Option<(Option<&str>, &str)> {
     let s = plain_value(v)?;
-    let bad = |c: u8| c < b' ' || matches!(c, b'"' | b'(' | b')' | b',' | b';' | b':' | b'\\' | b'[' | b']');
-    if odd(s.as_bytes(), bad, true) {
+    if odd(s.as_bytes(), &ADDRESS_BAD, true) {
         return None;
     }
-    let is_addr = |a: &str| !a.is_empty() && a.bytes().filter(|&c| c == b'@').count() == 1 && !a.contains([' ', '<', '>']);
-    match s.split_once('<') {
+    // ASCII by now: bytes are compared, not characters.
+    let none_of = |a: &str, set: [u8; 3]| !a.bytes().any(|c| set.contains(&c));
+    let is_addr = |a: &str| !a.is_empty() && a.bytes().filter(|&c| c == b'@').count() == 1 && none_of(a, [b' ', b'<', b'>']);
+    match memchr::memchr(b'<', s.as_bytes()) {
         None => is_addr(s).then_some((None, s)),
-        Some((name, rest)) => {
+        Some(i) => {
+            let (name, rest) = (&s[..i], &s[i + 1..]);
             let addr = rest.strip_suffix('>')?;
             let name = name.trim_end();
-            (is_addr(addr) && !name.contains(['>', '@', '.'])).then_some(((!name.is_empty()).then_some(name), addr))
+            (is_addr(addr) && none_of(name, [b'>', b'@', b'.'])).then_some(((!name.is_empty()).then_some(name), addr))
         }
     }
 }
@@ -369,38 +396,39 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
     if v.last() != Some(&b'\n') {
         return None;
     }
-    if odd(v, |c| c >= 0x80 || matches!(c, b'*' | b'\\' | b'(' | b')'), false) {
+    if odd(v, &CONTENT_TYPE_BAD, false) {
         return None;
     }
     let s = std::str::from_utf8(v).ok()?;
     let b = s.as_bytes();
     let blank = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
     let tok = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'!' | b'#' | b'$' | b'&' | b'^' | b'_' | b'.' | b'+' | b'-');
-    let skip = |i: &mut usize, f: &dyn Fn(u8) -> bool| {
+    // Statically dispatched: it runs once per byte.
+    fn skip(b: &[u8], i: &mut usize, f: impl Fn(u8) -> bool) {
         while *i < b.len() && f(b[*i]) {
             *i += 1;
         }
-    };
+    }
     let mut i = 0;
-    skip(&mut i, &blank);
+    skip(b, &mut i, blank);
     let t0 = i;
-    skip(&mut i, &tok);
+    skip(b, &mut i, tok);
     let t = &s[t0..i];
-    skip(&mut i, &blank);
+    skip(b, &mut i, blank);
     if t.is_empty() {
         return (i == b.len()).then_some(None);
     }
     let mut sub = None;
     if b.get(i) == Some(&b'/') {
         i += 1;
-        skip(&mut i, &blank);
+        skip(b, &mut i, blank);
         let s0 = i;
-        skip(&mut i, &tok);
+        skip(b, &mut i, tok);
         if i == s0 {
             return None;
         }
         sub = Some(&s[s0..i]);
-        skip(&mut i, &blank);
+        skip(b, &mut i, blank);
     }
     let mut params = Vec::new();
     loop {
@@ -410,19 +438,19 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
         if b[i] != b';' {
             return None;
         }
-        skip(&mut i, &|c| blank(c) || c == b';');
+        skip(b, &mut i, |c| blank(c) || c == b';');
         if i == b.len() {
             break;
         }
         let n0 = i;
-        skip(&mut i, &tok);
+        skip(b, &mut i, tok);
         let name = &s[n0..i];
-        skip(&mut i, &blank);
+        skip(b, &mut i, blank);
         if name.is_empty() || b.get(i) != Some(&b'=') {
             return None;
         }
         i += 1;
-        skip(&mut i, &blank);
+        skip(b, &mut i, blank);
         let value = if b.get(i) == Some(&b'"') {
             let q = i + 1 + memchr::memchr(b'"', &b[i + 1..])?;
             let value = &s[i + 1..q];
@@ -433,13 +461,13 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
             value
         } else {
             let v0 = i;
-            skip(&mut i, &|c| !blank(c) && c != b';' && c != b'"');
+            skip(b, &mut i, |c| !blank(c) && c != b';' && c != b'"');
             if i == v0 {
                 return None;
             }
             &s[v0..i]
         };
-        skip(&mut i, &blank);
+        skip(b, &mut i, blank);
         params.push((lower(name), Cow::Borrowed(value)));
     }
     Some(Some(ContentType { ctype: lower(t), subtype: sub.map(lower), params }))
