@@ -61,6 +61,17 @@ pub fn unfold(s: &str) -> String {
         // Whitespace to `split_whitespace` in ASCII: tab, LF, VT, FF, CR, space.
         let b = s.as_bytes();
         let space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
+        // Already one line with single spaces (most diagnostics): a copy.
+        let mut prev = b' ';
+        let clean = b.iter().all(|&c| {
+            let ok = !matches!(c, b'\t'..=b'\r') && !(c == b' ' && prev == b' ');
+            prev = c;
+            ok
+        });
+        if clean && prev != b' ' {
+            out.push_str(s);
+            return out;
+        }
         let mut i = 0;
         loop {
             while i < b.len() && space(b[i]) {
@@ -303,11 +314,15 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     if let Some(m) = command_phrases().find(lower) {
         return Some(COMMAND_PHRASES[m.pattern().as_usize()].1);
     }
-    let has = |w: &str| memchr::memmem::find(lower, w.as_bytes()).is_some();
-    if has("data command") || has("during data") {
+    // Searchers built once: building one costs more than a short search.
+    static VAGUE: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 3]> = std::sync::OnceLock::new();
+    let [data_command, during_data, rcpt] =
+        VAGUE.get_or_init(|| [&b"data command"[..], b"during data", b"rcpt"].map(memchr::memmem::Finder::new));
+    let has = |f: &memchr::memmem::Finder<'_>| f.find(lower).is_some();
+    if has(data_command) || has(during_data) {
         return Some("DATA");
     }
-    has("rcpt").then_some("RCPT")
+    has(rcpt).then_some("RCPT")
 }
 
 /// Phrases that name the SMTP command a reply answered.
@@ -603,6 +618,11 @@ mod tests {
     fn unfold_collapses_every_kind_of_whitespace() {
         assert_eq!(unfold("  550 5.1.1\r\n\t user\x0bunknown \x0c "), "550 5.1.1 user unknown");
         assert_eq!(unfold("a\u{a0}b\u{3000} c"), "a b c");
+        // Already one line: copied as it is; any blank out of place is not.
+        assert_eq!(unfold("550 5.1.1 user unknown"), "550 5.1.1 user unknown");
+        for s in [" a", "a ", "a  b", "a\tb", "a\rb", "", " ", "a \x0b"] {
+            assert_eq!(unfold(s), s.split_whitespace().collect::<Vec<_>>().join(" "), "{s:?}");
+        }
     }
 
     #[test]
