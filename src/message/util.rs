@@ -64,7 +64,7 @@ pub fn unfold(s: &str) -> String {
         // Already one line with single spaces (most diagnostics): a copy.
         let mut prev = b' ';
         let clean = b.iter().all(|&c| {
-            let ok = !matches!(c, b'\t'..=b'\r') && !(c == b' ' && prev == b' ');
+            let ok = !(matches!(c, b'\t'..=b'\r') || c == b' ' && prev == b' ');
             prev = c;
             ok
         });
