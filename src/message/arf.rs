@@ -63,7 +63,7 @@ pub fn parse_feedback(text: &str) -> FeedbackReport {
     f
 }
 
-pub(crate) fn extract(m: &Mail) -> Option<Draft> {
+pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
     let is_report = m.report_type.as_deref() == Some("feedback-report");
     if m.feedback.is_empty() && !is_report && m.jmrp_recipient.is_none() {
         return None;

@@ -59,19 +59,19 @@ pub const VACATION_SUBJECTS: &[&str] = &[
 /// Subject words of challenge-response requests (lowercase).
 const CHALLENGE_SUBJECTS: &[&str] = &["please confirm your message", "verify your email to", "challenge-response", "confirm your email address to reach"];
 
-fn header_says_autoreply(m: &Mail) -> bool {
+fn header_says_autoreply(m: &Mail<'_>) -> bool {
     let auto = m.header("auto-submitted").map(|v| v.trim().to_ascii_lowercase());
     if auto.as_deref().is_some_and(|v| v.starts_with("auto-replied")) {
         return true;
     }
-    if m.header("x-autoreply").is_some() || m.header("x-autorespond").is_some() || m.header("x-autoresponder").is_some() {
+    if m.has_header("x-autoreply") || m.has_header("x-autorespond") || m.has_header("x-autoresponder") {
         return true;
     }
     m.header("precedence").is_some_and(|p| p.trim().eq_ignore_ascii_case("auto_reply"))
 }
 
-pub(crate) fn extract(m: &Mail) -> Option<Draft> {
-    let from = m.header("from")?;
+pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
+    let from = m.from.as_deref()?;
     let addr = find_address(from)?.0;
     let lower = addr.to_ascii_lowercase();
     if lower.starts_with("mailer-daemon") || lower.starts_with("postmaster") {

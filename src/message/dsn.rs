@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::util::{dsn_address, find_address};
+use super::util::{dsn_address, find_address, lines};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
 use crate::{find_codes, Reason, ReplyCode, StatusCode};
 
@@ -105,7 +105,13 @@ const FIELD_NAMES: &[(&str, Field)] = &[
 ];
 
 fn field_of(name: &str) -> Field {
-    FIELD_NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map_or(Field::Other, |(_, f)| *f)
+    // Lowercased once into a buffer (no name read here is longer), then
+    // compared whole: most lines of a status part are one of these.
+    let mut buf = [0u8; 32];
+    let Some(lc) = buf.get_mut(..name.len()) else { return Field::Other };
+    lc.copy_from_slice(name.as_bytes());
+    lc.make_ascii_lowercase();
+    FIELD_NAMES.iter().find(|(n, _)| n.as_bytes() == &*lc).map_or(Field::Other, |(_, f)| *f)
 }
 
 /// Unfolded fields of a block, blank lines included; a value is borrowed
@@ -113,7 +119,7 @@ fn field_of(name: &str) -> Field {
 fn fields(text: &str) -> Vec<(Field, Cow<'_, str>)> {
     let mut out: Vec<(Field, Cow<'_, str>)> = Vec::new();
     let mut open = false;
-    for line in text.lines() {
+    for line in lines(text) {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
             out.push((Field::Blank, Cow::Borrowed("")));
@@ -261,7 +267,7 @@ fn parse_status_field(v: &str) -> Option<StatusCode> {
 fn has_inline_fields(t: &str) -> bool {
     let mut saw_recipient = false;
     let mut saw_other = false;
-    for line in t.lines() {
+    for line in lines(t) {
         let l = line.trim_start().as_bytes();
         let starts = |p: &str| l.len() >= p.len() && l[..p.len()].eq_ignore_ascii_case(p.as_bytes());
         if starts("final-recipient:") || starts("original-recipient:") {
@@ -274,7 +280,7 @@ fn has_inline_fields(t: &str) -> bool {
 }
 
 /// Extracts recipients from the status parts (or inline status fields).
-pub(crate) fn extract(m: &Mail, texts: &super::text::TextFacts<'_>) -> Option<Draft> {
+pub(crate) fn extract(m: &Mail<'_>, texts: &super::text::TextFacts<'_>) -> Option<Draft> {
     let mut statuses: Vec<DeliveryStatus> = m.dsn.iter().map(|t| parse_status(t)).collect();
     if statuses.iter().all(|s| s.recipients.is_empty()) {
         // Inline fields in the text part, before any copy of the original

@@ -115,12 +115,13 @@ const WARNING_MARKERS: &[&str] = &[
 
 /// Whether a report's own text (before the returned message) is a delay
 /// notice: a warning sentence, and no word of a permanent failure.
-fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a str>, subject: &str) -> bool {
+/// `bodies` are ASCII-lowercased (the markers are lowercase): a
+/// case-sensitive automaton keeps its vectorised prefilter.
+fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a [u8]>, subject: &str) -> bool {
     // One pass for every marker; pattern 0 is "permanent".
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let ac = AC.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
             .build(std::iter::once(&"permanent").chain(WARNING_MARKERS))
             .expect("a few short literals always build")
     });
@@ -180,14 +181,14 @@ fn body_hits(lower: &[u8]) -> Vec<bool> {
     hit
 }
 
-fn matches(f: &Format, body_hit: bool, m: &Mail, from: &str, subject: &str, report_like: bool) -> bool {
+fn matches(f: &Format, body_hit: bool, m: &Mail<'_>, from: &str, subject: &str, report_like: bool) -> bool {
     if body_hit {
         return true;
     }
     // Products set most of these headers on every message they send
     // (Outlook's X-MimeOLE, Zoho's X-ZohoMail): a header alone makes no
     // report of a person's mail.
-    if report_like && f.headers.iter().any(|h| m.header(h).is_some()) {
+    if report_like && f.headers.iter().any(|h| m.has_header(h)) {
         return true;
     }
     !f.from.is_empty()
@@ -196,7 +197,7 @@ fn matches(f: &Format, body_hit: bool, m: &Mail, from: &str, subject: &str, repo
 }
 
 /// Extracts recipients from a non-standard report.
-pub(crate) fn extract(m: &Mail, texts: &TextFacts<'_>) -> Option<Draft> {
+pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
     let from = m.from_lc();
     let subject = m.subject_lc();
     let bounce_subject = BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s));
@@ -216,7 +217,7 @@ pub(crate) fn extract(m: &Mail, texts: &TextFacts<'_>) -> Option<Draft> {
         None if bounce_subject => FORMATS.last().unwrap(),
         None => return None,
     };
-    let failed: Vec<String> = m.headers_named("x-failed-recipients").flat_map(all_addresses).collect();
+    let failed: Vec<String> = m.headers_named("x-failed-recipients").flat_map(|v| all_addresses(&v)).collect();
     let mut hits: Vec<Hit> = Vec::new();
     let mut block_text = String::new();
     for (i, t) in m.texts.iter().enumerate() {
@@ -267,8 +268,9 @@ pub(crate) fn extract(m: &Mail, texts: &TextFacts<'_>) -> Option<Draft> {
             h.original_recipient = alias_source(&h.diagnostic);
         }
     }
-    let reporting_mta = m.header("from").and_then(find_address).and_then(|(a, _, _)| a.split('@').nth(1).map(str::to_string));
-    let kind = if is_delay_notice((0..m.texts.len()).map(|i| texts.body(i)), &subject) { MessageKind::Delay } else { MessageKind::Bounce };
+    let reporting_mta = m.from.as_deref().and_then(find_address).and_then(|(a, _, _)| a.split('@').nth(1).map(str::to_string));
+    let bodies = (0..m.texts.len()).map(|i| &texts.lower(i)[..texts.body(i).len()]);
+    let kind = if is_delay_notice(bodies, &subject) { MessageKind::Delay } else { MessageKind::Bounce };
     Some(Draft { kind, decoded_by: format.name.to_string(), reporting_mta, hits })
 }
 
@@ -361,6 +363,16 @@ mod tests {
         // A marker that spans lines (and so texts, once joined).
         let hits = body_hits(b"hi!\n\nthis is the mailer-daemon, please");
         assert!(hits[at("opensmtpd")]);
+    }
+
+    #[test]
+    fn delay_markers_are_lowercase() {
+        // is_delay_notice searches lowercased text.
+        for w in WARNING_MARKERS {
+            assert_eq!(*w, w.to_ascii_lowercase());
+        }
+        assert!(is_delay_notice([&b"delivery attempts will continue"[..]].into_iter(), ""));
+        assert!(!is_delay_notice([&b"delivery attempts will continue; permanent error"[..]].into_iter(), ""));
     }
 
     #[test]

@@ -35,7 +35,7 @@ fn s(v: &Value, k: &str) -> Option<String> {
     v.get(k).and_then(Value::as_str).map(str::to_string)
 }
 
-pub(crate) fn extract(m: &Mail) -> Option<Draft> {
+pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
     let v = m.json.iter().chain(m.texts.iter()).filter(|t| names_event(t)).find_map(|t| first_json(t))?;
     let ev = event(v);
     let kind = s(&ev, "notificationType").or_else(|| s(&ev, "eventType"))?;

@@ -13,4 +13,5 @@ mod headers;
 mod reference;
 mod walk;
 
+pub(crate) use headers::{value, Field};
 pub(crate) use walk::collect;

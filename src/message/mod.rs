@@ -11,6 +11,8 @@
 //! extractor works on the report's own text, cut where the copy of the
 //! original message begins.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::classify::Classification;
@@ -430,23 +432,29 @@ pub fn parse_with(classifier: &Classifier, bytes: &[u8], limits: &Limits) -> Res
     if draft.hits.len() > limits.max_recipients {
         return Err(Error::LimitExceeded { limit: "max_recipients", max: limits.max_recipients, actual: draft.hits.len() });
     }
-    Ok(build(classifier, limits, &m, draft))
+    Ok(build(classifier, limits, m, draft))
 }
 
-/// What the extractors see of a message.
+/// What the extractors see of a message. Borrowed from the raw bytes
+/// wherever no decoding was needed.
 #[derive(Default, Debug)]
-pub(crate) struct Mail {
-    /// Top-level headers, name (lowercase) and decoded value, in order.
-    pub headers: Vec<(String, String)>,
+pub(crate) struct Mail<'a> {
+    /// Top-level header fields, raw, in order: each is decoded only when an
+    /// extractor asks for it.
+    pub headers: Vec<mime::Field<'a>>,
+    /// The first `From`, `Subject` and `Date`, decoded (every report gives them).
+    pub from: Option<String>,
+    pub subject: Option<String>,
+    pub date: Option<String>,
     /// Text of the human-readable parts (text/plain, text/html as text), in order,
     /// not including the returned original message.
-    pub texts: Vec<String>,
+    pub texts: Vec<Cow<'a, str>>,
     /// `message/delivery-status` and `message/global-delivery-status` bodies.
-    pub dsn: Vec<String>,
+    pub dsn: Vec<Cow<'a, str>>,
     /// `message/feedback-report` bodies.
-    pub feedback: Vec<String>,
+    pub feedback: Vec<Cow<'a, str>>,
     /// JSON bodies (application/json, or text bodies that are a JSON object).
-    pub json: Vec<String>,
+    pub json: Vec<Cow<'a, str>>,
     /// The returned original message's headers, when present.
     pub original: Original,
     /// Whether the report has a multipart/report content type.
@@ -457,24 +465,28 @@ pub(crate) struct Mail {
     pub nested_report: Option<Vec<u8>>,
 }
 
-impl Mail {
-    /// The first top-level header of that (lowercase) name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+impl<'a> Mail<'a> {
+    /// The first top-level header of that (lowercase) name, decoded.
+    pub fn header(&self, name: &str) -> Option<Cow<'a, str>> {
+        self.headers.iter().find(|f| f.is(name)).map(mime::value)
     }
-    /// Every top-level header of that name.
-    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.headers.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
+    /// Whether there is a top-level header of that name.
+    pub fn has_header(&self, name: &str) -> bool {
+        self.headers.iter().any(|f| f.is(name))
+    }
+    /// Every top-level header of that name, decoded.
+    pub fn headers_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = Cow<'a, str>> + 's {
+        self.headers.iter().filter(move |f| f.is(name)).map(mime::value)
     }
     /// The From header, lowercase.
     // `from` names the header, not a conversion.
     #[allow(clippy::wrong_self_convention)]
     pub fn from_lc(&self) -> String {
-        self.header("from").unwrap_or("").to_ascii_lowercase()
+        self.from.as_deref().unwrap_or("").to_ascii_lowercase()
     }
     /// The Subject header, lowercase.
     pub fn subject_lc(&self) -> String {
-        self.header("subject").unwrap_or("").to_lowercase()
+        self.subject.as_deref().unwrap_or("").to_lowercase()
     }
 }
 
@@ -510,7 +522,7 @@ pub(crate) struct Draft {
     pub hits: Vec<Hit>,
 }
 
-fn extract(m: &Mail) -> Draft {
+fn extract(m: &Mail<'_>) -> Draft {
     // 1. RFC 5965 feedback reports.
     if let Some(d) = arf::extract(m) {
         return d;
@@ -538,8 +550,7 @@ fn extract(m: &Mail) -> Draft {
     Draft { kind: MessageKind::NotBounce, decoded_by: String::new(), reporting_mta: None, hits: vec![] }
 }
 
-fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report {
-    let date = m.header("date").map(str::to_string);
+fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Report {
     let mut recipients = Vec::with_capacity(d.hits.len());
     for h in d.hits {
         let mut diagnostic = unfold(&h.diagnostic);
@@ -600,10 +611,10 @@ fn build(classifier: &Classifier, limits: &Limits, m: &Mail, d: Draft) -> Report
     Report {
         kind,
         reporting_mta: d.reporting_mta,
-        from: m.header("from").map(str::to_string),
-        subject: m.header("subject").map(str::to_string),
-        date,
-        original: m.original.clone(),
+        from: m.from,
+        subject: m.subject,
+        date: m.date,
+        original: m.original,
         recipients,
     }
 }

@@ -6,7 +6,9 @@
 //! the original message is copied. This module finds the copy's start (so no
 //! recipient is ever read from it) and the recipient blocks before it.
 
-use super::util::{contains_ci, find_address, find_ci};
+use std::borrow::Cow;
+
+use super::util::{address_span, contains_ci, find_address, find_ci, lines};
 use super::{Draft, Hit};
 
 /// Lines (lowercase, trimmed) that announce the copy of the original
@@ -71,13 +73,13 @@ pub(crate) fn cut_original(t: &str) -> &str {
 /// vectorised case-sensitive ones) and where the copy of the original
 /// message begins.
 pub(crate) struct TextFacts<'a> {
-    texts: &'a [String],
+    texts: &'a [Cow<'a, str>],
     lower: Vec<std::cell::OnceCell<Vec<u8>>>,
     cut: Vec<std::cell::OnceCell<usize>>,
 }
 
 impl<'a> TextFacts<'a> {
-    pub(crate) fn new(texts: &'a [String]) -> Self {
+    pub(crate) fn new(texts: &'a [Cow<'a, str>]) -> Self {
         let lower = texts.iter().map(|_| std::cell::OnceCell::new()).collect();
         let cut = texts.iter().map(|_| std::cell::OnceCell::new()).collect();
         TextFacts { texts, lower, cut }
@@ -260,7 +262,8 @@ fn reply_prefix_ok(label: &str) -> bool {
 /// The recipient a line introduces, and the rest of the line (its first diagnostic words).
 pub(crate) fn recipient_line(line: &str) -> Option<(String, String)> {
     let t = line.trim();
-    let (addr, st, en) = find_address(t)?;
+    // The address is copied only once the line turns out to name a recipient.
+    let (begin, st, en) = address_span(t, 0)?;
     let label = &t[..st];
     let whole_line_diag = reply_prefix_ok(label);
     if !label_ok(label) && !whole_line_diag {
@@ -285,15 +288,25 @@ pub(crate) fn recipient_line(line: &str) -> Option<(String, String)> {
             rest.to_string()
         }
     };
-    Some((addr, diag))
+    Some((t[begin..en].to_string(), diag))
 }
 
 /// Recipient blocks of a text: each address line and the lines under it.
 pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
+    recipients_named(block, None)
+}
+
+/// [`recipients_in`], finished only for the blocks whose address is one of
+/// `wanted` (lowercase) when that is given: the others are left as read
+/// (their success replies kept), and no block's SMTP command is looked for.
+/// Where only some recipients' diagnostics are sought, that is the same
+/// answer for less work.
+fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
+    let finish = |h: &Hit| wanted.is_none_or(|w| w.iter().any(|a| h.recipient.eq_ignore_ascii_case(a)));
     let mut hits: Vec<Hit> = Vec::new();
     let mut cur: Option<usize> = None;
     let mut preamble: Vec<&str> = Vec::new();
-    for line in block.lines() {
+    for line in lines(block) {
         let t = line.trim();
         if t.is_empty() {
             continue;
@@ -337,7 +350,7 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
                 continue;
             }
             // A transcript line (`>>> RCPT To:<addr>`) names the stage too.
-            let command = if t.starts_with(">>>") { super::util::detect_command(t).map(str::to_string) } else { None };
+            let command = if wanted.is_none() && t.starts_with(">>>") { super::util::detect_command(t).map(str::to_string) } else { None };
             hits.push(Hit { recipient: addr, diagnostic: diag, command, ..Hit::default() });
             cur = Some(hits.len() - 1);
             continue;
@@ -351,13 +364,18 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
         }
     }
     for h in &mut hits {
-        drop_success_replies(&mut h.diagnostic);
+        if finish(h) {
+            drop_success_replies(&mut h.diagnostic);
+        }
+    }
+    if hits.len() == 1 && !finish(&hits[0]) {
+        return hits;
     }
     // One recipient whose stage is told just before it (DragonFly's
     // `host did not like our RCPT TO:` line, then the reply).
     // Only a line that names no address: `MAIL FROM: a@b` in a quoted
     // envelope summary is not a stage.
-    if hits.len() == 1 && hits[0].command.is_none() {
+    if hits.len() == 1 && hits[0].command.is_none() && wanted.is_none() {
         if let Some(last) = preamble.last().filter(|l| find_address(l).is_none()) {
             hits[0].command = super::util::detect_command(last).map(str::to_string);
         }
@@ -407,7 +425,7 @@ fn drop_success_replies(diag: &mut String) {
         }
     };
     let (mut failed, mut succeeded) = (false, false);
-    for l in diag.lines() {
+    for l in lines(diag) {
         match class(l) {
             Some(c) if c >= 4 => failed = true,
             Some(_) => succeeded = true,
@@ -420,7 +438,7 @@ fn drop_success_replies(diag: &mut String) {
     if !failed || !succeeded {
         return;
     }
-    let kept: Vec<&str> = diag.lines().filter(|l| class(l).is_none_or(|c| c >= 4)).collect();
+    let kept: Vec<&str> = lines(diag).filter(|l| class(l).is_none_or(|c| c >= 4)).collect();
     *diag = kept.join("\n");
 }
 
@@ -432,7 +450,7 @@ fn drop_success_replies(diag: &mut String) {
 pub(crate) fn transcript_recipients(block: &str) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut pending: Vec<&str> = Vec::new();
-    for line in block.lines() {
+    for line in lines(block) {
         let t = line.trim();
         if t.is_empty() {
             continue;
@@ -531,7 +549,8 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
     let mut found: Vec<Hit> = Vec::new();
     for i in 0..texts.len() {
         if wanted.iter().any(|a| texts.body_holds(i, a)) {
-            found.extend(recipients_in(texts.body(i)));
+            // Only these recipients' blocks are read, and only for their diagnostics.
+            found.extend(recipients_named(texts.body(i), Some(&wanted)));
         }
     }
     for h in &mut d.hits {

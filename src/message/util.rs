@@ -22,6 +22,36 @@ pub(crate) fn normalize(bytes: &[u8]) -> Cow<'_, [u8]> {
     Cow::Borrowed(b)
 }
 
+/// The lines of `s` exactly as [`str::lines`] gives them (split at `\n`, a
+/// `\r` before it dropped), found with memchr's vectorised search: the
+/// extractors walk every line of every report.
+pub(crate) fn lines(s: &str) -> Lines<'_> {
+    Lines { rest: s }
+}
+
+/// See [`lines`].
+pub(crate) struct Lines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match memchr::memchr(b'\n', self.rest.as_bytes()) {
+            Some(i) => {
+                let line = &self.rest[..i];
+                self.rest = &self.rest[i + 1..];
+                Some(line.strip_suffix('\r').unwrap_or(line))
+            }
+            None => Some(std::mem::take(&mut self.rest)),
+        }
+    }
+}
+
 /// Joins lines into one, collapsing runs of whitespace to one space.
 pub fn unfold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -31,6 +61,17 @@ pub fn unfold(s: &str) -> String {
         // Whitespace to `split_whitespace` in ASCII: tab, LF, VT, FF, CR, space.
         let b = s.as_bytes();
         let space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
+        // Already one line with single spaces (most diagnostics): a copy.
+        let mut prev = b' ';
+        let clean = b.iter().all(|&c| {
+            let ok = !(matches!(c, b'\t'..=b'\r') || c == b' ' && prev == b' ');
+            prev = c;
+            ok
+        });
+        if clean && prev != b' ' {
+            out.push_str(s);
+            return out;
+        }
         let mut i = 0;
         loop {
             while i < b.len() && space(b[i]) {
@@ -88,6 +129,13 @@ pub fn find_address(s: &str) -> Option<(String, usize, usize)> {
 }
 
 pub(crate) fn find_address_from(s: &str, from: usize) -> Option<(String, usize, usize)> {
+    address_span(s, from).map(|(begin, st, en)| (s[begin..en].to_string(), st, en))
+}
+
+/// Where [`find_address_from`]'s address is, without copying it: the
+/// address is `s[begin..en]`, and what precedes it on its own ends at `st`
+/// (before a `mailto:` or an X.400 tag).
+pub(crate) fn address_span(s: &str, from: usize) -> Option<(usize, usize, usize)> {
     let b = s.as_bytes();
     let mut pos = from;
     while let Some(off) = memchr::memchr(b'@', &b[pos..]) {
@@ -148,7 +196,7 @@ pub(crate) fn find_address_from(s: &str, from: usize) -> Option<(String, usize, 
         if begin >= at || !s.is_char_boundary(st) || !s.is_char_boundary(en) {
             continue;
         }
-        return Some((s[begin..en].to_string(), st, en));
+        return Some((begin, st, en));
     }
     None
 }
@@ -182,9 +230,9 @@ pub(crate) fn dsn_address(v: &str) -> Option<String> {
 pub(crate) fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
-    while let Some(i) = rest.find('<') {
+    while let Some(i) = memchr::memchr(b'<', rest.as_bytes()) {
         out.push_str(&rest[..i]);
-        let Some(j) = rest[i..].find('>') else {
+        let Some(j) = memchr::memchr(b'>', &rest.as_bytes()[i..]) else {
             rest = "";
             break;
         };
@@ -198,24 +246,45 @@ pub(crate) fn html_to_text(html: &str) -> String {
             out.push(' ');
         }
         rest = &rest[i + j + 1..];
-        for skipped in ["style", "script"] {
+        for (skipped, end) in [("style", "</style"), ("script", "</script")] {
             if is(skipped) {
-                if let Some(k) = find_ci(rest, &format!("</{skipped}")) {
+                if let Some(k) = find_ci(rest, end) {
                     rest = &rest[k..];
                 }
             }
         }
     }
     out.push_str(rest);
-    if !out.contains('&') {
+    if memchr::memchr(b'&', out.as_bytes()).is_none() {
         return out;
     }
-    out.replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    decode_entities(&out)
+}
+
+/// The entities [`html_to_text`] decodes. Each starts with `&` and holds no
+/// other, and none is a prefix of another: at any `&` at most one applies,
+/// so one pass decodes what a chain of replacements would.
+const ENTITIES: [(&str, &str); 6] = [("&nbsp;", " "), ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&amp;", "&")];
+
+fn decode_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = memchr::memchr(b'&', rest.as_bytes()) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        match ENTITIES.iter().find(|(e, _)| tail.starts_with(e)) {
+            Some((e, r)) => {
+                out.push_str(r);
+                rest = &tail[e.len()..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The SMTP command a diagnostic answered, from the usual wordings.
@@ -245,11 +314,15 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     if let Some(m) = command_phrases().find(lower) {
         return Some(COMMAND_PHRASES[m.pattern().as_usize()].1);
     }
-    let has = |w: &str| memchr::memmem::find(lower, w.as_bytes()).is_some();
-    if has("data command") || has("during data") {
+    // Searchers built once: building one costs more than a short search.
+    static VAGUE: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 3]> = std::sync::OnceLock::new();
+    let [data_command, during_data, rcpt] =
+        VAGUE.get_or_init(|| [&b"data command"[..], b"during data", b"rcpt"].map(memchr::memmem::Finder::new));
+    let has = |f: &memchr::memmem::Finder<'_>| f.find(lower).is_some();
+    if has(data_command) || has(during_data) {
         return Some("DATA");
     }
-    has("rcpt").then_some("RCPT")
+    has(rcpt).then_some("RCPT")
 }
 
 /// Phrases that name the SMTP command a reply answered.
@@ -296,18 +369,85 @@ fn command_phrases() -> &'static aho_corasick::AhoCorasick {
 pub(crate) fn rfc3339(s: &str) -> String {
     let t = s.trim();
     // A DSN date may carry a leading comment or trailing zone comment; the parser copes.
-    match mail_parser::DateTime::parse_rfc822(t) {
+    match date(t.as_bytes()) {
         Some(d) if d.year > 1970 => rfc3339_of(&d),
         _ => t.to_string(),
     }
 }
 
+/// An RFC 5322 date as mail-parser reads it: the common form read here,
+/// anything else by mail-parser's parser.
+pub(crate) fn date(v: &[u8]) -> Option<mail_parser::DateTime> {
+    match plain_date(v) {
+        Some(d) => Some(d),
+        None => mail_parser::parsers::MessageStream::new(v).parse_date().into_datetime(),
+    }
+}
+
+/// The form nearly every MTA writes, `[Day, ]D Mon YYYY HH:MM:SS +ZZZZ`
+/// with an optional `(comment)` after it, blanks around: read here exactly
+/// as mail-parser's date parser reads it. `None` for any other form.
+fn plain_date(v: &[u8]) -> Option<mail_parser::DateTime> {
+    let v = v.trim_ascii();
+    let num = |d: &[u8]| d.iter().all(u8::is_ascii_digit).then(|| d.iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0')));
+    // The day name is skipped by the parser (letters before the day), as is its comma.
+    let v = match v {
+        [a, b, c, b',', b' ', rest @ ..] if [a, b, c].iter().all(|x| x.is_ascii_alphabetic()) => rest,
+        _ => v,
+    };
+    let sp = |v: &[u8]| memchr::memchr(b' ', v);
+    let d = sp(v).filter(|&i| (1..=2).contains(&i))?;
+    let day = num(&v[..d])?;
+    let v = &v[d + 1..];
+    let month = match v.get(..4)? {
+        [a, b, c, b' '] => mail_parser::parsers::fields::date::MONTH.iter().position(|m| m.as_bytes().eq_ignore_ascii_case(&[*a, *b, *c]))? + 1,
+        _ => return None,
+    };
+    let v = &v[4..];
+    let (year, v) = match v {
+        [y0, y1, y2, y3, b' ', rest @ ..] => (num(&[*y0, *y1, *y2, *y3])?, rest),
+        _ => return None,
+    };
+    let (hour, minute, second, v) = match v {
+        [h0, h1, b':', m0, m1, b':', s0, s1, b' ', rest @ ..] => (num(&[*h0, *h1])?, num(&[*m0, *m1])?, num(&[*s0, *s1])?, rest),
+        _ => return None,
+    };
+    let (plus, zone, rest) = match v {
+        [sign @ (b'+' | b'-'), z0, z1, z2, z3, rest @ ..] => (*sign == b'+', num(&[*z0, *z1, *z2, *z3])?, rest),
+        _ => return None,
+    };
+    match rest {
+        [] => {}
+        // One comment, nothing nested or escaped in it, nothing after it.
+        [b' ', b'(', inner @ .., b')'] if !inner.iter().any(|c| matches!(c, b'(' | b')' | b'\\' | b'\r' | b'\n')) => {}
+        _ => return None,
+    }
+    // The parser's readings of a two-digit year, kept for years written with four.
+    let year = match year {
+        0..=49 => year + 2000,
+        50..=99 => year + 1900,
+        y => y,
+    };
+    Some(mail_parser::DateTime {
+        year: year as u16,
+        month: month as u8,
+        day: day as u8,
+        hour: hour as u8,
+        minute: minute as u8,
+        second: second as u8,
+        tz_before_gmt: !plus,
+        tz_hour: ((zone / 100) % 24) as u8,
+        tz_minute: ((zone % 100) % 60) as u8,
+    })
+}
+
 /// The date as RFC 3339, written digit by digit: `DateTime::to_rfc3339`'s
 /// output (`Z` for a zero offset) without its `format!` machinery.
-fn rfc3339_of(d: &mail_parser::DateTime) -> String {
-    fn num(out: &mut String, mut v: u16, width: usize) {
+pub(crate) fn rfc3339_of(d: &mail_parser::DateTime) -> String {
+    // At least `width` digits (more when the value needs them, as `{:0w}` writes).
+    fn num(out: &mut Vec<u8>, v: u16, width: usize) {
         let mut buf = [b'0'; 5];
-        let mut i = buf.len();
+        let (mut v, mut i) = (v, buf.len());
         loop {
             i -= 1;
             buf[i] = b'0' + (v % 10) as u8;
@@ -316,26 +456,24 @@ fn rfc3339_of(d: &mail_parser::DateTime) -> String {
                 break;
             }
         }
-        for _ in buf.len() - i..width {
-            out.push('0');
-        }
-        out.extend(buf[i..].iter().map(|&b| char::from(b)));
+        out.extend_from_slice(&buf[(buf.len() - width).min(i)..]);
     }
-    let mut out = String::with_capacity(25);
+    let mut out = Vec::with_capacity(25);
     num(&mut out, d.year, 4);
-    for (sep, v) in [('-', d.month), ('-', d.day), ('T', d.hour), (':', d.minute), (':', d.second)] {
+    for (sep, v) in [(b'-', d.month), (b'-', d.day), (b'T', d.hour), (b':', d.minute), (b':', d.second)] {
         out.push(sep);
         num(&mut out, u16::from(v), 2);
     }
     if d.tz_hour != 0 || d.tz_minute != 0 {
-        out.push(if d.tz_before_gmt { '-' } else { '+' });
+        out.push(if d.tz_before_gmt { b'-' } else { b'+' });
         num(&mut out, u16::from(d.tz_hour), 2);
-        out.push(':');
+        out.push(b':');
         num(&mut out, u16::from(d.tz_minute), 2);
     } else {
-        out.push('Z');
+        out.push(b'Z');
     }
-    out
+    // Digits and ASCII separators only.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Case-insensitive (ASCII) substring search.
@@ -430,9 +568,61 @@ mod tests {
     }
 
     #[test]
+    fn plain_dates_read_as_mail_parser_reads_them() {
+        let full = |v: &[u8]| mail_parser::parsers::MessageStream::new(v).parse_date().into_datetime();
+        let mut values: Vec<Vec<u8>> = [
+            "Thu, 9 Apr 2015 01:23:45 +0900", "Mon, 29 Oct 2009 14:25:09 -0700 (PDT)", "1 Jan 2001 00:00:00 +0000",
+            "Fri, 31 DEC 1999 23:59:60 -0000\r\n", " Sat, 01 Feb 0049 12:00:00 +2460 ", "Sun, 02 Mar 0075 12:00:00 +9999",
+            "Tue, 3 Xpr 2015 01:02:03 +0100", "Wed, 4 May 2015 1:02:03 +0100", "Wed, 4 May 2015 01:02 +0100",
+            "Wed, 4 May 15 01:02:03 +0100", "Wed, 4 May 2015 01:02:03 GMT", "Wed, 4 May 2015 01:02:03 +0100 (a (b) c)",
+            "Wed, 4 May 2015 01:02:03 +0100 x", "Wed, 4 May 2015\n 01:02:03 +0100", "Wed,  4 May 2015 01:02:03 +0100",
+            "Thursday, 4 May 2015 01:02:03 +0100", "4 May 2015 01:02:03 +01000", "", "garbage",
+        ]
+        .iter()
+        .map(|v| v.as_bytes().to_vec())
+        .collect();
+        // Every date field of the corpus, when it is there.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/sisimai/bsd");
+        for e in std::fs::read_dir(root).into_iter().flatten().flatten() {
+            let raw = std::fs::read(e.path()).unwrap_or_default();
+            for line in raw.split(|&c| c == b'\n') {
+                for name in [&b"Date:"[..], b"Arrival-Date:", b"Last-Attempt-Date:"] {
+                    if line.len() > name.len() && line[..name.len()].eq_ignore_ascii_case(name) {
+                        values.push(line[name.len()..].to_vec());
+                    }
+                }
+            }
+        }
+        let mut fast = 0;
+        for v in &values {
+            if let Some(d) = plain_date(v) {
+                fast += 1;
+                assert_eq!(Some(d), full(v), "{:?}", String::from_utf8_lossy(v));
+            }
+            assert_eq!(date(v), full(v), "{:?}", String::from_utf8_lossy(v));
+        }
+        // The usual forms take the fast path.
+        assert!(plain_date(b"Thu, 9 Apr 2015 01:23:45 +0900").is_some());
+        assert!(plain_date(b"Mon, 29 Oct 2009 14:25:09 -0700 (PDT)").is_some());
+        assert!(fast * 2 > values.len(), "{fast} of {}", values.len());
+    }
+
+    #[test]
+    fn lines_are_str_lines() {
+        for s in ["", "\n", "a", "a\n", "a\r\nb", "a\r\n\r\nb\r", "a\rb\n\n", "\r\n", "\r", "x\n\r\ny\r\r\n", "\u{e9}\n\u{3000}"] {
+            assert_eq!(lines(s).collect::<Vec<_>>(), s.lines().collect::<Vec<_>>(), "{s:?}");
+        }
+    }
+
+    #[test]
     fn unfold_collapses_every_kind_of_whitespace() {
         assert_eq!(unfold("  550 5.1.1\r\n\t user\x0bunknown \x0c "), "550 5.1.1 user unknown");
         assert_eq!(unfold("a\u{a0}b\u{3000} c"), "a b c");
+        // Already one line: copied as it is; any blank out of place is not.
+        assert_eq!(unfold("550 5.1.1 user unknown"), "550 5.1.1 user unknown");
+        for s in [" a", "a ", "a  b", "a\tb", "a\rb", "", " ", "a \x0b"] {
+            assert_eq!(unfold(s), s.split_whitespace().collect::<Vec<_>>().join(" "), "{s:?}");
+        }
     }
 
     #[test]
@@ -441,5 +631,16 @@ mod tests {
 <TABLE><TR><TD>user</td><td>unknown&nbsp;&amp;&#39;gone&#39;</td></tr></table><script>var x = 1;</Script>end";
         assert_eq!(html_to_text(html), "\n550 5.1.1 <a@b.example>:\n\n\n user  unknown &'gone' \n\nend");
         assert_eq!(html_to_text("no tags, no entities"), "no tags, no entities");
+    }
+
+    #[test]
+    fn entities_decode_in_one_pass_as_a_chain_of_replacements_would() {
+        let chain = |s: &str| ENTITIES.iter().fold(s.to_string(), |acc, (e, r)| acc.replace(e, r));
+        for s in [
+            "&amp;lt;", "&&lt;;", "&lt&gt;", "a &amp;amp; b", "&#39;&quot;&nbsp;&", "&nbsp", "x&", "&;", "caf\u{e9} &lt;\u{e9}&gt;",
+            "&am&amp;p;", "&&&", "",
+        ] {
+            assert_eq!(decode_entities(s), chain(s), "{s:?}");
+        }
     }
 }

@@ -101,6 +101,17 @@ pub(crate) fn quoted_printable(src: &[u8], line_end: bool) -> Option<Vec<u8>> {
     let mut i = 0;
     while i < src.len() {
         if st == St::Plain {
+            // An escape, whole (`=E3=81=82` runs are most of an encoded
+            // non-ASCII text): what the three steps below would do.
+            if let [b'=', h, l, ..] = src[i..] {
+                if let (Some(h), Some(l)) = (hex(h), hex(l)) {
+                    out.push(h << 4 | l);
+                    blanks = 0;
+                    last = src[i + 2];
+                    i += 3;
+                    continue;
+                }
+            }
             // A run of plain bytes is copied whole.
             let run = memchr::memchr3(b'=', b'\n', b'\r', &src[i..]).unwrap_or(src.len() - i);
             if run > 0 {
@@ -198,6 +209,9 @@ mod tests {
         // A broken escape stays as written.
         assert_eq!(quoted_printable(b"=ZZ and =4x", false).unwrap(), b"=ZZ and =4x");
         assert_eq!(quoted_printable(b"=4=", false), None);
+        // Runs of escapes, a soft break between them, one cut at the end.
+        assert_eq!(quoted_printable(b"=E3=81=82=\n=e3=81 x=E", false).unwrap(), b"\xe3\x81\x82\xe3\x81 x");
+        assert_eq!(quoted_printable(b"=E3=81=82  \n", false).unwrap(), b"\xe3\x81\x82\n");
         assert_eq!(quoted_printable(b"==", false), None);
     }
 }

@@ -104,12 +104,8 @@ impl<'a> Iterator for Fields<'a> {
 
 /// A value as plain text: blanks and line breaks trimmed at both ends,
 /// folds kept, invalid UTF-8 replaced.
-pub(crate) fn raw_text(v: &[u8]) -> String {
-    let t = trim(v);
-    match std::str::from_utf8(t) {
-        Ok(s) => s.to_string(),
-        Err(_) => String::from_utf8_lossy(t).into_owned(),
-    }
+pub(crate) fn raw_text(v: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(trim(v))
 }
 
 fn trim(v: &[u8]) -> &[u8] {
@@ -119,7 +115,8 @@ fn trim(v: &[u8]) -> &[u8] {
     &v[s..e.max(s)]
 }
 
-/// How a top-level header's value is read, by its lowercase name.
+/// How a top-level header's value is read.
+#[derive(Clone, Copy)]
 enum Kind {
     Text,
     Address,
@@ -130,23 +127,29 @@ enum Kind {
     Raw,
 }
 
-fn kind(name_lc: &str) -> Kind {
-    match name_lc {
-        "subject" | "comments" | "content-description" | "content-location" | "content-transfer-encoding" => Kind::Text,
-        "from" | "sender" | "reply-to" | "to" | "cc" | "bcc" | "resent-from" | "resent-sender" | "resent-to" | "resent-cc"
-        | "resent-bcc" => Kind::Address,
-        "date" | "resent-date" => Kind::Date,
-        "message-id" | "in-reply-to" | "references" | "resent-message-id" | "content-id" => Kind::Id,
-        "content-type" | "content-disposition" => Kind::ContentType,
+/// How a field is read, by its name (ASCII case-insensitive).
+fn kind(name: &[u8]) -> Kind {
+    // No name below is longer than this: a longer one is raw text.
+    let mut buf = [0u8; 32];
+    let Some(lc) = buf.get_mut(..name.len()) else { return Kind::Raw };
+    lc.copy_from_slice(name);
+    lc.make_ascii_lowercase();
+    match &*lc {
+        b"subject" | b"comments" | b"content-description" | b"content-location" | b"content-transfer-encoding" => Kind::Text,
+        b"from" | b"sender" | b"reply-to" | b"to" | b"cc" | b"bcc" | b"resent-from" | b"resent-sender" | b"resent-to"
+        | b"resent-cc" | b"resent-bcc" => Kind::Address,
+        b"date" | b"resent-date" => Kind::Date,
+        b"message-id" | b"in-reply-to" | b"references" | b"resent-message-id" | b"content-id" => Kind::Id,
+        b"content-type" | b"content-disposition" => Kind::ContentType,
         // Never read, and the costliest to parse.
-        "received" => Kind::Ignored,
+        b"received" => Kind::Ignored,
         _ => Kind::Raw,
     }
 }
 
-fn parse_as<'a>(name_lc: &str, v: &'a [u8]) -> HeaderValue<'a> {
+fn parse_as(kind: Kind, v: &[u8]) -> HeaderValue<'_> {
     let mut s = MessageStream::new(v);
-    let hv = match kind(name_lc) {
+    let hv = match kind {
         Kind::Text => s.parse_unstructured(),
         Kind::Address => s.parse_address(),
         Kind::Date => s.parse_date(),
@@ -157,40 +160,43 @@ fn parse_as<'a>(name_lc: &str, v: &'a [u8]) -> HeaderValue<'a> {
     hv
 }
 
-/// A top-level field as the extractors read it: lowercase name and decoded
-/// value (addresses as `name <addr>, ...`, dates as RFC 3339, content types
-/// as `type/subtype`, `Received` empty, anything else trimmed raw text).
-pub(crate) fn decoded(f: &Field<'_>) -> (String, String) {
-    let name = match std::str::from_utf8(f.name) {
-        Ok(n) => n.to_ascii_lowercase(),
-        Err(_) => String::from_utf8_lossy(f.name).to_ascii_lowercase(),
-    };
-    let value = match kind(&name) {
-        Kind::Raw => raw_text(f.value),
-        Kind::Ignored => String::new(),
-        Kind::Address => match plain_address(f.value) {
-            Some((Some(n), a)) => format!("{n} <{a}>"),
-            Some((None, a)) => a.to_string(),
-            None => text_of(&parse_as(&name, f.value)),
+/// A top-level field's value as the extractors read it: addresses as
+/// `name <addr>, ...`, dates as RFC 3339, content types as `type/subtype`,
+/// `Received` empty, anything else trimmed raw text. Plain values are
+/// borrowed from the message.
+pub(crate) fn value<'a>(f: &Field<'a>) -> Cow<'a, str> {
+    let v = f.value;
+    match kind(f.name) {
+        Kind::Raw => raw_text(v),
+        Kind::Ignored => Cow::Borrowed(""),
+        k @ Kind::Address => match plain_address(v) {
+            Some((Some(n), a)) => Cow::Owned([n, " <", a, ">"].concat()),
+            Some((None, a)) => Cow::Borrowed(a),
+            None => Cow::Owned(text_of(&parse_as(k, v))),
         },
-        Kind::Id => match plain_id(f.value) {
-            Some(id) => id.to_string(),
-            None => text_of(&parse_as(&name, f.value)),
+        k @ Kind::Id => match plain_id(v) {
+            Some(id) => Cow::Borrowed(id),
+            None => Cow::Owned(text_of(&parse_as(k, v))),
         },
-        Kind::Text => match plain_text(f.value) {
-            Some(t) => t.to_string(),
-            None => text_of(&parse_as(&name, f.value)),
+        k @ Kind::Text => match plain_text(v) {
+            Some(t) => Cow::Borrowed(t),
+            None => Cow::Owned(text_of(&parse_as(k, v))),
         },
-        Kind::ContentType => match content_type(f.value) {
+        Kind::ContentType => match content_type(v) {
             Some(c) => match c.subtype() {
-                Some(s) => format!("{}/{}", c.ctype(), s),
-                None => c.ctype().to_string(),
+                Some(s) => Cow::Owned([c.ctype(), "/", s].concat()),
+                None => Cow::Owned(c.ctype().to_string()),
             },
-            None => String::new(),
+            None => Cow::Borrowed(""),
         },
-        Kind::Date => text_of(&parse_as(&name, f.value)),
-    };
-    (name, value)
+        Kind::Date => Cow::Owned(crate::message::util::date(v).map(|d| crate::message::util::rfc3339_of(&d)).unwrap_or_default()),
+    }
+}
+
+/// A top-level field as `(lowercase name, value)`.
+#[cfg(test)]
+pub(crate) fn decoded(f: &Field<'_>) -> (String, String) {
+    (String::from_utf8_lossy(f.name).to_ascii_lowercase(), value(f).into_owned())
 }
 
 /// The first address of an address field.
@@ -220,12 +226,38 @@ pub(crate) fn unstructured(v: &[u8]) -> Option<String> {
     }
 }
 
+/// A 256-entry byte class for [`odd`]: one load per byte instead of a chain
+/// of comparisons.
+const fn table(bad: [u8; 10], below: u8, from: u16) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8) < below || c as u16 >= from;
+        c += 1;
+    }
+    let mut i = 0;
+    while i < bad.len() {
+        t[bad[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+/// What no plain unstructured value holds (control bytes).
+const TEXT_BAD: [bool; 256] = table([0x7f; 10], b' ', 256);
+/// What no plain `<id>` holds.
+const ID_BAD: [bool; 256] = table([b'<', b'>', b'(', b')', b'\\', b'"', b',', b';', b' ', b' '], b' ' + 1, 256);
+/// What no plain address holds.
+const ADDRESS_BAD: [bool; 256] = table([b'"', b'(', b')', b',', b';', b':', b'\\', b'[', b']', b'"'], b' ', 256);
+/// What no plain Content-Type holds (non-ASCII, RFC 2231 stars, escapes, comments).
+const CONTENT_TYPE_BAD: [bool; 256] = table([b'*', b'\\', b'(', b')', b'*', b'*', b'*', b'*', b'*', b'*'], 0, 0x80);
+
 /// Whether `s` holds a byte `bad` rejects, two blanks in a row (`blanks`)
 /// or the start of an encoded word (`=?`). One pass, no searcher set-up.
-fn odd(s: &[u8], bad: impl Fn(u8) -> bool, blanks: bool) -> bool {
+fn odd(s: &[u8], bad: &[bool; 256], blanks: bool) -> bool {
     let mut prev = 0u8;
     for &c in s {
-        if bad(c) || (prev == b'=' && c == b'?') || (blanks && prev == b' ' && c == b' ') {
+        if bad[c as usize] || (prev == b'=' && c == b'?') || (blanks && prev == b' ' && c == b' ') {
             return true;
         }
         prev = c;
@@ -247,14 +279,13 @@ fn plain_value(v: &[u8]) -> Option<&str> {
 /// unstructured field parser would return it trimmed, as it is.
 fn plain_text(v: &[u8]) -> Option<&str> {
     let s = plain_value(v)?;
-    (!odd(s.as_bytes(), |c| c < b' ' || c == 0x7f, true)).then_some(s)
+    (!odd(s.as_bytes(), &TEXT_BAD, true)).then_some(s)
 }
 
 /// `<id>` alone (no blanks, no comment).
 fn plain_id(v: &[u8]) -> Option<&str> {
     let id = plain_value(v)?.strip_prefix('<')?.strip_suffix('>')?;
-    let bad = |c: u8| c <= b' ' || matches!(c, b'<' | b'>' | b'(' | b')' | b'\\' | b'"' | b',' | b';');
-    (!id.is_empty() && !odd(id.as_bytes(), bad, false)).then_some(id)
+    (!id.is_empty() && !odd(id.as_bytes(), &ID_BAD, false)).then_some(id)
 }
 
 /// One address in a plain form: `addr`, `<addr>` or `Name <addr>` (ASCII;
@@ -262,17 +293,19 @@ fn plain_id(v: &[u8]) -> Option<&str> {
 /// and the address.
 fn plain_address(v: &[u8]) -> Option<(Option<&str>, &str)> {
     let s = plain_value(v)?;
-    let bad = |c: u8| c < b' ' || matches!(c, b'"' | b'(' | b')' | b',' | b';' | b':' | b'\\' | b'[' | b']');
-    if odd(s.as_bytes(), bad, true) {
+    if odd(s.as_bytes(), &ADDRESS_BAD, true) {
         return None;
     }
-    let is_addr = |a: &str| !a.is_empty() && a.bytes().filter(|&c| c == b'@').count() == 1 && !a.contains([' ', '<', '>']);
-    match s.split_once('<') {
+    // ASCII by now: bytes are compared, not characters.
+    let none_of = |a: &str, set: [u8; 3]| !a.bytes().any(|c| set.contains(&c));
+    let is_addr = |a: &str| !a.is_empty() && a.bytes().filter(|&c| c == b'@').count() == 1 && none_of(a, [b' ', b'<', b'>']);
+    match memchr::memchr(b'<', s.as_bytes()) {
         None => is_addr(s).then_some((None, s)),
-        Some((name, rest)) => {
+        Some(i) => {
+            let (name, rest) = (&s[..i], &s[i + 1..]);
             let addr = rest.strip_suffix('>')?;
             let name = name.trim_end();
-            (is_addr(addr) && !name.contains(['>', '@', '.'])).then_some(((!name.is_empty()).then_some(name), addr))
+            (is_addr(addr) && none_of(name, [b'>', b'@', b'.'])).then_some(((!name.is_empty()).then_some(name), addr))
         }
     }
 }
@@ -292,7 +325,8 @@ pub(crate) fn text_of(v: &HeaderValue<'_>) -> String {
             })
             .collect::<Vec<_>>()
             .join(", "),
-        HeaderValue::DateTime(d) => d.to_rfc3339(),
+        // `to_rfc3339`'s text, without its `format!` machinery.
+        HeaderValue::DateTime(d) => crate::message::util::rfc3339_of(d),
         HeaderValue::ContentType(c) => match c.subtype() {
             Some(s) => format!("{}/{}", c.ctype(), s),
             None => c.ctype().to_string(),
@@ -362,38 +396,39 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
     if v.last() != Some(&b'\n') {
         return None;
     }
-    if odd(v, |c| c >= 0x80 || matches!(c, b'*' | b'\\' | b'(' | b')'), false) {
+    if odd(v, &CONTENT_TYPE_BAD, false) {
         return None;
     }
     let s = std::str::from_utf8(v).ok()?;
     let b = s.as_bytes();
     let blank = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
     let tok = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'!' | b'#' | b'$' | b'&' | b'^' | b'_' | b'.' | b'+' | b'-');
-    let skip = |i: &mut usize, f: &dyn Fn(u8) -> bool| {
+    // Statically dispatched: it runs once per byte.
+    fn skip(b: &[u8], i: &mut usize, f: impl Fn(u8) -> bool) {
         while *i < b.len() && f(b[*i]) {
             *i += 1;
         }
-    };
+    }
     let mut i = 0;
-    skip(&mut i, &blank);
+    skip(b, &mut i, blank);
     let t0 = i;
-    skip(&mut i, &tok);
+    skip(b, &mut i, tok);
     let t = &s[t0..i];
-    skip(&mut i, &blank);
+    skip(b, &mut i, blank);
     if t.is_empty() {
         return (i == b.len()).then_some(None);
     }
     let mut sub = None;
     if b.get(i) == Some(&b'/') {
         i += 1;
-        skip(&mut i, &blank);
+        skip(b, &mut i, blank);
         let s0 = i;
-        skip(&mut i, &tok);
+        skip(b, &mut i, tok);
         if i == s0 {
             return None;
         }
         sub = Some(&s[s0..i]);
-        skip(&mut i, &blank);
+        skip(b, &mut i, blank);
     }
     let mut params = Vec::new();
     loop {
@@ -403,19 +438,19 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
         if b[i] != b';' {
             return None;
         }
-        skip(&mut i, &|c| blank(c) || c == b';');
+        skip(b, &mut i, |c| blank(c) || c == b';');
         if i == b.len() {
             break;
         }
         let n0 = i;
-        skip(&mut i, &tok);
+        skip(b, &mut i, tok);
         let name = &s[n0..i];
-        skip(&mut i, &blank);
+        skip(b, &mut i, blank);
         if name.is_empty() || b.get(i) != Some(&b'=') {
             return None;
         }
         i += 1;
-        skip(&mut i, &blank);
+        skip(b, &mut i, blank);
         let value = if b.get(i) == Some(&b'"') {
             let q = i + 1 + memchr::memchr(b'"', &b[i + 1..])?;
             let value = &s[i + 1..q];
@@ -426,13 +461,13 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
             value
         } else {
             let v0 = i;
-            skip(&mut i, &|c| !blank(c) && c != b';' && c != b'"');
+            skip(b, &mut i, |c| !blank(c) && c != b';' && c != b'"');
             if i == v0 {
                 return None;
             }
             &s[v0..i]
         };
-        skip(&mut i, &blank);
+        skip(b, &mut i, blank);
         params.push((lower(name), Cow::Borrowed(value)));
     }
     Some(Some(ContentType { ctype: lower(t), subtype: sub.map(lower), params }))

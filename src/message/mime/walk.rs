@@ -137,7 +137,7 @@ struct Tree<'a> {
 }
 
 fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<'a> {
-    let mut t = Tree { parts: Vec::new(), depth: 0, messages: 0 };
+    let mut t = Tree { parts: Vec::with_capacity(8), depth: 0, messages: 0 };
     if !complete {
         // Headers only: an empty body.
         let ct = top.ct.and_then(headers::content_type);
@@ -266,16 +266,21 @@ fn message_chain(raw: &[u8], mut start: usize) -> usize {
 }
 
 /// Reads `raw` (already line-ending normalised) into `m`.
-pub(crate) fn collect(raw: &[u8], limits: &Limits, m: &mut Mail) -> Result<(), Error> {
+pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> Result<(), Error> {
     let mut top = Head::default();
     let mut it = Fields::new(raw, 0);
+    // Room for a typical report's header block at once.
+    m.headers.reserve(32);
     for f in it.by_ref() {
         top.note(&f);
-        m.headers.push(headers::decoded(&f));
+        m.headers.push(f);
     }
     if m.headers.is_empty() && !it.complete {
         return Err(Error::NotAMessage);
     }
+    m.from = m.header("from").map(Cow::into_owned);
+    m.subject = m.header("subject").map(Cow::into_owned);
+    m.date = m.header("date").map(Cow::into_owned);
     let (root_body, complete) = (it.body(), it.complete);
     let tree = build(raw, top, root_body, complete);
     if tree.messages > limits.mime_depth() {
@@ -299,13 +304,13 @@ pub(crate) fn collect(raw: &[u8], limits: &Limits, m: &mut Mail) -> Result<(), E
         // A multipart whose boundaries are missing or broken: read the body as text.
         let body = &raw[root_body.min(raw.len())..];
         if !body.is_empty() {
-            m.texts.push(String::from_utf8_lossy(body).into_owned());
+            m.texts.push(String::from_utf8_lossy(body));
         }
     }
     Ok(())
 }
 
-fn read_part(raw: &[u8], part: &Part<'_>, m: &mut Mail) {
+fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
     let (ctype, sub) = match &part.ct {
         Some(c) => (c.ctype(), c.subtype().unwrap_or("")),
         None => ("", ""),
@@ -317,7 +322,7 @@ fn read_part(raw: &[u8], part: &Part<'_>, m: &mut Mail) {
         _ if !matches!((ctype, sub), ("text" | "message" | "", _) | ("application", "json")) => {}
         Body::Leaf { start, end, line_end, raw: keep_raw } => {
             let bytes = &raw[start..end];
-            let decoded: Option<Cow<'_, [u8]>> = match part.head.enc() {
+            let decoded: Option<Cow<'a, [u8]>> = match part.head.enc() {
                 _ if keep_raw => None,
                 Enc::None => Some(Cow::Borrowed(bytes)),
                 Enc::Base64 => decode::base64(bytes).map(Cow::Owned),
@@ -338,7 +343,7 @@ fn read_part(raw: &[u8], part: &Part<'_>, m: &mut Mail) {
                 None => (Cow::Borrowed(bytes), true),
             };
             let charset = part.ct.as_ref().and_then(|c| c.attribute("charset")).filter(|_| is_text);
-            let content: Cow<'_, str> = match charset.filter(|c| !ascii_reads_as_ascii(c, &bytes)).and_then(|c| charset_decoder(c.as_bytes())) {
+            let content: Cow<'a, str> = match charset.filter(|c| !ascii_reads_as_ascii(c, &bytes)).and_then(|c| charset_decoder(c.as_bytes())) {
                 Some(dec) => Cow::Owned(dec(&bytes)),
                 None => match bytes {
                     // Valid UTF-8 (the usual case) is checked fast and borrowed.
@@ -364,10 +369,12 @@ fn ascii_reads_as_ascii(charset: &str, bytes: &[u8]) -> bool {
 // The `if`s inside the match arms stay: as guards, a false one would let the
 // part fall through to the plain-text arm.
 #[allow(clippy::collapsible_match)]
-fn text_part(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'_, str>, m: &mut Mail) {
+fn text_part<'a>(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'a, str>, m: &mut Mail<'a>) {
     // Undeclared ISO-2022-JP (Japanese MTAs write DSN fields in it):
-    // its escape sequences are ASCII, so the text arrives undecoded.
-    let content = if content.contains("\u{1b}$B") || content.contains("\u{1b}$@") {
+    // its escape sequences are ASCII, so the text arrives undecoded. (Most
+    // texts hold no escape byte at all: one memchr rules them out.)
+    let escaped = memchr::memchr(0x1b, content.as_bytes()).is_some();
+    let content = if escaped && (content.contains("\u{1b}$B") || content.contains("\u{1b}$@")) {
         match charset_decoder(b"iso-2022-jp") {
             Some(f) => Cow::Owned(f(content.as_bytes())),
             None => content,
@@ -377,8 +384,8 @@ fn text_part(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'_, str>, m
     };
     let no_original = m.original.message_id.is_none() && m.original.from.is_none();
     match (ctype, sub) {
-        ("message", "delivery-status") | ("message", "global-delivery-status") => m.dsn.push(content.into_owned()),
-        ("message", "feedback-report") => m.feedback.push(content.into_owned()),
+        ("message", "delivery-status") | ("message", "global-delivery-status") => m.dsn.push(content),
+        ("message", "feedback-report") => m.feedback.push(content),
         ("text", "rfc822-headers")
         | ("message", "rfc822-headers")
         | ("message", "global-headers")
@@ -388,8 +395,8 @@ fn text_part(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'_, str>, m
                 m.original = original_of(content.as_bytes()).0;
             }
         }
-        ("application", "json") => m.json.push(content.into_owned()),
-        ("text", "html") => m.texts.push(util::html_to_text(&content)),
+        ("application", "json") => m.json.push(content),
+        ("text", "html") => m.texts.push(Cow::Owned(util::html_to_text(&content))),
         ("text", _) | ("", _) if is_header_attachment(cd, &content) => {
             // `mailheaders.txt`: the original message's headers as an attachment.
             if no_original {
@@ -399,9 +406,9 @@ fn text_part(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'_, str>, m
         ("text", _) | ("", _) => {
             let t = content.trim_start();
             if t.starts_with('{') && t.contains("\"bounce") {
-                m.json.push(content.into_owned());
+                m.json.push(content);
             } else {
-                m.texts.push(content.into_owned());
+                m.texts.push(content);
             }
         }
         _ => {}
@@ -430,7 +437,7 @@ pub(super) fn starts_like_headers(content: &str) -> bool {
 
 /// The returned original message: its identity, Microsoft's JMRP
 /// complainer, and itself when it is a delivery report (a forwarded bounce).
-fn inner_message(bytes: &[u8], m: &mut Mail) {
+fn inner_message(bytes: &[u8], m: &mut Mail<'_>) {
     let (original, is_report, jmrp) = original_of(bytes);
     if m.original.message_id.is_none() && m.original.from.is_none() {
         m.original = original;
@@ -479,9 +486,11 @@ fn original_of(block: &[u8]) -> (Original, bool, Option<&[u8]>) {
 mod tests {
     use super::*;
 
-    fn mail(raw: &[u8]) -> Mail {
+    /// `raw` must be line-ending normalised already (only CR-only text is changed by that).
+    fn mail(raw: &[u8]) -> Mail<'_> {
+        assert!(matches!(util::normalize(raw), Cow::Borrowed(_)));
         let mut m = Mail::default();
-        collect(&util::normalize(raw), &Limits::default(), &mut m).unwrap();
+        collect(raw, &Limits::default(), &mut m).unwrap();
         m
     }
 
@@ -504,7 +513,8 @@ Content-Type: multipart/mixed; boundary=z\n\n--z\nContent-Type: text/plain\n\nno
         assert_eq!(m.original.message_id.as_deref(), Some("id@example.net"));
         assert_eq!(m.original.to.as_deref(), Some("gone@example.org"));
         assert!(!m.texts.iter().any(|t| t.contains("not a report")));
-        assert_eq!(m.headers[0], ("from".to_string(), "MAILER-DAEMON@mx.example".to_string()));
+        assert_eq!(headers::decoded(&m.headers[0]), ("from".to_string(), "MAILER-DAEMON@mx.example".to_string()));
+        assert_eq!(m.from.as_deref(), Some("MAILER-DAEMON@mx.example"));
     }
 
     #[test]
@@ -513,8 +523,8 @@ Content-Type: multipart/mixed; boundary=z\n\n--z\nContent-Type: text/plain\n\nno
         let m = mail(crlf.as_bytes());
         assert_eq!(m.texts, ["Sorry, <gone@example.org> was rejected: été"]);
         assert_eq!(m.dsn, ["Final-Recipient: rfc822; gone@example.org\r\nStatus: 5.1.1\r\n"]);
-        let cr = REPORT.replace('\n', "\r");
-        let m = mail(cr.as_bytes());
+        let cr = util::normalize(REPORT.replace('\n', "\r").as_bytes()).into_owned();
+        let m = mail(&cr);
         assert_eq!(m.texts, ["Sorry, <gone@example.org> was rejected: été"]);
         assert_eq!(m.original.message_id.as_deref(), Some("id@example.net"));
     }
@@ -528,7 +538,8 @@ NTUwIDUuMS4xIFVzZXIgdW5rbm93bg==\n";
         assert_eq!(m.report_type.as_deref(), Some("delivery-status"));
         assert_eq!(m.texts, ["first", "NTUwIDUuMS4xIFVzZXIgdW5rbm93bg==\n"]);
         // With its boundary, the same part is decoded.
-        let m = mail(format!("{raw}--b--\n").as_bytes());
+        let closed = format!("{raw}--b--\n");
+        let m = mail(closed.as_bytes());
         assert_eq!(m.texts, ["first", "550 5.1.1 User unknown"]);
     }
 
