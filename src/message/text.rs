@@ -578,7 +578,7 @@ fn sentence_naming(texts: &TextFacts<'_>, addr: &str) -> Option<String> {
         let mut sentence = line.to_string();
         // A header field ("Final-Recipient: rfc822; a@b") is not a lead-in.
         let field = line.split_once(':').is_some_and(|(n, _)| !n.is_empty() && !n.contains(' '));
-        let lead_in = !field && line.trim_end_matches(['\'', '"', '>', ':', '.']).to_ascii_lowercase().ends_with(&lower);
+        let lead_in = !field && line.trim_end_matches(['\'', '"', '>', ':', '.', ',']).to_ascii_lowercase().ends_with(&lower);
         if lead_in {
             for next in lines.take_while(|l| !l.is_empty()).take(MAX_REASON_LINES) {
                 sentence.push(' ');
