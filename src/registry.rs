@@ -324,9 +324,14 @@ pub fn registered_codes() -> Vec<String> {
 /// The action for a reason and bounce type: hard bounces suppress,
 /// otherwise the reason's default.
 pub(crate) fn default_action(reason: Reason, bounce_type: BounceType) -> Action {
+    let info = reason.info();
     if bounce_type == BounceType::Hard {
         Action::Suppress
+    } else if bounce_type == BounceType::Soft && info.bounce_type == BounceType::Hard {
+        // A reason that suppresses because it is hard, met in a temporary
+        // answer ("421 4.3.2 ... not accepting"): the address may work later.
+        Action::Retry
     } else {
-        reason.info().action
+        info.action
     }
 }

@@ -225,3 +225,47 @@ fn a_product_header_alone_makes_no_report() {
     let r = parse(&mail(head, body)).unwrap();
     assert_eq!(r.failed().count(), 0, "{:?}", r.recipients);
 }
+
+/// CommuniGate Pro names the recipient on a line of its own ("Failed to
+/// deliver to 'a@b'") and gives the reason on the lines after it; its DSN
+/// part has no Diagnostic-Code. The lines after the lead-in are the reason.
+#[test]
+fn a_lead_in_line_takes_the_reason_from_the_lines_after_it() {
+    let raw = "From: MAILER-DAEMON@relay.example.net\nTo: sender@example.jp\nSubject: Undeliverable mail\n\
+        MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"cgp\"\n\n\
+        --cgp\nContent-Type: text/plain; charset=\"utf-8\"\n\n\
+        Failed to deliver to 'kijitora@example.org'\nSMTP module(domain [192.0.2.7]) reports:\n host 192.0.2.7 says:\n 550 5.1.1 User unknown\n\n\
+        --cgp\nContent-Type: message/delivery-status\n\n\
+        Reporting-MTA: dns; relay.example.net\n\nOriginal-Recipient: rfc822;<kijitora@example.org>\nFinal-Recipient: rfc822;<kijitora@example.org>\nAction: failed\nStatus: 5.0.0\n\n\
+        --cgp\nContent-Type: message/rfc822\n\nFrom: sender@example.jp\nTo: kijitora@example.org\nSubject: hello\n\nNyaan\n--cgp--\n";
+    let r = parse(raw.as_bytes()).unwrap();
+    assert_eq!(r.recipients.len(), 1);
+    let b = &r.recipients[0];
+    assert_eq!(b.recipient, "kijitora@example.org");
+    assert_eq!(b.classification.reason, Reason::UserUnknown, "{}", b.diagnostic);
+    assert_eq!(b.reply_code.map(|c| c.to_string()).as_deref(), Some("550"));
+    assert!(b.diagnostic.contains("says: 550 5.1.1 User unknown"), "{}", b.diagnostic);
+}
+
+/// Exchange 5.5 glues the returned message's header block to its
+/// `message/rfc822` part's fields, with no blank line between them: the
+/// message's own multipart Content-Type must not turn the part into a
+/// multipart whose texts (the original's body) are read as the report's.
+#[test]
+fn an_original_glued_to_its_part_header_stays_the_original() {
+    let raw = "From: System Administrator <postmaster@example.lv>\nTo: sender@example.jp\nSubject: Undeliverable: hello\n\
+        MIME-Version: 1.0\nX-MS-Embedded-Report: \nContent-Type: multipart/mixed;\n\tboundary=\"----_=_NextPart_000_01\"\n\n\
+        ------_=_NextPart_000_01\nContent-Type: text/plain;\n\tcharset=\"us-ascii\"\n\n\
+        Your message\n\n  To:      sender@example.jp\n  Subject: hello\n\n\
+        did not reach the following recipient(s):\n\nSome Person on Fri, 14 Sep 2007 18:52:54 +0300\n\
+        \x20   The recipient was unavailable to take delivery of the message\n\n\
+        ------_=_NextPart_000_01\nContent-Type: message/rfc822\nMessage-ID: <glued@example.jp>\nFrom: Sender <sender@example.jp>\n\
+        To: sender@example.jp\nSubject: hello\nContent-Type: multipart/mixed;\n\tboundary=\"----_=_NextPart_002_01\"\n\n\n\
+        ------_=_NextPart_002_01\nContent-Type: text/plain\n\nBest regards,\nE-mail: colleague@example.net\n\n\
+        ------_=_NextPart_002_01--\n\n------_=_NextPart_000_01--\n";
+    let r = parse(raw.as_bytes()).unwrap();
+    assert_eq!(r.original.message_id.as_deref(), Some("glued@example.jp"));
+    // The failed recipient has a display name only: no address to report,
+    // and certainly not one from the original's signature.
+    assert!(r.recipients.iter().all(|b| b.recipient != "colleague@example.net"), "{:?}", r.recipients);
+}

@@ -64,6 +64,19 @@ fn autoreplies_are_vacation_not_bounces() {
     }
 }
 
+/// Out-of-office replies with no RFC 3834 header, known by their subject
+/// in the languages they come in.
+#[test]
+fn autoreply_subjects_in_other_languages() {
+    for subject in ["Ārpus biroja automātiskā atbilde: hello", "Automatiskt svar: hello", "Automaattinen vastaus: hello", "Automatická odpověď: hello"] {
+        let raw = format!("From: <person@example.lv>\nTo: <sender@example.jp>\nSubject: {subject}\nContent-Type: text/plain; charset=utf-8\n\nI am out of office and will be back on Tuesday.\n");
+        let r = parse(raw.as_bytes()).unwrap();
+        assert_eq!(r.kind, MessageKind::Autoreply, "{subject}");
+        assert_eq!(r.recipients[0].classification.reason, Reason::Vacation, "{subject}");
+        assert!(r.failed().next().is_none());
+    }
+}
+
 #[test]
 fn non_standard_never_reads_the_quoted_original() {
     let r = parse(&fixture("qmail-quoted-original.eml")).unwrap();

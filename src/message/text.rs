@@ -563,6 +563,9 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
             // sentence is what the report says of it.
             if h.diagnostic.trim().is_empty() {
                 if let Some(line) = sentence_naming(texts, &h.recipient) {
+                    if h.reply.is_none() {
+                        h.reply = crate::find_codes(&line).reply;
+                    }
                     h.diagnostic = line;
                 }
             }
@@ -581,15 +584,32 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
 }
 
 /// The first line before any copy of the original message that names `addr`.
+/// A line that ends with the address ("Failed to deliver to 'a@b'") only
+/// introduces it: the lines after it, up to a blank line, say why, and
+/// they join it.
 fn sentence_naming(texts: &TextFacts<'_>, addr: &str) -> Option<String> {
     let lower = addr.to_ascii_lowercase();
     texts.bodies().find_map(|body| {
-        body.lines()
-            .map(str::trim)
-            .find(|l| l.len() > addr.len() + 10 && l.to_ascii_lowercase().contains(&lower) && !l.starts_with('<'))
-            .map(str::to_string)
+        let mut lines = body.lines().map(str::trim);
+        let line = lines
+            .by_ref()
+            .find(|l| l.len() > addr.len() + 10 && l.to_ascii_lowercase().contains(&lower) && !l.starts_with('<'))?;
+        let mut sentence = line.to_string();
+        // A header field ("Final-Recipient: rfc822; a@b") is not a lead-in.
+        let field = line.split_once(':').is_some_and(|(n, _)| !n.is_empty() && !n.contains(' '));
+        let lead_in = !field && line.trim_end_matches(['\'', '"', '>', ':', '.', ',']).to_ascii_lowercase().ends_with(&lower);
+        if lead_in {
+            for next in lines.take_while(|l| !l.is_empty()).take(MAX_REASON_LINES) {
+                sentence.push(' ');
+                sentence.push_str(next);
+            }
+        }
+        Some(sentence)
     })
 }
+
+/// How many lines after a lead-in line can hold its reason.
+const MAX_REASON_LINES: usize = 6;
 
 #[cfg(test)]
 mod tests {

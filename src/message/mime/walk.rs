@@ -66,6 +66,9 @@ struct Head<'a> {
     ct: Option<&'a [u8]>,
     cte: Option<&'a [u8]>,
     cd: Option<&'a [u8]>,
+    /// Where an enclosed message's own header block starts inside this
+    /// block (see [`head_at`]).
+    enclosed: Option<usize>,
 }
 
 impl<'a> Head<'a> {
@@ -93,14 +96,29 @@ impl<'a> Head<'a> {
 
 /// The header block at `pos`: `None` when the data ends inside it (a part
 /// cut short is dropped).
+///
+/// Exchange 5.5 writes a `message/rfc822` part with no blank line between
+/// the part's fields and the returned message's: the message's own fields
+/// (From, Message-ID, its multipart Content-Type, ...) then belong to the
+/// message, not to the part, and the message starts at the first of them.
 fn head_at(raw: &[u8], pos: usize) -> Option<(Head<'_>, usize)> {
     let mut h = Head::default();
     let mut it = Fields::new(raw, pos);
     for f in it.by_ref() {
+        if h.enclosed.is_some() {
+            continue;
+        }
+        if MESSAGE_FIELDS.iter().any(|n| f.is(n)) && h.ct.and_then(headers::content_type).is_some_and(|c| mime_of(Some(&c), false) == Mime::Message) {
+            h.enclosed = Some(f.name.as_ptr() as usize - raw.as_ptr() as usize);
+            continue;
+        }
         h.note(&f);
     }
     it.complete.then(|| (h, it.body()))
 }
+
+/// Fields that only a message's header block has, never a MIME part's.
+const MESSAGE_FIELDS: [&str; 6] = ["from", "message-id", "received", "return-path", "date", "subject"];
 
 #[derive(Debug)]
 enum Body {
@@ -190,6 +208,7 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
             },
         };
         let body = if mime == Mime::Message && enc == Enc::None {
+            let start = head.enclosed.unwrap_or(start);
             t.messages = t.messages.max(message_chain(&raw[..end], start));
             Body::Inline { start, end }
         } else {
