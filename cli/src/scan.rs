@@ -1,7 +1,7 @@
 //! `bouncekit scan`: files, directories, mbox, Maildir, stdin -> rows.
 
 use std::collections::BTreeMap;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -143,7 +143,8 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
     let limits = Limits { max_message_size: opts.max_size, ..Limits::default() };
     let inputs: Vec<Input> = if opts.inputs.is_empty() { vec![Input::Stdin] } else { opts.inputs.iter().map(|s| Input::from(s.as_str())).collect() };
     let format = opts.format.unwrap_or(if io::stdout().is_terminal() { ScanFormat::Table } else { ScanFormat::Jsonl });
-    let mut scan = Scan::new(inputs, &classifier, limits);
+    let scan = Scan::new(inputs, &classifier, limits);
+    let progress = scan.progress();
     let mut recorder = match &opts.ledger {
         Some(a) => Some(Recorder {
             ledger: crate::ledger::open(a)?,
@@ -159,13 +160,17 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
     let started = Instant::now();
     let mut bar: Option<ProgressBar> = None;
     let mut summary = Summary::default();
+    // Rows go out in large writes: the writer is the one thread that must
+    // keep up with all the parse threads.
+    let mut out = BufWriter::with_capacity(1 << 20, out);
     if format == ScanFormat::Csv {
         writeln!(out, "{}", Row::FIELDS.join(","))?;
     }
     if format == ScanFormat::Table {
         writeln!(out, "{:<28} {:<10} {:<32} {:<7} {:<15} {:<5} {:<10} diagnostic", "source", "kind", "recipient", "status", "reason", "type", "action")?;
     }
-    while let Some((source, result)) = scan.next() {
+    // Reports arrive in input order while the next ones are read and parsed.
+    scan.for_each(|source, result| -> Result<()> {
         summary.messages += 1;
         if show_progress {
             if bar.is_none() && started.elapsed() > Duration::from_secs(1) {
@@ -176,7 +181,7 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
             if let Some(b) = &bar {
                 b.set_position(summary.messages);
                 if summary.messages % 256 == 0 {
-                    b.set_message(format!("{} MB", scan.bytes_read() >> 20));
+                    b.set_message(format!("{} MB", progress.bytes_read() >> 20));
                 }
             }
         }
@@ -189,15 +194,15 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
                     Some(b) => b.println(line),
                     None => eprintln!("{line}"),
                 }
-                continue;
+                return Ok(());
             }
         };
         *summary.kinds.entry(report.kind.as_str().into()).or_default() += 1;
         for row in report.rows(&source) {
             match format {
                 ScanFormat::Jsonl => {
-                    serde_json::to_writer(&mut *out, &row)?;
-                    writeln!(out)?;
+                    serde_json::to_writer(&mut out, &row)?;
+                    out.write_all(b"\n")?;
                 }
                 ScanFormat::Csv => {
                     let v = row.values();
@@ -225,7 +230,8 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
             }
             summary.add(&row);
         }
-    }
+        Ok(())
+    })?;
     if let Some(mut r) = recorder {
         r.flush()?;
         let s = &r.stats;
@@ -238,7 +244,8 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
         b.finish_and_clear();
     }
     if format == ScanFormat::Summary {
-        summary.write(out)?;
+        summary.write(&mut out)?;
     }
+    out.flush()?;
     Ok(summary.errors)
 }

@@ -1,0 +1,229 @@
+//! Splitting an mbox stream into messages.
+//!
+//! Lines are found with memchr in the reader's own buffer and copied from
+//! there; only a line that runs past the end of the buffer is gathered in a
+//! side buffer. A line is taken in pieces of at most `max_size + 1` bytes, so
+//! a stream with no newline cannot grow memory past the limit (a piece that
+//! long puts its message over the limit anyway).
+
+use std::io::{self, BufRead};
+
+use super::Raw;
+use crate::Error;
+
+/// Splits an mbox stream into messages, one at a time.
+///
+/// A separator is a line starting with `From ` that opens the stream or
+/// follows a blank line and looks like an envelope line (`From addr date`).
+/// `>From ` lines (mboxrd quoting) lose one `>`.
+///
+/// ```
+/// use bouncekit::scan::MboxReader;
+///
+/// let mbox = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: one\n\n>From here\n\nFrom c@d Mon Jan  1 00:00:01 2024\nSubject: two\n\nx\n";
+/// let msgs: Vec<_> = MboxReader::new(&mbox[..], "box", 1 << 20).collect();
+/// assert_eq!(msgs.len(), 2);
+/// assert_eq!(msgs[0].0, "box#1");
+/// assert_eq!(msgs[0].1.as_deref().unwrap(), b"Subject: one\n\nFrom here\n");
+/// assert_eq!(msgs[1].1.as_deref().unwrap(), b"Subject: two\n\nx\n");
+/// ```
+pub struct MboxReader<R: BufRead> {
+    reader: R,
+    name: String,
+    max_size: usize,
+    index: usize,
+    /// A line (or piece) that ran past the end of the reader's buffer.
+    spill: Vec<u8>,
+    /// The separator that opens the next message has been read.
+    started: bool,
+    done: bool,
+    /// The last piece ended inside an overlong line.
+    mid_line: bool,
+    /// The size of the last message: the next one starts with room for it.
+    last_len: usize,
+}
+
+impl<R: BufRead> MboxReader<R> {
+    /// A reader over an mbox stream; messages are named `name#N` (N from 1).
+    pub fn new(reader: R, name: impl Into<String>, max_size: usize) -> Self {
+        MboxReader {
+            reader,
+            name: name.into(),
+            max_size,
+            index: 0,
+            spill: Vec::new(),
+            started: false,
+            done: false,
+            mid_line: false,
+            last_len: 0,
+        }
+    }
+}
+
+fn is_separator(line: &[u8], prev_blank: bool) -> bool {
+    if !line.starts_with(b"From ") || !prev_blank {
+        return false;
+    }
+    // `From sender date...`: at least three words and a digit (the date).
+    let words = line.split(|&c| c == b' ' || c == b'\t').filter(|w| !w.is_empty() && *w != b"\r\n" && *w != b"\n").count();
+    words >= 3 && line.iter().any(u8::is_ascii_digit)
+}
+
+/// What one line does to the message being gathered.
+enum Step {
+    /// Part of the message (or skipped before it): go on.
+    More,
+    /// The separator of the next message: this one is complete.
+    End,
+}
+
+/// The state of one message being gathered.
+struct Gather {
+    msg: Vec<u8>,
+    size: usize,
+    prev_blank: bool,
+    any: bool,
+}
+
+impl Gather {
+    /// Takes one line (or piece) of the stream; `at_line_start` is false for
+    /// the second and later pieces of an overlong line.
+    fn line(&mut self, line: &[u8], at_line_start: bool, started: &mut bool, max_size: usize) -> Step {
+        if at_line_start && line.first() == Some(&b'F') && is_separator(line, self.prev_blank) {
+            if !*started {
+                *started = true;
+                self.prev_blank = false;
+                return Step::More;
+            }
+            if self.any {
+                return Step::End; // the separator of the next message has been consumed
+            }
+            self.prev_blank = false;
+            return Step::More;
+        }
+        if !*started && !self.any && line.iter().all(|c| c.is_ascii_whitespace()) {
+            return Step::More;
+        }
+        *started = true;
+        self.any = true;
+        self.prev_blank = at_line_start && (line == b"\n" || line == b"\r\n");
+        self.size += line.len();
+        if self.size <= max_size {
+            // mboxrd: `>From ` -> `From `, `>>From ` -> `>From `.
+            let unq = line.first() == Some(&b'>') && line.iter().position(|&c| c != b'>').is_some_and(|i| line[i..].starts_with(b"From "));
+            self.msg.extend_from_slice(if unq { &line[1..] } else { line });
+        } else if !self.msg.is_empty() {
+            self.msg = Vec::new();
+        }
+        Step::More
+    }
+}
+
+impl<R: BufRead> Iterator for MboxReader<R> {
+    type Item = Raw;
+
+    fn next(&mut self) -> Option<Raw> {
+        if self.done {
+            return None;
+        }
+        let mut g = Gather { msg: Vec::with_capacity(self.last_len.min(1 << 20)), size: 0, prev_blank: true, any: false };
+        let cap = self.max_size.saturating_add(1);
+        'lines: loop {
+            let at_line_start = !self.mid_line;
+            // The next line, from the reader's buffer when it is all there.
+            let buf = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(self.fail(e)),
+            };
+            if buf.is_empty() {
+                self.done = true;
+                break;
+            }
+            let window = &buf[..buf.len().min(cap)];
+            if let Some(i) = memchr::memchr(b'\n', window) {
+                self.mid_line = false;
+                let step = g.line(&window[..=i], at_line_start, &mut self.started, self.max_size);
+                self.reader.consume(i + 1);
+                match step {
+                    Step::More => continue,
+                    Step::End => break,
+                }
+            }
+            if window.len() == cap {
+                // A piece of an overlong line.
+                self.mid_line = true;
+                let step = g.line(window, at_line_start, &mut self.started, self.max_size);
+                self.reader.consume(cap);
+                match step {
+                    Step::More => continue,
+                    Step::End => break,
+                }
+            }
+            // The line runs past the buffer: gather it in `spill`.
+            self.spill.clear();
+            loop {
+                let buf = match self.reader.fill_buf() {
+                    Ok(b) => b,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Some(self.fail(e)),
+                };
+                if buf.is_empty() {
+                    // The stream ends inside the line: it is the last piece.
+                    self.mid_line = true;
+                    break;
+                }
+                let room = cap - self.spill.len();
+                let window = &buf[..buf.len().min(room)];
+                if let Some(i) = memchr::memchr(b'\n', window) {
+                    self.spill.extend_from_slice(&window[..=i]);
+                    self.reader.consume(i + 1);
+                    self.mid_line = false;
+                    break;
+                }
+                let n = window.len();
+                self.spill.extend_from_slice(window);
+                self.reader.consume(n);
+                if self.spill.len() == cap {
+                    self.mid_line = true;
+                    break;
+                }
+            }
+            let spill = std::mem::take(&mut self.spill);
+            let step = g.line(&spill, at_line_start, &mut self.started, self.max_size);
+            self.spill = spill;
+            if let Step::End = step {
+                break 'lines;
+            }
+        }
+        if self.spill.capacity() > 1 << 16 {
+            self.spill = Vec::new(); // do not keep a long line's buffer
+        }
+        if !g.any {
+            return None;
+        }
+        self.index += 1;
+        let source = format!("{}#{}", self.name, self.index);
+        let mut msg = g.msg;
+        // The blank line before the next separator belongs to the mbox, not the message.
+        if msg.ends_with(b"\r\n\r\n") {
+            msg.truncate(msg.len() - 2);
+        } else if msg.ends_with(b"\n\n") {
+            msg.pop();
+        }
+        if g.size > self.max_size {
+            return Some((source, Err(Error::LimitExceeded { limit: "max_message_size", max: self.max_size, actual: g.size })));
+        }
+        self.last_len = msg.len();
+        Some((source, Ok(msg)))
+    }
+}
+
+impl<R: BufRead> MboxReader<R> {
+    /// A read error ends the stream; it is reported as the next message.
+    fn fail(&mut self, e: io::Error) -> Raw {
+        self.done = true;
+        self.index += 1;
+        (format!("{}#{}", self.name, self.index), Err(Error::Io { path: self.name.clone(), message: e.to_string() }))
+    }
+}
