@@ -199,18 +199,53 @@ impl<'c> Scan<'c> {
     ///     .unwrap();
     /// assert_eq!(recipients.len(), 2);
     /// ```
-    pub fn for_each<E>(mut self, mut f: impl FnMut(String, Result<Report, Error>) -> Result<(), E>) -> Result<(), E> {
+    pub fn for_each<E>(self, mut f: impl FnMut(String, Result<Report, Error>) -> Result<(), E>) -> Result<(), E> {
+        self.map_for_each(|source, result| (source, result), |(source, result)| f(source, result))
+    }
+
+    /// [`Scan::for_each`] with a first step, `map`, that runs on the parse
+    /// threads (in no particular order); `f` gets what `map` made, in input
+    /// order, on the calling thread. Work that does not depend on order,
+    /// such as rendering output rows, goes in `map`, where it runs on every
+    /// core.
+    ///
+    /// ```
+    /// use bouncekit::scan::Scan;
+    /// use bouncekit::{Classifier, Limits};
+    ///
+    /// let classifier = Classifier::new();
+    /// let mut lines = String::new();
+    /// Scan::new(["tests/fixtures/dsn-two-recipients.eml", "tests/fixtures/arf.eml"], &classifier, Limits::default())
+    ///     .map_for_each(
+    ///         |source, report| match report {
+    ///             Ok(r) => r.rows(&source).iter().map(|row| format!("{} {}\n", row.recipient, row.reason)).collect(),
+    ///             Err(e) => format!("{source}: {e}\n"),
+    ///         },
+    ///         |text: String| -> Result<(), ()> {
+    ///             lines.push_str(&text);
+    ///             Ok(())
+    ///         },
+    ///     )
+    ///     .unwrap();
+    /// assert_eq!(lines.lines().count(), 3);
+    /// assert!(lines.ends_with("feedback\n"));
+    /// ```
+    pub fn map_for_each<T: Send, E>(
+        mut self,
+        map: impl Fn(String, Result<Report, Error>) -> T + Sync,
+        mut f: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
         let threads = self.thread_count();
         match std::mem::replace(&mut self.feed, Feed::Done) {
             Feed::NotStarted(inputs) if threads > 1 => {
                 let chunker = self.chunker(inputs);
-                pipeline::run(chunker, self.classifier, &self.limits, threads, pipeline::BUDGET_BYTES, f)
+                pipeline::run(chunker, self.classifier, &self.limits, threads, pipeline::BUDGET_BYTES, &map, f)
             }
             feed => {
                 // One thread, or an iteration already under way: go on with it.
                 self.feed = feed;
                 for (source, result) in &mut self {
-                    f(source, result)?;
+                    f(map(source, result))?;
                 }
                 Ok(())
             }
@@ -435,7 +470,7 @@ mod tests {
         let chunker = Chunker::new(Sources::new(vec![Input::Path(path)], limits.max_message_size), 8, chunk_bytes, Arc::clone(&read));
         let shared = Shared::new(1000, budget);
         let mut seen = 0usize;
-        pipeline::run_with(chunker, &classifier, &limits, 2, Arc::clone(&shared), |_, r| -> Result<(), ()> {
+        pipeline::run_with(chunker, &classifier, &limits, 2, Arc::clone(&shared), &|s, r| (s, r), |(_, r)| -> Result<(), ()> {
             r.unwrap();
             if seen == 0 {
                 // The caller holds the first report: the reader must come

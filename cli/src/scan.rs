@@ -93,15 +93,42 @@ struct Summary {
     domains: BTreeMap<String, u64>,
 }
 
+/// What the summary counts of one row, taken on a parse thread.
+struct Tally {
+    reason: &'static str,
+    bounce_type: &'static str,
+    action: &'static str,
+    /// The recipient's domain, lowercased, when its delivery failed.
+    failed_domain: Option<String>,
+}
+
+impl Tally {
+    fn of(r: &Row) -> Tally {
+        Tally {
+            reason: r.reason,
+            bounce_type: r.bounce_type,
+            action: r.action,
+            failed_domain: (r.dsn_action == "failed").then(|| r.recipient.rsplit('@').next().unwrap_or("").to_ascii_lowercase()),
+        }
+    }
+}
+
+fn count(m: &mut BTreeMap<String, u64>, key: &str) {
+    match m.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            m.insert(key.to_string(), 1);
+        }
+    }
+}
+
 impl Summary {
-    fn add(&mut self, r: &Row) {
-        self.rows += 1;
-        *self.reasons.entry(r.reason.into()).or_default() += 1;
-        *self.types.entry(r.bounce_type.into()).or_default() += 1;
-        *self.actions.entry(r.action.into()).or_default() += 1;
-        if r.dsn_action == "failed" {
-            let d = r.recipient.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
-            *self.domains.entry(d).or_default() += 1;
+    fn add(&mut self, t: &Tally) {
+        count(&mut self.reasons, t.reason);
+        count(&mut self.types, t.bounce_type);
+        count(&mut self.actions, t.action);
+        if let Some(d) = &t.failed_domain {
+            count(&mut self.domains, d);
         }
     }
 
@@ -132,6 +159,72 @@ fn cut(s: &str, n: usize) -> String {
         t.push('…');
         t
     }
+}
+
+/// One message made ready on a parse thread.
+struct Rendered {
+    source: String,
+    outcome: Result<Message, bouncekit::Error>,
+}
+
+struct Message {
+    kind: &'static str,
+    /// The message's rows in the output format (none for the summary).
+    text: io::Result<Vec<u8>>,
+    /// How many rows the message gave.
+    rows_seen: usize,
+    /// One per row, for the summary format only.
+    tallies: Vec<Tally>,
+    /// The rows themselves, kept for the ledger only.
+    rows: Vec<Row>,
+}
+
+impl Rendered {
+    fn new(format: ScanFormat, keep_rows: bool, source: String, result: Result<bouncekit::Report, bouncekit::Error>) -> Rendered {
+        let outcome = result.map(|report| {
+            let rows = report.rows(&source);
+            let mut text = Vec::new();
+            let written = rows.iter().try_for_each(|row| write_row(&mut text, format, row));
+            Message {
+                kind: report.kind.as_str(),
+                text: written.map(|()| text),
+                rows_seen: rows.len(),
+                tallies: if format == ScanFormat::Summary { rows.iter().map(Tally::of).collect() } else { Vec::new() },
+                rows: if keep_rows { rows } else { Vec::new() },
+            }
+        });
+        Rendered { source, outcome }
+    }
+}
+
+fn write_row(out: &mut Vec<u8>, format: ScanFormat, row: &Row) -> io::Result<()> {
+    match format {
+        ScanFormat::Jsonl => {
+            serde_json::to_writer(&mut *out, row)?;
+            out.push(b'\n');
+        }
+        ScanFormat::Csv => {
+            let v = row.values();
+            let line: Vec<String> = v.iter().map(|s| csv_field(s)).collect();
+            writeln!(out, "{}", line.join(","))?;
+        }
+        ScanFormat::Table => {
+            writeln!(
+                out,
+                "{:<28} {:<10} {:<32} {:<7} {:<15} {:<5} {:<10} {}",
+                cut(&row.source, 28),
+                row.message_kind,
+                cut(&row.recipient, 32),
+                row.status.as_deref().unwrap_or("-"),
+                row.reason,
+                row.bounce_type,
+                row.action,
+                cut(&row.diagnostic, 80)
+            )?;
+        }
+        ScanFormat::Summary => {}
+    }
+    Ok(())
 }
 
 /// Runs a scan; returns the number of messages that could not be parsed.
@@ -169,8 +262,11 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
     if format == ScanFormat::Table {
         writeln!(out, "{:<28} {:<10} {:<32} {:<7} {:<15} {:<5} {:<10} diagnostic", "source", "kind", "recipient", "status", "reason", "type", "action")?;
     }
-    // Reports arrive in input order while the next ones are read and parsed.
-    scan.for_each(|source, result| -> Result<()> {
+    // Rows are rendered on the parse threads; here they go out in input
+    // order while the next messages are read, parsed and rendered.
+    let keep_rows = recorder.is_some();
+    let render = |source: String, result: Result<bouncekit::Report, bouncekit::Error>| Rendered::new(format, keep_rows, source, result);
+    scan.map_for_each(render, |r: Rendered| -> Result<()> {
         summary.messages += 1;
         if show_progress {
             if bar.is_none() && started.elapsed() > Duration::from_secs(1) {
@@ -185,11 +281,11 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
                 }
             }
         }
-        let report = match result {
-            Ok(r) => r,
+        let m = match r.outcome {
+            Ok(m) => m,
             Err(e) => {
                 summary.errors += 1;
-                let line = format!("bouncekit: {source}: {e}");
+                let line = format!("bouncekit: {}: {e}", r.source);
                 match &bar {
                     Some(b) => b.println(line),
                     None => eprintln!("{line}"),
@@ -197,38 +293,16 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
                 return Ok(());
             }
         };
-        *summary.kinds.entry(report.kind.as_str().into()).or_default() += 1;
-        for row in report.rows(&source) {
-            match format {
-                ScanFormat::Jsonl => {
-                    serde_json::to_writer(&mut out, &row)?;
-                    out.write_all(b"\n")?;
-                }
-                ScanFormat::Csv => {
-                    let v = row.values();
-                    let line: Vec<String> = v.iter().map(|s| csv_field(s)).collect();
-                    writeln!(out, "{}", line.join(","))?;
-                }
-                ScanFormat::Table => {
-                    writeln!(
-                        out,
-                        "{:<28} {:<10} {:<32} {:<7} {:<15} {:<5} {:<10} {}",
-                        cut(&row.source, 28),
-                        row.message_kind,
-                        cut(&row.recipient, 32),
-                        row.status.as_deref().unwrap_or("-"),
-                        row.reason,
-                        row.bounce_type,
-                        row.action,
-                        cut(&row.diagnostic, 80)
-                    )?;
-                }
-                ScanFormat::Summary => {}
+        out.write_all(&m.text?)?;
+        count(&mut summary.kinds, m.kind);
+        summary.rows += m.rows_seen as u64;
+        for t in &m.tallies {
+            summary.add(t);
+        }
+        if let Some(rec) = recorder.as_mut() {
+            for row in &m.rows {
+                rec.add(row)?;
             }
-            if let Some(r) = recorder.as_mut() {
-                r.add(&row)?;
-            }
-            summary.add(&row);
         }
         Ok(())
     })?;

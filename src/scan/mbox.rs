@@ -140,6 +140,43 @@ impl<R: BufRead> Iterator for MboxReader<R> {
                 self.done = true;
                 break;
             }
+            if !self.mid_line {
+                // Every whole line in the buffer, in one pass. A body line
+                // that cannot open, end or unquote anything (the most of
+                // them) is only counted; runs of them are copied at once.
+                let (mut pos, mut run, mut end) = (0usize, 0usize, false);
+                while let Some(i) = memchr::memchr(b'\n', &buf[pos..buf.len().min(pos.saturating_add(cap))]) {
+                    let line = &buf[pos..=pos + i];
+                    if g.any && !matches!(line[0], b'F' | b'>' | b'\n' | b'\r') && g.size + line.len() <= self.max_size {
+                        g.size += line.len();
+                        g.prev_blank = false;
+                        pos += i + 1;
+                        continue;
+                    }
+                    g.msg.extend_from_slice(&buf[run..pos]);
+                    let step = g.line(line, true, &mut self.started, self.max_size);
+                    pos += i + 1;
+                    run = pos;
+                    if let Step::End = step {
+                        end = true;
+                        break;
+                    }
+                }
+                g.msg.extend_from_slice(&buf[run..pos]);
+                self.reader.consume(pos);
+                if end {
+                    break;
+                }
+                if pos > 0 {
+                    continue;
+                }
+                // The next line does not end in the buffer: one piece at a time.
+            }
+            let buf = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(self.fail(e)),
+            };
             let window = &buf[..buf.len().min(cap)];
             if let Some(i) = memchr::memchr(b'\n', window) {
                 self.mid_line = false;

@@ -169,79 +169,90 @@ pub(super) fn parse_chunk(chunk: Chunk, classifier: &Classifier, limits: &Limits
     chunk.raws.into_iter().map(|(source, raw)| (source, raw.and_then(|b| parse_with(classifier, &b, limits)))).collect()
 }
 
-type Done = (u64, usize, std::thread::Result<Vec<Item>>);
+type Done<T> = (u64, usize, std::thread::Result<Vec<T>>);
 
-/// Runs the scan on `workers` parse threads; `f` gets every item in input
-/// order on the calling thread while the next chunks are read and parsed.
-/// Stops at the first error `f` returns.
-pub(super) fn run<E>(
+/// Runs the scan on `workers` parse threads, which also apply `map` to each
+/// item; `f` gets the mapped items in input order on the calling thread
+/// while the next chunks are read and parsed. Stops at the first error `f`
+/// returns.
+pub(super) fn run<T: Send, E>(
     chunker: Chunker,
     classifier: &Classifier,
     limits: &Limits,
     workers: usize,
     max_bytes: usize,
-    f: impl FnMut(String, Result<crate::Report, crate::Error>) -> Result<(), E>,
+    map: &(impl Fn(String, Result<crate::Report, crate::Error>) -> T + Sync),
+    f: impl FnMut(T) -> Result<(), E>,
 ) -> Result<(), E> {
     // Enough chunks out to keep every worker busy while the caller catches up.
-    run_with(chunker, classifier, limits, workers, Shared::new(4 * workers + 4, max_bytes), f)
+    run_with(chunker, classifier, limits, workers, Shared::new(4 * workers + 4, max_bytes), map, f)
 }
 
 /// `run` with a given queue and budget.
-pub(super) fn run_with<E>(
+pub(super) fn run_with<T: Send, E>(
     chunker: Chunker,
     classifier: &Classifier,
     limits: &Limits,
     workers: usize,
     shared: Arc<Shared>,
-    mut f: impl FnMut(String, Result<crate::Report, crate::Error>) -> Result<(), E>,
+    map: &(impl Fn(String, Result<crate::Report, crate::Error>) -> T + Sync),
+    mut f: impl FnMut(T) -> Result<(), E>,
 ) -> Result<(), E> {
     spawn_reader(chunker, Arc::clone(&shared));
-    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    let (done_tx, done_rx) = mpsc::channel::<Done<T>>();
     std::thread::scope(|scope| {
+        let mut started = 0;
         for _ in 0..workers {
             let (shared, done_tx) = (&shared, done_tx.clone());
-            scope.spawn(move || {
+            let work = move || {
                 while let Some(chunk) = shared.pop() {
                     let (seq, bytes) = (chunk.seq, chunk.bytes);
                     // A panic (a bug) must not leave the caller waiting for
                     // this chunk: it goes to the caller, who re-raises it.
-                    let out = catch_unwind(AssertUnwindSafe(|| parse_chunk(chunk, classifier, limits)));
+                    let out = catch_unwind(AssertUnwindSafe(|| {
+                        let parsed = parse_chunk(chunk, classifier, limits);
+                        parsed.into_iter().map(|(source, result)| map(source, result)).collect::<Vec<T>>()
+                    }));
                     if done_tx.send((seq, bytes, out)).is_err() {
                         return;
                     }
                 }
-            });
+            };
+            // Named for profilers; if no thread can be had, the ones started do the work.
+            if std::thread::Builder::new().name("bouncekit-scan-parse".into()).spawn_scoped(scope, work).is_ok() {
+                started += 1;
+            }
         }
         drop(done_tx);
         // Done, stopped early, or unwinding from a panic in `f`: either way
         // the reader and the workers stop, so the scope can join them.
         let _close = CloseOnDrop(&shared);
+        if started == 0 {
+            // Not one parse thread: parse here, chunk by chunk (they come in order).
+            while let Some(chunk) = shared.pop() {
+                let bytes = chunk.bytes;
+                let parsed = parse_chunk(chunk, classifier, limits);
+                shared.release(bytes);
+                for (source, result) in parsed {
+                    f(map(source, result))?;
+                }
+            }
+            return Ok(());
+        }
         deliver(&shared, done_rx, &mut f)
     })
 }
 
-struct CloseOnDrop<'a>(&'a Shared);
-
-impl Drop for CloseOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.close();
-    }
-}
-
 /// Hands the parsed chunks to `f` in order.
-fn deliver<E>(
-    shared: &Shared,
-    done_rx: mpsc::Receiver<Done>,
-    f: &mut impl FnMut(String, Result<crate::Report, crate::Error>) -> Result<(), E>,
-) -> Result<(), E> {
-    let mut waiting: BTreeMap<u64, (usize, Vec<Item>)> = BTreeMap::new();
+fn deliver<T, E>(shared: &Shared, done_rx: mpsc::Receiver<Done<T>>, f: &mut impl FnMut(T) -> Result<(), E>) -> Result<(), E> {
+    let mut waiting: BTreeMap<u64, (usize, Vec<T>)> = BTreeMap::new();
     let mut next = 0u64;
     loop {
         while let Some((bytes, items)) = waiting.remove(&next) {
             shared.release(bytes);
             next += 1;
-            for (source, result) in items {
-                f(source, result)?;
+            for item in items {
+                f(item)?;
             }
         }
         match done_rx.recv() {
@@ -260,6 +271,14 @@ fn deliver<E>(
     }
     debug_assert!(waiting.is_empty(), "chunks numbered without a gap");
     Ok(())
+}
+
+struct CloseOnDrop<'a>(&'a Shared);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
 #[cfg(test)]
