@@ -140,6 +140,17 @@ impl<'c> Scan<'c> {
     }
 
     /// How many messages go to a parse thread at a time (default 64).
+    /// Smaller chunks spread a short scan over more threads; the order of
+    /// the results never depends on it.
+    ///
+    /// ```
+    /// let scan = bouncekit::scan::scan(["tests/fixtures"]).chunk_size(2);
+    /// let sources: Vec<String> = scan.map(|(source, _)| source).collect();
+    /// let mut sorted = sources.clone();
+    /// sorted.sort();
+    /// assert_eq!(sources, sorted, "a directory is read in name order");
+    /// assert!(sources.len() >= 9);
+    /// ```
     pub fn chunk_size(mut self, n: usize) -> Self {
         self.chunk_messages = n.max(1);
         self
@@ -147,13 +158,31 @@ impl<'c> Scan<'c> {
 
     /// How many threads parse: 0 (the default) means as many as rayon's
     /// pool has (`RAYON_NUM_THREADS`, else one per core); 1 runs the whole
-    /// scan, reading included, on the calling thread.
+    /// scan, reading included, on the calling thread. [`Scan::for_each`]
+    /// starts that many parse threads besides the reader; the iterator,
+    /// which parses on the caller's turn, spreads each chunk over rayon's
+    /// pool whenever this is more than 1.
+    ///
+    /// ```
+    /// use bouncekit::scan::Scan;
+    /// use bouncekit::{Classifier, Limits};
+    ///
+    /// let classifier = Classifier::new();
+    /// let inputs = ["tests/fixtures/arf.eml", "tests/fixtures/delivered.eml"];
+    /// let one: Vec<_> = Scan::new(inputs, &classifier, Limits::default()).threads(1).collect();
+    /// let mut four = Vec::new();
+    /// Scan::new(inputs, &classifier, Limits::default()).threads(4).for_each(|s, r| -> Result<(), ()> {
+    ///     four.push((s, r));
+    ///     Ok(())
+    /// }).unwrap();
+    /// assert_eq!(one, four);
+    /// ```
     pub fn threads(mut self, n: usize) -> Self {
         self.threads = n;
         self
     }
 
-    /// Bytes of message data read so far.
+    /// Bytes of message data read so far (see [`Progress`]).
     pub fn bytes_read(&self) -> u64 {
         self.progress.bytes_read()
     }

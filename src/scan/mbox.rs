@@ -41,6 +41,7 @@ pub struct MboxReader<R: BufRead> {
     mid_line: bool,
     /// The size of the last message: the next one starts with room for it.
     last_len: usize,
+    from_finder: memchr::memmem::Finder<'static>,
 }
 
 impl<R: BufRead> MboxReader<R> {
@@ -56,6 +57,7 @@ impl<R: BufRead> MboxReader<R> {
             done: false,
             mid_line: false,
             last_len: 0,
+            from_finder: memchr::memmem::Finder::new(b"From ").into_owned(),
         }
     }
 }
@@ -67,6 +69,49 @@ fn is_separator(line: &[u8], prev_blank: bool) -> bool {
     // `From sender date...`: at least three words and a digit (the date).
     let words = line.split(|&c| c == b' ' || c == b'\t').filter(|w| !w.is_empty() && *w != b"\r\n" && *w != b"\n").count();
     words >= 3 && line.iter().any(u8::is_ascii_digit)
+}
+
+/// Whether the last line of `lines` (whole lines, from a line start) is
+/// `\n` or `\r\n`.
+fn ends_with_blank_line(lines: &[u8]) -> bool {
+    match lines {
+        [b'\n'] | [b'\r', b'\n'] => true,
+        [.., b'\n', b'\n'] | [.., b'\n', b'\r', b'\n'] => true,
+        _ => false,
+    }
+}
+
+/// The next line of a buffer that starts with `From ` or `>`s and `From `
+/// (a separator or a quoted one), searched for once and then remembered
+/// until the scan passes it. `From ` is rare in mail (the header is
+/// `From:`), so one substring search finds both.
+#[derive(Default)]
+struct Interesting {
+    /// The index of the `\n` before that line; `Some(None)`: there is none.
+    next: Option<Option<usize>>,
+}
+
+impl Interesting {
+    /// The index of the `\n` before the next such line in `buf[pos..end]`,
+    /// `pos` being a line start that is not one.
+    fn after(&mut self, finder: &memchr::memmem::Finder<'_>, buf: &[u8], pos: usize, end: usize) -> Option<usize> {
+        match self.next {
+            Some(Some(i)) if i >= pos => return Some(i),
+            Some(None) => return None,
+            _ => {}
+        }
+        let mut at = pos;
+        let found = loop {
+            let Some(h) = finder.find(&buf[at..end]).map(|h| at + h) else { break None };
+            let start = h - buf[pos..h].iter().rev().take_while(|&&c| c == b'>').count();
+            if start > pos && buf[start - 1] == b'\n' {
+                break Some(start - 1);
+            }
+            at = h + 1;
+        };
+        self.next = Some(found);
+        found
+    }
 }
 
 /// What one line does to the message being gathered.
@@ -145,7 +190,25 @@ impl<R: BufRead> Iterator for MboxReader<R> {
                 // that cannot open, end or unquote anything (the most of
                 // them) is only counted; runs of them are copied at once.
                 let (mut pos, mut run, mut end) = (0usize, 0usize, false);
-                while let Some(i) = memchr::memchr(b'\n', &buf[pos..buf.len().min(pos.saturating_add(cap))]) {
+                // Where the last whole line ends; with no line longer than a
+                // piece possible in this buffer, lines that start with
+                // neither `From ` nor `>` are skipped without finding each
+                // line's end.
+                let whole = if cap > buf.len() { memchr::memrchr(b'\n', buf).map_or(0, |i| i + 1) } else { 0 };
+                let mut next = Interesting::default();
+                loop {
+                    if g.any && pos < whole && !matches!(buf[pos], b'F' | b'>') {
+                        // The next line that may matter, or the end of the whole lines.
+                        let q = next.after(&self.from_finder, buf, pos, whole).map_or(whole, |i| i + 1);
+                        if q > pos && g.size + (q - pos) <= self.max_size {
+                            g.size += q - pos;
+                            // Only the last skipped line can be a blank one before a separator.
+                            g.prev_blank = ends_with_blank_line(&buf[pos..q]);
+                            pos = q;
+                            continue;
+                        }
+                    }
+                    let Some(i) = memchr::memchr(b'\n', &buf[pos..buf.len().min(pos.saturating_add(cap))]) else { break };
                     let line = &buf[pos..=pos + i];
                     if g.any && !matches!(line[0], b'F' | b'>' | b'\n' | b'\r') && g.size + line.len() <= self.max_size {
                         g.size += line.len();
