@@ -269,7 +269,7 @@ impl PyScan {
                 // The core's pipeline: read and parse threads work ahead of
                 // this one, which hands reports over in input order. An
                 // error means the iterator was dropped: the scan stops.
-                let _ = scan.for_each(|source, result| tx.send((source, result)));
+                let _ = scan.for_each(|source, result| tx.send((source, result)).map_err(|_| ()));
             })
             .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
         Ok(PyScan { rx: Mutex::new(rx) })

@@ -74,11 +74,7 @@ fn is_separator(line: &[u8], prev_blank: bool) -> bool {
 /// Whether the last line of `lines` (whole lines, from a line start) is
 /// `\n` or `\r\n`.
 fn ends_with_blank_line(lines: &[u8]) -> bool {
-    match lines {
-        [b'\n'] | [b'\r', b'\n'] => true,
-        [.., b'\n', b'\n'] | [.., b'\n', b'\r', b'\n'] => true,
-        _ => false,
-    }
+    matches!(lines, [b'\n'] | [b'\r', b'\n'] | [.., b'\n', b'\n'] | [.., b'\n', b'\r', b'\n'])
 }
 
 /// The next line of a buffer that starts with `From ` or `>`s and `From `

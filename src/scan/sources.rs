@@ -17,7 +17,7 @@ const FILE_BUFFER: usize = 1 << 16;
 
 enum Current {
     None,
-    Mbox(MboxReader<Box<dyn BufRead + Send>>),
+    Mbox(Box<MboxReader<Box<dyn BufRead + Send>>>),
     One(Raw),
 }
 
@@ -72,7 +72,7 @@ impl Sources {
     fn open_stream(&mut self, mut r: Box<dyn BufRead + Send>, name: String, len: Option<u64>) -> io::Result<()> {
         let head = r.fill_buf()?;
         if head.starts_with(b"From ") {
-            self.current = Current::Mbox(MboxReader::new(r, name, self.max_size));
+            self.current = Current::Mbox(Box::new(MboxReader::new(r, name, self.max_size)));
             return Ok(());
         }
         if let Some(n) = len {
