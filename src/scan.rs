@@ -1,21 +1,37 @@
 //! Files, directories, mbox files, Maildir folders and stdin -> a stream of
 //! `(source, Result<Report, Error>)`, in input order.
 //!
-//! Memory stays bounded whatever the mailbox size: an mbox is read line by
-//! line and split on its `From ` separator lines, messages are parsed in
-//! chunks (in parallel with rayon, order preserved), and only one chunk is
-//! held at a time. A message over [`Limits::max_message_size`] is not kept in
-//! memory: it yields an [`Error::LimitExceeded`] and the scan goes on.
+//! A scan is a pipeline: a reader thread splits the inputs into messages
+//! (an mbox with large reads and memchr) and hands them on in chunks, parse
+//! threads turn chunks into reports, and the caller gets the reports in
+//! input order while the next chunks are read and parsed ([`Scan::for_each`];
+//! the [`Iterator`] overlaps reading with parsing but parses on the caller's
+//! turn, since it cannot lend its borrowed classifier to other threads).
+//!
+//! Memory stays bounded whatever the mailbox size: only a bounded number of
+//! chunks (and bytes) is out between the reader and the caller at any time.
+//! A message over [`Limits::max_message_size`] is not kept in memory: it
+//! yields an [`Error::LimitExceeded`] and the scan goes on.
+
+mod mbox;
+#[cfg(test)]
+mod mbox_reference;
+mod pipeline;
+mod sources;
 
 use std::collections::VecDeque;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::message::{parse_with, Limits, Report};
+pub use mbox::MboxReader;
+
+use crate::message::{Limits, Report};
 use crate::{Classifier, Error};
+use pipeline::Shared;
+use sources::{Chunk, Chunker, Sources};
 
 /// Where to read messages from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,276 +68,257 @@ impl From<&Path> for Input {
 /// One raw message and where it came from.
 type Raw = (String, Result<Vec<u8>, Error>);
 
-/// Splits an mbox stream into messages, one at a time.
+/// One scanned message: where it came from and what it gave.
+type Item = (String, Result<Report, Error>);
+
+/// A chunk is cut at this many bytes of messages (or at the chunk size).
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// How far a scan has read: a handle that stays valid while the scan runs
+/// on other threads (for a progress bar).
 ///
-/// A separator is a line starting with `From ` that opens the stream or
-/// follows a blank line and looks like an envelope line (`From addr date`).
-/// `>From ` lines (mboxrd quoting) lose one `>`.
-pub struct MboxReader<R: BufRead> {
-    reader: R,
-    name: String,
-    max_size: usize,
-    index: usize,
-    line: Vec<u8>,
-    /// The separator that opens the next message has been read.
-    started: bool,
-    done: bool,
-    /// The last read stopped inside an overlong line (see `next`).
-    mid_line: bool,
-}
+/// ```
+/// let scan = bouncekit::scan::scan(["tests/fixtures/arf.eml"]);
+/// let progress = scan.progress();
+/// assert_eq!(scan.count(), 1);
+/// assert_eq!(progress.bytes_read(), std::fs::metadata("tests/fixtures/arf.eml").unwrap().len());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Progress(Arc<AtomicU64>);
 
-impl<R: BufRead> MboxReader<R> {
-    /// A reader over an mbox stream; messages are named `name#N` (N from 1).
-    pub fn new(reader: R, name: impl Into<String>, max_size: usize) -> Self {
-        MboxReader { reader, name: name.into(), max_size, index: 0, line: Vec::new(), started: false, done: false, mid_line: false }
+impl Progress {
+    /// Bytes of message data read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
     }
 }
 
-fn is_separator(line: &[u8], prev_blank: bool) -> bool {
-    if !line.starts_with(b"From ") || !prev_blank {
-        return false;
-    }
-    // `From sender date...`: at least three words and a digit (the date).
-    let words = line.split(|&c| c == b' ' || c == b'\t').filter(|w| !w.is_empty() && *w != b"\r\n" && *w != b"\n").count();
-    words >= 3 && line.iter().any(u8::is_ascii_digit)
+enum Feed {
+    NotStarted(Vec<Input>),
+    /// One thread: read on the caller's turn.
+    Inline(Chunker),
+    /// A reader thread fills the queue.
+    Threaded(Arc<Shared>),
+    Done,
 }
 
-impl<R: BufRead> Iterator for MboxReader<R> {
-    type Item = Raw;
-
-    fn next(&mut self) -> Option<Raw> {
-        if self.done {
-            return None;
-        }
-        let mut msg: Vec<u8> = Vec::new();
-        let mut size = 0usize;
-        let mut prev_blank = true;
-        let mut any = false;
-        loop {
-            self.line.clear();
-            // A line is read in pieces of at most max_size + 1 bytes, so a
-            // stream with no newline cannot grow the buffer past the limit
-            // (a piece that long puts its message over the limit anyway).
-            let cap = self.max_size.saturating_add(1) as u64;
-            let at_line_start = !self.mid_line;
-            match self.reader.by_ref().take(cap).read_until(b'\n', &mut self.line) {
-                Ok(0) => {
-                    self.done = true;
-                    break;
-                }
-                Ok(_) => self.mid_line = !self.line.ends_with(b"\n"),
-                Err(e) => {
-                    self.done = true;
-                    self.index += 1;
-                    return Some((format!("{}#{}", self.name, self.index), Err(Error::Io { path: self.name.clone(), message: e.to_string() })));
-                }
-            }
-            if at_line_start && is_separator(&self.line, prev_blank) {
-                if !self.started {
-                    self.started = true;
-                    prev_blank = false;
-                    continue;
-                }
-                if any {
-                    break; // the separator of the next message has been consumed
-                }
-                prev_blank = false;
-                continue;
-            }
-            if !self.started && !any && self.line.iter().all(|c| c.is_ascii_whitespace()) {
-                continue;
-            }
-            self.started = true;
-            any = true;
-            prev_blank = at_line_start && (self.line == b"\n" || self.line == b"\r\n");
-            size += self.line.len();
-            if size <= self.max_size {
-                // mboxrd: `>From ` -> `From `, `>>From ` -> `>From `.
-                let l = &self.line[..];
-                let unq = l.iter().position(|&c| c != b'>').is_some_and(|i| i > 0 && l[i..].starts_with(b"From "));
-                msg.extend_from_slice(if unq { &l[1..] } else { l });
-            } else if !msg.is_empty() {
-                msg = Vec::new();
-            }
-        }
-        if !any {
-            return None;
-        }
-        self.index += 1;
-        let source = format!("{}#{}", self.name, self.index);
-        // The blank line before the next separator belongs to the mbox, not the message.
-        if msg.ends_with(b"\r\n\r\n") {
-            msg.truncate(msg.len() - 2);
-        } else if msg.ends_with(b"\n\n") {
-            msg.pop();
-        }
-        if size > self.max_size {
-            return Some((source, Err(Error::LimitExceeded { limit: "max_message_size", max: self.max_size, actual: size })));
-        }
-        Some((source, Ok(msg)))
-    }
-}
-
-enum Current {
-    None,
-    Mbox(MboxReader<Box<dyn BufRead + Send>>),
-    One(Raw),
-}
-
-/// The raw messages of a list of inputs, in order.
-struct Sources {
-    pending: VecDeque<Input>,
-    current: Current,
-    max_size: usize,
-}
-
-fn display(p: &Path) -> String {
-    p.display().to_string()
-}
-
-impl Sources {
-    fn open(&mut self, input: Input) -> io::Result<()> {
-        match input {
-            Input::Stdin => {
-                let r: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, io::stdin()));
-                self.open_stream(r, "-".into(), None)
-            }
-            Input::Path(p) => {
-                let meta = std::fs::metadata(&p)?;
-                if meta.is_dir() {
-                    let mut entries: Vec<PathBuf> = std::fs::read_dir(&p)?
-                        .filter_map(|e| e.ok())
-                        .map(|e| e.path())
-                        .filter(|q| {
-                            let name = q.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                            // Hidden files and Maildir's tmp/ (messages being written) are skipped.
-                            !(name.starts_with('.') || name == "tmp" && p.join("cur").is_dir())
-                        })
-                        .collect();
-                    entries.sort();
-                    for e in entries.into_iter().rev() {
-                        self.pending.push_front(Input::Path(e));
-                    }
-                    return Ok(());
-                }
-                let f = File::open(&p)?;
-                let r: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, f));
-                self.open_stream(r, display(&p), Some(meta.len()))
-            }
-        }
-    }
-
-    fn open_stream(&mut self, mut r: Box<dyn BufRead + Send>, name: String, len: Option<u64>) -> io::Result<()> {
-        let head = r.fill_buf()?;
-        if head.starts_with(b"From ") {
-            self.current = Current::Mbox(MboxReader::new(r, name, self.max_size));
-            return Ok(());
-        }
-        if let Some(n) = len {
-            if n as usize > self.max_size {
-                self.current = Current::One((name, Err(Error::LimitExceeded { limit: "max_message_size", max: self.max_size, actual: n as usize })));
-                return Ok(());
-            }
-        }
-        let mut buf = Vec::new();
-        let got = (&mut r).take(self.max_size as u64 + 1).read_to_end(&mut buf)?;
-        if got > self.max_size {
-            // Count the rest without keeping it.
-            let rest = io::copy(&mut r, &mut io::sink())? as usize;
-            self.current = Current::One((name, Err(Error::LimitExceeded { limit: "max_message_size", max: self.max_size, actual: got + rest })));
-        } else {
-            self.current = Current::One((name, Ok(buf)));
-        }
-        Ok(())
-    }
-}
-
-impl Iterator for Sources {
-    type Item = Raw;
-    fn next(&mut self) -> Option<Raw> {
-        loop {
-            match std::mem::replace(&mut self.current, Current::None) {
-                Current::One(raw) => return Some(raw),
-                Current::Mbox(mut m) => {
-                    if let Some(raw) = m.next() {
-                        self.current = Current::Mbox(m);
-                        return Some(raw);
-                    }
-                }
-                Current::None => {
-                    let input = self.pending.pop_front()?;
-                    let name = match &input {
-                        Input::Stdin => "-".to_string(),
-                        Input::Path(p) => display(p),
-                    };
-                    if let Err(e) = self.open(input) {
-                        return Some((name.clone(), Err(Error::Io { path: name, message: e.to_string() })));
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// A scan in progress: an iterator of `(source, Result<Report, Error>)`.
+/// A scan in progress: an iterator of `(source, Result<Report, Error>)`, in
+/// input order; or, faster, [`Scan::for_each`].
+///
+/// ```
+/// use bouncekit::scan::Scan;
+/// use bouncekit::{Classifier, Limits};
+///
+/// let classifier = Classifier::new();
+/// let scan = Scan::new(["tests/fixtures/dsn-two-recipients.eml", "tests/fixtures/arf.eml"], &classifier, Limits::default());
+/// let kinds: Vec<_> = scan.map(|(source, report)| (source, report.unwrap().kind.as_str())).collect();
+/// assert_eq!(kinds[0], ("tests/fixtures/dsn-two-recipients.eml".to_string(), "bounce"));
+/// assert_eq!(kinds[1].1, "feedback");
+/// ```
 pub struct Scan<'c> {
-    sources: Sources,
     classifier: &'c Classifier,
     limits: Limits,
-    ready: VecDeque<(String, Result<Report, Error>)>,
     chunk_messages: usize,
-    chunk_bytes: usize,
-    /// Bytes of messages handed out so far.
-    bytes: u64,
+    threads: usize,
+    progress: Progress,
+    feed: Feed,
+    ready: VecDeque<Item>,
 }
 
 impl<'c> Scan<'c> {
     /// A scan of `inputs` with a classifier and limits.
     pub fn new<I: Into<Input>>(inputs: impl IntoIterator<Item = I>, classifier: &'c Classifier, limits: Limits) -> Self {
-        let max_size = limits.max_message_size;
         Scan {
-            sources: Sources { pending: inputs.into_iter().map(Into::into).collect(), current: Current::None, max_size },
             classifier,
             limits,
+            chunk_messages: 64,
+            threads: 0,
+            progress: Progress::default(),
+            feed: Feed::NotStarted(inputs.into_iter().map(Into::into).collect()),
             ready: VecDeque::new(),
-            chunk_messages: 512,
-            chunk_bytes: 64 << 20,
-            bytes: 0,
         }
     }
 
-    /// How many messages to parse together (default 512; 1 disables parallelism).
+    /// How many messages go to a parse thread at a time (default 64).
+    /// Smaller chunks spread a short scan over more threads; the order of
+    /// the results never depends on it.
+    ///
+    /// ```
+    /// let scan = bouncekit::scan::scan(["tests/fixtures"]).chunk_size(2);
+    /// let sources: Vec<String> = scan.map(|(source, _)| source).collect();
+    /// let mut sorted = sources.clone();
+    /// sorted.sort();
+    /// assert_eq!(sources, sorted, "a directory is read in name order");
+    /// assert!(sources.len() >= 9);
+    /// ```
     pub fn chunk_size(mut self, n: usize) -> Self {
         self.chunk_messages = n.max(1);
         self
     }
 
-    /// Bytes of message data read so far.
-    pub fn bytes_read(&self) -> u64 {
-        self.bytes
+    /// How many threads parse: 0 (the default) means as many as rayon's
+    /// pool has (`RAYON_NUM_THREADS`, else one per core); 1 runs the whole
+    /// scan, reading included, on the calling thread. [`Scan::for_each`]
+    /// starts that many parse threads besides the reader; the iterator,
+    /// which parses on the caller's turn, spreads each chunk over rayon's
+    /// pool whenever this is more than 1.
+    ///
+    /// ```
+    /// use bouncekit::scan::Scan;
+    /// use bouncekit::{Classifier, Limits};
+    ///
+    /// let classifier = Classifier::new();
+    /// let inputs = ["tests/fixtures/arf.eml", "tests/fixtures/delivered.eml"];
+    /// let one: Vec<_> = Scan::new(inputs, &classifier, Limits::default()).threads(1).collect();
+    /// let mut four = Vec::new();
+    /// Scan::new(inputs, &classifier, Limits::default()).threads(4).for_each(|s, r| -> Result<(), ()> {
+    ///     four.push((s, r));
+    ///     Ok(())
+    /// }).unwrap();
+    /// assert_eq!(one, four);
+    /// ```
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n;
+        self
     }
 
-    fn fill(&mut self) {
-        let mut batch: Vec<Raw> = Vec::new();
-        let mut bytes = 0usize;
-        while batch.len() < self.chunk_messages && bytes < self.chunk_bytes {
-            let Some(raw) = self.sources.next() else { break };
-            if let Ok(b) = &raw.1 {
-                bytes += b.len();
-            }
-            batch.push(raw);
-        }
-        self.bytes += bytes as u64;
-        let (classifier, limits) = (self.classifier, &self.limits);
-        let work = |(source, raw): Raw| {
-            let result = raw.and_then(|b| parse_with(classifier, &b, limits));
-            (source, result)
-        };
-        if batch.len() > 1 {
-            let out: Vec<_> = batch.into_par_iter().map(work).collect();
-            self.ready.extend(out);
+    /// Bytes of message data read so far (see [`Progress`]).
+    pub fn bytes_read(&self) -> u64 {
+        self.progress.bytes_read()
+    }
+
+    /// A handle on [`Scan::bytes_read`] that can be read while
+    /// [`Scan::for_each`] runs.
+    pub fn progress(&self) -> Progress {
+        self.progress.clone()
+    }
+
+    fn thread_count(&self) -> usize {
+        if self.threads == 0 {
+            rayon::current_num_threads()
         } else {
-            self.ready.extend(batch.into_iter().map(work));
+            self.threads
+        }
+    }
+
+    fn chunker(&self, inputs: Vec<Input>) -> Chunker {
+        let sources = Sources::new(inputs, self.limits.max_message_size);
+        Chunker::new(sources, self.chunk_messages, CHUNK_BYTES, Arc::clone(&self.progress.0))
+    }
+
+    /// Runs the scan to the end, calling `f` with each `(source, result)` in
+    /// input order on the calling thread, while a reader thread and the
+    /// parse threads work ahead. Stops at the first error `f` returns and
+    /// returns it; the threads are stopped (a parse in progress finishes).
+    ///
+    /// ```
+    /// use bouncekit::scan::Scan;
+    /// use bouncekit::{Classifier, Limits};
+    ///
+    /// let classifier = Classifier::new();
+    /// let mut recipients = Vec::new();
+    /// Scan::new(["tests/fixtures/dsn-two-recipients.eml", "/no/such/file"], &classifier, Limits::default())
+    ///     .for_each(|source, report| -> Result<(), std::io::Error> {
+    ///         match report {
+    ///             Ok(r) => recipients.extend(r.recipients.into_iter().map(|b| b.recipient)),
+    ///             Err(e) => assert_eq!(source, "/no/such/file", "{e}"),
+    ///         }
+    ///         Ok(())
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(recipients.len(), 2);
+    /// ```
+    pub fn for_each<E>(self, mut f: impl FnMut(String, Result<Report, Error>) -> Result<(), E>) -> Result<(), E> {
+        self.map_for_each(|source, result| (source, result), |(source, result)| f(source, result))
+    }
+
+    /// [`Scan::for_each`] with a first step, `map`, that runs on the parse
+    /// threads (in no particular order); `f` gets what `map` made, in input
+    /// order, on the calling thread. Work that does not depend on order,
+    /// such as rendering output rows, goes in `map`, where it runs on every
+    /// core.
+    ///
+    /// ```
+    /// use bouncekit::scan::Scan;
+    /// use bouncekit::{Classifier, Limits};
+    ///
+    /// let classifier = Classifier::new();
+    /// let mut lines = String::new();
+    /// Scan::new(["tests/fixtures/dsn-two-recipients.eml", "tests/fixtures/arf.eml"], &classifier, Limits::default())
+    ///     .map_for_each(
+    ///         |source, report| match report {
+    ///             Ok(r) => r.rows(&source).iter().map(|row| format!("{} {}\n", row.recipient, row.reason)).collect(),
+    ///             Err(e) => format!("{source}: {e}\n"),
+    ///         },
+    ///         |text: String| -> Result<(), ()> {
+    ///             lines.push_str(&text);
+    ///             Ok(())
+    ///         },
+    ///     )
+    ///     .unwrap();
+    /// assert_eq!(lines.lines().count(), 3);
+    /// assert!(lines.ends_with("feedback\n"));
+    /// ```
+    pub fn map_for_each<T: Send, E>(
+        mut self,
+        map: impl Fn(String, Result<Report, Error>) -> T + Sync,
+        mut f: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let threads = self.thread_count();
+        match std::mem::replace(&mut self.feed, Feed::Done) {
+            Feed::NotStarted(inputs) if threads > 1 => {
+                let chunker = self.chunker(inputs);
+                pipeline::run(chunker, self.classifier, &self.limits, threads, pipeline::BUDGET_BYTES, &map, f)
+            }
+            feed => {
+                // One thread, or an iteration already under way: go on with it.
+                self.feed = feed;
+                for (source, result) in &mut self {
+                    f(map(source, result))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The next chunk to parse, and whether its budget must be released.
+    fn next_chunk(&mut self) -> Option<(Chunk, Option<Arc<Shared>>)> {
+        loop {
+            match &mut self.feed {
+                Feed::NotStarted(inputs) => {
+                    let inputs = std::mem::take(inputs);
+                    let chunker = self.chunker(inputs);
+                    self.feed = if self.thread_count() > 1 {
+                        let shared = Shared::new(8, pipeline::BUDGET_BYTES);
+                        pipeline::spawn_reader(chunker, Arc::clone(&shared));
+                        Feed::Threaded(shared)
+                    } else {
+                        Feed::Inline(chunker)
+                    };
+                }
+                Feed::Inline(chunker) => return chunker.next_chunk().map(|c| (c, None)),
+                Feed::Threaded(shared) => {
+                    let shared = Arc::clone(shared);
+                    return match shared.pop() {
+                        Some(c) => Some((c, Some(shared))),
+                        None => {
+                            if shared.reader_panicked() {
+                                panic!("bouncekit: the scan's reader thread panicked");
+                            }
+                            None
+                        }
+                    };
+                }
+                Feed::Done => return None,
+            }
+        }
+    }
+}
+
+impl Drop for Scan<'_> {
+    fn drop(&mut self) {
+        if let Feed::Threaded(shared) = &self.feed {
+            shared.close(); // the reader stops at its next chunk
         }
     }
 }
@@ -329,8 +326,26 @@ impl<'c> Scan<'c> {
 impl Iterator for Scan<'_> {
     type Item = (String, Result<Report, Error>);
     fn next(&mut self) -> Option<Self::Item> {
-        if self.ready.is_empty() {
-            self.fill();
+        while self.ready.is_empty() {
+            let Some((chunk, shared)) = self.next_chunk() else {
+                self.feed = Feed::Done;
+                return None;
+            };
+            let bytes = chunk.bytes;
+            if shared.is_some() && chunk.raws.len() > 1 {
+                let (classifier, limits) = (self.classifier, &self.limits);
+                let parsed: Vec<Item> = chunk
+                    .raws
+                    .into_par_iter()
+                    .map(|(source, raw)| (source, raw.and_then(|b| crate::message::parse_with(classifier, &b, limits))))
+                    .collect();
+                self.ready.extend(parsed);
+            } else {
+                self.ready.extend(pipeline::parse_chunk(chunk, self.classifier, &self.limits));
+            }
+            if let Some(s) = shared {
+                s.release(bytes);
+            }
         }
         self.ready.pop_front()
     }
@@ -372,5 +387,141 @@ mod tests {
         assert!(matches!(v[0].1, Err(Error::LimitExceeded { .. })));
         assert!(v[1].1.is_ok());
         assert_eq!(v[1].0, "m#2");
+    }
+
+    /// A small deterministic generator (xorshift64*): the same streams every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+        }
+    }
+
+    /// An mbox-like stream built from the lines that matter to the splitter.
+    fn stream(rng: &mut Rng) -> Vec<u8> {
+        const LINES: &[&str] = &[
+            "From MAILER-DAEMON Mon Jan  1 00:00:00 2024\n",
+            "From a@b Mon Jan  1 00:00:01 2024\r\n",
+            "From a b 1\n",
+            "From  a\tb  7\n",
+            "From nobody\n",
+            "From\n",
+            ">From quoted 1 2\n",
+            ">>From twice\n",
+            ">\n",
+            "\n",
+            "\r\n",
+            "  \n",
+            "\t\r\n",
+            "Subject: s\r\n",
+            "body text\n",
+            "\r",
+        ];
+        let mut out = Vec::new();
+        for _ in 0..rng.below(40) {
+            match rng.below(10) {
+                0 => out.extend(std::iter::repeat_n(b'y', rng.below(400))),
+                1 => {
+                    out.extend(std::iter::repeat_n(b'z', rng.below(120)));
+                    out.push(b'\n');
+                }
+                _ => out.extend_from_slice(LINES[rng.below(LINES.len())].as_bytes()),
+            }
+        }
+        out
+    }
+
+    /// A reader that fails once `fail_at` bytes have been read.
+    struct Failing<'a> {
+        data: &'a [u8],
+        pos: usize,
+        fail_at: usize,
+    }
+
+    impl std::io::Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.pos >= self.fail_at {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            let n = buf.len().min(self.data.len() - self.pos).min(self.fail_at - self.pos);
+            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn mbox_splits_exactly_as_the_line_reader_did() {
+        use std::io::BufReader;
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut messages = 0;
+        for case in 0..3000 {
+            let data = stream(&mut rng);
+            let max = [8, 40, 100, 1000, 1 << 20][rng.below(5)];
+            let capacity = [1, 3, 16, 64, 8192][rng.below(5)];
+            let fail_at = if case % 5 == 0 { rng.below(data.len() + 1) } else { usize::MAX };
+            let reader = |d| BufReader::with_capacity(capacity, Failing { data: d, pos: 0, fail_at });
+            let want: Vec<Raw> = mbox_reference::MboxReader::new(reader(&data), "m", max).collect();
+            let got: Vec<Raw> = MboxReader::new(reader(&data), "m", max).collect();
+            assert_eq!(got, want, "case {case}: max {max}, buffer {capacity}, fail at {fail_at}, stream {:?}", String::from_utf8_lossy(&data));
+            messages += want.len();
+        }
+        assert!(messages > 3000, "the streams hold messages: {messages}");
+    }
+
+    fn corpus_mbox(messages: usize) -> Vec<u8> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        let mut mbox = Vec::new();
+        for i in 0..messages {
+            mbox.extend_from_slice(format!("From MAILER-DAEMON Mon Mar  3 10:00:00 2025 {i}\n").as_bytes());
+            mbox.extend_from_slice(&std::fs::read(&files[i % files.len()]).unwrap());
+            mbox.extend_from_slice(b"\n");
+        }
+        mbox
+    }
+
+    #[test]
+    fn the_reader_waits_while_the_budget_is_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("box");
+        let mbox = corpus_mbox(2000);
+        std::fs::write(&path, &mbox).unwrap();
+        let classifier = Classifier::new();
+        let limits = Limits::default();
+        let (budget, chunk_bytes) = (64 << 10, 16 << 10);
+        let read = Arc::new(AtomicU64::new(0));
+        let chunker = Chunker::new(Sources::new(vec![Input::Path(path)], limits.max_message_size), 8, chunk_bytes, Arc::clone(&read));
+        let shared = Shared::new(1000, budget);
+        let mut seen = 0usize;
+        pipeline::run_with(chunker, &classifier, &limits, 2, Arc::clone(&shared), &|s, r| (s, r), |(_, r)| -> Result<(), ()> {
+            r.unwrap();
+            if seen == 0 {
+                // The caller holds the first report: the reader must come
+                // to a stop at the budget, long before the end of the box.
+                let (mut waiting, mut done) = (false, false);
+                while !waiting && !done {
+                    std::thread::yield_now();
+                    (waiting, done, _, _) = shared.watch();
+                }
+                assert!(!done, "the reader read the whole box ({} bytes) ahead of the caller", read.load(Ordering::Relaxed));
+                let (_, _, _, out_bytes) = shared.watch();
+                assert!(out_bytes <= budget, "{out_bytes} bytes out");
+                // What is out, plus the chunk the reader holds.
+                let ahead = read.load(Ordering::Relaxed) as usize;
+                assert!(ahead <= budget + chunk_bytes + 8192, "{ahead} bytes read ahead");
+            }
+            seen += 1;
+            Ok(())
+        })
+        .unwrap();
+        let want: Vec<usize> = MboxReader::new(&mbox[..], "m", usize::MAX).map(|(_, r)| r.unwrap().len()).collect();
+        assert_eq!(seen, want.len());
+        assert_eq!(read.load(Ordering::Relaxed) as usize, want.iter().sum::<usize>(), "every byte was read in the end");
     }
 }

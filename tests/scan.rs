@@ -90,3 +90,101 @@ fn missing_path_is_an_io_error_row() {
     let got = sources(vec![Input::Path("/nonexistent/bouncekit".into())], Limits::default());
     assert!(matches!(got[0].1, Err(Error::Io { .. })));
 }
+
+/// An mbox of `n` fixture messages; message `i` is over 2000 bytes when `big(i)`.
+fn mixed_mbox(n: usize, big: impl Fn(usize) -> bool) -> String {
+    let names = ["arf.eml", "dsn-two-recipients.eml", "autoreply-de.eml", "delivered.eml", "iso2022jp.eml"];
+    let mut mbox = String::new();
+    for i in 0..n {
+        mbox.push_str(&format!("From x Mon Mar  3 10:00:00 2025\n{}\n", fixture(names[i % names.len()])));
+        if big(i) {
+            mbox.push_str(&"y".repeat(3000));
+            mbox.push_str("\n\n");
+        }
+    }
+    mbox
+}
+
+type Got = Vec<(String, Result<bouncekit::Report, Error>)>;
+
+fn by_for_each(scan: Scan<'_>) -> Got {
+    let mut got = Vec::new();
+    scan.for_each(|s, r| -> Result<(), ()> {
+        got.push((s, r));
+        Ok(())
+    })
+    .unwrap();
+    got
+}
+
+#[test]
+fn pipeline_keeps_input_order_and_errors_in_place_whatever_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("1-box"), mixed_mbox(700, |i| i % 97 == 13)).unwrap();
+    fs::write(dir.path().join("2-big.eml"), "z".repeat(5000)).unwrap();
+    fs::write(dir.path().join("3-ok.eml"), fixture("dsn-two-recipients.eml")).unwrap();
+    // A dangling link: an unreadable entry in the middle of the directory.
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), dir.path().join("4-dangling")).unwrap();
+    fs::write(dir.path().join("5-box"), mixed_mbox(300, |i| i == 150)).unwrap();
+    let inputs = || vec![Input::Path(dir.path().to_path_buf()), Input::Path("/nonexistent/bouncekit".into()), Input::Path(dir.path().join("3-ok.eml"))];
+    let limits = Limits { max_message_size: 2000, ..Limits::default() };
+    let c = Classifier::new();
+    // The reference: one thread, read and parsed in turn.
+    let one: Got = Scan::new(inputs(), &c, limits.clone()).threads(1).collect();
+    assert_eq!(one.len(), 700 + 1 + 1 + 1 + 300 + 1 + 1);
+    let sources: Vec<&str> = one.iter().map(|(s, _)| s.rsplit('/').next().unwrap()).collect();
+    assert_eq!(sources[0], "1-box#1");
+    assert_eq!(sources[699], "1-box#700");
+    assert_eq!(&sources[700..704], ["2-big.eml", "3-ok.eml", "4-dangling", "5-box#1"]);
+    assert_eq!(&sources[1003..], ["bouncekit", "3-ok.eml"]);
+    let errors: Vec<usize> = one.iter().enumerate().filter(|(_, (_, r))| r.is_err()).map(|(i, _)| i).collect();
+    let mut want: Vec<usize> = (0..700).filter(|i| i % 97 == 13).collect();
+    want.extend([700, 702, 703 + 150, 1003]);
+    assert_eq!(errors, want, "oversize messages, the big file, the dangling link and the missing path, in place");
+    assert!(matches!(one[702].1, Err(Error::Io { .. })));
+    assert!(matches!(one[703 + 150].1, Err(Error::LimitExceeded { .. })));
+    for (threads, chunk) in [(2, 64), (4, 3), (3, 1), (2, 1000)] {
+        let piped = by_for_each(Scan::new(inputs(), &c, limits.clone()).threads(threads).chunk_size(chunk));
+        assert_eq!(piped, one, "for_each, {threads} threads, chunks of {chunk}");
+        let iterated: Got = Scan::new(inputs(), &c, limits.clone()).threads(threads).chunk_size(chunk).collect();
+        assert_eq!(iterated, one, "iterator, {threads} threads, chunks of {chunk}");
+    }
+}
+
+#[test]
+fn for_each_stops_at_the_first_error_of_its_callback() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("box");
+    fs::write(&p, mixed_mbox(2000, |_| false)).unwrap();
+    let c = Classifier::new();
+    let mut seen = Vec::new();
+    let r = Scan::new([p.as_path()], &c, Limits::default()).threads(2).chunk_size(4).for_each(|s, _| {
+        seen.push(s);
+        if seen.len() == 10 {
+            Err("enough")
+        } else {
+            Ok(())
+        }
+    });
+    assert_eq!(r, Err("enough"));
+    assert_eq!(seen.len(), 10, "nothing is delivered after the error");
+    assert!(seen[9].ends_with("box#10"));
+}
+
+#[test]
+fn an_iterator_dropped_early_and_one_resumed_by_for_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("box");
+    fs::write(&p, mixed_mbox(1500, |_| false)).unwrap();
+    let c = Classifier::new();
+    let mut scan = Scan::new([p.as_path()], &c, Limits::default()).threads(2).chunk_size(5);
+    let first: Vec<String> = scan.by_ref().take(7).map(|(s, _)| s).collect();
+    assert!(first[6].ends_with("box#7"));
+    // for_each goes on where the iteration stopped.
+    let rest = by_for_each(scan);
+    assert_eq!(rest.len(), 1500 - 7);
+    assert!(rest[0].0.ends_with("box#8") && rest[1492].0.ends_with("box#1500"));
+    // Dropped in the middle: the reader thread is told to stop.
+    let partial: Vec<_> = Scan::new([p.as_path()], &c, Limits::default()).threads(2).take(3).collect();
+    assert_eq!(partial.len(), 3);
+}

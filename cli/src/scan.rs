@@ -1,7 +1,7 @@
 //! `bouncekit scan`: files, directories, mbox, Maildir, stdin -> rows.
 
 use std::collections::BTreeMap;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -93,15 +93,42 @@ struct Summary {
     domains: BTreeMap<String, u64>,
 }
 
+/// What the summary counts of one row, taken on a parse thread.
+struct Tally {
+    reason: &'static str,
+    bounce_type: &'static str,
+    action: &'static str,
+    /// The recipient's domain, lowercased, when its delivery failed.
+    failed_domain: Option<String>,
+}
+
+impl Tally {
+    fn of(r: &Row) -> Tally {
+        Tally {
+            reason: r.reason,
+            bounce_type: r.bounce_type,
+            action: r.action,
+            failed_domain: (r.dsn_action == "failed").then(|| r.recipient.rsplit('@').next().unwrap_or("").to_ascii_lowercase()),
+        }
+    }
+}
+
+fn count(m: &mut BTreeMap<String, u64>, key: &str) {
+    match m.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            m.insert(key.to_string(), 1);
+        }
+    }
+}
+
 impl Summary {
-    fn add(&mut self, r: &Row) {
-        self.rows += 1;
-        *self.reasons.entry(r.reason.into()).or_default() += 1;
-        *self.types.entry(r.bounce_type.into()).or_default() += 1;
-        *self.actions.entry(r.action.into()).or_default() += 1;
-        if r.dsn_action == "failed" {
-            let d = r.recipient.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
-            *self.domains.entry(d).or_default() += 1;
+    fn add(&mut self, t: &Tally) {
+        count(&mut self.reasons, t.reason);
+        count(&mut self.types, t.bounce_type);
+        count(&mut self.actions, t.action);
+        if let Some(d) = &t.failed_domain {
+            count(&mut self.domains, d);
         }
     }
 
@@ -134,6 +161,72 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
+/// One message made ready on a parse thread.
+struct Rendered {
+    source: String,
+    outcome: Result<Message, bouncekit::Error>,
+}
+
+struct Message {
+    kind: &'static str,
+    /// The message's rows in the output format (none for the summary).
+    text: io::Result<Vec<u8>>,
+    /// How many rows the message gave.
+    rows_seen: usize,
+    /// One per row, for the summary format only.
+    tallies: Vec<Tally>,
+    /// The rows themselves, kept for the ledger only.
+    rows: Vec<Row>,
+}
+
+impl Rendered {
+    fn new(format: ScanFormat, keep_rows: bool, source: String, result: Result<bouncekit::Report, bouncekit::Error>) -> Rendered {
+        let outcome = result.map(|report| {
+            let rows = report.rows(&source);
+            let mut text = Vec::new();
+            let written = rows.iter().try_for_each(|row| write_row(&mut text, format, row));
+            Message {
+                kind: report.kind.as_str(),
+                text: written.map(|()| text),
+                rows_seen: rows.len(),
+                tallies: if format == ScanFormat::Summary { rows.iter().map(Tally::of).collect() } else { Vec::new() },
+                rows: if keep_rows { rows } else { Vec::new() },
+            }
+        });
+        Rendered { source, outcome }
+    }
+}
+
+fn write_row(out: &mut Vec<u8>, format: ScanFormat, row: &Row) -> io::Result<()> {
+    match format {
+        ScanFormat::Jsonl => {
+            serde_json::to_writer(&mut *out, row)?;
+            out.push(b'\n');
+        }
+        ScanFormat::Csv => {
+            let v = row.values();
+            let line: Vec<String> = v.iter().map(|s| csv_field(s)).collect();
+            writeln!(out, "{}", line.join(","))?;
+        }
+        ScanFormat::Table => {
+            writeln!(
+                out,
+                "{:<28} {:<10} {:<32} {:<7} {:<15} {:<5} {:<10} {}",
+                cut(&row.source, 28),
+                row.message_kind,
+                cut(&row.recipient, 32),
+                row.status.as_deref().unwrap_or("-"),
+                row.reason,
+                row.bounce_type,
+                row.action,
+                cut(&row.diagnostic, 80)
+            )?;
+        }
+        ScanFormat::Summary => {}
+    }
+    Ok(())
+}
+
 /// Runs a scan; returns the number of messages that could not be parsed.
 pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
     let classifier = match &opts.rules {
@@ -143,7 +236,8 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
     let limits = Limits { max_message_size: opts.max_size, ..Limits::default() };
     let inputs: Vec<Input> = if opts.inputs.is_empty() { vec![Input::Stdin] } else { opts.inputs.iter().map(|s| Input::from(s.as_str())).collect() };
     let format = opts.format.unwrap_or(if io::stdout().is_terminal() { ScanFormat::Table } else { ScanFormat::Jsonl });
-    let mut scan = Scan::new(inputs, &classifier, limits);
+    let scan = Scan::new(inputs, &classifier, limits);
+    let progress = scan.progress();
     let mut recorder = match &opts.ledger {
         Some(a) => Some(Recorder {
             ledger: crate::ledger::open(a)?,
@@ -159,13 +253,20 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
     let started = Instant::now();
     let mut bar: Option<ProgressBar> = None;
     let mut summary = Summary::default();
+    // Rows go out in large writes: the writer is the one thread that must
+    // keep up with all the parse threads.
+    let mut out = BufWriter::with_capacity(1 << 20, out);
     if format == ScanFormat::Csv {
         writeln!(out, "{}", Row::FIELDS.join(","))?;
     }
     if format == ScanFormat::Table {
         writeln!(out, "{:<28} {:<10} {:<32} {:<7} {:<15} {:<5} {:<10} diagnostic", "source", "kind", "recipient", "status", "reason", "type", "action")?;
     }
-    while let Some((source, result)) = scan.next() {
+    // Rows are rendered on the parse threads; here they go out in input
+    // order while the next messages are read, parsed and rendered.
+    let keep_rows = recorder.is_some();
+    let render = |source: String, result: Result<bouncekit::Report, bouncekit::Error>| Rendered::new(format, keep_rows, source, result);
+    scan.map_for_each(render, |r: Rendered| -> Result<()> {
         summary.messages += 1;
         if show_progress {
             if bar.is_none() && started.elapsed() > Duration::from_secs(1) {
@@ -176,56 +277,35 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
             if let Some(b) = &bar {
                 b.set_position(summary.messages);
                 if summary.messages % 256 == 0 {
-                    b.set_message(format!("{} MB", scan.bytes_read() >> 20));
+                    b.set_message(format!("{} MB", progress.bytes_read() >> 20));
                 }
             }
         }
-        let report = match result {
-            Ok(r) => r,
+        let m = match r.outcome {
+            Ok(m) => m,
             Err(e) => {
                 summary.errors += 1;
-                let line = format!("bouncekit: {source}: {e}");
+                let line = format!("bouncekit: {}: {e}", r.source);
                 match &bar {
                     Some(b) => b.println(line),
                     None => eprintln!("{line}"),
                 }
-                continue;
+                return Ok(());
             }
         };
-        *summary.kinds.entry(report.kind.as_str().into()).or_default() += 1;
-        for row in report.rows(&source) {
-            match format {
-                ScanFormat::Jsonl => {
-                    serde_json::to_writer(&mut *out, &row)?;
-                    writeln!(out)?;
-                }
-                ScanFormat::Csv => {
-                    let v = row.values();
-                    let line: Vec<String> = v.iter().map(|s| csv_field(s)).collect();
-                    writeln!(out, "{}", line.join(","))?;
-                }
-                ScanFormat::Table => {
-                    writeln!(
-                        out,
-                        "{:<28} {:<10} {:<32} {:<7} {:<15} {:<5} {:<10} {}",
-                        cut(&row.source, 28),
-                        row.message_kind,
-                        cut(&row.recipient, 32),
-                        row.status.as_deref().unwrap_or("-"),
-                        row.reason,
-                        row.bounce_type,
-                        row.action,
-                        cut(&row.diagnostic, 80)
-                    )?;
-                }
-                ScanFormat::Summary => {}
-            }
-            if let Some(r) = recorder.as_mut() {
-                r.add(&row)?;
-            }
-            summary.add(&row);
+        out.write_all(&m.text?)?;
+        count(&mut summary.kinds, m.kind);
+        summary.rows += m.rows_seen as u64;
+        for t in &m.tallies {
+            summary.add(t);
         }
-    }
+        if let Some(rec) = recorder.as_mut() {
+            for row in &m.rows {
+                rec.add(row)?;
+            }
+        }
+        Ok(())
+    })?;
     if let Some(mut r) = recorder {
         r.flush()?;
         let s = &r.stats;
@@ -238,7 +318,8 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
         b.finish_and_clear();
     }
     if format == ScanFormat::Summary {
-        summary.write(out)?;
+        summary.write(&mut out)?;
     }
+    out.flush()?;
     Ok(summary.errors)
 }

@@ -128,3 +128,40 @@ fn scan_records_into_a_ledger_once() {
     assert!(csv.lines().count() > 50, "suppression list too short:\n{csv}");
     assert!(csv.lines().any(|l| l.contains(",userunknown,hard,")));
 }
+
+#[test]
+fn scan_of_an_mbox_on_stdin_gives_the_rows_of_the_file_in_order_on_any_thread_count() {
+    let names = ["dsn-two-recipients.eml", "arf.eml", "autoreply-de.eml", "delivered.eml"];
+    let mut mbox = String::new();
+    for i in 0..400 {
+        mbox.push_str(&format!("From x Mon Mar  3 10:00:00 2025\n{}\n", std::fs::read_to_string(fixture(names[i % 4])).unwrap()));
+        if i % 50 == 7 {
+            mbox.push_str(&format!("{}\n\n", "y".repeat(3000))); // over --max-size
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("box");
+    std::fs::write(&path, &mbox).unwrap();
+    let path = path.to_str().unwrap();
+    let run = |threads: &str, format: &str, input: &str| {
+        let mut cmd = bk();
+        cmd.env("RAYON_NUM_THREADS", threads).args(["scan", "--format", format, "--max-size", "2000", input]);
+        if input == "-" {
+            cmd.write_stdin(mbox.clone());
+        }
+        let out = cmd.assert().success();
+        let o = out.get_output();
+        (String::from_utf8(o.stdout.clone()).unwrap(), String::from_utf8(o.stderr.clone()).unwrap())
+    };
+    let (file_rows, file_errors) = run("1", "jsonl", path);
+    let (stdin_rows, stdin_errors) = run("2", "jsonl", "-");
+    assert_eq!(file_rows.lines().count(), 400 - 8 + 100, "two rows for each DSN, none for the 8 oversize ones");
+    assert_eq!(stdin_rows, file_rows.replace(&format!("\"source\":\"{path}#"), "\"source\":\"-#"));
+    let errors: Vec<&str> = stdin_errors.lines().map(|l| l.split(':').nth(1).unwrap().trim()).collect();
+    let want: Vec<String> = (0..400).filter(|i| i % 50 == 7).map(|i| format!("-#{}", i + 1)).collect();
+    assert_eq!(errors, want, "each oversize message reported once, in order:\n{stdin_errors}");
+    assert_eq!(file_errors.lines().count(), 8);
+    for format in ["csv", "summary", "table"] {
+        assert_eq!(run("4", format, path), run("1", format, path), "{format}");
+    }
+}

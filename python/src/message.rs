@@ -248,7 +248,8 @@ type Item = (String, Result<Report, Error>);
 
 /// A scan running on its own thread (the core's `Scan` borrows its
 /// classifier, which this thread owns), handing reports over a bounded
-/// channel: memory stays bounded and parsing overlaps the Python consumer.
+/// channel: memory stays bounded and reading and parsing (on the core's
+/// threads) overlap the Python consumer.
 #[pyclass(module = "bouncekit._bouncekit", name = "_Scan", frozen)]
 pub struct PyScan {
     rx: Mutex<Receiver<Item>>,
@@ -265,11 +266,10 @@ impl PyScan {
                     &clf,
                     limits,
                 );
-                for item in scan {
-                    if tx.send(item).is_err() {
-                        break; // the iterator was dropped
-                    }
-                }
+                // The core's pipeline: read and parse threads work ahead of
+                // this one, which hands reports over in input order. An
+                // error means the iterator was dropped: the scan stops.
+                let _ = scan.for_each(|source, result| tx.send((source, result)).map_err(|_| ()));
             })
             .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
         Ok(PyScan { rx: Mutex::new(rx) })

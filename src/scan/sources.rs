@@ -1,0 +1,167 @@
+//! Inputs -> raw messages, in order, and raw messages -> numbered chunks.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::{Input, MboxReader, Raw};
+use crate::Error;
+
+/// Read buffer of an mbox or stdin: large reads, few system calls.
+const STREAM_BUFFER: usize = 1 << 20;
+/// Read buffer of a file that may be one message (most are a few KB).
+const FILE_BUFFER: usize = 1 << 16;
+
+enum Current {
+    None,
+    Mbox(Box<MboxReader<Box<dyn BufRead + Send>>>),
+    One(Raw),
+}
+
+/// The raw messages of a list of inputs, in order.
+pub(super) struct Sources {
+    pending: VecDeque<Input>,
+    current: Current,
+    max_size: usize,
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}
+
+impl Sources {
+    pub(super) fn new(inputs: Vec<Input>, max_size: usize) -> Self {
+        Sources { pending: inputs.into(), current: Current::None, max_size }
+    }
+
+    fn open(&mut self, input: Input) -> io::Result<()> {
+        match input {
+            Input::Stdin => {
+                let r: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(STREAM_BUFFER, io::stdin()));
+                self.open_stream(r, "-".into(), None)
+            }
+            Input::Path(p) => {
+                let meta = std::fs::metadata(&p)?;
+                if meta.is_dir() {
+                    let mut entries: Vec<PathBuf> = std::fs::read_dir(&p)?
+                        .filter_map(|e| e.ok())
+                        .map(|e| e.path())
+                        .filter(|q| {
+                            let name = q.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                            // Hidden files and Maildir's tmp/ (messages being written) are skipped.
+                            !(name.starts_with('.') || name == "tmp" && p.join("cur").is_dir())
+                        })
+                        .collect();
+                    entries.sort();
+                    for e in entries.into_iter().rev() {
+                        self.pending.push_front(Input::Path(e));
+                    }
+                    return Ok(());
+                }
+                let f = File::open(&p)?;
+                let size = if meta.len() > FILE_BUFFER as u64 { STREAM_BUFFER } else { FILE_BUFFER };
+                let r: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(size, f));
+                self.open_stream(r, display(&p), Some(meta.len()))
+            }
+        }
+    }
+
+    fn open_stream(&mut self, mut r: Box<dyn BufRead + Send>, name: String, len: Option<u64>) -> io::Result<()> {
+        let head = r.fill_buf()?;
+        if head.starts_with(b"From ") {
+            self.current = Current::Mbox(Box::new(MboxReader::new(r, name, self.max_size)));
+            return Ok(());
+        }
+        if let Some(n) = len {
+            if n as usize > self.max_size {
+                self.current = Current::One((name, Err(Error::LimitExceeded { limit: "max_message_size", max: self.max_size, actual: n as usize })));
+                return Ok(());
+            }
+        }
+        let mut buf = Vec::with_capacity(len.map_or(0, |n| n as usize + 1));
+        let got = (&mut r).take(self.max_size as u64 + 1).read_to_end(&mut buf)?;
+        if got > self.max_size {
+            // Count the rest without keeping it.
+            let rest = io::copy(&mut r, &mut io::sink())? as usize;
+            self.current = Current::One((name, Err(Error::LimitExceeded { limit: "max_message_size", max: self.max_size, actual: got + rest })));
+        } else {
+            self.current = Current::One((name, Ok(buf)));
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for Sources {
+    type Item = Raw;
+    fn next(&mut self) -> Option<Raw> {
+        loop {
+            match std::mem::replace(&mut self.current, Current::None) {
+                Current::One(raw) => return Some(raw),
+                Current::Mbox(mut m) => {
+                    if let Some(raw) = m.next() {
+                        self.current = Current::Mbox(m);
+                        return Some(raw);
+                    }
+                }
+                Current::None => {
+                    let input = self.pending.pop_front()?;
+                    let name = match &input {
+                        Input::Stdin => "-".to_string(),
+                        Input::Path(p) => display(p),
+                    };
+                    if let Err(e) = self.open(input) {
+                        return Some((name.clone(), Err(Error::Io { path: name, message: e.to_string() })));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Raw messages in input order, numbered from 0.
+pub(super) struct Chunk {
+    pub seq: u64,
+    /// Bytes of message data in `raws` (what the memory budget counts).
+    pub bytes: usize,
+    pub raws: Vec<Raw>,
+}
+
+/// Groups the raw messages of `Sources` into chunks.
+pub(super) struct Chunker {
+    sources: Sources,
+    messages: usize,
+    bytes: usize,
+    seq: u64,
+    /// Bytes of message data read so far (shared with `Progress`).
+    read: Arc<AtomicU64>,
+}
+
+impl Chunker {
+    /// Chunks of at most `messages` messages and about `bytes` bytes.
+    pub(super) fn new(sources: Sources, messages: usize, bytes: usize, read: Arc<AtomicU64>) -> Self {
+        Chunker { sources, messages: messages.max(1), bytes, seq: 0, read }
+    }
+
+    /// The next chunk; None when the inputs are done.
+    pub(super) fn next_chunk(&mut self) -> Option<Chunk> {
+        let mut raws = Vec::new();
+        let mut bytes = 0usize;
+        while raws.len() < self.messages && bytes < self.bytes {
+            let Some(raw) = self.sources.next() else { break };
+            if let Ok(b) = &raw.1 {
+                bytes += b.len();
+            }
+            raws.push(raw);
+        }
+        if raws.is_empty() {
+            return None;
+        }
+        self.read.fetch_add(bytes as u64, Ordering::Relaxed);
+        let seq = self.seq;
+        self.seq += 1;
+        Some(Chunk { seq, bytes, raws })
+    }
+}
