@@ -10,6 +10,7 @@ use regex::{RegexSet, RegexSetBuilder};
 use regex_automata::meta::{self, Regex};
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{Hir, HirKind};
 use serde::Deserialize;
 
 use crate::embedded::RULE_FILES;
@@ -165,20 +166,44 @@ enum Hit {
     /// A literal that every match of pattern `n` starts with: run its regex
     /// anchored where the literal starts.
     Prefix(u32),
-    /// A literal that every match of pattern `n` ends with: run its regex.
-    Suffix(u32),
+    /// A literal that every match of pattern `n` contains (ends with, or
+    /// has inside): run its regex over the whole text.
+    Within(u32),
 }
 
 /// Literals one of which occurs in every match of `pattern` (its required
 /// prefixes, else its required suffixes), ready for a case-insensitive
 /// Aho-Corasick search; `None` when there are none worth searching for.
 fn required_literals(pattern: &str, kind: ExtractKind) -> Option<Vec<String>> {
-    // Parse case-sensitively: the case-insensitive HIR would expand every letter.
-    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
+    literals_of(&parse_case_sensitive(pattern)?, kind)
+}
+
+/// Parses case-sensitively: the case-insensitive HIR would expand every letter.
+fn parse_case_sensitive(pattern: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new().build().parse(pattern).ok()
+}
+
+/// Literals one of which occurs somewhere in every match of `pattern`: the
+/// required prefixes of one of the parts it concatenates (`^\s*loop detected`
+/// has neither a prefix nor a suffix literal, but every match contains
+/// `loop detected`). The part with the longest shortest literal is taken.
+fn inner_literals(pattern: &str) -> Option<Vec<String>> {
+    let mut hir = parse_case_sensitive(pattern)?;
+    while let HirKind::Capture(c) = hir.kind() {
+        hir = (*c.sub).clone();
+    }
+    let HirKind::Concat(parts) = hir.kind() else { return None };
+    parts
+        .iter()
+        .filter_map(|p| literals_of(p, ExtractKind::Prefix))
+        .max_by_key(|lits| (lits.iter().map(String::len).min().unwrap_or(0), std::cmp::Reverse(lits.len())))
+}
+
+fn literals_of(hir: &Hir, kind: ExtractKind) -> Option<Vec<String>> {
     let mut ex = Extractor::new();
     let prefix = matches!(kind, ExtractKind::Prefix);
     ex.kind(kind).limit_class(4).limit_repeat(4).limit_literal_len(64).limit_total(64);
-    let seq = ex.extract(&hir);
+    let seq = ex.extract(hir);
     let lits = seq.literals()?;
     if lits.is_empty() {
         return None;
@@ -284,7 +309,8 @@ fn builtin() -> &'static [Rule] {
 ///
 /// Speed comes from never running most regexes: one Aho-Corasick automaton
 /// holds every phrase *and* a literal each pattern's matches must contain
-/// (its required prefixes, else suffixes); only patterns whose literal occurs
+/// (its required prefixes, else suffixes, else the literals of one of its
+/// concatenated parts); only patterns whose literal occurs
 /// are run. Patterns with no usable literal go in one small `RegexSet` that
 /// always runs.
 #[derive(Debug)]
@@ -372,7 +398,11 @@ impl RuleSet {
                     }
                 } else if let Some(lits) = required_literals(p, ExtractKind::Suffix) {
                     for l in lits {
-                        add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Suffix(n));
+                        add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Within(n));
+                    }
+                } else if let Some(lits) = inner_literals(p) {
+                    for l in lits {
+                        add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Within(n));
                     }
                 } else {
                     always.push(p.as_str());
@@ -465,7 +495,7 @@ impl RuleSet {
                             best = Some(r);
                         }
                     }
-                    Hit::Prefix(n) | Hit::Suffix(n) => {
+                    Hit::Prefix(n) | Hit::Within(n) => {
                         let r = self.pattern_rule[n as usize];
                         if eligible(r) && self.beats(r, best) {
                             cands.note(n, r, self.info[r as usize].rank, matches!(hit, Hit::Prefix(_)).then_some(start as u32));
@@ -659,6 +689,23 @@ mod tests {
             examples: vec![],
             source: "t".into(),
         }
+    }
+
+    /// A pattern with neither a prefix nor a suffix literal is still found
+    /// by a literal inside it, and runs only where that literal occurs.
+    #[test]
+    fn inner_literals_key_patterns_without_prefix_or_suffix() {
+        assert_eq!(inner_literals(r"^\s*loop detected\s*$"), Some(vec!["loop detected".to_string()]));
+        assert_eq!(inner_literals(r"(^\s*unknown user: \S+@\S+)"), Some(vec!["unknown user: ".to_string()]));
+        assert_eq!(inner_literals(r"^\s*\S+$"), None);
+        let set = RuleSet::new(vec![rule(0, 50, r"^\s*loop detected\s*$".into())]).unwrap();
+        assert!(set.always_pattern.is_empty());
+        assert!(set.best_match("  Loop Detected ", None, false).is_some());
+        assert!(set.best_match("a loop detected", None, false).is_none());
+        // No literal at all: the pattern still runs, from the always-run set.
+        let bare = RuleSet::new(vec![rule(0, 50, r"^\s*\S+$".into())]).unwrap();
+        assert_eq!(bare.always_pattern.len(), 1);
+        assert!(bare.best_match(" word", None, false).is_some());
     }
 
     /// Many regex candidates in one text (past the stack slots and the
