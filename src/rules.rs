@@ -171,6 +171,28 @@ enum Hit {
     Within(u32),
 }
 
+/// A [`Hit`] with what deciding needs of its rule, in one record: the scan
+/// reads this alone for every key occurrence.
+#[derive(Clone, Copy, Debug)]
+struct PackedHit {
+    /// The rule's precedence ([`RuleInfo::rank`]), never 0.
+    rank: u64,
+    rule: u32,
+    /// The phrase (an index into `RuleSet::phrases`) or the pattern.
+    item: u32,
+    kind: HitKind,
+    /// The class the rule is limited to; 0 for any.
+    class: u8,
+    weak: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HitKind {
+    Phrase,
+    Prefix,
+    Within,
+}
+
 /// Literals one of which occurs in every match of `pattern` (its required
 /// prefixes, else its required suffixes), ready for a case-insensitive
 /// Aho-Corasick search; `None` when there are none worth searching for.
@@ -321,7 +343,7 @@ pub struct RuleSet {
     keys: Keys,
     /// `hits[key_hits[k].0..key_hits[k].1]` is what key `k` stands for.
     key_hits: Vec<(u32, u32)>,
-    hits: Vec<Hit>,
+    hits: Vec<PackedHit>,
     /// Every phrase, ASCII-lower-cased.
     phrases: Vec<Box<[u8]>>,
     regexes: Vec<LazyRegex>,
@@ -410,11 +432,21 @@ impl RuleSet {
                 }
             }
         }
+        let info: Vec<RuleInfo> = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
+        let pack = |hit: Hit| {
+            let (kind, rule, item) = match hit {
+                Hit::Phrase(r, p) => (HitKind::Phrase, r, p),
+                Hit::Prefix(n) => (HitKind::Prefix, pattern_rule[n as usize], n),
+                Hit::Within(n) => (HitKind::Within, pattern_rule[n as usize], n),
+            };
+            let i = &info[rule as usize];
+            PackedHit { rank: i.rank, rule, item, kind, class: i.class, weak: i.weak }
+        };
         let (mut keys, mut key_hits, mut hits) = (Vec::with_capacity(by_key.len()), Vec::with_capacity(by_key.len()), vec![]);
         for (k, v) in by_key {
             keys.push(k);
             key_hits.push((hits.len() as u32, (hits.len() + v.len()) as u32));
-            hits.extend(v);
+            hits.extend(v.into_iter().map(pack));
         }
         let ac = Keys::build(&keys).map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
         let set = RegexSetBuilder::new(&always)
@@ -422,7 +454,6 @@ impl RuleSet {
             .size_limit(64 << 20)
             .build()
             .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
-        let info: Vec<RuleInfo> = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
         let always_top = always_pattern.iter().map(|&n| pattern_rule[n as usize]).max_by_key(|&r| info[r as usize].rank);
         let ids = rules
             .iter()
@@ -477,47 +508,46 @@ impl RuleSet {
     /// [`RuleSet::best_match`] as an index into [`RuleSet::rules`].
     pub(crate) fn best_index(&self, text: &str, class: Option<u8>, specific_status: bool) -> Option<usize> {
         let class = class.unwrap_or(0);
-        let eligible = |i: u32| {
-            let r = &self.info[i as usize];
-            !(specific_status && r.weak) && (r.class == 0 || r.class == class)
-        };
-        let mut best: Option<u32> = None;
+        // The best so far, by rank (0: none yet; every rank is above 0).
+        let (mut best_rank, mut best) = (0u64, None::<u32>);
         let mut cands = Candidates::default();
         let bytes = text.as_bytes();
         // Phrases are settled during the scan (a byte comparison); regex
         // candidates are only noted, then run best-first after it.
         self.keys.scan(bytes, |start, key| {
             let (a, b) = self.key_hits[key];
-            for &hit in &self.hits[a as usize..b as usize] {
-                match hit {
-                    Hit::Phrase(r, p) => {
-                        if eligible(r) && self.beats(r, best) && starts_with_ignore_ascii_case(&bytes[start..], &self.phrases[p as usize]) {
-                            best = Some(r);
+            for h in &self.hits[a as usize..b as usize] {
+                if h.rank <= best_rank || (specific_status && h.weak) || (h.class != 0 && h.class != class) {
+                    continue;
+                }
+                match h.kind {
+                    HitKind::Phrase => {
+                        // The key (the phrase's first KEY_LEN bytes) matched
+                        // here already: only the rest is compared.
+                        let p = &self.phrases[h.item as usize];
+                        let k = p.len().min(KEY_LEN);
+                        if bytes.get(start + k..start + p.len()).is_some_and(|t| t.eq_ignore_ascii_case(&p[k..])) {
+                            (best_rank, best) = (h.rank, Some(h.rule));
                         }
                     }
-                    Hit::Prefix(n) | Hit::Within(n) => {
-                        let r = self.pattern_rule[n as usize];
-                        if eligible(r) && self.beats(r, best) {
-                            cands.note(n, r, self.info[r as usize].rank, matches!(hit, Hit::Prefix(_)).then_some(start as u32));
-                        }
-                    }
+                    HitKind::Prefix => cands.note(h.item, h.rule, h.rank, Some(start as u32)),
+                    HitKind::Within => cands.note(h.item, h.rule, h.rank, None),
                 }
             }
         });
         // Best-first: the first candidate that matches beats every later one.
-        let list = cands.list();
-        list.sort_unstable_by_key(|c| std::cmp::Reverse(c.rank));
-        for c in list.iter() {
-            if !self.beats(c.rule, best) {
-                break;
-            }
-            if self.candidate_matches(text, c) {
+        while let Some(c) = cands.take_best(best_rank) {
+            if self.candidate_matches(text, &c) {
                 best = Some(c.rule);
                 break;
             }
         }
         // The literal-less patterns run only when one of them could still win.
         if self.always_top.is_some_and(|top| self.beats(top, best)) {
+            let eligible = |i: u32| {
+                let r = &self.info[i as usize];
+                !(specific_status && r.weak) && (r.class == 0 || r.class == class)
+            };
             for p in self.always.matches(text).iter() {
                 let r = self.pattern_rule[self.always_pattern[p] as usize];
                 if eligible(r) && self.beats(r, best) {
@@ -589,6 +619,22 @@ impl Candidates {
     const INLINE: usize = 8;
     const LINEAR: usize = 16;
 
+    /// Removes and returns the highest-ranked candidate, if it ranks above
+    /// `floor` (a selection per call: the list is short).
+    fn take_best(&mut self, floor: u64) -> Option<Candidate> {
+        let list = self.list();
+        // Ties (two patterns of one rule) go to the one noted first.
+        let mut top: Option<usize> = None;
+        for (i, c) in list.iter().enumerate() {
+            if c.rank > floor && top.is_none_or(|t| c.rank > list[t].rank) {
+                top = Some(i);
+            }
+        }
+        let c = list[top?];
+        list[top?].rank = 0;
+        Some(c)
+    }
+
     fn list(&mut self) -> &mut [Candidate] {
         if self.spill.is_empty() {
             &mut self.inline[..self.inline_len]
@@ -645,10 +691,6 @@ impl Candidates {
         }
         Some(self.index[pattern as usize]).filter(|&i| i != u32::MAX).map(|i| i as usize)
     }
-}
-
-fn starts_with_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
-    hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
 }
 
 #[cfg(test)]
