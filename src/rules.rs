@@ -157,6 +157,12 @@ pub fn parse_rules(text: &str, source: &str) -> Result<Vec<Rule>, Error> {
 /// literal is checked only where its key occurs.
 const KEY_LEN: usize = 16;
 
+/// Prefix literals shorter than this are common words (`user `, `ofr`):
+/// a pattern keyed by them also gets confirming literals, its suffixes.
+/// Longer prefixes seldom occur without a match, and confirming them would
+/// cost more key hits than it saves regex runs.
+const CONFIRM_BELOW: usize = 8;
+
 /// What an Aho-Corasick hit on a key stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Hit {
@@ -164,8 +170,12 @@ enum Hit {
     /// here: the rule matches when the whole phrase does.
     Phrase(u32, u32),
     /// A literal that every match of pattern `n` starts with: run its regex
-    /// anchored where the literal starts.
-    Prefix(u32),
+    /// anchored where the literal starts (once one of its confirming
+    /// literals has occurred too, when it has some: `.1`).
+    Prefix(u32, bool),
+    /// A literal that every match of pattern `n` ends with, where `n` is
+    /// keyed by its prefixes: without one of these its regex need not run.
+    Confirm(u32),
     /// A literal that every match of pattern `n` contains (ends with, or
     /// has inside): run its regex over the whole text.
     Within(u32),
@@ -190,7 +200,10 @@ struct PackedHit {
 enum HitKind {
     Phrase,
     Prefix,
+    /// A prefix whose pattern also needs one of its confirming literals.
+    PrefixToConfirm,
     Within,
+    Confirm,
 }
 
 /// Literals one of which occurs in every match of `pattern` (its required
@@ -415,8 +428,20 @@ impl RuleSet {
                 regexes.push(LazyRegex::new(p).map_err(err)?);
                 pattern_rule.push(i as u32);
                 if let Some(lits) = required_literals(p, ExtractKind::Prefix) {
-                    for l in lits {
-                        add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Prefix(n));
+                    // Its suffixes too, when they say more than the prefixes:
+                    // a prefix that occurs without any of them (`user ` in
+                    // `user unknown` for `user is (disabled|suspended)`)
+                    // then costs no regex run.
+                    let shortest = |l: &[String]| l.iter().map(String::len).min().unwrap_or(0);
+                    let confirm = (shortest(&lits) < CONFIRM_BELOW)
+                        .then(|| required_literals(p, ExtractKind::Suffix))
+                        .flatten()
+                        .filter(|c| *c != lits && shortest(c) >= shortest(&lits) && c.iter().all(|l| l.is_ascii()));
+                    for l in &lits {
+                        add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Prefix(n, confirm.is_some()));
+                    }
+                    for l in confirm.iter().flatten() {
+                        add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Confirm(n));
                     }
                 } else if let Some(lits) = required_literals(p, ExtractKind::Suffix) {
                     for l in lits {
@@ -436,8 +461,10 @@ impl RuleSet {
         let pack = |hit: Hit| {
             let (kind, rule, item) = match hit {
                 Hit::Phrase(r, p) => (HitKind::Phrase, r, p),
-                Hit::Prefix(n) => (HitKind::Prefix, pattern_rule[n as usize], n),
+                Hit::Prefix(n, false) => (HitKind::Prefix, pattern_rule[n as usize], n),
+                Hit::Prefix(n, true) => (HitKind::PrefixToConfirm, pattern_rule[n as usize], n),
                 Hit::Within(n) => (HitKind::Within, pattern_rule[n as usize], n),
+                Hit::Confirm(n) => (HitKind::Confirm, pattern_rule[n as usize], n),
             };
             let i = &info[rule as usize];
             PackedHit { rank: i.rank, rule, item, kind, class: i.class, weak: i.weak }
@@ -511,6 +538,7 @@ impl RuleSet {
         // The best so far, by rank (0: none yet; every rank is above 0).
         let (mut best_rank, mut best) = (0u64, None::<u32>);
         let mut cands = Candidates::default();
+        let mut confirmed = PatternSet::new(self.regexes.len());
         let bytes = text.as_bytes();
         // Phrases are settled during the scan (a byte comparison); regex
         // candidates are only noted, then run best-first after it.
@@ -530,13 +558,22 @@ impl RuleSet {
                             (best_rank, best) = (h.rank, Some(h.rule));
                         }
                     }
-                    HitKind::Prefix => cands.note(h.item, h.rule, h.rank, Some(start as u32)),
-                    HitKind::Within => cands.note(h.item, h.rule, h.rank, None),
+                    HitKind::Prefix => cands.note(h.item, h.rule, h.rank, Seen::Start(start as u32, false)),
+                    HitKind::PrefixToConfirm => cands.note(h.item, h.rule, h.rank, Seen::Start(start as u32, true)),
+                    HitKind::Within => cands.note(h.item, h.rule, h.rank, Seen::Within),
+                    HitKind::Confirm => confirmed.insert(h.item),
                 }
             }
         });
         // Best-first: the first candidate that matches beats every later one.
+        // A confirming literal is only required of an ASCII text: the key
+        // scan folds ASCII case, the regex folds Unicode case too (`ſ`, `K`).
+        let mut ascii: Option<bool> = None;
         while let Some(c) = cands.take_best(best_rank) {
+            let unconfirmed = c.flags & Candidate::TO_CONFIRM != 0 && !confirmed.contains(c.pattern);
+            if (c.flags & Candidate::WITHIN == 0 && c.starts_len == 0) || (unconfirmed && *ascii.get_or_insert_with(|| text.is_ascii())) {
+                continue;
+            }
             if self.candidate_matches(text, &c) {
                 best = Some(c.rule);
                 break;
@@ -570,7 +607,7 @@ impl RuleSet {
     /// settles it, so a text full of the literal stays linear.
     fn candidate_matches(&self, text: &str, c: &Candidate) -> bool {
         let Some(re) = self.regexes[c.pattern as usize].get() else { return false };
-        if c.starts_len == 0 {
+        if c.flags & Candidate::WITHIN != 0 {
             return re.is_match(text);
         }
         let n = c.starts_len as usize;
@@ -594,8 +631,65 @@ struct Candidate {
     /// The first starts of its prefix literal, in the order found; the last
     /// slot is where the unanchored search begins.
     starts: [u32; ANCHORED_TRIES + 1],
-    /// How many of `starts` are set; 0 for a suffix literal (search it all).
+    /// How many of `starts` are set.
     starts_len: u8,
+    /// `WITHIN`, `TO_CONFIRM`.
+    flags: u8,
+}
+
+impl Candidate {
+    /// A literal inside every match occurred: search the whole text.
+    const WITHIN: u8 = 1;
+    /// The pattern is keyed by prefixes and has confirming literals.
+    const TO_CONFIRM: u8 = 2;
+}
+
+/// A set of pattern numbers, on the stack for rule sets of up to 1024
+/// patterns (the built-in set has about 860).
+enum PatternSet {
+    Inline([u64; 16]),
+    Heap(Vec<u64>),
+}
+
+impl PatternSet {
+    fn new(patterns: usize) -> PatternSet {
+        if patterns <= 1024 {
+            PatternSet::Inline([0; 16])
+        } else {
+            PatternSet::Heap(vec![0; patterns.div_ceil(64)])
+        }
+    }
+
+    fn words(&self) -> &[u64] {
+        match self {
+            PatternSet::Inline(w) => w,
+            PatternSet::Heap(w) => w,
+        }
+    }
+
+    fn insert(&mut self, n: u32) {
+        let w = match self {
+            PatternSet::Inline(w) => &mut w[..],
+            PatternSet::Heap(w) => &mut w[..],
+        };
+        if let Some(word) = w.get_mut(n as usize / 64) {
+            *word |= 1 << (n % 64);
+        }
+    }
+
+    fn contains(&self, n: u32) -> bool {
+        self.words().get(n as usize / 64).is_some_and(|w| w & (1 << (n % 64)) != 0)
+    }
+}
+
+/// What the scan saw of a candidate pattern.
+#[derive(Clone, Copy)]
+enum Seen {
+    /// Its prefix literal, starting here; `true` when the pattern has
+    /// confirming literals.
+    Start(u32, bool),
+    /// A literal inside every match.
+    Within,
 }
 
 /// The regex candidates of one text: few, so they live on the stack and are
@@ -610,7 +704,7 @@ struct Candidates {
 
 impl Default for Candidates {
     fn default() -> Self {
-        let empty = Candidate { pattern: 0, rule: 0, rank: 0, starts: [0; ANCHORED_TRIES + 1], starts_len: 0 };
+        let empty = Candidate { pattern: 0, rule: 0, rank: 0, starts: [0; ANCHORED_TRIES + 1], starts_len: 0, flags: 0 };
         Candidates { inline: [empty; Self::INLINE], inline_len: 0, spill: Vec::new(), index: Vec::new() }
     }
 }
@@ -643,13 +737,12 @@ impl Candidates {
         }
     }
 
-    /// Notes that `pattern`'s literal occurred (at `start` for a prefix
-    /// literal; a suffix literal has no start: the whole text is searched).
-    fn note(&mut self, pattern: u32, rule: u32, rank: u64, start: Option<u32>) {
+    /// Notes what the scan saw of `pattern`.
+    fn note(&mut self, pattern: u32, rule: u32, rank: u64, seen: Seen) {
         let i = match self.position(pattern) {
             Some(i) => i,
             None => {
-                let c = Candidate { pattern, rule, rank, starts: [0; ANCHORED_TRIES + 1], starts_len: 0 };
+                let c = Candidate { pattern, rule, rank, starts: [0; ANCHORED_TRIES + 1], starts_len: 0, flags: 0 };
                 if self.spill.is_empty() && self.inline_len < Self::INLINE {
                     self.inline[self.inline_len] = c;
                     self.inline_len += 1;
@@ -666,11 +759,17 @@ impl Candidates {
             }
         };
         let c = &mut self.list()[i];
-        if let Some(s) = start {
-            if (c.starts_len as usize) < c.starts.len() {
-                c.starts[c.starts_len as usize] = s;
-                c.starts_len += 1;
+        match seen {
+            Seen::Start(s, to_confirm) => {
+                if to_confirm {
+                    c.flags |= Candidate::TO_CONFIRM;
+                }
+                if (c.starts_len as usize) < c.starts.len() {
+                    c.starts[c.starts_len as usize] = s;
+                    c.starts_len += 1;
+                }
             }
+            Seen::Within => c.flags |= Candidate::WITHIN,
         }
     }
 
@@ -748,6 +847,29 @@ mod tests {
         let bare = RuleSet::new(vec![rule(0, 50, r"^\s*\S+$".into())]).unwrap();
         assert_eq!(bare.always_pattern.len(), 1);
         assert!(bare.best_match(" word", None, false).is_some());
+    }
+
+    /// A pattern keyed by a short prefix runs only when one of its
+    /// suffixes occurred too, except on a non-ASCII text, where the regex
+    /// folds case more widely than the key scan (`ſ` is an `s`).
+    #[test]
+    fn confirming_literals_decide_like_the_regex() {
+        let pattern = r"(?:user|mailbox) \S*\s?(?:disabled|suspended)";
+        let set = RuleSet::new(vec![rule(0, 50, pattern.into())]).unwrap();
+        let n = set.hits.iter().filter(|h| h.kind == HitKind::Confirm).count();
+        assert!(n >= 2, "{n} confirming keys");
+        let re = compile(pattern).unwrap();
+        for text in [
+            "550 User is SUSPENDED",
+            "550 user unknown, mailbox full",
+            "suspended: user unknown",
+            "mailbox disabled",
+            "user is \u{17f}uspended",
+            "user is su\u{17f}pended (\u{e9})",
+            "user\u{e9} is suspended",
+        ] {
+            assert_eq!(set.best_match(text, None, false).is_some(), re.is_match(text), "{text}");
+        }
     }
 
     /// Many regex candidates in one text (past the stack slots and the
