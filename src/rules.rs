@@ -10,6 +10,7 @@ use regex::{RegexSet, RegexSetBuilder};
 use regex_automata::meta::{self, Regex};
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{Hir, HirKind};
 use serde::Deserialize;
 
 use crate::embedded::RULE_FILES;
@@ -156,6 +157,12 @@ pub fn parse_rules(text: &str, source: &str) -> Result<Vec<Rule>, Error> {
 /// literal is checked only where its key occurs.
 const KEY_LEN: usize = 16;
 
+/// Prefix literals shorter than this are common words (`user `, `ofr`):
+/// a pattern keyed by them also gets confirming literals, its suffixes.
+/// Longer prefixes seldom occur without a match, and confirming them would
+/// cost more key hits than it saves regex runs.
+const CONFIRM_BELOW: usize = 8;
+
 /// What an Aho-Corasick hit on a key stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Hit {
@@ -163,22 +170,75 @@ enum Hit {
     /// here: the rule matches when the whole phrase does.
     Phrase(u32, u32),
     /// A literal that every match of pattern `n` starts with: run its regex
-    /// anchored where the literal starts.
-    Prefix(u32),
-    /// A literal that every match of pattern `n` ends with: run its regex.
-    Suffix(u32),
+    /// anchored where the literal starts (once one of its confirming
+    /// literals has occurred too, when it has some: `.1`).
+    Prefix(u32, bool),
+    /// A literal that every match of pattern `n` ends with, where `n` is
+    /// keyed by its prefixes: without one of these its regex need not run.
+    Confirm(u32),
+    /// A literal that every match of pattern `n` contains (ends with, or
+    /// has inside): run its regex over the whole text.
+    Within(u32),
+}
+
+/// A [`Hit`] with what deciding needs of its rule, in one record: the scan
+/// reads this alone for every key occurrence.
+#[derive(Clone, Copy, Debug)]
+struct PackedHit {
+    /// The rule's precedence ([`RuleInfo::rank`]), never 0.
+    rank: u64,
+    rule: u32,
+    /// The phrase (an index into `RuleSet::phrases`) or the pattern.
+    item: u32,
+    kind: HitKind,
+    /// The class the rule is limited to; 0 for any.
+    class: u8,
+    weak: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HitKind {
+    Phrase,
+    Prefix,
+    /// A prefix whose pattern also needs one of its confirming literals.
+    PrefixToConfirm,
+    Within,
+    Confirm,
 }
 
 /// Literals one of which occurs in every match of `pattern` (its required
 /// prefixes, else its required suffixes), ready for a case-insensitive
 /// Aho-Corasick search; `None` when there are none worth searching for.
 fn required_literals(pattern: &str, kind: ExtractKind) -> Option<Vec<String>> {
-    // Parse case-sensitively: the case-insensitive HIR would expand every letter.
-    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
+    literals_of(&parse_case_sensitive(pattern)?, kind)
+}
+
+/// Parses case-sensitively: the case-insensitive HIR would expand every letter.
+fn parse_case_sensitive(pattern: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new().build().parse(pattern).ok()
+}
+
+/// Literals one of which occurs somewhere in every match of `pattern`: the
+/// required prefixes of one of the parts it concatenates (`^\s*loop detected`
+/// has neither a prefix nor a suffix literal, but every match contains
+/// `loop detected`). The part with the longest shortest literal is taken.
+fn inner_literals(pattern: &str) -> Option<Vec<String>> {
+    let mut hir = parse_case_sensitive(pattern)?;
+    while let HirKind::Capture(c) = hir.kind() {
+        hir = (*c.sub).clone();
+    }
+    let HirKind::Concat(parts) = hir.kind() else { return None };
+    parts
+        .iter()
+        .filter_map(|p| literals_of(p, ExtractKind::Prefix))
+        .max_by_key(|lits| (lits.iter().map(String::len).min().unwrap_or(0), std::cmp::Reverse(lits.len())))
+}
+
+fn literals_of(hir: &Hir, kind: ExtractKind) -> Option<Vec<String>> {
     let mut ex = Extractor::new();
     let prefix = matches!(kind, ExtractKind::Prefix);
     ex.kind(kind).limit_class(4).limit_repeat(4).limit_literal_len(64).limit_total(64);
-    let seq = ex.extract(&hir);
+    let seq = ex.extract(hir);
     let lits = seq.literals()?;
     if lits.is_empty() {
         return None;
@@ -284,7 +344,8 @@ fn builtin() -> &'static [Rule] {
 ///
 /// Speed comes from never running most regexes: one Aho-Corasick automaton
 /// holds every phrase *and* a literal each pattern's matches must contain
-/// (its required prefixes, else suffixes); only patterns whose literal occurs
+/// (its required prefixes, else suffixes, else the literals of one of its
+/// concatenated parts); only patterns whose literal occurs
 /// are run. Patterns with no usable literal go in one small `RegexSet` that
 /// always runs.
 #[derive(Debug)]
@@ -295,7 +356,7 @@ pub struct RuleSet {
     keys: Keys,
     /// `hits[key_hits[k].0..key_hits[k].1]` is what key `k` stands for.
     key_hits: Vec<(u32, u32)>,
-    hits: Vec<Hit>,
+    hits: Vec<PackedHit>,
     /// Every phrase, ASCII-lower-cased.
     phrases: Vec<Box<[u8]>>,
     regexes: Vec<LazyRegex>,
@@ -367,12 +428,28 @@ impl RuleSet {
                 regexes.push(LazyRegex::new(p).map_err(err)?);
                 pattern_rule.push(i as u32);
                 if let Some(lits) = required_literals(p, ExtractKind::Prefix) {
-                    for l in lits {
-                        add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Prefix(n));
+                    // Its suffixes too, when they say more than the prefixes:
+                    // a prefix that occurs without any of them (`user ` in
+                    // `user unknown` for `user is (disabled|suspended)`)
+                    // then costs no regex run.
+                    let shortest = |l: &[String]| l.iter().map(String::len).min().unwrap_or(0);
+                    let confirm = (shortest(&lits) < CONFIRM_BELOW)
+                        .then(|| required_literals(p, ExtractKind::Suffix))
+                        .flatten()
+                        .filter(|c| *c != lits && shortest(c) >= shortest(&lits) && c.iter().all(|l| l.is_ascii()));
+                    for l in &lits {
+                        add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Prefix(n, confirm.is_some()));
+                    }
+                    for l in confirm.iter().flatten() {
+                        add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Confirm(n));
                     }
                 } else if let Some(lits) = required_literals(p, ExtractKind::Suffix) {
                     for l in lits {
-                        add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Suffix(n));
+                        add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Within(n));
+                    }
+                } else if let Some(lits) = inner_literals(p) {
+                    for l in lits {
+                        add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Within(n));
                     }
                 } else {
                     always.push(p.as_str());
@@ -380,11 +457,23 @@ impl RuleSet {
                 }
             }
         }
+        let info: Vec<RuleInfo> = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
+        let pack = |hit: Hit| {
+            let (kind, rule, item) = match hit {
+                Hit::Phrase(r, p) => (HitKind::Phrase, r, p),
+                Hit::Prefix(n, false) => (HitKind::Prefix, pattern_rule[n as usize], n),
+                Hit::Prefix(n, true) => (HitKind::PrefixToConfirm, pattern_rule[n as usize], n),
+                Hit::Within(n) => (HitKind::Within, pattern_rule[n as usize], n),
+                Hit::Confirm(n) => (HitKind::Confirm, pattern_rule[n as usize], n),
+            };
+            let i = &info[rule as usize];
+            PackedHit { rank: i.rank, rule, item, kind, class: i.class, weak: i.weak }
+        };
         let (mut keys, mut key_hits, mut hits) = (Vec::with_capacity(by_key.len()), Vec::with_capacity(by_key.len()), vec![]);
         for (k, v) in by_key {
             keys.push(k);
             key_hits.push((hits.len() as u32, (hits.len() + v.len()) as u32));
-            hits.extend(v);
+            hits.extend(v.into_iter().map(pack));
         }
         let ac = Keys::build(&keys).map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
         let set = RegexSetBuilder::new(&always)
@@ -392,7 +481,6 @@ impl RuleSet {
             .size_limit(64 << 20)
             .build()
             .map_err(|e| Error::Rules { source: "(patterns)".into(), message: e.to_string() })?;
-        let info: Vec<RuleInfo> = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
         let always_top = always_pattern.iter().map(|&n| pattern_rule[n as usize]).max_by_key(|&r| info[r as usize].rank);
         let ids = rules
             .iter()
@@ -447,47 +535,56 @@ impl RuleSet {
     /// [`RuleSet::best_match`] as an index into [`RuleSet::rules`].
     pub(crate) fn best_index(&self, text: &str, class: Option<u8>, specific_status: bool) -> Option<usize> {
         let class = class.unwrap_or(0);
-        let eligible = |i: u32| {
-            let r = &self.info[i as usize];
-            !(specific_status && r.weak) && (r.class == 0 || r.class == class)
-        };
-        let mut best: Option<u32> = None;
+        // The best so far, by rank (0: none yet; every rank is above 0).
+        let (mut best_rank, mut best) = (0u64, None::<u32>);
         let mut cands = Candidates::default();
+        let mut confirmed = PatternSet::new(self.regexes.len());
         let bytes = text.as_bytes();
         // Phrases are settled during the scan (a byte comparison); regex
         // candidates are only noted, then run best-first after it.
         self.keys.scan(bytes, |start, key| {
             let (a, b) = self.key_hits[key];
-            for &hit in &self.hits[a as usize..b as usize] {
-                match hit {
-                    Hit::Phrase(r, p) => {
-                        if eligible(r) && self.beats(r, best) && starts_with_ignore_ascii_case(&bytes[start..], &self.phrases[p as usize]) {
-                            best = Some(r);
+            for h in &self.hits[a as usize..b as usize] {
+                if h.rank <= best_rank || (specific_status && h.weak) || (h.class != 0 && h.class != class) {
+                    continue;
+                }
+                match h.kind {
+                    HitKind::Phrase => {
+                        // The key (the phrase's first KEY_LEN bytes) matched
+                        // here already: only the rest is compared.
+                        let p = &self.phrases[h.item as usize];
+                        let k = p.len().min(KEY_LEN);
+                        if bytes.get(start + k..start + p.len()).is_some_and(|t| t.eq_ignore_ascii_case(&p[k..])) {
+                            (best_rank, best) = (h.rank, Some(h.rule));
                         }
                     }
-                    Hit::Prefix(n) | Hit::Suffix(n) => {
-                        let r = self.pattern_rule[n as usize];
-                        if eligible(r) && self.beats(r, best) {
-                            cands.note(n, r, self.info[r as usize].rank, matches!(hit, Hit::Prefix(_)).then_some(start as u32));
-                        }
-                    }
+                    HitKind::Prefix => cands.note(h.item, h.rule, h.rank, Seen::Start(start as u32, false)),
+                    HitKind::PrefixToConfirm => cands.note(h.item, h.rule, h.rank, Seen::Start(start as u32, true)),
+                    HitKind::Within => cands.note(h.item, h.rule, h.rank, Seen::Within),
+                    HitKind::Confirm => confirmed.insert(h.item),
                 }
             }
         });
         // Best-first: the first candidate that matches beats every later one.
-        let list = cands.list();
-        list.sort_unstable_by_key(|c| std::cmp::Reverse(c.rank));
-        for c in list.iter() {
-            if !self.beats(c.rule, best) {
-                break;
+        // A confirming literal is only required of an ASCII text: the key
+        // scan folds ASCII case, the regex folds Unicode case too (`ſ`, `K`).
+        let mut ascii: Option<bool> = None;
+        while let Some(c) = cands.take_best(best_rank) {
+            let unconfirmed = c.flags & Candidate::TO_CONFIRM != 0 && !confirmed.contains(c.pattern);
+            if (c.flags & Candidate::WITHIN == 0 && c.starts_len == 0) || (unconfirmed && *ascii.get_or_insert_with(|| text.is_ascii())) {
+                continue;
             }
-            if self.candidate_matches(text, c) {
+            if self.candidate_matches(text, &c) {
                 best = Some(c.rule);
                 break;
             }
         }
         // The literal-less patterns run only when one of them could still win.
         if self.always_top.is_some_and(|top| self.beats(top, best)) {
+            let eligible = |i: u32| {
+                let r = &self.info[i as usize];
+                !(specific_status && r.weak) && (r.class == 0 || r.class == class)
+            };
             for p in self.always.matches(text).iter() {
                 let r = self.pattern_rule[self.always_pattern[p] as usize];
                 if eligible(r) && self.beats(r, best) {
@@ -510,7 +607,7 @@ impl RuleSet {
     /// settles it, so a text full of the literal stays linear.
     fn candidate_matches(&self, text: &str, c: &Candidate) -> bool {
         let Some(re) = self.regexes[c.pattern as usize].get() else { return false };
-        if c.starts_len == 0 {
+        if c.flags & Candidate::WITHIN != 0 {
             return re.is_match(text);
         }
         let n = c.starts_len as usize;
@@ -534,8 +631,65 @@ struct Candidate {
     /// The first starts of its prefix literal, in the order found; the last
     /// slot is where the unanchored search begins.
     starts: [u32; ANCHORED_TRIES + 1],
-    /// How many of `starts` are set; 0 for a suffix literal (search it all).
+    /// How many of `starts` are set.
     starts_len: u8,
+    /// `WITHIN`, `TO_CONFIRM`.
+    flags: u8,
+}
+
+impl Candidate {
+    /// A literal inside every match occurred: search the whole text.
+    const WITHIN: u8 = 1;
+    /// The pattern is keyed by prefixes and has confirming literals.
+    const TO_CONFIRM: u8 = 2;
+}
+
+/// A set of pattern numbers, on the stack for rule sets of up to 1024
+/// patterns (the built-in set has about 860).
+enum PatternSet {
+    Inline([u64; 16]),
+    Heap(Vec<u64>),
+}
+
+impl PatternSet {
+    fn new(patterns: usize) -> PatternSet {
+        if patterns <= 1024 {
+            PatternSet::Inline([0; 16])
+        } else {
+            PatternSet::Heap(vec![0; patterns.div_ceil(64)])
+        }
+    }
+
+    fn words(&self) -> &[u64] {
+        match self {
+            PatternSet::Inline(w) => w,
+            PatternSet::Heap(w) => w,
+        }
+    }
+
+    fn insert(&mut self, n: u32) {
+        let w = match self {
+            PatternSet::Inline(w) => &mut w[..],
+            PatternSet::Heap(w) => &mut w[..],
+        };
+        if let Some(word) = w.get_mut(n as usize / 64) {
+            *word |= 1 << (n % 64);
+        }
+    }
+
+    fn contains(&self, n: u32) -> bool {
+        self.words().get(n as usize / 64).is_some_and(|w| w & (1 << (n % 64)) != 0)
+    }
+}
+
+/// What the scan saw of a candidate pattern.
+#[derive(Clone, Copy)]
+enum Seen {
+    /// Its prefix literal, starting here; `true` when the pattern has
+    /// confirming literals.
+    Start(u32, bool),
+    /// A literal inside every match.
+    Within,
 }
 
 /// The regex candidates of one text: few, so they live on the stack and are
@@ -550,7 +704,7 @@ struct Candidates {
 
 impl Default for Candidates {
     fn default() -> Self {
-        let empty = Candidate { pattern: 0, rule: 0, rank: 0, starts: [0; ANCHORED_TRIES + 1], starts_len: 0 };
+        let empty = Candidate { pattern: 0, rule: 0, rank: 0, starts: [0; ANCHORED_TRIES + 1], starts_len: 0, flags: 0 };
         Candidates { inline: [empty; Self::INLINE], inline_len: 0, spill: Vec::new(), index: Vec::new() }
     }
 }
@@ -558,6 +712,22 @@ impl Default for Candidates {
 impl Candidates {
     const INLINE: usize = 8;
     const LINEAR: usize = 16;
+
+    /// Removes and returns the highest-ranked candidate, if it ranks above
+    /// `floor` (a selection per call: the list is short).
+    fn take_best(&mut self, floor: u64) -> Option<Candidate> {
+        let list = self.list();
+        // Ties (two patterns of one rule) go to the one noted first.
+        let mut top: Option<usize> = None;
+        for (i, c) in list.iter().enumerate() {
+            if c.rank > floor && top.is_none_or(|t| c.rank > list[t].rank) {
+                top = Some(i);
+            }
+        }
+        let c = list[top?];
+        list[top?].rank = 0;
+        Some(c)
+    }
 
     fn list(&mut self) -> &mut [Candidate] {
         if self.spill.is_empty() {
@@ -567,13 +737,12 @@ impl Candidates {
         }
     }
 
-    /// Notes that `pattern`'s literal occurred (at `start` for a prefix
-    /// literal; a suffix literal has no start: the whole text is searched).
-    fn note(&mut self, pattern: u32, rule: u32, rank: u64, start: Option<u32>) {
+    /// Notes what the scan saw of `pattern`.
+    fn note(&mut self, pattern: u32, rule: u32, rank: u64, seen: Seen) {
         let i = match self.position(pattern) {
             Some(i) => i,
             None => {
-                let c = Candidate { pattern, rule, rank, starts: [0; ANCHORED_TRIES + 1], starts_len: 0 };
+                let c = Candidate { pattern, rule, rank, starts: [0; ANCHORED_TRIES + 1], starts_len: 0, flags: 0 };
                 if self.spill.is_empty() && self.inline_len < Self::INLINE {
                     self.inline[self.inline_len] = c;
                     self.inline_len += 1;
@@ -590,11 +759,17 @@ impl Candidates {
             }
         };
         let c = &mut self.list()[i];
-        if let Some(s) = start {
-            if (c.starts_len as usize) < c.starts.len() {
-                c.starts[c.starts_len as usize] = s;
-                c.starts_len += 1;
+        match seen {
+            Seen::Start(s, to_confirm) => {
+                if to_confirm {
+                    c.flags |= Candidate::TO_CONFIRM;
+                }
+                if (c.starts_len as usize) < c.starts.len() {
+                    c.starts[c.starts_len as usize] = s;
+                    c.starts_len += 1;
+                }
             }
+            Seen::Within => c.flags |= Candidate::WITHIN,
         }
     }
 
@@ -615,10 +790,6 @@ impl Candidates {
         }
         Some(self.index[pattern as usize]).filter(|&i| i != u32::MAX).map(|i| i as usize)
     }
-}
-
-fn starts_with_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
-    hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
 }
 
 #[cfg(test)]
@@ -658,6 +829,46 @@ mod tests {
             class: None,
             examples: vec![],
             source: "t".into(),
+        }
+    }
+
+    /// A pattern with neither a prefix nor a suffix literal is still found
+    /// by a literal inside it, and runs only where that literal occurs.
+    #[test]
+    fn inner_literals_key_patterns_without_prefix_or_suffix() {
+        assert_eq!(inner_literals(r"^\s*loop detected\s*$"), Some(vec!["loop detected".to_string()]));
+        assert_eq!(inner_literals(r"(^\s*unknown user: \S+@\S+)"), Some(vec!["unknown user: ".to_string()]));
+        assert_eq!(inner_literals(r"^\s*\S+$"), None);
+        let set = RuleSet::new(vec![rule(0, 50, r"^\s*loop detected\s*$".into())]).unwrap();
+        assert!(set.always_pattern.is_empty());
+        assert!(set.best_match("  Loop Detected ", None, false).is_some());
+        assert!(set.best_match("a loop detected", None, false).is_none());
+        // No literal at all: the pattern still runs, from the always-run set.
+        let bare = RuleSet::new(vec![rule(0, 50, r"^\s*\S+$".into())]).unwrap();
+        assert_eq!(bare.always_pattern.len(), 1);
+        assert!(bare.best_match(" word", None, false).is_some());
+    }
+
+    /// A pattern keyed by a short prefix runs only when one of its
+    /// suffixes occurred too, except on a non-ASCII text, where the regex
+    /// folds case more widely than the key scan (`ſ` is an `s`).
+    #[test]
+    fn confirming_literals_decide_like_the_regex() {
+        let pattern = r"(?:user|mailbox) \S*\s?(?:disabled|suspended)";
+        let set = RuleSet::new(vec![rule(0, 50, pattern.into())]).unwrap();
+        let n = set.hits.iter().filter(|h| h.kind == HitKind::Confirm).count();
+        assert!(n >= 2, "{n} confirming keys");
+        let re = compile(pattern).unwrap();
+        for text in [
+            "550 User is SUSPENDED",
+            "550 user unknown, mailbox full",
+            "suspended: user unknown",
+            "mailbox disabled",
+            "user is \u{17f}uspended",
+            "user is su\u{17f}pended (\u{e9})",
+            "user\u{e9} is suspended",
+        ] {
+            assert_eq!(set.best_match(text, None, false).is_some(), re.is_match(text), "{text}");
         }
     }
 

@@ -303,7 +303,9 @@ fn find_status(b: &[u8], after_reply: Option<usize>) -> Option<StatusCode> {
         }
     }
     for dot in memchr::memchr_iter(b'.', b) {
-        if dot == 0 {
+        // What parse_at needs first (a class digit, the dot, a digit), tested
+        // here: most dots are in names and sentences.
+        if dot == 0 || !matches!(b[dot - 1], b'2' | b'4' | b'5') || !b.get(dot + 1).is_some_and(u8::is_ascii_digit) {
             continue;
         }
         if let Some(code) = candidate_at(b, dot - 1) {
