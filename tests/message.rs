@@ -162,3 +162,19 @@ fn a_50_mb_message_parses() {
     let r = parse(&raw).unwrap();
     assert_eq!(r.recipients.len(), 2);
 }
+
+/// SendGrid writes `Arrival-Date: 2012-10-31 04-46-42`, which is no date:
+/// a row's timestamp is the first of its dates that is one (here the
+/// report's own Date), so a ledger can record it.
+#[test]
+fn a_garbled_dsn_date_gives_way_to_a_real_one() {
+    let raw = "From: MAILER-DAEMON@mx.example.net\nTo: sender@example.jp\nDate: Wed, 31 Oct 2012 05:46:43 -0400\nSubject: Undelivered Mail\n\
+        MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n\
+        --b\nContent-Type: text/plain\n\nsorry\n\
+        --b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\nArrival-Date: 2012-10-31 04-46-42\n\n\
+        Final-Recipient: rfc822; kijitora@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--b--\n";
+    let rows = parse(raw.as_bytes()).unwrap().rows("x");
+    let t = rows[0].timestamp.as_deref().unwrap();
+    assert!(bouncekit::parse_timestamp(t).is_some(), "{t}");
+    assert_eq!(bouncekit::parse_timestamp(t), Some(1_351_676_803));
+}
