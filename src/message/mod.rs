@@ -377,12 +377,10 @@ impl Report {
                     smtp_command: b.smtp_command.clone(),
                     // The first of these that is a date (a DSN date can be
                     // garbled, "2012-10-31 04-46-42"); else the first given.
-                    timestamp: [&b.last_attempt_date, &b.arrival_date, &self.date]
-                        .into_iter()
-                        .flatten()
-                        .find(|t| crate::timefmt::parse_timestamp(t).is_some())
-                        .or(b.last_attempt_date.as_ref().or(b.arrival_date.as_ref()).or(self.date.as_ref()))
-                        .cloned(),
+                    timestamp: {
+                        let mut dates = [&b.last_attempt_date, &b.arrival_date, &self.date].into_iter().flatten();
+                        dates.clone().find(|t| crate::timefmt::parse_timestamp(t).is_some()).or_else(|| dates.next()).cloned()
+                    },
                     decoded_by: b.decoded_by.clone(),
                     rule: c.rule.to_string(),
                     feedback_type: b.feedback_type.clone(),

@@ -588,16 +588,14 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
 /// introduces it: the lines after it, up to a blank line, say why, and
 /// they join it.
 fn sentence_naming(texts: &TextFacts<'_>, addr: &str) -> Option<String> {
-    let lower = addr.to_ascii_lowercase();
     texts.bodies().find_map(|body| {
         let mut lines = body.lines().map(str::trim);
-        let line = lines
-            .by_ref()
-            .find(|l| l.len() > addr.len() + 10 && l.to_ascii_lowercase().contains(&lower) && !l.starts_with('<'))?;
+        let line = lines.by_ref().find(|l| l.len() > addr.len() + 10 && contains_ci(l, addr) && !l.starts_with('<'))?;
         let mut sentence = line.to_string();
         // A header field ("Final-Recipient: rfc822; a@b") is not a lead-in.
         let field = line.split_once(':').is_some_and(|(n, _)| !n.is_empty() && !n.contains(' '));
-        let lead_in = !field && line.trim_end_matches(['\'', '"', '>', ':', '.', ',']).to_ascii_lowercase().ends_with(&lower);
+        let end = line.trim_end_matches(['\'', '"', '>', ':', '.', ',']).as_bytes();
+        let lead_in = !field && end.len() >= addr.len() && end[end.len() - addr.len()..].eq_ignore_ascii_case(addr.as_bytes());
         if lead_in {
             for next in lines.take_while(|l| !l.is_empty()).take(MAX_REASON_LINES) {
                 sentence.push(' ');
