@@ -407,8 +407,10 @@ impl RuleSet {
         let (mut always, mut always_pattern) = (vec![], vec![]);
         // Key -> what it stands for; a BTreeMap keeps the build deterministic.
         let mut by_key: BTreeMap<Vec<u8>, Vec<Hit>> = BTreeMap::new();
+        // Keys are matched ASCII-case-insensitively: keys that differ only in
+        // ASCII case (a non-ASCII literal's case forms) are one key.
         let mut add = |key: &[u8], hit: Hit| {
-            let v = by_key.entry(key.to_vec()).or_default();
+            let v = by_key.entry(key.to_ascii_lowercase()).or_default();
             if !v.contains(&hit) {
                 v.push(hit);
             }

@@ -1,32 +1,131 @@
-//! The key automaton: every rule key in one Aho-Corasick automaton laid out
-//! as a flat transition table, scanned with one table look-up a byte.
+//! The key automaton: finds every rule key in a text with one table look-up
+//! a byte, from a table small enough to stay near the core.
+//!
+//! The table has 32 columns of u16 state ids, one 64-byte cache line a
+//! state: the 30 commonest key bytes get a column each (both cases of an
+//! ASCII letter share one), the rarer key bytes share the last, and bytes
+//! in no key go to column 0. Where a shared column may have stood in for another byte, a
+//! reached key is compared with the text before it is reported. With 137
+//! columns of u32 the built-in keys took ~11 MB; this takes 1.3 MB. Fewer
+//! instructions it is not (false hits on the shared column cost checks),
+//! but on a loaded machine its look-ups miss the caches less often.
+//!
+//! Should the states outgrow u16 ids (a huge user rules file), the
+//! automaton holds only each key's last few bytes (its tail) and compares
+//! the rest at every occurrence. Tails end where their keys end, so
+//! occurrences come out in the order a full automaton gives.
 //!
 //! Built here rather than by the aho-corasick crate: its DFA cost ~420
 //! million instructions to build (every process paid it on its first text),
 //! and its NFA is slower to scan. The classic construction (a trie, then
 //! failure links breadth-first, each missing transition copied from the
-//! failure state's row) fills the same table in a few million.
+//! failure state's row) fills the table in a few million.
+
+use std::collections::BTreeMap;
+
+/// Byte classes, a power of two: a state's row is `CLASSES` u16s (64 bytes).
+const CLASSES: usize = 32;
+const SHIFT: u32 = CLASSES.trailing_zeros();
+/// The column the rarest key bytes share.
+const SHARED: u8 = CLASSES as u8 - 1;
+
+/// Tail lengths tried, longest first, until the states fit u16 ids. A
+/// tail shorter than the keys costs a check at every false occurrence, and
+/// short tails occur all the time (4 bytes: ~33 checks a diagnostic, twice
+/// the instructions); the built-in keys (at most 16 bytes) fit whole. Three
+/// bytes over 31 key classes always fit (1 + 31 + 31^2 + 31^3 < 2^16).
+const TAILS: [usize; 4] = [16, 8, 4, 3];
 
 /// A table-driven automaton over ASCII-case-folded keys.
 #[derive(Debug)]
 pub(super) struct Keys {
-    /// Byte -> column of `trans` (ASCII letters fold to one column).
+    /// Byte -> column of `trans`: 0 for bytes in no tail, ASCII letters
+    /// fold to one column, the rarest tail bytes share the last column.
     classes: [u8; 256],
-    /// `trans[state + class]` is the next state; states are premultiplied
-    /// by the row length (the number of classes).
-    trans: Vec<u32>,
-    stride: u32,
-    start: u32,
+    /// `trans[state << SHIFT | class]` is the next state.
+    trans: Vec<u16>,
+    start: u16,
     /// States below this one have matches (match states are numbered first,
-    /// so one comparison a byte tells whether there is anything to report).
-    match_limit: u32,
-    /// Per match state (`state / stride`): its range of `matches`.
+    /// so one comparison a byte tells whether there is anything to check).
+    match_limit: u16,
+    /// Per match state: its range of `matches`.
     match_ranges: Vec<(u32, u32)>,
-    /// (key, key length) for every match of every match state.
-    matches: Vec<(u32, u32)>,
+    /// The keys to check where a match state is reached, longest first.
+    matches: Vec<Check>,
+    /// The bytes of keys longer than 16 (their middles are checked from here).
+    long: Vec<u8>,
+    /// How many of each key's last bytes the automaton holds.
+    tail: usize,
 }
 
-/// Keys the table cannot hold (no key may be empty; at most 2^32 cells).
+/// One key, ready to be compared with the text that ends where its tail
+/// ended: its first and last eight (or four) bytes as words, each with the
+/// mask that folds ASCII case (0x20 on the bytes that are letters).
+#[derive(Clone, Copy, Debug)]
+struct Check {
+    key: u32,
+    len: u32,
+    head: u64,
+    head_mask: u64,
+    tail: u64,
+    tail_mask: u64,
+    /// Where the key's bytes start in `Keys::long` (keys over 16 bytes only).
+    long_at: u32,
+    /// The whole key is in the automaton, each byte in a column of its own:
+    /// reaching its state is proof enough.
+    exact: bool,
+}
+
+impl Check {
+    fn new(key: u32, k: &[u8], long: &mut Vec<u8>, exact: bool) -> Check {
+        let w = if k.len() >= 8 { 8 } else { k.len().min(4) };
+        let (head, head_mask) = word(&k[..w]);
+        let (tail, tail_mask) = word(&k[k.len() - w..]);
+        let long_at = long.len() as u32;
+        if k.len() > 16 {
+            long.extend_from_slice(k);
+        }
+        Check { key, len: k.len() as u32, head, head_mask, tail, tail_mask, long_at, exact }
+    }
+
+    /// Whether the text's bytes before `end` are this key, ASCII case aside.
+    #[inline(always)]
+    fn matches(&self, hay: &[u8], end: usize, long: &[u8]) -> bool {
+        let len = self.len as usize;
+        let Some(w) = end.checked_sub(len).and_then(|start| hay.get(start..end)) else { return false };
+        let same = |bytes: &[u8], word: u64, mask: u64| load(bytes) | mask == word;
+        if len >= 8 {
+            same(&w[..8], self.head, self.head_mask)
+                && same(&w[len - 8..], self.tail, self.tail_mask)
+                && (len <= 16 || {
+                    let k = &long[self.long_at as usize..self.long_at as usize + len];
+                    w[8..len - 8].eq_ignore_ascii_case(&k[8..len - 8])
+                })
+        } else {
+            let n = len.min(4);
+            same(&w[..n], self.head, self.head_mask) && same(&w[len - n..], self.tail, self.tail_mask)
+        }
+    }
+}
+
+/// Up to eight bytes as a little-endian word: one load for 8 or 4 bytes.
+#[inline(always)]
+fn load(b: &[u8]) -> u64 {
+    match b.len() {
+        8 => u64::from_le_bytes(b.try_into().unwrap_or_default()),
+        4 => u64::from(u32::from_le_bytes(b.try_into().unwrap_or_default())),
+        _ => b.iter().rev().fold(0, |acc, &x| acc << 8 | u64::from(x)),
+    }
+}
+
+/// A key's bytes (lower-cased) as a word, and its case-folding mask.
+fn word(k: &[u8]) -> (u64, u64) {
+    let lower: Vec<u8> = k.iter().map(u8::to_ascii_lowercase).collect();
+    let mask: Vec<u8> = lower.iter().map(|b| if b.is_ascii_lowercase() { 0x20 } else { 0 }).collect();
+    (load(&lower), load(&mask))
+}
+
+/// Keys the table cannot hold (no key may be empty).
 #[derive(Debug)]
 pub(super) struct TooBig;
 
@@ -39,54 +138,72 @@ impl std::fmt::Display for TooBig {
 impl Keys {
     /// Builds the automaton of `keys`, matched ASCII-case-insensitively.
     pub(super) fn build(keys: &[Vec<u8>]) -> Result<Keys, TooBig> {
-        // One column per distinct (case-folded) key byte, column 0 for the
-        // bytes no key has: they all send every state to the same place.
-        let mut classes = [0u8; 256];
-        let mut stride = 1usize;
-        for &b in keys.iter().flatten() {
-            let b = b.to_ascii_lowercase();
-            if classes[usize::from(b)] == 0 {
-                classes[usize::from(b)] = stride as u8;
-                stride += 1;
+        if keys.iter().any(|k| k.is_empty()) || u32::try_from(keys.len()).is_err() {
+            return Err(TooBig);
+        }
+        TAILS.iter().find_map(|&tail| Self::build_with(keys, tail)).ok_or(TooBig)
+    }
+
+    /// The automaton of the keys' last `tail` bytes; `None` when its states
+    /// do not fit u16 ids.
+    fn build_with(keys: &[Vec<u8>], tail: usize) -> Option<Keys> {
+        let tail_of = |k: &[u8]| -> Vec<u8> { k[k.len().saturating_sub(tail)..].to_ascii_lowercase() };
+        // The tail bytes by how often they occur: the 30 commonest get a
+        // column each, the others share column 31 (their keys are checked in
+        // full anyway), bytes in no tail go to column 0.
+        let mut count = [0usize; 256];
+        for k in keys {
+            for b in tail_of(k) {
+                count[usize::from(b)] += 1;
             }
+        }
+        let mut used: Vec<u8> = (0..=255u8).filter(|&b| count[usize::from(b)] > 0).collect();
+        used.sort_by_key(|&b| (std::cmp::Reverse(count[usize::from(b)]), b));
+        let mut classes = [0u8; 256];
+        for (n, &b) in used.iter().enumerate() {
+            classes[usize::from(b)] = (n + 1).min(usize::from(SHARED)) as u8;
         }
         for b in b'A'..=b'Z' {
             classes[usize::from(b)] = classes[usize::from(b.to_ascii_lowercase())];
         }
-        if keys.iter().any(|k| k.is_empty()) {
-            return Err(TooBig);
+
+        // Keys grouped by their tail's classes: the automaton's own keys.
+        let mut by_tail: BTreeMap<Vec<u8>, Vec<u32>> = BTreeMap::new();
+        for (i, k) in keys.iter().enumerate() {
+            let c: Vec<u8> = tail_of(k).iter().map(|&b| classes[usize::from(b)]).collect();
+            by_tail.entry(c).or_default().push(i as u32);
         }
 
         // The trie: `MISSING` marks a transition it does not have.
         const MISSING: u32 = u32::MAX;
-        let mut trans = vec![MISSING; stride];
-        let mut own: Vec<Option<u32>> = vec![None];
-        for (key, k) in keys.iter().enumerate() {
+        let mut trans = vec![MISSING; CLASSES];
+        let mut own: Vec<Option<usize>> = vec![None];
+        let tails: Vec<(&Vec<u8>, &Vec<u32>)> = by_tail.iter().collect();
+        for (t, (classes_of_tail, _)) in tails.iter().enumerate() {
             let mut s = 0usize;
-            for &b in k {
-                let cell = s * stride + usize::from(classes[usize::from(b)]);
+            for &c in classes_of_tail.iter() {
+                let cell = s * CLASSES + usize::from(c);
                 if trans[cell] == MISSING {
-                    let n = own.len();
-                    trans[cell] = u32::try_from(n).map_err(|_| TooBig)?;
-                    trans.resize(trans.len() + stride, MISSING);
+                    trans[cell] = own.len() as u32;
+                    trans.resize(trans.len() + CLASSES, MISSING);
                     own.push(None);
                 }
                 s = trans[cell] as usize;
             }
-            own[s] = Some(key as u32);
+            own[s] = Some(t);
         }
         let states = own.len();
-        if states.checked_mul(stride).is_none_or(|cells| cells > u32::MAX as usize) {
-            return Err(TooBig);
+        if states > usize::from(u16::MAX) + 1 {
+            return None;
         }
 
         // Failure links breadth-first: a missing transition goes where the
-        // failure state's goes; a state's matches are its own key, then its
-        // failure state's (longest first, as the overlapping search reports).
+        // failure state's goes; a state's matches are its own tail, then its
+        // failure state's (longest first, as an overlapping search reports).
         let mut fail = vec![0u32; states];
-        let mut outputs: Vec<Vec<u32>> = vec![Vec::new(); states];
+        let mut outputs: Vec<Vec<usize>> = vec![Vec::new(); states];
         let mut queue = std::collections::VecDeque::new();
-        for cell in &mut trans[..stride] {
+        for cell in &mut trans[..CLASSES] {
             match *cell {
                 MISSING => *cell = 0,
                 t => queue.push_back(t),
@@ -97,14 +214,14 @@ impl Keys {
             let s = s as usize;
             order.push(s as u32);
             let f = fail[s] as usize;
-            let mut out: Vec<u32> = own[s].into_iter().collect();
+            let mut out: Vec<usize> = own[s].into_iter().collect();
             out.extend_from_slice(&outputs[f]);
             outputs[s] = out;
-            for c in 0..stride {
-                let fc = trans[f * stride + c];
-                let t = trans[s * stride + c];
+            for c in 0..CLASSES {
+                let fc = trans[f * CLASSES + c];
+                let t = trans[s * CLASSES + c];
                 if t == MISSING {
-                    trans[s * stride + c] = fc;
+                    trans[s * CLASSES + c] = fc;
                 } else {
                     // Depth-one states fail to the root (set above as 0).
                     fail[t as usize] = if s == 0 { 0 } else { fc };
@@ -114,68 +231,77 @@ impl Keys {
         }
 
         // Match states first, then the rest, each in breadth-first order.
-        let mut number = vec![0u32; states];
-        let mut next = 0u32;
+        let mut number = vec![0u16; states];
+        let mut next = 0u16;
+        let mut by_number = Vec::with_capacity(states);
         for matching in [true, false] {
             for &s in &order {
                 if outputs[s as usize].is_empty() != matching {
                     number[s as usize] = next;
-                    next += 1;
+                    by_number.push(s as usize);
+                    next = next.wrapping_add(1);
                 }
             }
         }
-        let stride32 = stride as u32;
-        let mut table = vec![0u32; states * stride];
-        let mut match_ranges = Vec::new();
-        let mut matches = Vec::new();
-        let mut by_number = vec![0u32; states];
-        for (s, &n) in number.iter().enumerate() {
-            by_number[n as usize] = s as u32;
-        }
+        let mut table = vec![0u16; states * CLASSES];
+        let (mut match_ranges, mut matches, mut long) = (Vec::new(), Vec::new(), Vec::new());
         for (n, &s) in by_number.iter().enumerate() {
-            let s = s as usize;
-            for c in 0..stride {
-                table[n * stride + c] = number[trans[s * stride + c] as usize] * stride32;
+            for c in 0..CLASSES {
+                table[n * CLASSES + c] = number[trans[s * CLASSES + c] as usize];
             }
             if !outputs[s].is_empty() {
                 let first = matches.len() as u32;
-                matches.extend(outputs[s].iter().map(|&k| (k, keys[k as usize].len() as u32)));
+                for &t in &outputs[s] {
+                    // Longest first: tails of one length end together, so
+                    // the keys behind them come out longest first overall.
+                    let mut ks = tails[t].1.clone();
+                    ks.sort_by_key(|&k| std::cmp::Reverse(keys[k as usize].len()));
+                    for k in ks {
+                        let key = &keys[k as usize];
+                        let exact = key.len() <= tail && key.iter().all(|&b| classes[usize::from(b)] != SHARED);
+                        matches.push(Check::new(k, key, &mut long, exact));
+                    }
+                }
                 match_ranges.push((first, matches.len() as u32));
             }
         }
-        Ok(Keys {
+        Some(Keys {
             classes,
             trans: table,
-            stride: stride32,
-            start: number[0] * stride32,
-            match_limit: match_ranges.len() as u32 * stride32,
+            start: number[0],
+            match_limit: match_ranges.len() as u16,
             match_ranges,
             matches,
+            long,
+            tail,
         })
     }
 
     /// Calls `f(start, key)` for every occurrence of every key, overlapping
-    /// ones included, in order of where they end.
+    /// ones included, in order of where they end (longest first where
+    /// several end together).
     #[inline(always)]
     pub(super) fn scan(&self, hay: &[u8], mut f: impl FnMut(usize, usize)) {
         let (mut i, mut s) = (0, self.start);
         while let Some((end, state)) = self.next_match(hay, i, s) {
             (i, s) = (end, state);
-            let (a, e) = self.match_ranges[(s / self.stride) as usize];
-            for &(key, len) in &self.matches[a as usize..e as usize] {
-                f(end - len as usize, key as usize);
+            let (a, e) = self.match_ranges[usize::from(s)];
+            for m in &self.matches[a as usize..e as usize] {
+                if m.exact || m.matches(hay, end, &self.long) {
+                    f(end - m.len as usize, m.key as usize);
+                }
             }
         }
     }
 
-    /// Runs from `i` in state `s` to the end of the next match: a loop of
+    /// Runs from `i` in state `s` to the end of the next tail: a loop of
     /// its own, so that what the caller does with matches does not crowd
     /// the registers of the per-byte work. Four bytes a round: the loop's
     /// own bookkeeping is paid once for four look-ups.
     #[inline(never)]
-    fn next_match(&self, hay: &[u8], i: usize, mut s: u32) -> Option<(usize, u32)> {
+    fn next_match(&self, hay: &[u8], i: usize, mut s: u16) -> Option<(usize, u16)> {
         let (trans, classes, limit) = (&self.trans[..], &self.classes, self.match_limit);
-        let step = |s: u32, b: u8| trans[(s + u32::from(classes[usize::from(b)])) as usize];
+        let step = |s: u16, b: u8| trans[(usize::from(s) << SHIFT) | usize::from(classes[usize::from(b)])];
         let rest = hay.get(i..)?;
         let mut chunks = rest.chunks_exact(4);
         let mut at = i;
@@ -202,23 +328,87 @@ impl Keys {
 mod tests {
     use super::*;
 
-    /// The table finds what the crate's own overlapping search finds.
+    fn occurrences(table: &Keys, hay: &[u8]) -> Vec<(usize, usize)> {
+        let mut got = Vec::new();
+        table.scan(hay, |start, key| got.push((start, key)));
+        got
+    }
+
+    /// The table finds what the crate's own overlapping search finds, in
+    /// the same order (by end, longest first).
     #[test]
     fn finds_every_overlapping_match_like_the_crate() {
-        let keys: Vec<Vec<u8>> = ["user unknown", "unknown", "known user", "über", "no such user", "nos", "550 5.1.1"]
-            .iter()
-            .map(|k| k.as_bytes().to_ascii_lowercase())
-            .collect();
+        let keys: Vec<Vec<u8>> = [
+            "user unknown",
+            "unknown",
+            "known user",
+            "über",
+            "no such user",
+            "nos",
+            "550 5.1.1",
+            "a key longer than sixteen bytes",
+            "than sixteen bytes",
+            "x#~",
+            "mailbox unavailable",
+        ]
+        .iter()
+        .map(|k| k.as_bytes().to_ascii_lowercase())
+        .collect();
         let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&keys).unwrap();
         let table = Keys::build(&keys).unwrap();
-        for hay in ["User Unknown, KNOWN USER über nos such user", "550 5.1.1 <NoS@x> No Such User", "", "ÜBER über"] {
-            let mut expected: Vec<(usize, usize)> =
-                ac.find_overlapping_iter(hay).map(|m| (m.start(), m.pattern().as_usize())).collect();
-            let mut got = Vec::new();
-            table.scan(hay.as_bytes(), |start, key| got.push((start, key)));
-            expected.sort();
-            got.sort();
-            assert_eq!(got, expected, "{hay}");
+        for hay in [
+            "User Unknown, KNOWN USER über nos such user",
+            "550 5.1.1 <NoS@x> No Such User",
+            "",
+            "ÜBER über",
+            "A KEY LONGER THAN SIXTEEN BYTES, a key longer than sixteen bites",
+            "x#~ x#= X#~~ 550 5.1.2 550 5.1.1",
+            "Mailbox Unavailable mailbox-unavailable",
+        ] {
+            let expected: Vec<(usize, usize)> = {
+                let mut m: Vec<(usize, usize, usize)> =
+                    ac.find_overlapping_iter(hay).map(|m| (m.end(), m.len(), m.pattern().as_usize())).collect();
+                m.sort_by_key(|&(end, len, _)| (end, std::cmp::Reverse(len)));
+                m.into_iter().map(|(end, len, k)| (end - len, k)).collect()
+            };
+            assert_eq!(occurrences(&table, hay.as_bytes()), expected, "{hay}");
         }
+    }
+
+    /// Many keys force the shorter tail; tails shared by many keys, and
+    /// classes shared by rare bytes, still report only real occurrences.
+    #[test]
+    fn shared_tails_and_classes_report_only_real_keys() {
+        // 60 distinct bytes end these keys, more than the classes: some share one.
+        let keys: Vec<Vec<u8>> = (0..3000u32)
+            .map(|n| format!("k{}{}{}", n % 7, char::from(b'!' + (n % 60) as u8), n).into_bytes().to_ascii_lowercase())
+            .collect();
+        let table = Keys::build(&keys).unwrap();
+        let hay: Vec<u8> = keys.iter().step_by(13).flat_map(|k| k.iter().copied().chain(*b" ")).collect();
+        let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&keys).unwrap();
+        let mut expected: Vec<(usize, usize)> =
+            ac.find_overlapping_iter(&hay).map(|m| (m.start(), m.pattern().as_usize())).collect();
+        let mut got = occurrences(&table, &hay);
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected);
+        assert!(Keys::build(&[b"ok".to_vec(), Vec::new()]).is_err());
+    }
+
+    /// Keys too many for whole-key states fall back to shorter tails, and
+    /// still find exactly what the crate's search finds.
+    #[test]
+    fn too_many_states_fall_back_to_shorter_tails() {
+        let keys: Vec<Vec<u8>> = (0..8000u32).map(|n| format!("{n:05}{}-{:05}-ab", n % 7, n * 7919 % 100_000).into_bytes()).collect();
+        let table = Keys::build(&keys).unwrap();
+        assert!(table.tail < 16, "tail {}", table.tail);
+        let hay: Vec<u8> = keys.iter().step_by(97).flat_map(|k| k.iter().copied().chain(*b"-ab ")).collect();
+        let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&keys).unwrap();
+        let mut expected: Vec<(usize, usize)> =
+            ac.find_overlapping_iter(&hay).map(|m| (m.start(), m.pattern().as_usize())).collect();
+        let mut got = occurrences(&table, &hay);
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected);
     }
 }
