@@ -477,7 +477,8 @@ impl RuleSet {
             key_hits.push((hits.len() as u32, (hits.len() + v.len()) as u32));
             hits.extend(v.into_iter().map(pack));
         }
-        let ac = Keys::build(&keys).map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
+        let sample = rules.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
+        let ac = Keys::build(&keys, sample).map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
         let set = RegexSetBuilder::new(&always)
             .case_insensitive(true)
             .size_limit(64 << 20)

@@ -2,9 +2,9 @@
 //! a byte, from a table small enough to stay near the core.
 //!
 //! The table has 32 columns of u16 state ids, one 64-byte cache line a
-//! state: the 30 commonest key bytes get a column each (both cases of an
-//! ASCII letter share one), the rarer key bytes share the last, and bytes
-//! in no key go to column 0. Where a shared column may have stood in for another byte, a
+//! state: the 30 key bytes commonest in the rules' examples get a column
+//! each (both cases of an ASCII letter share one), the rarer key bytes
+//! share the last, and bytes in no key go to column 0. Where a shared column may have stood in for another byte, a
 //! reached key is compared with the text before it is reported. With 137
 //! columns of u32 the built-in keys took ~11 MB; this takes 1.3 MB. Fewer
 //! instructions it is not (false hits on the shared column cost checks),
@@ -137,20 +137,28 @@ impl std::fmt::Display for TooBig {
 
 impl Keys {
     /// Builds the automaton of `keys`, matched ASCII-case-insensitively.
-    pub(super) fn build(keys: &[Vec<u8>]) -> Result<Keys, TooBig> {
+    /// `sample` is text like the texts to be scanned (the rules' examples):
+    /// the key bytes it uses most get the columns of their own.
+    pub(super) fn build<'a>(keys: &[Vec<u8>], sample: impl IntoIterator<Item = &'a [u8]>) -> Result<Keys, TooBig> {
         if keys.iter().any(|k| k.is_empty()) || u32::try_from(keys.len()).is_err() {
             return Err(TooBig);
         }
-        TAILS.iter().find_map(|&tail| Self::build_with(keys, tail)).ok_or(TooBig)
+        let mut in_text = [0usize; 256];
+        for b in sample.into_iter().flatten() {
+            in_text[usize::from(b.to_ascii_lowercase())] += 1;
+        }
+        TAILS.iter().find_map(|&tail| Self::build_with(keys, tail, &in_text)).ok_or(TooBig)
     }
 
     /// The automaton of the keys' last `tail` bytes; `None` when its states
     /// do not fit u16 ids.
-    fn build_with(keys: &[Vec<u8>], tail: usize) -> Option<Keys> {
+    fn build_with(keys: &[Vec<u8>], tail: usize, in_text: &[usize; 256]) -> Option<Keys> {
         let tail_of = |k: &[u8]| -> Vec<u8> { k[k.len().saturating_sub(tail)..].to_ascii_lowercase() };
-        // The tail bytes by how often they occur: the 30 commonest get a
-        // column each, the others share column 31 (their keys are checked in
-        // full anyway), bytes in no tail go to column 0.
+        // The tail bytes by how often texts use them (then keys): the 30
+        // commonest get a column each, the others share column 31, bytes in
+        // no tail go to column 0. A text byte read through the shared column
+        // can stand in for another and cost a check: rare ones seldom do.
+        // (Ranked by keys alone, the digits 2-9, `:`, `<`, `>` shared it.)
         let mut count = [0usize; 256];
         for k in keys {
             for b in tail_of(k) {
@@ -158,7 +166,7 @@ impl Keys {
             }
         }
         let mut used: Vec<u8> = (0..=255u8).filter(|&b| count[usize::from(b)] > 0).collect();
-        used.sort_by_key(|&b| (std::cmp::Reverse(count[usize::from(b)]), b));
+        used.sort_by_key(|&b| (std::cmp::Reverse((in_text[usize::from(b)], count[usize::from(b)])), b));
         let mut classes = [0u8; 256];
         for (n, &b) in used.iter().enumerate() {
             classes[usize::from(b)] = (n + 1).min(usize::from(SHARED)) as u8;
@@ -355,7 +363,7 @@ mod tests {
         .map(|k| k.as_bytes().to_ascii_lowercase())
         .collect();
         let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&keys).unwrap();
-        let table = Keys::build(&keys).unwrap();
+        let table = Keys::build(&keys, []).unwrap();
         for hay in [
             "User Unknown, KNOWN USER über nos such user",
             "550 5.1.1 <NoS@x> No Such User",
@@ -383,7 +391,7 @@ mod tests {
         let keys: Vec<Vec<u8>> = (0..3000u32)
             .map(|n| format!("k{}{}{}", n % 7, char::from(b'!' + (n % 60) as u8), n).into_bytes().to_ascii_lowercase())
             .collect();
-        let table = Keys::build(&keys).unwrap();
+        let table = Keys::build(&keys, []).unwrap();
         let hay: Vec<u8> = keys.iter().step_by(13).flat_map(|k| k.iter().copied().chain(*b" ")).collect();
         let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&keys).unwrap();
         let mut expected: Vec<(usize, usize)> =
@@ -392,7 +400,7 @@ mod tests {
         expected.sort();
         got.sort();
         assert_eq!(got, expected);
-        assert!(Keys::build(&[b"ok".to_vec(), Vec::new()]).is_err());
+        assert!(Keys::build(&[b"ok".to_vec(), Vec::new()], []).is_err());
     }
 
     /// Keys too many for whole-key states fall back to shorter tails, and
@@ -400,7 +408,7 @@ mod tests {
     #[test]
     fn too_many_states_fall_back_to_shorter_tails() {
         let keys: Vec<Vec<u8>> = (0..8000u32).map(|n| format!("{n:05}{}-{:05}-ab", n % 7, n * 7919 % 100_000).into_bytes()).collect();
-        let table = Keys::build(&keys).unwrap();
+        let table = Keys::build(&keys, []).unwrap();
         assert!(table.tail < 16, "tail {}", table.tail);
         let hay: Vec<u8> = keys.iter().step_by(97).flat_map(|k| k.iter().copied().chain(*b"-ab ")).collect();
         let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&keys).unwrap();
