@@ -28,6 +28,8 @@ const CLASSES: usize = 32;
 const SHIFT: u32 = CLASSES.trailing_zeros();
 /// The column the rarest key bytes share.
 const SHARED: u8 = CLASSES as u8 - 1;
+/// Cells for every u16 state id.
+const TABLE: usize = (u16::MAX as usize + 1) * CLASSES;
 
 /// Tail lengths tried, longest first, until the states fit u16 ids. A
 /// tail shorter than the keys costs a check at every false occurrence, and
@@ -42,8 +44,11 @@ pub(super) struct Keys {
     /// Byte -> column of `trans`: 0 for bytes in no tail, ASCII letters
     /// fold to one column, the rarest tail bytes share the last column.
     classes: [u8; 256],
-    /// `trans[state << SHIFT | class]` is the next state.
-    trans: Vec<u16>,
+    /// `trans[state << SHIFT | class]` is the next state. Sized for every
+    /// u16 state, so that no index can be out of bounds and the scan pays
+    /// no bounds check; rows past the last state are never touched (the
+    /// zeroed pages are not even mapped in).
+    trans: Box<[u16; TABLE]>,
     start: u16,
     /// States below this one have matches (match states are numbered first,
     /// so one comparison a byte tells whether there is anything to check).
@@ -251,7 +256,7 @@ impl Keys {
                 }
             }
         }
-        let mut table = vec![0u16; states * CLASSES];
+        let mut table = vec![0u16; TABLE];
         let (mut match_ranges, mut matches, mut long) = (Vec::new(), Vec::new(), Vec::new());
         for (n, &s) in by_number.iter().enumerate() {
             for c in 0..CLASSES {
@@ -275,7 +280,7 @@ impl Keys {
         }
         Some(Keys {
             classes,
-            trans: table,
+            trans: table.into_boxed_slice().try_into().ok()?,
             start: number[0],
             match_limit: match_ranges.len() as u16,
             match_ranges,
@@ -308,8 +313,8 @@ impl Keys {
     /// own bookkeeping is paid once for four look-ups.
     #[inline(never)]
     fn next_match(&self, hay: &[u8], i: usize, mut s: u16) -> Option<(usize, u16)> {
-        let (trans, classes, limit) = (&self.trans[..], &self.classes, self.match_limit);
-        let step = |s: u16, b: u8| trans[(usize::from(s) << SHIFT) | usize::from(classes[usize::from(b)])];
+        let (trans, classes, limit) = (&*self.trans, &self.classes, self.match_limit);
+        let step = |s: u16, b: u8| trans[(usize::from(s) << SHIFT) | usize::from(classes[usize::from(b)] & SHARED)];
         let rest = hay.get(i..)?;
         let mut chunks = rest.chunks_exact(4);
         let mut at = i;
