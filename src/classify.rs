@@ -14,7 +14,7 @@ use crate::registry::{default_action, reason_for, short_name};
 use crate::rules::{parse_rules, Rule, RuleSet};
 use crate::status::{find_codes, FoundCodes};
 use crate::text::normalize_diagnostic;
-use crate::{Action, BounceType, Category, Error, Reason, ReplyCode, StatusClass, StatusCode};
+use crate::{Action, BounceType, Category, Error, Reason, ReplyCode, StatusClass, StatusCode, MAX_SUBJECT};
 
 /// Where the reported status came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -186,11 +186,11 @@ fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
         (r.reason, id.clone())
     } else if let Some(s) = codes.status {
         match status_reason {
-            Some(r) => (r, Cow::Owned(decided_by_code("status:X.", &[s.subject(), s.detail()]))),
+            Some(r) => (r, decided_by_status(s)),
             None => (Reason::Undefined, Cow::Borrowed("none")),
         }
     } else if let Some(r) = codes.reply.and_then(reply_reason) {
-        (r, Cow::Owned(decided_by_code("reply:", &[codes.reply.map(|c| c.get()).unwrap_or_default()])))
+        (r, decided_by_reply(codes.reply.map(|c| c.get()).unwrap_or_default()))
     } else {
         (Reason::Undefined, Cow::Borrowed("none"))
     };
@@ -227,6 +227,28 @@ fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
     }
 }
 
+/// `status:X.s.d` for a code: made once per process for the details below
+/// 100 (every registered one), so that a verdict borrows it.
+fn decided_by_status(s: StatusCode) -> Cow<'static, str> {
+    static T: OnceLock<Vec<OnceLock<Box<str>>>> = OnceLock::new();
+    let (subject, detail) = (s.subject(), s.detail());
+    let table = T.get_or_init(|| (0..(usize::from(MAX_SUBJECT) + 1) * 100).map(|_| OnceLock::new()).collect());
+    match table.get(usize::from(subject) * 100 + usize::from(detail)).filter(|_| detail < 100) {
+        Some(cell) => Cow::Borrowed(cell.get_or_init(|| decided_by_code("status:X.", &[subject, detail]).into_boxed_str())),
+        None => Cow::Owned(decided_by_code("status:X.", &[subject, detail])),
+    }
+}
+
+/// `reply:NNN`, made once per process for each reply code (below 600).
+fn decided_by_reply(code: u16) -> Cow<'static, str> {
+    static T: OnceLock<Vec<OnceLock<Box<str>>>> = OnceLock::new();
+    let table = T.get_or_init(|| (0..600).map(|_| OnceLock::new()).collect());
+    match table.get(usize::from(code)) {
+        Some(cell) => Cow::Borrowed(cell.get_or_init(|| decided_by_code("reply:", &[code]).into_boxed_str())),
+        None => Cow::Owned(decided_by_code("reply:", &[code])),
+    }
+}
+
 /// `status:X.1.1` / `reply:550`: the prefix and the numbers joined by dots,
 /// in one right-sized allocation (no formatting machinery).
 fn decided_by_code(prefix: &str, numbers: &[u16]) -> String {
@@ -252,10 +274,19 @@ fn decided_by_code(prefix: &str, numbers: &[u16]) -> String {
     out
 }
 
+/// The reason's typical status, parsed once per process.
+fn typical_status(reason: Reason) -> Option<StatusCode> {
+    static T: OnceLock<Vec<Option<StatusCode>>> = OnceLock::new();
+    T.get_or_init(|| Reason::ALL.iter().map(|r| r.info().status.as_deref().and_then(|s| s.parse().ok())).collect())
+        .get(reason as usize)
+        .copied()
+        .flatten()
+}
+
 /// A status for a verdict whose text had none: the rule's, else the reason's
 /// typical code, in the class of the reply code (5 when there is none).
 fn derive_status(rule: Option<&Rule>, reason: Reason, reply: Option<ReplyCode>) -> Option<StatusCode> {
-    let base = rule.and_then(|r| r.status).or_else(|| reason.info().status.as_deref().and_then(|s| s.parse().ok()))?;
+    let base = rule.and_then(|r| r.status).or_else(|| typical_status(reason))?;
     let class = match reply.map(|r| r.class_digit()) {
         Some(4) if base.class() == StatusClass::Permanent => StatusClass::Transient,
         Some(5) if base.class() == StatusClass::Transient => StatusClass::Permanent,
