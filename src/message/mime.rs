@@ -9,6 +9,7 @@
 
 mod decode;
 mod headers;
+mod iso2022jp;
 #[cfg(test)]
 mod reference;
 mod walk;
