@@ -336,13 +336,26 @@ pub(crate) fn text_of(v: &HeaderValue<'_>) -> String {
 }
 
 /// A Content-Type or Content-Disposition value: type and subtype
-/// lowercase, parameter names lowercase, values as written.
+/// lowercase, parameter names compared case-insensitively, values as
+/// written.
 #[derive(Debug, PartialEq)]
 pub(crate) struct ContentType<'a> {
     ctype: Cow<'a, str>,
     subtype: Option<Cow<'a, str>>,
-    params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    params: Params<'a>,
 }
+
+/// The parameters: in the plain form, the first few as slices of the
+/// value (no allocation; a list longer than that is read again from its
+/// text on lookup), or what mail-parser's parser gave.
+#[derive(Debug, PartialEq)]
+enum Params<'a> {
+    Plain { first: [(&'a [u8], &'a [u8]); PLAIN_PARAMS], n: usize, text: &'a [u8] },
+    Parsed(Vec<(String, String)>),
+}
+
+/// Enough for the usual Content-Type (charset, boundary, report-type, format).
+const PLAIN_PARAMS: usize = 4;
 
 impl ContentType<'_> {
     pub fn ctype(&self) -> &str {
@@ -355,7 +368,21 @@ impl ContentType<'_> {
 
     /// The first parameter of that (lowercase) name.
     pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_ref())
+        match &self.params {
+            Params::Plain { first, n, text } => {
+                let is = |p: &(&[u8], &[u8])| p.0.eq_ignore_ascii_case(name.as_bytes());
+                let found = if *n <= PLAIN_PARAMS {
+                    first[..*n].iter().find(|p| is(p)).map(|p| p.1)
+                } else {
+                    let mut i = 0;
+                    // Checked whole when parsed: every step succeeds.
+                    std::iter::from_fn(|| param(text, &mut i).ok().flatten()).find(is).map(|p| p.1)
+                };
+                // ASCII (checked when parsed), so UTF-8.
+                found.and_then(|v| std::str::from_utf8(v).ok())
+            }
+            Params::Parsed(v) => v.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()),
+        }
     }
 }
 
@@ -369,12 +396,7 @@ pub(crate) fn content_type(v: &[u8]) -> Option<ContentType<'_>> {
         None => match MessageStream::new(v).parse_content_type() {
             HeaderValue::ContentType(c) => Some(ContentType {
                 subtype: c.subtype().map(|s| Cow::Owned(s.to_string())),
-                params: c
-                    .attributes()
-                    .unwrap_or(&[])
-                    .iter()
-                    .map(|a| (Cow::Owned(a.name.to_string()), Cow::Owned(a.value.to_string())))
-                    .collect(),
+                params: Params::Parsed(c.attributes().unwrap_or(&[]).iter().map(|a| (a.name.to_string(), a.value.to_string())).collect()),
                 ctype: Cow::Owned(c.ctype().to_string()),
             }),
             _ => None,
@@ -390,6 +412,64 @@ fn lower(t: &str) -> Cow<'_, str> {
     }
 }
 
+fn blank(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn tok(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'!' | b'#' | b'$' | b'&' | b'^' | b'_' | b'.' | b'+' | b'-')
+}
+
+// Statically dispatched: it runs once per byte.
+fn skip(b: &[u8], i: &mut usize, f: impl Fn(u8) -> bool) {
+    while *i < b.len() && f(b[*i]) {
+        *i += 1;
+    }
+}
+
+/// The next `; name=value` of a plain parameter list at `b[*i..]` (blanks
+/// before it skipped, after it too): `Ok(None)` at the end, `Err` where
+/// the list is not in the plain form.
+fn param<'b>(b: &'b [u8], i: &mut usize) -> Result<Option<(&'b [u8], &'b [u8])>, ()> {
+    if *i == b.len() {
+        return Ok(None);
+    }
+    if b[*i] != b';' {
+        return Err(());
+    }
+    skip(b, i, |c| blank(c) || c == b';');
+    if *i == b.len() {
+        return Ok(None);
+    }
+    let n0 = *i;
+    skip(b, i, tok);
+    let name = &b[n0..*i];
+    skip(b, i, blank);
+    if name.is_empty() || b.get(*i) != Some(&b'=') {
+        return Err(());
+    }
+    *i += 1;
+    skip(b, i, blank);
+    let value = if b.get(*i) == Some(&b'"') {
+        let q = *i + 1 + memchr::memchr(b'"', &b[*i + 1..]).ok_or(())?;
+        let value = &b[*i + 1..q];
+        if memchr::memchr2(b'\r', b'\n', value).is_some() {
+            return Err(());
+        }
+        *i = q + 1;
+        value
+    } else {
+        let v0 = *i;
+        skip(b, i, |c| !blank(c) && c != b';' && c != b'"');
+        if *i == v0 {
+            return Err(());
+        }
+        &b[v0..*i]
+    };
+    skip(b, i, blank);
+    Ok(Some((name, value)))
+}
+
 /// The plain form only; `None` when the value needs the full parser.
 fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
     // A field cut off by the end of the data reads differently there.
@@ -401,14 +481,6 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
     }
     let s = std::str::from_utf8(v).ok()?;
     let b = s.as_bytes();
-    let blank = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
-    let tok = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'!' | b'#' | b'$' | b'&' | b'^' | b'_' | b'.' | b'+' | b'-');
-    // Statically dispatched: it runs once per byte.
-    fn skip(b: &[u8], i: &mut usize, f: impl Fn(u8) -> bool) {
-        while *i < b.len() && f(b[*i]) {
-            *i += 1;
-        }
-    }
     let mut i = 0;
     skip(b, &mut i, blank);
     let t0 = i;
@@ -430,47 +502,16 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
         sub = Some(&s[s0..i]);
         skip(b, &mut i, blank);
     }
-    let mut params = Vec::new();
-    loop {
-        if i == b.len() {
-            break;
+    let text = &b[i..];
+    let (mut first, mut n, mut j) = ([(&b""[..], &b""[..]); PLAIN_PARAMS], 0, 0);
+    // The whole list must be plain before any of it is believed.
+    while let Some(p) = param(text, &mut j).ok()? {
+        if let Some(slot) = first.get_mut(n) {
+            *slot = p;
         }
-        if b[i] != b';' {
-            return None;
-        }
-        skip(b, &mut i, |c| blank(c) || c == b';');
-        if i == b.len() {
-            break;
-        }
-        let n0 = i;
-        skip(b, &mut i, tok);
-        let name = &s[n0..i];
-        skip(b, &mut i, blank);
-        if name.is_empty() || b.get(i) != Some(&b'=') {
-            return None;
-        }
-        i += 1;
-        skip(b, &mut i, blank);
-        let value = if b.get(i) == Some(&b'"') {
-            let q = i + 1 + memchr::memchr(b'"', &b[i + 1..])?;
-            let value = &s[i + 1..q];
-            if value.contains(['\r', '\n']) {
-                return None;
-            }
-            i = q + 1;
-            value
-        } else {
-            let v0 = i;
-            skip(b, &mut i, |c| !blank(c) && c != b';' && c != b'"');
-            if i == v0 {
-                return None;
-            }
-            &s[v0..i]
-        };
-        skip(b, &mut i, blank);
-        params.push((lower(name), Cow::Borrowed(value)));
+        n += 1;
     }
-    Some(Some(ContentType { ctype: lower(t), subtype: sub.map(lower), params }))
+    Some(Some(ContentType { ctype: lower(t), subtype: sub.map(lower), params: Params::Plain { first, n, text } }))
 }
 
 #[cfg(test)]
@@ -560,6 +601,9 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
             "text/plain; name*0=\"a\"; name*1=\"b\"",
             "text/plain (comment); charset=\"a\\\"b\"",
             "multipart/mixed; boundary=\"=?utf-8?q?x?=\"",
+            // More parameters than are kept at hand: the rest are read from the text.
+            "text/plain; a=1; b=2; c=3; d=4; format=flowed; name=\"n\"; charset=utf-8",
+            "Multipart/Mixed; x=1; y=2; z=3; Report-Type=delivery-status; BOUNDARY=\"q\"",
         ];
         for v in values.map(|v| format!("{v}\n")).iter().chain(&["text/plain; charset=utf-8".to_string()]) {
             let full = match MessageStream::new(v.as_bytes()).parse_content_type() {

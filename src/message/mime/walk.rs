@@ -265,7 +265,7 @@ fn skip_line_end(raw: &[u8], mut p: usize) -> usize {
 /// unencoded message starts one more. (Messages below a multipart inside
 /// the original are never walked, so never count.)
 fn message_chain(raw: &[u8], start: usize) -> (usize, Block<'_>) {
-    let first = Block::read(raw, start);
+    let mut first = Block::read(raw, start);
     let (mut n, mut b) = (0, first);
     loop {
         if !b.any && !b.complete {
@@ -273,6 +273,9 @@ fn message_chain(raw: &[u8], start: usize) -> (usize, Block<'_>) {
         }
         n += 1;
         let ct = b.head.ct.and_then(headers::content_type);
+        if n == 1 {
+            first.report = Some(is_report(ct.as_ref()));
+        }
         if mime_of(ct.as_ref(), false) != Mime::Message || b.head.enc() != Enc::None {
             return (n, first);
         }
@@ -289,6 +292,8 @@ struct Block<'a> {
     /// Message-ID, From, To, Subject.
     identity: [Option<&'a [u8]>; 4],
     jmrp: Option<&'a [u8]>,
+    /// Whether its Content-Type is a delivery report's, once known.
+    report: Option<bool>,
     /// Whether it has any field, whether a blank line ends it, and where
     /// its body starts.
     any: bool,
@@ -322,16 +327,21 @@ pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> R
     let mut it = Fields::new(raw, 0);
     // Room for a typical report's header block at once.
     m.headers.reserve(32);
+    // The first From, Subject and Date, found on the same pass.
+    const FIRST: [&str; 3] = ["from", "subject", "date"];
+    let mut first = [None; 3];
     for f in it.by_ref() {
         top.note(&f);
+        if let Some(i) = FIRST.iter().position(|n| f.is(n)) {
+            first[i] = first[i].or(Some(f));
+        }
         m.headers.push(f);
     }
     if m.headers.is_empty() && !it.complete {
         return Err(Error::NotAMessage);
     }
-    m.from = m.header("from").map(Cow::into_owned);
-    m.subject = m.header("subject").map(Cow::into_owned);
-    m.date = m.header("date").map(Cow::into_owned);
+    let [from, subject, date] = first.map(|f| f.map(|f| headers::value(&f).into_owned()));
+    (m.from, m.subject, m.date) = (from, subject, date);
     let (root_body, complete) = (it.body(), it.complete);
     let tree = build(raw, top, root_body, complete);
     if tree.messages > limits.mime_depth() {
@@ -503,6 +513,15 @@ fn inner_message(bytes: &[u8], block: &Block<'_>, m: &mut Mail<'_>) {
     }
 }
 
+/// Whether a Content-Type is a delivery report's.
+fn is_report(ct: Option<&ContentType<'_>>) -> bool {
+    ct.is_some_and(|c| {
+        c.ctype() == "multipart"
+            && c.subtype() == Some("report")
+            && c.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
+    })
+}
+
 /// The identity a header block gives, and whether it heads a delivery
 /// report.
 fn original_of(block: &Block<'_>) -> (Original, bool) {
@@ -513,11 +532,7 @@ fn original_of(block: &Block<'_>) -> (Original, bool) {
         to: to.and_then(headers::first_address),
         subject: subject.and_then(headers::unstructured),
     };
-    let report = block.head.ct.and_then(headers::content_type).is_some_and(|c| {
-        c.ctype() == "multipart"
-            && c.subtype() == Some("report")
-            && c.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
-    });
+    let report = block.report.unwrap_or_else(|| is_report(block.head.ct.and_then(headers::content_type).as_ref()));
     let sender = original.from.as_deref().unwrap_or("").as_bytes();
     let starts = |p: &[u8]| sender.len() >= p.len() && sender[..p.len()].eq_ignore_ascii_case(p);
     let report = report || starts(b"mailer-daemon@") || starts(b"postmaster@");
