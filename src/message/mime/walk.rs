@@ -22,9 +22,8 @@
 use std::borrow::Cow;
 
 use mail_parser::decoders::charsets::map::charset_decoder;
-use memchr::memmem;
 
-use super::{decode, iso2022jp};
+use super::{boundary, decode, iso2022jp};
 use super::headers::{self, ContentType, Field, Fields};
 use crate::message::{util, Limits, Mail, Original};
 use crate::Error;
@@ -141,7 +140,7 @@ struct Part<'a> {
 
 struct Frame {
     /// Finds `--` and the boundary.
-    finder: memmem::Finder<'static>,
+    finder: boundary::Finder,
     digest: bool,
 }
 
@@ -172,11 +171,10 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
         t.depth = t.depth.max(stack.len());
         if let Mime::Multipart { digest } = mime {
             if let Some(b) = ct.as_ref().and_then(|c| c.attribute("boundary")) {
-                let needle = [b"--", b.as_bytes()].concat();
-                let finder = memmem::Finder::new(&needle).into_owned();
+                let mut finder = boundary::Finder::new(b.as_bytes());
                 if let Some(i) = finder.find(&raw[pos..]) {
                     t.parts.push(Part { head, ct, mime, body: Body::Multipart });
-                    pos = skip_line_end(raw, pos + i + needle.len());
+                    pos = skip_line_end(raw, pos + i + finder.needle().len());
                     stack.push(Frame { finder, digest });
                     match head_at(raw, pos) {
                         Some((h, p)) => (head, pos) = (h, p),
@@ -189,7 +187,7 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
             mime = Mime::Text;
         }
         let (start, enc) = (pos, head.enc());
-        let (end, line_end, next) = match stack.last() {
+        let (end, line_end, next) = match stack.last_mut() {
             None => (raw.len(), false, None),
             Some(f) => match f.finder.find(&raw[start..]) {
                 Some(i) => {
@@ -225,7 +223,7 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
         loop {
             if raw[p..].starts_with(b"--") {
                 stack.pop();
-                let Some(f) = stack.last() else { break 'parts };
+                let Some(f) = stack.last_mut() else { break 'parts };
                 match f.finder.find(&raw[p + 2..]) {
                     Some(i) => p = p + 2 + i + f.finder.needle().len(),
                     None => break 'parts,
