@@ -249,6 +249,9 @@ const TEXT_BAD: [bool; 256] = table([0x7f; 10], b' ', 256);
 const ID_BAD: [bool; 256] = table([b'<', b'>', b'(', b')', b'\\', b'"', b',', b';', b' ', b' '], b' ' + 1, 256);
 /// What no plain address holds.
 const ADDRESS_BAD: [bool; 256] = table([b'"', b'(', b')', b',', b';', b':', b'\\', b'[', b']', b'"'], b' ', 256);
+/// What a plain quoted name or comment never holds (quotes, parentheses,
+/// escapes, angle brackets, list and group separators).
+const NAME_BAD: [bool; 256] = table([b'"', b'(', b')', b'\\', b'<', b'>', b',', b';', b':', b'"'], b' ', 0x7f);
 /// What no plain Content-Type holds (non-ASCII, RFC 2231 stars, escapes, comments).
 const CONTENT_TYPE_BAD: [bool; 256] = table([b'*', b'\\', b'(', b')', b'*', b'*', b'*', b'*', b'*', b'*'], 0, 0x80);
 
@@ -288,17 +291,17 @@ fn plain_id(v: &[u8]) -> Option<&str> {
     (!id.is_empty() && !odd(id.as_bytes(), &ID_BAD, false)).then_some(id)
 }
 
-/// One address in a plain form: `addr`, `<addr>` or `Name <addr>` (ASCII;
-/// no quotes, comments, groups, encoded words or folds): the display name
-/// and the address.
+/// One address in a plain form: `addr`, `<addr>`, `Name <addr>`,
+/// `"Name" <addr>` or `addr (Name)` (ASCII; no escapes, nested comments,
+/// groups, encoded words or folds): the display name and the address.
 fn plain_address(v: &[u8]) -> Option<(Option<&str>, &str)> {
     let s = plain_value(v)?;
+    if let Some((name, addr)) = named_address(s) {
+        return Some((Some(name), addr));
+    }
     if odd(s.as_bytes(), &ADDRESS_BAD, true) {
         return None;
     }
-    // ASCII by now: bytes are compared, not characters.
-    let none_of = |a: &str, set: [u8; 3]| !a.bytes().any(|c| set.contains(&c));
-    let is_addr = |a: &str| !a.is_empty() && a.bytes().filter(|&c| c == b'@').count() == 1 && none_of(a, [b' ', b'<', b'>']);
     match memchr::memchr(b'<', s.as_bytes()) {
         None => is_addr(s).then_some((None, s)),
         Some(i) => {
@@ -308,6 +311,31 @@ fn plain_address(v: &[u8]) -> Option<(Option<&str>, &str)> {
             (is_addr(addr) && none_of(name, [b'>', b'@', b'.'])).then_some(((!name.is_empty()).then_some(name), addr))
         }
     }
+}
+
+// ASCII by now: bytes are compared, not characters.
+fn none_of(a: &str, set: [u8; 3]) -> bool {
+    !a.bytes().any(|c| set.contains(&c))
+}
+
+/// A bare address: one `@`, no blanks or angle brackets.
+fn is_addr(a: &str) -> bool {
+    !a.is_empty() && a.bytes().filter(|&c| c == b'@').count() == 1 && none_of(a, [b' ', b'<', b'>'])
+}
+
+/// `"Name" <addr>` or `addr (Name)`, the two forms MTAs name themselves
+/// in (`"MAILER-DAEMON" <...>`, `MAILER-DAEMON@... (Mail Delivery System)`),
+/// with a name of plain characters that neither starts nor ends blank.
+fn named_address(s: &str) -> Option<(&str, &str)> {
+    let (name, addr) = if let Some(rest) = s.strip_prefix('"') {
+        let (name, rest) = rest.split_once('"')?;
+        (name, rest.strip_prefix(" <")?.strip_suffix('>')?)
+    } else {
+        let (addr, name) = s.strip_suffix(')')?.split_once(" (")?;
+        (name, addr)
+    };
+    let name_ok = !name.is_empty() && !name.starts_with(' ') && !name.ends_with(' ') && !odd(name.as_bytes(), &NAME_BAD, false);
+    (name_ok && is_addr(addr) && !odd(addr.as_bytes(), &ADDRESS_BAD, true)).then_some((name, addr))
 }
 
 /// A parsed header value as one line of text.
@@ -562,6 +590,13 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
             // Subtle forms: the full parser's answer.
             "\"Name, Q\" <a@b.example>", "a@b.example (comment)", "Mr. X <a@b.example>", "=?utf-8?B?w6k=?= <a@b.example>",
             "a@b.example, c@d.example", "group: a@b.example;", "<>", "x y", "Name\n <a@b.example>",
+            // Quoted names and trailing comments.
+            "\"MAILER-DAEMON\" <MAILER-DAEMON@example.org>", "\"Content-filter at mx.example\" <postmaster@mx.example>",
+            "MAILER-DAEMON@AOL.com (Mail Delivery System)", "postmaster@x.example (postmaster@x.example)", "a@b.example (x y  z)",
+            "\"a  b\" <p@n.example>", "\"\" <p@n.example>", "\" a\" <p@n.example>", "\"a\" b <p@n.example>", "\"a\"<p@n.example>",
+            "\"a\\\"b\" <p@n.example>", "\"a,b\" <p@n.example>", "\"=?utf-8?q?x?=\" <p@n.example>", "\"caf\u{e9}\" <p@n.example>",
+            "a@b.example ()", "a@b.example (a(b)c)", "a@b.example ( c )", "a@b.example (c)x", "a@b.example  (c)", "a@b.example (c\td)",
+            "(c) a@b.example", "a@b.example (x <y@z>)", "a b@c.example (n)", "\"n\" <a@b@c>", "\"n\" <>",
         ];
         for v in addresses.map(|v| format!("{v}\n")) {
             let full = MessageStream::new(v.as_bytes()).parse_address();
