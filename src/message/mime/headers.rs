@@ -226,44 +226,64 @@ pub(crate) fn unstructured(v: &[u8]) -> Option<String> {
     }
 }
 
-/// A 256-entry byte class for [`odd`]: one load per byte instead of a chain
-/// of comparisons.
-const fn table(bad: [u8; 10], below: u8, from: u16) -> [bool; 256] {
-    let mut t = [false; 256];
+/// A byte's class for [`odd`]: fine, never in a plain value, or odd only
+/// right after another byte (`?` after `=`, a blank after a blank).
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Class {
+    Fine,
+    Bad,
+    Question,
+    Blank,
+}
+
+/// A 256-entry byte class table for [`odd`]: one load per byte instead of
+/// a chain of comparisons. `blanks`: two blanks in a row are odd.
+const fn table(bad: [u8; 10], below: u8, from: u16, blanks: bool) -> [Class; 256] {
+    let mut t = [Class::Fine; 256];
+    t[b'?' as usize] = Class::Question;
+    if blanks {
+        t[b' ' as usize] = Class::Blank;
+    }
     let mut c = 0;
     while c < 256 {
-        t[c] = (c as u8) < below || c as u16 >= from;
+        if (c as u8) < below || c as u16 >= from {
+            t[c] = Class::Bad;
+        }
         c += 1;
     }
     let mut i = 0;
     while i < bad.len() {
-        t[bad[i] as usize] = true;
+        t[bad[i] as usize] = Class::Bad;
         i += 1;
     }
     t
 }
 
 /// What no plain unstructured value holds (control bytes).
-const TEXT_BAD: [bool; 256] = table([0x7f; 10], b' ', 256);
+const TEXT_BAD: [Class; 256] = table([0x7f; 10], b' ', 256, true);
 /// What no plain `<id>` holds.
-const ID_BAD: [bool; 256] = table([b'<', b'>', b'(', b')', b'\\', b'"', b',', b';', b' ', b' '], b' ' + 1, 256);
+const ID_BAD: [Class; 256] = table([b'<', b'>', b'(', b')', b'\\', b'"', b',', b';', b' ', b' '], b' ' + 1, 256, false);
 /// What no plain address holds.
-const ADDRESS_BAD: [bool; 256] = table([b'"', b'(', b')', b',', b';', b':', b'\\', b'[', b']', b'"'], b' ', 256);
+const ADDRESS_BAD: [Class; 256] = table([b'"', b'(', b')', b',', b';', b':', b'\\', b'[', b']', b'"'], b' ', 256, true);
 /// What a plain quoted name or comment never holds (quotes, parentheses,
 /// escapes, angle brackets, list and group separators).
-const NAME_BAD: [bool; 256] = table([b'"', b'(', b')', b'\\', b'<', b'>', b',', b';', b':', b'"'], b' ', 0x7f);
+const NAME_BAD: [Class; 256] = table([b'"', b'(', b')', b'\\', b'<', b'>', b',', b';', b':', b'"'], b' ', 0x7f, false);
 /// What no plain Content-Type holds (non-ASCII, RFC 2231 stars, escapes, comments).
-const CONTENT_TYPE_BAD: [bool; 256] = table([b'*', b'\\', b'(', b')', b'*', b'*', b'*', b'*', b'*', b'*'], 0, 0x80);
+const CONTENT_TYPE_BAD: [Class; 256] = table([b'*', b'\\', b'(', b')', b'*', b'*', b'*', b'*', b'*', b'*'], 0, 0x80, false);
 
-/// Whether `s` holds a byte `bad` rejects, two blanks in a row (`blanks`)
-/// or the start of an encoded word (`=?`). One pass, no searcher set-up.
-fn odd(s: &[u8], bad: &[bool; 256], blanks: bool) -> bool {
-    let mut prev = 0u8;
-    for &c in s {
-        if bad[c as usize] || (prev == b'=' && c == b'?') || (blanks && prev == b' ' && c == b' ') {
-            return true;
+/// Whether `s` holds a byte the table rejects, two blanks in a row (where
+/// the table says so) or the start of an encoded word (`=?`). One pass, no
+/// searcher set-up; the byte before is looked at only for `?` and blanks.
+fn odd(s: &[u8], table: &[Class; 256]) -> bool {
+    for (i, &c) in s.iter().enumerate() {
+        match table[c as usize] {
+            Class::Fine => {}
+            Class::Bad => return true,
+            Class::Question if i > 0 && s[i - 1] == b'=' => return true,
+            Class::Blank if i > 0 && s[i - 1] == b' ' => return true,
+            Class::Question | Class::Blank => {}
         }
-        prev = c;
     }
     false
 }
@@ -282,13 +302,13 @@ fn plain_value(v: &[u8]) -> Option<&str> {
 /// unstructured field parser would return it trimmed, as it is.
 fn plain_text(v: &[u8]) -> Option<&str> {
     let s = plain_value(v)?;
-    (!odd(s.as_bytes(), &TEXT_BAD, true)).then_some(s)
+    (!odd(s.as_bytes(), &TEXT_BAD)).then_some(s)
 }
 
 /// `<id>` alone (no blanks, no comment).
 fn plain_id(v: &[u8]) -> Option<&str> {
     let id = plain_value(v)?.strip_prefix('<')?.strip_suffix('>')?;
-    (!id.is_empty() && !odd(id.as_bytes(), &ID_BAD, false)).then_some(id)
+    (!id.is_empty() && !odd(id.as_bytes(), &ID_BAD)).then_some(id)
 }
 
 /// One address in a plain form: `addr`, `<addr>`, `Name <addr>`,
@@ -299,7 +319,7 @@ fn plain_address(v: &[u8]) -> Option<(Option<&str>, &str)> {
     if let Some((name, addr)) = named_address(s) {
         return Some((Some(name), addr));
     }
-    if odd(s.as_bytes(), &ADDRESS_BAD, true) {
+    if odd(s.as_bytes(), &ADDRESS_BAD) {
         return None;
     }
     match memchr::memchr(b'<', s.as_bytes()) {
@@ -334,8 +354,8 @@ fn named_address(s: &str) -> Option<(&str, &str)> {
         let (addr, name) = s.strip_suffix(')')?.split_once(" (")?;
         (name, addr)
     };
-    let name_ok = !name.is_empty() && !name.starts_with(' ') && !name.ends_with(' ') && !odd(name.as_bytes(), &NAME_BAD, false);
-    (name_ok && is_addr(addr) && !odd(addr.as_bytes(), &ADDRESS_BAD, true)).then_some((name, addr))
+    let name_ok = !name.is_empty() && !name.starts_with(' ') && !name.ends_with(' ') && !odd(name.as_bytes(), &NAME_BAD);
+    (name_ok && is_addr(addr) && !odd(addr.as_bytes(), &ADDRESS_BAD)).then_some((name, addr))
 }
 
 /// A parsed header value as one line of text.
@@ -504,7 +524,7 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
     if v.last() != Some(&b'\n') {
         return None;
     }
-    if odd(v, &CONTENT_TYPE_BAD, false) {
+    if odd(v, &CONTENT_TYPE_BAD) {
         return None;
     }
     let s = std::str::from_utf8(v).ok()?;
