@@ -227,7 +227,9 @@ pub(crate) fn unstructured(v: &[u8]) -> Option<String> {
 }
 
 /// A byte's class for [`odd`]: fine, never in a plain value, or odd only
-/// right after another byte (`?` after `=`, a blank after a blank).
+/// right after another byte (`?` after `=`, a blank after a blank). The
+/// address table also marks the bytes [`plain_address`] looks for (fine
+/// for `odd`).
 #[derive(Clone, Copy)]
 #[repr(u8)]
 enum Class {
@@ -235,6 +237,10 @@ enum Class {
     Bad,
     Question,
     Blank,
+    At,
+    Lt,
+    Gt,
+    Dot,
 }
 
 /// A 256-entry byte class table for [`odd`]: one load per byte instead of
@@ -264,8 +270,15 @@ const fn table(bad: [u8; 10], below: u8, from: u16, blanks: bool) -> [Class; 256
 const TEXT_BAD: [Class; 256] = table([0x7f; 10], b' ', 256, true);
 /// What no plain `<id>` holds.
 const ID_BAD: [Class; 256] = table([b'<', b'>', b'(', b')', b'\\', b'"', b',', b';', b' ', b' '], b' ' + 1, 256, false);
-/// What no plain address holds.
-const ADDRESS_BAD: [Class; 256] = table([b'"', b'(', b')', b',', b';', b':', b'\\', b'[', b']', b'"'], b' ', 256, true);
+/// What no plain address holds, and where its parts are.
+const ADDRESS_BAD: [Class; 256] = {
+    let mut t = table([b'"', b'(', b')', b',', b';', b':', b'\\', b'[', b']', b'"'], b' ', 256, true);
+    t[b'@' as usize] = Class::At;
+    t[b'<' as usize] = Class::Lt;
+    t[b'>' as usize] = Class::Gt;
+    t[b'.' as usize] = Class::Dot;
+    t
+};
 /// What a plain quoted name or comment never holds (quotes, parentheses,
 /// escapes, angle brackets, list and group separators).
 const NAME_BAD: [Class; 256] = table([b'"', b'(', b')', b'\\', b'<', b'>', b',', b';', b':', b'"'], b' ', 0x7f, false);
@@ -282,7 +295,7 @@ fn odd(s: &[u8], table: &[Class; 256]) -> bool {
             Class::Bad => return true,
             Class::Question if i > 0 && s[i - 1] == b'=' => return true,
             Class::Blank if i > 0 && s[i - 1] == b' ' => return true,
-            Class::Question | Class::Blank => {}
+            _ => {}
         }
     }
     false
@@ -319,16 +332,44 @@ fn plain_address(v: &[u8]) -> Option<(Option<&str>, &str)> {
     if let Some((name, addr)) = named_address(s) {
         return Some((Some(name), addr));
     }
-    if odd(s.as_bytes(), &ADDRESS_BAD) {
-        return None;
+    // One pass: what `odd` rejects, and where the `<`, `>`, `@`, blanks
+    // and dots are. The address is `s` whole, or what `<` and a final `>`
+    // enclose: one `@` and no blanks or angle brackets in it; the name
+    // before `<` has no `>`, `@` or `.`.
+    let b = s.as_bytes();
+    let (mut lt, mut lts, mut gts, mut ats, mut at) = (None, 0, 0, 0, 0);
+    let (mut blank, mut blank_after_lt, mut dot_before_lt) = (false, false, false);
+    for (i, &c) in b.iter().enumerate() {
+        match ADDRESS_BAD[c as usize] {
+            Class::Fine => {}
+            Class::Bad => return None,
+            Class::Question => {
+                if i > 0 && b[i - 1] == b'=' {
+                    return None;
+                }
+            }
+            Class::Blank => {
+                if i > 0 && b[i - 1] == b' ' {
+                    return None;
+                }
+                blank = true;
+                blank_after_lt |= lt.is_some();
+            }
+            Class::At => (ats, at) = (ats + 1, i),
+            Class::Lt => {
+                lt = lt.or(Some(i));
+                lts += 1;
+            }
+            Class::Gt => gts += 1,
+            Class::Dot => dot_before_lt |= lt.is_none(),
+        }
     }
-    match memchr::memchr(b'<', s.as_bytes()) {
-        None => is_addr(s).then_some((None, s)),
+    match lt {
+        None => (ats == 1 && !blank && gts == 0).then_some((None, s)),
         Some(i) => {
-            let (name, rest) = (&s[..i], &s[i + 1..]);
-            let addr = rest.strip_suffix('>')?;
-            let name = name.trim_end();
-            (is_addr(addr) && none_of(name, [b'>', b'@', b'.'])).then_some(((!name.is_empty()).then_some(name), addr))
+            let ok = lts == 1 && gts == 1 && b.last() == Some(&b'>') && ats == 1 && at > i && !blank_after_lt && !dot_before_lt;
+            let (name, addr) = (s[..i].trim_end(), s.get(i + 1..s.len() - 1)?);
+            (ok && !addr.is_empty()).then_some(((!name.is_empty()).then_some(name), addr))
         }
     }
 }
@@ -617,6 +658,10 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
             "\"a\\\"b\" <p@n.example>", "\"a,b\" <p@n.example>", "\"=?utf-8?q?x?=\" <p@n.example>", "\"caf\u{e9}\" <p@n.example>",
             "a@b.example ()", "a@b.example (a(b)c)", "a@b.example ( c )", "a@b.example (c)x", "a@b.example  (c)", "a@b.example (c\td)",
             "(c) a@b.example", "a@b.example (x <y@z>)", "a b@c.example (n)", "\"n\" <a@b@c>", "\"n\" <>",
+            // Angle brackets, at signs, dots and blanks in every place.
+            "a@b.example <x@y.example>", "Name <a@b.example> x", "N. Name <a@b.example>", "Name <a@b.example>>", "Name <<a@b.example>",
+            "Name <a b@c.example>", "Name  <a@b.example>", "Name <a@b@c.example>", "@ <a@b.example>", "a@b.example>", "<a@b.example",
+            "Name<a@b.example>", "<a@b.example> ", "a@@b.example", "a@b.example.", "Na=?me <a@b.example>", "Name <>", "<@>",
         ];
         for v in addresses.map(|v| format!("{v}\n")) {
             let full = MessageStream::new(v.as_bytes()).parse_address();
