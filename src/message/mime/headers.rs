@@ -506,8 +506,20 @@ fn blank(c: u8) -> bool {
 }
 
 fn tok(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'!' | b'#' | b'$' | b'&' | b'^' | b'_' | b'.' | b'+' | b'-')
+    TOKEN[c as usize]
 }
+
+/// The bytes of a type, subtype or parameter name: one load each.
+const TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'!' | b'#' | b'$' | b'&' | b'^' | b'_' | b'.' | b'+' | b'-');
+        c += 1;
+    }
+    t
+};
 
 // Statically dispatched: it runs once per byte.
 fn skip(b: &[u8], i: &mut usize, f: impl Fn(u8) -> bool) {
