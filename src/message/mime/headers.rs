@@ -439,7 +439,7 @@ pub(crate) struct ContentType<'a> {
 /// text on lookup), or what mail-parser's parser gave.
 #[derive(Debug, PartialEq)]
 enum Params<'a> {
-    Plain { first: [(&'a [u8], &'a [u8]); PLAIN_PARAMS], n: usize, text: &'a [u8] },
+    Plain { first: [Param<'a>; PLAIN_PARAMS], n: usize, text: &'a [u8] },
     Parsed(Vec<(String, String)>),
 }
 
@@ -459,7 +459,7 @@ impl ContentType<'_> {
     pub fn attribute(&self, name: &str) -> Option<&str> {
         match &self.params {
             Params::Plain { first, n, text } => {
-                let is = |p: &(&[u8], &[u8])| p.0.eq_ignore_ascii_case(name.as_bytes());
+                let is = |p: &Param<'_>| p.0.eq_ignore_ascii_case(name.as_bytes());
                 let found = if *n <= PLAIN_PARAMS {
                     first[..*n].iter().find(|p| is(p)).map(|p| p.1)
                 } else {
@@ -528,10 +528,13 @@ fn skip(b: &[u8], i: &mut usize, f: impl Fn(u8) -> bool) {
     }
 }
 
+/// A parameter's name and value, as written.
+type Param<'b> = (&'b [u8], &'b [u8]);
+
 /// The next `; name=value` of a plain parameter list at `b[*i..]` (blanks
 /// before it skipped, after it too): `Ok(None)` at the end, `Err` where
 /// the list is not in the plain form.
-fn param<'b>(b: &'b [u8], i: &mut usize) -> Result<Option<(&'b [u8], &'b [u8])>, ()> {
+fn param<'b>(b: &'b [u8], i: &mut usize) -> Result<Option<Param<'b>>, ()> {
     if *i == b.len() {
         return Ok(None);
     }
