@@ -7,8 +7,10 @@
 //! input is one header field: RFC 2047 encoded words, address lists, dates,
 //! message ids, Content-Type parameters, and the charset tables.
 
+mod boundary;
 mod decode;
 mod headers;
+mod iso2022jp;
 #[cfg(test)]
 mod reference;
 mod walk;

@@ -213,5 +213,25 @@ mod tests {
         assert_eq!(quoted_printable(b"=E3=81=82=\n=e3=81 x=E", false).unwrap(), b"\xe3\x81\x82\xe3\x81 x");
         assert_eq!(quoted_printable(b"=E3=81=82  \n", false).unwrap(), b"\xe3\x81\x82\n");
         assert_eq!(quoted_printable(b"==", false), None);
+        // Soft and hard breaks in both styles, blanks before them, and a style change.
+        assert_eq!(quoted_printable(b"a =\r\nb  \r\nc=\nd \ne", false).unwrap(), b"a b\r\ncd\r\ne");
+    }
+
+    #[test]
+    fn quoted_printable_reads_as_mail_parser_reads_it() {
+        // Short strings over the bytes that steer the decoder, against
+        // mail-parser's body decoder (no boundary: the whole input).
+        const ALPHABET: &[u8] = b"==A3fz \t\r\n\n-x";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 15) as usize;
+            let src: Vec<u8> = (0..len).map(|k| ALPHABET[((seed >> (4 * k)) as usize + k) % ALPHABET.len()]).collect();
+            let (end, theirs) = mail_parser::parsers::MessageStream::new(&src).decode_quoted_printable_mime(b"");
+            let theirs = (end != usize::MAX).then(|| theirs.into_owned());
+            assert_eq!(quoted_printable(&src, false), theirs, "{:?}", String::from_utf8_lossy(&src));
+        }
     }
 }

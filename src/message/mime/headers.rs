@@ -226,41 +226,77 @@ pub(crate) fn unstructured(v: &[u8]) -> Option<String> {
     }
 }
 
-/// A 256-entry byte class for [`odd`]: one load per byte instead of a chain
-/// of comparisons.
-const fn table(bad: [u8; 10], below: u8, from: u16) -> [bool; 256] {
-    let mut t = [false; 256];
+/// A byte's class for [`odd`]: fine, never in a plain value, or odd only
+/// right after another byte (`?` after `=`, a blank after a blank). The
+/// address table also marks the bytes [`plain_address`] looks for (fine
+/// for `odd`).
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Class {
+    Fine,
+    Bad,
+    Question,
+    Blank,
+    At,
+    Lt,
+    Gt,
+    Dot,
+}
+
+/// A 256-entry byte class table for [`odd`]: one load per byte instead of
+/// a chain of comparisons. `blanks`: two blanks in a row are odd.
+const fn table(bad: [u8; 10], below: u8, from: u16, blanks: bool) -> [Class; 256] {
+    let mut t = [Class::Fine; 256];
+    t[b'?' as usize] = Class::Question;
+    if blanks {
+        t[b' ' as usize] = Class::Blank;
+    }
     let mut c = 0;
     while c < 256 {
-        t[c] = (c as u8) < below || c as u16 >= from;
+        if (c as u8) < below || c as u16 >= from {
+            t[c] = Class::Bad;
+        }
         c += 1;
     }
     let mut i = 0;
     while i < bad.len() {
-        t[bad[i] as usize] = true;
+        t[bad[i] as usize] = Class::Bad;
         i += 1;
     }
     t
 }
 
 /// What no plain unstructured value holds (control bytes).
-const TEXT_BAD: [bool; 256] = table([0x7f; 10], b' ', 256);
+const TEXT_BAD: [Class; 256] = table([0x7f; 10], b' ', 256, true);
 /// What no plain `<id>` holds.
-const ID_BAD: [bool; 256] = table([b'<', b'>', b'(', b')', b'\\', b'"', b',', b';', b' ', b' '], b' ' + 1, 256);
-/// What no plain address holds.
-const ADDRESS_BAD: [bool; 256] = table([b'"', b'(', b')', b',', b';', b':', b'\\', b'[', b']', b'"'], b' ', 256);
+const ID_BAD: [Class; 256] = table([b'<', b'>', b'(', b')', b'\\', b'"', b',', b';', b' ', b' '], b' ' + 1, 256, false);
+/// What no plain address holds, and where its parts are.
+const ADDRESS_BAD: [Class; 256] = {
+    let mut t = table([b'"', b'(', b')', b',', b';', b':', b'\\', b'[', b']', b'"'], b' ', 256, true);
+    t[b'@' as usize] = Class::At;
+    t[b'<' as usize] = Class::Lt;
+    t[b'>' as usize] = Class::Gt;
+    t[b'.' as usize] = Class::Dot;
+    t
+};
+/// What a plain quoted name or comment never holds (quotes, parentheses,
+/// escapes, angle brackets, list and group separators).
+const NAME_BAD: [Class; 256] = table([b'"', b'(', b')', b'\\', b'<', b'>', b',', b';', b':', b'"'], b' ', 0x7f, false);
 /// What no plain Content-Type holds (non-ASCII, RFC 2231 stars, escapes, comments).
-const CONTENT_TYPE_BAD: [bool; 256] = table([b'*', b'\\', b'(', b')', b'*', b'*', b'*', b'*', b'*', b'*'], 0, 0x80);
+const CONTENT_TYPE_BAD: [Class; 256] = table([b'*', b'\\', b'(', b')', b'*', b'*', b'*', b'*', b'*', b'*'], 0, 0x80, false);
 
-/// Whether `s` holds a byte `bad` rejects, two blanks in a row (`blanks`)
-/// or the start of an encoded word (`=?`). One pass, no searcher set-up.
-fn odd(s: &[u8], bad: &[bool; 256], blanks: bool) -> bool {
-    let mut prev = 0u8;
-    for &c in s {
-        if bad[c as usize] || (prev == b'=' && c == b'?') || (blanks && prev == b' ' && c == b' ') {
-            return true;
+/// Whether `s` holds a byte the table rejects, two blanks in a row (where
+/// the table says so) or the start of an encoded word (`=?`). One pass, no
+/// searcher set-up; the byte before is looked at only for `?` and blanks.
+fn odd(s: &[u8], table: &[Class; 256]) -> bool {
+    for (i, &c) in s.iter().enumerate() {
+        match table[c as usize] {
+            Class::Fine => {}
+            Class::Bad => return true,
+            Class::Question if i > 0 && s[i - 1] == b'=' => return true,
+            Class::Blank if i > 0 && s[i - 1] == b' ' => return true,
+            _ => {}
         }
-        prev = c;
     }
     false
 }
@@ -279,35 +315,88 @@ fn plain_value(v: &[u8]) -> Option<&str> {
 /// unstructured field parser would return it trimmed, as it is.
 fn plain_text(v: &[u8]) -> Option<&str> {
     let s = plain_value(v)?;
-    (!odd(s.as_bytes(), &TEXT_BAD, true)).then_some(s)
+    (!odd(s.as_bytes(), &TEXT_BAD)).then_some(s)
 }
 
 /// `<id>` alone (no blanks, no comment).
 fn plain_id(v: &[u8]) -> Option<&str> {
     let id = plain_value(v)?.strip_prefix('<')?.strip_suffix('>')?;
-    (!id.is_empty() && !odd(id.as_bytes(), &ID_BAD, false)).then_some(id)
+    (!id.is_empty() && !odd(id.as_bytes(), &ID_BAD)).then_some(id)
 }
 
-/// One address in a plain form: `addr`, `<addr>` or `Name <addr>` (ASCII;
-/// no quotes, comments, groups, encoded words or folds): the display name
-/// and the address.
+/// One address in a plain form: `addr`, `<addr>`, `Name <addr>`,
+/// `"Name" <addr>` or `addr (Name)` (ASCII; no escapes, nested comments,
+/// groups, encoded words or folds): the display name and the address.
 fn plain_address(v: &[u8]) -> Option<(Option<&str>, &str)> {
     let s = plain_value(v)?;
-    if odd(s.as_bytes(), &ADDRESS_BAD, true) {
-        return None;
+    if let Some((name, addr)) = named_address(s) {
+        return Some((Some(name), addr));
     }
-    // ASCII by now: bytes are compared, not characters.
-    let none_of = |a: &str, set: [u8; 3]| !a.bytes().any(|c| set.contains(&c));
-    let is_addr = |a: &str| !a.is_empty() && a.bytes().filter(|&c| c == b'@').count() == 1 && none_of(a, [b' ', b'<', b'>']);
-    match memchr::memchr(b'<', s.as_bytes()) {
-        None => is_addr(s).then_some((None, s)),
-        Some(i) => {
-            let (name, rest) = (&s[..i], &s[i + 1..]);
-            let addr = rest.strip_suffix('>')?;
-            let name = name.trim_end();
-            (is_addr(addr) && none_of(name, [b'>', b'@', b'.'])).then_some(((!name.is_empty()).then_some(name), addr))
+    // One pass: what `odd` rejects, and where the `<`, `>`, `@`, blanks
+    // and dots are. The address is `s` whole, or what `<` and a final `>`
+    // enclose: one `@` and no blanks or angle brackets in it; the name
+    // before `<` has no `>`, `@` or `.`.
+    let b = s.as_bytes();
+    let (mut lt, mut lts, mut gts, mut ats, mut at) = (None, 0, 0, 0, 0);
+    let (mut blank, mut blank_after_lt, mut dot_before_lt) = (false, false, false);
+    for (i, &c) in b.iter().enumerate() {
+        match ADDRESS_BAD[c as usize] {
+            Class::Fine => {}
+            Class::Bad => return None,
+            Class::Question => {
+                if i > 0 && b[i - 1] == b'=' {
+                    return None;
+                }
+            }
+            Class::Blank => {
+                if i > 0 && b[i - 1] == b' ' {
+                    return None;
+                }
+                blank = true;
+                blank_after_lt |= lt.is_some();
+            }
+            Class::At => (ats, at) = (ats + 1, i),
+            Class::Lt => {
+                lt = lt.or(Some(i));
+                lts += 1;
+            }
+            Class::Gt => gts += 1,
+            Class::Dot => dot_before_lt |= lt.is_none(),
         }
     }
+    match lt {
+        None => (ats == 1 && !blank && gts == 0).then_some((None, s)),
+        Some(i) => {
+            let ok = lts == 1 && gts == 1 && b.last() == Some(&b'>') && ats == 1 && at > i && !blank_after_lt && !dot_before_lt;
+            let (name, addr) = (s[..i].trim_end(), s.get(i + 1..s.len() - 1)?);
+            (ok && !addr.is_empty()).then_some(((!name.is_empty()).then_some(name), addr))
+        }
+    }
+}
+
+// ASCII by now: bytes are compared, not characters.
+fn none_of(a: &str, set: [u8; 3]) -> bool {
+    !a.bytes().any(|c| set.contains(&c))
+}
+
+/// A bare address: one `@`, no blanks or angle brackets.
+fn is_addr(a: &str) -> bool {
+    !a.is_empty() && a.bytes().filter(|&c| c == b'@').count() == 1 && none_of(a, [b' ', b'<', b'>'])
+}
+
+/// `"Name" <addr>` or `addr (Name)`, the two forms MTAs name themselves
+/// in (`"MAILER-DAEMON" <...>`, `MAILER-DAEMON@... (Mail Delivery System)`),
+/// with a name of plain characters that neither starts nor ends blank.
+fn named_address(s: &str) -> Option<(&str, &str)> {
+    let (name, addr) = if let Some(rest) = s.strip_prefix('"') {
+        let (name, rest) = rest.split_once('"')?;
+        (name, rest.strip_prefix(" <")?.strip_suffix('>')?)
+    } else {
+        let (addr, name) = s.strip_suffix(')')?.split_once(" (")?;
+        (name, addr)
+    };
+    let name_ok = !name.is_empty() && !name.starts_with(' ') && !name.ends_with(' ') && !odd(name.as_bytes(), &NAME_BAD);
+    (name_ok && is_addr(addr) && !odd(addr.as_bytes(), &ADDRESS_BAD)).then_some((name, addr))
 }
 
 /// A parsed header value as one line of text.
@@ -336,13 +425,26 @@ pub(crate) fn text_of(v: &HeaderValue<'_>) -> String {
 }
 
 /// A Content-Type or Content-Disposition value: type and subtype
-/// lowercase, parameter names lowercase, values as written.
+/// lowercase, parameter names compared case-insensitively, values as
+/// written.
 #[derive(Debug, PartialEq)]
 pub(crate) struct ContentType<'a> {
     ctype: Cow<'a, str>,
     subtype: Option<Cow<'a, str>>,
-    params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    params: Params<'a>,
 }
+
+/// The parameters: in the plain form, the first few as slices of the
+/// value (no allocation; a list longer than that is read again from its
+/// text on lookup), or what mail-parser's parser gave.
+#[derive(Debug, PartialEq)]
+enum Params<'a> {
+    Plain { first: [Param<'a>; PLAIN_PARAMS], n: usize, text: &'a [u8] },
+    Parsed(Vec<(String, String)>),
+}
+
+/// Enough for the usual Content-Type (charset, boundary, report-type, format).
+const PLAIN_PARAMS: usize = 4;
 
 impl ContentType<'_> {
     pub fn ctype(&self) -> &str {
@@ -355,7 +457,21 @@ impl ContentType<'_> {
 
     /// The first parameter of that (lowercase) name.
     pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_ref())
+        match &self.params {
+            Params::Plain { first, n, text } => {
+                let is = |p: &Param<'_>| p.0.eq_ignore_ascii_case(name.as_bytes());
+                let found = if *n <= PLAIN_PARAMS {
+                    first[..*n].iter().find(|p| is(p)).map(|p| p.1)
+                } else {
+                    let mut i = 0;
+                    // Checked whole when parsed: every step succeeds.
+                    std::iter::from_fn(|| param(text, &mut i).ok().flatten()).find(is).map(|p| p.1)
+                };
+                // ASCII (checked when parsed), so UTF-8.
+                found.and_then(|v| std::str::from_utf8(v).ok())
+            }
+            Params::Parsed(v) => v.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()),
+        }
     }
 }
 
@@ -369,12 +485,7 @@ pub(crate) fn content_type(v: &[u8]) -> Option<ContentType<'_>> {
         None => match MessageStream::new(v).parse_content_type() {
             HeaderValue::ContentType(c) => Some(ContentType {
                 subtype: c.subtype().map(|s| Cow::Owned(s.to_string())),
-                params: c
-                    .attributes()
-                    .unwrap_or(&[])
-                    .iter()
-                    .map(|a| (Cow::Owned(a.name.to_string()), Cow::Owned(a.value.to_string())))
-                    .collect(),
+                params: Params::Parsed(c.attributes().unwrap_or(&[]).iter().map(|a| (a.name.to_string(), a.value.to_string())).collect()),
                 ctype: Cow::Owned(c.ctype().to_string()),
             }),
             _ => None,
@@ -390,25 +501,90 @@ fn lower(t: &str) -> Cow<'_, str> {
     }
 }
 
+fn blank(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn tok(c: u8) -> bool {
+    TOKEN[c as usize]
+}
+
+/// The bytes of a type, subtype or parameter name: one load each.
+const TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'!' | b'#' | b'$' | b'&' | b'^' | b'_' | b'.' | b'+' | b'-');
+        c += 1;
+    }
+    t
+};
+
+// Statically dispatched: it runs once per byte.
+fn skip(b: &[u8], i: &mut usize, f: impl Fn(u8) -> bool) {
+    while *i < b.len() && f(b[*i]) {
+        *i += 1;
+    }
+}
+
+/// A parameter's name and value, as written.
+type Param<'b> = (&'b [u8], &'b [u8]);
+
+/// The next `; name=value` of a plain parameter list at `b[*i..]` (blanks
+/// before it skipped, after it too): `Ok(None)` at the end, `Err` where
+/// the list is not in the plain form.
+fn param<'b>(b: &'b [u8], i: &mut usize) -> Result<Option<Param<'b>>, ()> {
+    if *i == b.len() {
+        return Ok(None);
+    }
+    if b[*i] != b';' {
+        return Err(());
+    }
+    skip(b, i, |c| blank(c) || c == b';');
+    if *i == b.len() {
+        return Ok(None);
+    }
+    let n0 = *i;
+    skip(b, i, tok);
+    let name = &b[n0..*i];
+    skip(b, i, blank);
+    if name.is_empty() || b.get(*i) != Some(&b'=') {
+        return Err(());
+    }
+    *i += 1;
+    skip(b, i, blank);
+    let value = if b.get(*i) == Some(&b'"') {
+        let q = *i + 1 + memchr::memchr(b'"', &b[*i + 1..]).ok_or(())?;
+        let value = &b[*i + 1..q];
+        if memchr::memchr2(b'\r', b'\n', value).is_some() {
+            return Err(());
+        }
+        *i = q + 1;
+        value
+    } else {
+        let v0 = *i;
+        skip(b, i, |c| !blank(c) && c != b';' && c != b'"');
+        if *i == v0 {
+            return Err(());
+        }
+        &b[v0..*i]
+    };
+    skip(b, i, blank);
+    Ok(Some((name, value)))
+}
+
 /// The plain form only; `None` when the value needs the full parser.
 fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
     // A field cut off by the end of the data reads differently there.
     if v.last() != Some(&b'\n') {
         return None;
     }
-    if odd(v, &CONTENT_TYPE_BAD, false) {
+    if odd(v, &CONTENT_TYPE_BAD) {
         return None;
     }
     let s = std::str::from_utf8(v).ok()?;
     let b = s.as_bytes();
-    let blank = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
-    let tok = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'!' | b'#' | b'$' | b'&' | b'^' | b'_' | b'.' | b'+' | b'-');
-    // Statically dispatched: it runs once per byte.
-    fn skip(b: &[u8], i: &mut usize, f: impl Fn(u8) -> bool) {
-        while *i < b.len() && f(b[*i]) {
-            *i += 1;
-        }
-    }
     let mut i = 0;
     skip(b, &mut i, blank);
     let t0 = i;
@@ -430,47 +606,16 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
         sub = Some(&s[s0..i]);
         skip(b, &mut i, blank);
     }
-    let mut params = Vec::new();
-    loop {
-        if i == b.len() {
-            break;
+    let text = &b[i..];
+    let (mut first, mut n, mut j) = ([(&b""[..], &b""[..]); PLAIN_PARAMS], 0, 0);
+    // The whole list must be plain before any of it is believed.
+    while let Some(p) = param(text, &mut j).ok()? {
+        if let Some(slot) = first.get_mut(n) {
+            *slot = p;
         }
-        if b[i] != b';' {
-            return None;
-        }
-        skip(b, &mut i, |c| blank(c) || c == b';');
-        if i == b.len() {
-            break;
-        }
-        let n0 = i;
-        skip(b, &mut i, tok);
-        let name = &s[n0..i];
-        skip(b, &mut i, blank);
-        if name.is_empty() || b.get(i) != Some(&b'=') {
-            return None;
-        }
-        i += 1;
-        skip(b, &mut i, blank);
-        let value = if b.get(i) == Some(&b'"') {
-            let q = i + 1 + memchr::memchr(b'"', &b[i + 1..])?;
-            let value = &s[i + 1..q];
-            if value.contains(['\r', '\n']) {
-                return None;
-            }
-            i = q + 1;
-            value
-        } else {
-            let v0 = i;
-            skip(b, &mut i, |c| !blank(c) && c != b';' && c != b'"');
-            if i == v0 {
-                return None;
-            }
-            &s[v0..i]
-        };
-        skip(b, &mut i, blank);
-        params.push((lower(name), Cow::Borrowed(value)));
+        n += 1;
     }
-    Some(Some(ContentType { ctype: lower(t), subtype: sub.map(lower), params }))
+    Some(Some(ContentType { ctype: lower(t), subtype: sub.map(lower), params: Params::Plain { first, n, text } }))
 }
 
 #[cfg(test)]
@@ -521,6 +666,17 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
             // Subtle forms: the full parser's answer.
             "\"Name, Q\" <a@b.example>", "a@b.example (comment)", "Mr. X <a@b.example>", "=?utf-8?B?w6k=?= <a@b.example>",
             "a@b.example, c@d.example", "group: a@b.example;", "<>", "x y", "Name\n <a@b.example>",
+            // Quoted names and trailing comments.
+            "\"MAILER-DAEMON\" <MAILER-DAEMON@example.org>", "\"Content-filter at mx.example\" <postmaster@mx.example>",
+            "MAILER-DAEMON@AOL.com (Mail Delivery System)", "postmaster@x.example (postmaster@x.example)", "a@b.example (x y  z)",
+            "\"a  b\" <p@n.example>", "\"\" <p@n.example>", "\" a\" <p@n.example>", "\"a\" b <p@n.example>", "\"a\"<p@n.example>",
+            "\"a\\\"b\" <p@n.example>", "\"a,b\" <p@n.example>", "\"=?utf-8?q?x?=\" <p@n.example>", "\"caf\u{e9}\" <p@n.example>",
+            "a@b.example ()", "a@b.example (a(b)c)", "a@b.example ( c )", "a@b.example (c)x", "a@b.example  (c)", "a@b.example (c\td)",
+            "(c) a@b.example", "a@b.example (x <y@z>)", "a b@c.example (n)", "\"n\" <a@b@c>", "\"n\" <>",
+            // Angle brackets, at signs, dots and blanks in every place.
+            "a@b.example <x@y.example>", "Name <a@b.example> x", "N. Name <a@b.example>", "Name <a@b.example>>", "Name <<a@b.example>",
+            "Name <a b@c.example>", "Name  <a@b.example>", "Name <a@b@c.example>", "@ <a@b.example>", "a@b.example>", "<a@b.example",
+            "Name<a@b.example>", "<a@b.example> ", "a@@b.example", "a@b.example.", "Na=?me <a@b.example>", "Name <>", "<@>",
         ];
         for v in addresses.map(|v| format!("{v}\n")) {
             let full = MessageStream::new(v.as_bytes()).parse_address();
@@ -560,6 +716,9 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
             "text/plain; name*0=\"a\"; name*1=\"b\"",
             "text/plain (comment); charset=\"a\\\"b\"",
             "multipart/mixed; boundary=\"=?utf-8?q?x?=\"",
+            // More parameters than are kept at hand: the rest are read from the text.
+            "text/plain; a=1; b=2; c=3; d=4; format=flowed; name=\"n\"; charset=utf-8",
+            "Multipart/Mixed; x=1; y=2; z=3; Report-Type=delivery-status; BOUNDARY=\"q\"",
         ];
         for v in values.map(|v| format!("{v}\n")).iter().chain(&["text/plain; charset=utf-8".to_string()]) {
             let full = match MessageStream::new(v.as_bytes()).parse_content_type() {

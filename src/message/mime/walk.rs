@@ -22,9 +22,8 @@
 use std::borrow::Cow;
 
 use mail_parser::decoders::charsets::map::charset_decoder;
-use memchr::memmem;
 
-use super::decode;
+use super::{boundary, decode, iso2022jp};
 use super::headers::{self, ContentType, Field, Fields};
 use crate::message::{util, Limits, Mail, Original};
 use crate::Error;
@@ -120,28 +119,28 @@ fn head_at(raw: &[u8], pos: usize) -> Option<(Head<'_>, usize)> {
 /// Fields that only a message's header block has, never a MIME part's.
 const MESSAGE_FIELDS: [&str; 6] = ["from", "message-id", "received", "return-path", "date", "subject"];
 
-#[derive(Debug)]
-enum Body {
+enum Body<'a> {
     /// A multipart container (its parts follow it in the list).
     Multipart,
     /// A body in `start..end`. `line_end`: it stops before the line break
     /// ahead of its boundary. `raw`: its closing boundary never came (or
     /// the message has headers only), so it is kept undecoded.
     Leaf { start: usize, end: usize, line_end: bool, raw: bool },
-    /// A message inside, not encoded: its bytes are `start..end`.
-    Inline { start: usize, end: usize },
+    /// A message inside, not encoded: its bytes are `start..end`, its
+    /// header block already read (by the depth count).
+    Inline { start: usize, end: usize, block: Block<'a> },
 }
 
 struct Part<'a> {
     head: Head<'a>,
     ct: Option<ContentType<'a>>,
     mime: Mime,
-    body: Body,
+    body: Body<'a>,
 }
 
 struct Frame {
     /// Finds `--` and the boundary.
-    finder: memmem::Finder<'static>,
+    finder: boundary::Finder,
     digest: bool,
 }
 
@@ -172,11 +171,10 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
         t.depth = t.depth.max(stack.len());
         if let Mime::Multipart { digest } = mime {
             if let Some(b) = ct.as_ref().and_then(|c| c.attribute("boundary")) {
-                let needle = [b"--", b.as_bytes()].concat();
-                let finder = memmem::Finder::new(&needle).into_owned();
+                let mut finder = boundary::Finder::new(b.as_bytes());
                 if let Some(i) = finder.find(&raw[pos..]) {
                     t.parts.push(Part { head, ct, mime, body: Body::Multipart });
-                    pos = skip_line_end(raw, pos + i + needle.len());
+                    pos = skip_line_end(raw, pos + i + finder.needle().len());
                     stack.push(Frame { finder, digest });
                     match head_at(raw, pos) {
                         Some((h, p)) => (head, pos) = (h, p),
@@ -189,7 +187,7 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
             mime = Mime::Text;
         }
         let (start, enc) = (pos, head.enc());
-        let (end, line_end, next) = match stack.last() {
+        let (end, line_end, next) = match stack.last_mut() {
             None => (raw.len(), false, None),
             Some(f) => match f.finder.find(&raw[start..]) {
                 Some(i) => {
@@ -209,8 +207,9 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
         };
         let body = if mime == Mime::Message && enc == Enc::None {
             let start = head.enclosed.unwrap_or(start);
-            t.messages = t.messages.max(message_chain(&raw[..end], start));
-            Body::Inline { start, end }
+            let (n, block) = message_chain(&raw[..end], start);
+            t.messages = t.messages.max(n);
+            Body::Inline { start, end, block }
         } else {
             if mime == Mime::Message {
                 t.messages = t.messages.max(1);
@@ -224,7 +223,7 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
         loop {
             if raw[p..].starts_with(b"--") {
                 stack.pop();
-                let Some(f) = stack.last() else { break 'parts };
+                let Some(f) = stack.last_mut() else { break 'parts };
                 match f.finder.find(&raw[p + 2..]) {
                     Some(i) => p = p + 2 + i + f.finder.needle().len(),
                     None => break 'parts,
@@ -259,28 +258,64 @@ fn skip_line_end(raw: &[u8], mut p: usize) -> usize {
     p
 }
 
-/// How many messages are nested from `start` on: each header block whose
-/// Content-Type is again an unencoded message starts one more. (Messages
-/// below a multipart inside the original are never walked, so never count.)
-fn message_chain(raw: &[u8], mut start: usize) -> usize {
-    let mut n = 0;
+/// How many messages are nested from `start` on, and the first one's
+/// header block: each header block whose Content-Type is again an
+/// unencoded message starts one more. (Messages below a multipart inside
+/// the original are never walked, so never count.)
+fn message_chain(raw: &[u8], start: usize) -> (usize, Block<'_>) {
+    let mut first = Block::read(raw, start);
+    let (mut n, mut b) = (0, first);
     loop {
-        let mut head = Head::default();
-        let mut it = Fields::new(raw, start);
-        let mut any = false;
-        for f in it.by_ref() {
-            any = true;
-            head.note(&f);
-        }
-        if !any && !it.complete {
-            return n;
+        if !b.any && !b.complete {
+            return (n, first);
         }
         n += 1;
-        let ct = head.ct.and_then(headers::content_type);
-        if mime_of(ct.as_ref(), false) != Mime::Message || head.enc() != Enc::None {
-            return n;
+        let ct = b.head.ct.and_then(headers::content_type);
+        if n == 1 {
+            first.report = Some(is_report(ct.as_ref()));
         }
-        start = it.body();
+        if mime_of(ct.as_ref(), false) != Mime::Message || b.head.enc() != Enc::None {
+            return (n, first);
+        }
+        b = Block::read(raw, b.body);
+    }
+}
+
+/// What bouncekit reads of a returned message's header block, found in
+/// one walk: its MIME fields, the last of each identity field, and the
+/// first `X-HmXmrOriginalRecipient`.
+#[derive(Default, Clone, Copy)]
+struct Block<'a> {
+    head: Head<'a>,
+    /// Message-ID, From, To, Subject.
+    identity: [Option<&'a [u8]>; 4],
+    jmrp: Option<&'a [u8]>,
+    /// Whether its Content-Type is a delivery report's, once known.
+    report: Option<bool>,
+    /// Whether it has any field, whether a blank line ends it, and where
+    /// its body starts.
+    any: bool,
+    complete: bool,
+    body: usize,
+}
+
+impl<'a> Block<'a> {
+    fn read(raw: &'a [u8], start: usize) -> Self {
+        const NAMES: [&str; 4] = ["message-id", "from", "to", "subject"];
+        let mut b = Block::default();
+        let mut it = Fields::new(raw, start);
+        for f in it.by_ref() {
+            b.any = true;
+            if let Some(i) = NAMES.iter().position(|n| f.is(n)) {
+                b.identity[i] = Some(f.value);
+            } else if b.jmrp.is_none() && f.is("x-hmxmroriginalrecipient") {
+                b.jmrp = Some(f.value);
+            } else {
+                b.head.note(&f);
+            }
+        }
+        (b.complete, b.body) = (it.complete, it.body());
+        b
     }
 }
 
@@ -290,16 +325,21 @@ pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> R
     let mut it = Fields::new(raw, 0);
     // Room for a typical report's header block at once.
     m.headers.reserve(32);
+    // The first From, Subject and Date, found on the same pass.
+    const FIRST: [&str; 3] = ["from", "subject", "date"];
+    let mut first = [None; 3];
     for f in it.by_ref() {
         top.note(&f);
+        if let Some(i) = FIRST.iter().position(|n| f.is(n)) {
+            first[i] = first[i].or(Some(f));
+        }
         m.headers.push(f);
     }
     if m.headers.is_empty() && !it.complete {
         return Err(Error::NotAMessage);
     }
-    m.from = m.header("from").map(Cow::into_owned);
-    m.subject = m.header("subject").map(Cow::into_owned);
-    m.date = m.header("date").map(Cow::into_owned);
+    let [from, subject, date] = first.map(|f| f.map(|f| headers::value(&f).into_owned()));
+    (m.from, m.subject, m.date) = (from, subject, date);
     let (root_body, complete) = (it.body(), it.complete);
     let tree = build(raw, top, root_body, complete);
     if tree.messages > limits.mime_depth() {
@@ -336,7 +376,7 @@ fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
     };
     match part.body {
         Body::Multipart => {}
-        Body::Inline { start, end } => inner_message(&raw[start..end], m),
+        Body::Inline { start, end, block } => inner_message(&raw[start..end], &block, m),
         // A part no arm below reads (images, archives, TNEF, ...): not worth decoding.
         _ if !matches!((ctype, sub), ("text" | "message" | "", _) | ("application", "json")) => {}
         Body::Leaf { start, end, line_end, raw: keep_raw } => {
@@ -351,9 +391,9 @@ fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
             let (bytes, is_text) = match decoded {
                 Some(b) if part.mime == Mime::Message => {
                     // An encoded message inside: read its header block.
-                    let mut it = Fields::new(&b, 0);
-                    if it.next().is_some() || it.complete {
-                        inner_message(&b, m);
+                    let block = Block::read(&b, 0);
+                    if block.any || block.complete {
+                        inner_message(&b, &block, m);
                         return;
                     }
                     (b, false)
@@ -362,7 +402,9 @@ fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
                 None => (Cow::Borrowed(bytes), true),
             };
             let charset = part.ct.as_ref().and_then(|c| c.attribute("charset")).filter(|_| is_text);
-            let content: Cow<'a, str> = match charset.filter(|c| !ascii_reads_as_ascii(c, &bytes)).and_then(|c| charset_decoder(c.as_bytes())) {
+            let charset = charset.filter(|c| !ascii_reads_as_ascii(c, &bytes));
+            let content: Cow<'a, str> = match charset.and_then(|c| charset_decoder(c.as_bytes())) {
+                Some(_) if charset.is_some_and(iso2022jp::is_named) => Cow::Owned(iso2022jp::decode(&bytes)),
                 Some(dec) => Cow::Owned(dec(&bytes)),
                 None => match bytes {
                     // Valid UTF-8 (the usual case) is checked fast and borrowed.
@@ -394,10 +436,7 @@ fn text_part<'a>(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'a, str
     // texts hold no escape byte at all: one memchr rules them out.)
     let escaped = memchr::memchr(0x1b, content.as_bytes()).is_some();
     let content = if escaped && (content.contains("\u{1b}$B") || content.contains("\u{1b}$@")) {
-        match charset_decoder(b"iso-2022-jp") {
-            Some(f) => Cow::Owned(f(content.as_bytes())),
-            None => content,
-        }
+        Cow::Owned(iso2022jp::decode(content.as_bytes()))
     } else {
         content
     };
@@ -411,7 +450,7 @@ fn text_part<'a>(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'a, str
         | ("message", "rfc822")
         | ("message", "global") => {
             if no_original {
-                m.original = original_of(content.as_bytes()).0;
+                m.original = original_of(&Block::read(content.as_bytes(), 0)).0;
             }
         }
         ("application", "json") => m.json.push(content),
@@ -419,7 +458,7 @@ fn text_part<'a>(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'a, str
         ("text", _) | ("", _) if is_header_attachment(cd, &content) => {
             // `mailheaders.txt`: the original message's headers as an attachment.
             if no_original {
-                m.original = original_of(content.as_bytes()).0;
+                m.original = original_of(&Block::read(content.as_bytes(), 0)).0;
             }
         }
         ("text", _) | ("", _) => {
@@ -454,15 +493,16 @@ pub(super) fn starts_like_headers(content: &str) -> bool {
     headerish >= 2
 }
 
-/// The returned original message: its identity, Microsoft's JMRP
-/// complainer, and itself when it is a delivery report (a forwarded bounce).
-fn inner_message(bytes: &[u8], m: &mut Mail<'_>) {
-    let (original, is_report, jmrp) = original_of(bytes);
+/// The returned original message (`bytes`, whose header block is
+/// `block`): its identity, Microsoft's JMRP complainer, and itself when it
+/// is a delivery report (a forwarded bounce).
+fn inner_message(bytes: &[u8], block: &Block<'_>, m: &mut Mail<'_>) {
+    let (original, is_report) = original_of(block);
     if m.original.message_id.is_none() && m.original.from.is_none() {
         m.original = original;
     }
     if m.jmrp_recipient.is_none() {
-        if let Some(v) = jmrp {
+        if let Some(v) = block.jmrp {
             m.jmrp_recipient = util::find_address(&headers::raw_text(v)).map(|a| a.0);
         }
     }
@@ -471,34 +511,30 @@ fn inner_message(bytes: &[u8], m: &mut Mail<'_>) {
     }
 }
 
-/// Reads a header block: the identity it gives, whether it heads a
-/// delivery report, and its first `X-HmXmrOriginalRecipient` value.
-fn original_of(block: &[u8]) -> (Original, bool, Option<&[u8]>) {
-    let mut last: [Option<Field<'_>>; 5] = [None; 5];
-    let mut jmrp = None;
-    for f in Fields::new(block, 0) {
-        const NAMES: [&str; 5] = ["message-id", "from", "to", "subject", "content-type"];
-        if let Some(i) = NAMES.iter().position(|n| f.is(n)) {
-            last[i] = Some(f);
-        } else if jmrp.is_none() && f.is("x-hmxmroriginalrecipient") {
-            jmrp = Some(f.value);
-        }
-    }
-    let [id, from, to, subject, ct] = last.map(|f| f.map(|f| f.value));
+/// Whether a Content-Type is a delivery report's.
+fn is_report(ct: Option<&ContentType<'_>>) -> bool {
+    ct.is_some_and(|c| {
+        c.ctype() == "multipart"
+            && c.subtype() == Some("report")
+            && c.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
+    })
+}
+
+/// The identity a header block gives, and whether it heads a delivery
+/// report.
+fn original_of(block: &Block<'_>) -> (Original, bool) {
+    let [id, from, to, subject] = block.identity;
     let original = Original {
         message_id: id.and_then(headers::message_id),
         from: from.and_then(headers::first_address),
         to: to.and_then(headers::first_address),
         subject: subject.and_then(headers::unstructured),
     };
-    let report = ct.and_then(headers::content_type).is_some_and(|c| {
-        c.ctype() == "multipart"
-            && c.subtype() == Some("report")
-            && c.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
-    });
-    let sender = original.from.as_deref().unwrap_or("").to_ascii_lowercase();
-    let report = report || sender.starts_with("mailer-daemon@") || sender.starts_with("postmaster@");
-    (original, report, jmrp)
+    let report = block.report.unwrap_or_else(|| is_report(block.head.ct.and_then(headers::content_type).as_ref()));
+    let sender = original.from.as_deref().unwrap_or("").as_bytes();
+    let starts = |p: &[u8]| sender.len() >= p.len() && sender[..p.len()].eq_ignore_ascii_case(p);
+    let report = report || starts(b"mailer-daemon@") || starts(b"postmaster@");
+    (original, report)
 }
 
 #[cfg(test)]

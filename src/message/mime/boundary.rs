@@ -1,0 +1,107 @@
+//! Finding `--boundary` in a multipart body.
+//!
+//! A message has one or two boundaries and each is sought a few times, so
+//! setting up a full substring searcher (memmem's two-way tables) costs
+//! more than the searches. This one starts with a packed-pair prefilter
+//! (memchr for the needle's rarest byte, a check of a second one), which
+//! costs next to nothing to build, and verifies each candidate. Should the
+//! prefilter keep proposing false candidates (text crafted against it),
+//! the search moves to memmem's finder for good, so the time stays linear.
+
+use memchr::arch::all::packedpair;
+use memchr::memmem;
+
+/// False candidates allowed before the search switches to memmem.
+const MISSES: usize = 64;
+/// Needles longer than this go to memmem at once (the pair's offsets are
+/// bytes, and a long needle would make each false candidate costly).
+const LONGEST: usize = 255;
+
+pub(crate) struct Finder {
+    needle: Vec<u8>,
+    pair: Option<packedpair::Finder>,
+    full: Option<memmem::Finder<'static>>,
+    misses: usize,
+}
+
+impl Finder {
+    /// A finder for `--` followed by `boundary`.
+    pub fn new(boundary: &[u8]) -> Self {
+        let needle = [b"--", boundary].concat();
+        let pair = (needle.len() <= LONGEST).then(|| packedpair::Finder::new(&needle)).flatten();
+        let full = pair.is_none().then(|| memmem::Finder::new(&needle).into_owned());
+        Finder { needle, pair, full, misses: 0 }
+    }
+
+    /// `--boundary` itself.
+    pub fn needle(&self) -> &[u8] {
+        &self.needle
+    }
+
+    /// Where the needle first occurs in `hay`.
+    pub fn find(&mut self, hay: &[u8]) -> Option<usize> {
+        let mut at = 0;
+        while let Some(pair) = &self.pair {
+            let c = at + pair.find_prefilter(&hay[at..])?;
+            if hay[c..].starts_with(&self.needle) {
+                return Some(c);
+            }
+            at = c + 1;
+            self.misses += 1;
+            if self.misses > MISSES {
+                self.pair = None;
+                self.full = Some(memmem::Finder::new(&self.needle).into_owned());
+            }
+        }
+        self.full.as_ref()?.find(&hay[at..]).map(|i| at + i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_what_memmem_finds() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        // Few distinct bytes, so partial matches and false candidates abound.
+        const BYTES: &[u8] = b"--=_ab\n";
+        for _ in 0..5_000 {
+            let blen = 1 + (next() % 6) as usize;
+            let boundary: Vec<u8> = (0..blen).map(|_| BYTES[(next() % BYTES.len() as u64) as usize]).collect();
+            let mut f = Finder::new(&boundary);
+            // Several searches with one finder, as a multipart makes.
+            for _ in 0..4 {
+                let hlen = (next() % 200) as usize;
+                let hay: Vec<u8> = (0..hlen).map(|_| BYTES[(next() % BYTES.len() as u64) as usize]).collect();
+                assert_eq!(f.find(&hay), memmem::find(&hay, f.needle()), "{boundary:?} in {hay:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn text_crafted_against_the_prefilter_moves_to_memmem() {
+        let boundary = [b"x".repeat(40), b"y".to_vec()].concat();
+        let mut f = Finder::new(&boundary);
+        // Each unit differs from the needle in one byte the pair does not
+        // look at: every one is a candidate, and none is a match.
+        let p = *f.pair.as_ref().unwrap().pair();
+        let k = (0..).find(|&k| k != usize::from(p.index1()) && k != usize::from(p.index2())).unwrap();
+        let mut unit = f.needle().to_vec();
+        unit[k] = b'z';
+        let hay = unit.repeat(200);
+        assert_eq!(f.find(&hay), None);
+        assert!(f.pair.is_none() && f.full.is_some());
+        let hit = [hay.clone(), f.needle().to_vec()].concat();
+        assert_eq!(f.find(&hit), Some(hay.len()));
+        // A needle too long for the pair goes to memmem at once.
+        let long = Finder::new(&[b'q'; 300]);
+        assert!(long.pair.is_none() && long.full.is_some());
+    }
+}
