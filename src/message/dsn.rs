@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::util::{dsn_address, find_address, lines};
+use super::util::{dsn_address, lines};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
 use crate::{find_codes, Reason, ReplyCode, StatusCode};
 
@@ -283,12 +283,14 @@ fn has_inline_fields(t: &str) -> bool {
 pub(crate) fn extract(m: &Mail<'_>, texts: &super::text::TextFacts<'_>) -> Option<Draft> {
     let mut statuses: Vec<DeliveryStatus> = m.dsn.iter().map(|t| parse_status(t)).collect();
     if statuses.iter().all(|s| s.recipients.is_empty()) {
+        static RECIPIENT_FIELD: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+        let recipient_field = RECIPIENT_FIELD.get_or_init(|| memchr::memmem::Finder::new("-recipient:"));
         // Inline fields in the text part, before any copy of the original
         // message. The part before the copy has a subset of the whole text's
         // lines: a text without such fields needs no cutting.
         for (i, t) in m.texts.iter().enumerate() {
             // Both recipient fields end in `-recipient:`: without it, no search.
-            if !texts.holds(i, "-recipient:") || !has_inline_fields(t) {
+            if !texts.holds(i, recipient_field) || !has_inline_fields(t) {
                 continue;
             }
             let body = texts.body(i);
@@ -309,32 +311,28 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &super::text::TextFacts<'_>) -> Optio
             reporting = s.message.reporting_mta.clone();
         }
         for r in s.recipients {
-            let Some(recipient) = r
-                .final_recipient
-                .clone()
-                .or_else(|| r.actual_recipient.clone())
-                .or_else(|| r.original_recipient.clone())
-            else {
+            let Some(recipient) = r.final_recipient.or(r.actual_recipient).or_else(|| r.original_recipient.clone()) else {
                 continue;
             };
-            if find_address(&recipient).is_none() && !recipient.contains('@') {
+            // (Any address `find_address` finds has an `@`.)
+            if !recipient.contains('@') {
                 continue;
             }
-            let diagnostic = r.diagnostic.clone().unwrap_or_default();
+            let diagnostic = r.diagnostic.unwrap_or_default();
             let codes = find_codes(&diagnostic);
             let reply: Option<ReplyCode> = codes.reply;
             hits.push(Hit {
                 recipient,
-                original_recipient: r.original_recipient.clone(),
+                original_recipient: r.original_recipient,
                 action: r.action,
                 status: r.status,
                 reply,
                 diagnostic,
-                remote_mta: r.remote_mta.clone(),
-                reporting_mta: r.reporting_mta.clone().or_else(|| s.message.reporting_mta.clone()),
+                remote_mta: r.remote_mta,
+                reporting_mta: r.reporting_mta.or_else(|| s.message.reporting_mta.clone()),
                 command: None,
                 arrival: s.message.arrival_date.clone(),
-                last_attempt: r.last_attempt_date.clone(),
+                last_attempt: r.last_attempt_date,
                 feedback_type: None,
                 fixed: None,
                 vendor: r.vendor_category.as_deref().and_then(vendor_reason),

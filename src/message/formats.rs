@@ -221,7 +221,9 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut block_text = String::new();
     for (i, t) in m.texts.iter().enumerate() {
-        let t = unquote_forwarded(t, texts.holds(i, "forwarded message"));
+        static FORWARDED: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+        let forwarded = FORWARDED.get_or_init(|| memchr::memmem::Finder::new("forwarded message"));
+        let t = unquote_forwarded(t, texts.holds(i, forwarded));
         let body = match &t {
             std::borrow::Cow::Borrowed(_) => texts.body(i),
             std::borrow::Cow::Owned(o) => cut_original(o),

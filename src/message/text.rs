@@ -90,9 +90,11 @@ impl<'a> TextFacts<'a> {
         self.lower[i].get_or_init(|| self.texts[i].as_bytes().to_ascii_lowercase())
     }
 
-    /// Whether text `i` holds `needle` (lowercase), ignoring ASCII case.
-    pub(crate) fn holds(&self, i: usize, needle: &str) -> bool {
-        memchr::memmem::find(self.lower(i), needle.as_bytes()).is_some()
+    /// Whether text `i` holds `needle`'s (lowercase) needle, ignoring ASCII
+    /// case. The searcher is the caller's, built once: building one costs
+    /// more than searching a report's text.
+    pub(crate) fn holds(&self, i: usize, needle: &memchr::memmem::Finder<'_>) -> bool {
+        needle.find(self.lower(i)).is_some()
     }
 
     /// Text `i` up to the copy of the original message.
@@ -101,16 +103,31 @@ impl<'a> TextFacts<'a> {
         &t[..*self.cut[i].get_or_init(|| original_start_in(t, self.lower(i)))]
     }
 
+    /// Text `i` up to the copy of the original message, ASCII-lowercased.
+    pub(crate) fn lower_body(&self, i: usize) -> &[u8] {
+        let n = self.body(i).len();
+        &self.lower(i)[..n]
+    }
+
     /// How many texts there are.
     pub(crate) fn len(&self) -> usize {
         self.texts.len()
     }
 
-    /// Whether text `i`, up to the copy of the original message, holds
-    /// `needle` (lowercase), ignoring ASCII case.
-    pub(crate) fn body_holds(&self, i: usize, needle: &str) -> bool {
-        let n = self.body(i).len();
-        memchr::memmem::find(&self.lower(i)[..n], needle.as_bytes()).is_some()
+    /// Whether text `i`, up to the copy of the original message, holds one
+    /// of `addresses` (lowercase), ignoring ASCII case.
+    ///
+    /// An address with an `@` is looked for only at the text's `@`s (few in
+    /// a report): one vectorised scan instead of a searcher built per address.
+    pub(crate) fn body_holds_any(&self, i: usize, addresses: &[String]) -> bool {
+        let lower = self.lower_body(i);
+        let at = |a: &String| memchr::memchr(b'@', a.as_bytes());
+        if addresses.iter().any(|a| at(a).is_none() && memchr::memmem::find(lower, a.as_bytes()).is_some()) {
+            return true;
+        }
+        memchr::memchr_iter(b'@', lower).any(|p| {
+            addresses.iter().any(|a| at(a).is_some_and(|k| p >= k && lower[p - k..].starts_with(a.as_bytes())))
+        })
     }
 
     /// Every text up to the copy of the original message, in order.
@@ -546,12 +563,18 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
         .flat_map(|h| std::iter::once(&h.recipient).chain(&h.original_recipient))
         .map(|a| a.to_ascii_lowercase())
         .collect();
+    let holding: Vec<usize> = (0..texts.len()).filter(|&i| texts.body_holds_any(i, &wanted)).collect();
+    // Every diagnostic is there and only commands are sought: a block's
+    // text is pieces of its body's lines joined by line breaks, so a body
+    // without any wording that names a command gives none.
+    let need_diagnostic = d.hits.iter().any(|h| h.diagnostic.trim().is_empty());
+    if !need_diagnostic && !holding.iter().any(|&i| super::util::may_name_command(texts.lower_body(i))) {
+        return;
+    }
     let mut found: Vec<Hit> = Vec::new();
-    for i in 0..texts.len() {
-        if wanted.iter().any(|a| texts.body_holds(i, a)) {
-            // Only these recipients' blocks are read, and only for their diagnostics.
-            found.extend(recipients_named(texts.body(i), Some(&wanted)));
-        }
+    for i in holding {
+        // Only these recipients' blocks are read, and only for their diagnostics.
+        found.extend(recipients_named(texts.body(i), Some(&wanted)));
     }
     for h in &mut d.hits {
         let Some(f) = found.iter().find(|f| {

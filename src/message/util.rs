@@ -325,6 +325,19 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     has(rcpt).then_some("RCPT")
 }
 
+/// Whether an ASCII-lowercased text holds any wording [`detect_command`]
+/// reads: when it holds none, neither does any piece of it, and no piece
+/// names a command.
+pub(crate) fn may_name_command(lower: &[u8]) -> bool {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        let vague = [">>> ", "data command", "during data", "rcpt"].map(str::to_string);
+        aho_corasick::AhoCorasick::new(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()).chain(vague))
+            .expect("a few short literals always build")
+    });
+    ac.is_match(lower)
+}
+
 /// Phrases that name the SMTP command a reply answered.
 const COMMAND_PHRASES: [(&str, &str); 22] = [
     ("END OF DATA", "DATA"),
