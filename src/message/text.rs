@@ -192,14 +192,41 @@ fn original_markers() -> &'static aho_corasick::AhoCorasick {
     })
 }
 
-/// The markers and the header starts together (all lowercase), to find
-/// candidate lines in one pass over a whole lowercased text.
+/// Pieces of the markers and of the header starts (lowercase): each of
+/// them holds at least one (a test checks), so every line that may start
+/// the copy holds one. Few patterns keep the whole-text scan on the
+/// automaton's fastest (slim) vectorised search; the lines found are then
+/// checked against the markers themselves.
+const CANDIDATE_PIECES: &[&str] = &[
+    "copy of the message",
+    "copy of your message",
+    "original message",
+    "original mail",
+    "message header",
+    "unsent message",
+    "no message was collected",
+    "rfc822",
+    "returned message",
+    "returned mail",
+    "message text follows",
+    "text of the message",
+    "partial message",
+    "failed message",
+    "attachment contains",
+    "received:",
+    "return-path:",
+    "dkim-signature:",
+    "x-originating-ip:",
+];
+
+/// [`CANDIDATE_PIECES`] in one automaton, to find candidate lines in one
+/// pass over a whole lowercased text.
 fn candidate_markers() -> &'static aho_corasick::AhoCorasick {
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(ORIGINAL_MARKERS.iter().chain(HEADER_STARTS).map(|p| p.to_ascii_lowercase()))
+            .build(CANDIDATE_PIECES)
             .expect("a few short literals always build")
     })
 }
@@ -664,6 +691,15 @@ mod tests {
             pos += line.len();
         }
         t.len()
+    }
+
+    #[test]
+    fn every_marker_holds_a_candidate_piece() {
+        for m in ORIGINAL_MARKERS.iter().chain(HEADER_STARTS) {
+            let lower = m.to_ascii_lowercase();
+            assert!(CANDIDATE_PIECES.iter().any(|p| lower.contains(p)), "{m:?}");
+        }
+        assert!(CANDIDATE_PIECES.iter().all(|p| p.to_ascii_lowercase() == *p && !p.contains('\n')));
     }
 
     #[test]
