@@ -118,10 +118,14 @@ const WARNING_MARKERS: &[&str] = &[
 /// `bodies` are ASCII-lowercased (the markers are lowercase): a
 /// case-sensitive automaton keeps its vectorised prefilter.
 fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a [u8]>, subject: &str) -> bool {
-    // One pass for every marker; pattern 0 is "permanent".
+    // One pass for every marker; pattern 0 is "permanent". Leftmost-first
+    // lets the automaton use its vectorised prefilter, and reports the same:
+    // no marker ends with a prefix of "permanent" (nor holds it), so no
+    // match can hide an occurrence of it.
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let ac = AC.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .build(std::iter::once(&"permanent").chain(WARNING_MARKERS))
             .expect("a few short literals always build")
     });
@@ -375,6 +379,12 @@ mod tests {
         }
         assert!(is_delay_notice([&b"delivery attempts will continue"[..]].into_iter(), ""));
         assert!(!is_delay_notice([&b"delivery attempts will continue; permanent error"[..]].into_iter(), ""));
+        // What lets the search be leftmost-first: no warning's match can hide "permanent".
+        for w in WARNING_MARKERS {
+            assert!(!w.contains("permanent"), "{w}");
+            assert!((1..="permanent".len()).all(|n| !w.ends_with(&"permanent"[..n])), "{w}");
+        }
+        assert!(!is_delay_notice([&b"this is just a warning: permanent"[..]].into_iter(), ""));
     }
 
     #[test]

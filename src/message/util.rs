@@ -332,7 +332,11 @@ pub(crate) fn may_name_command(lower: &[u8]) -> bool {
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let ac = AC.get_or_init(|| {
         let vague = [">>> ", "data command", "during data", "rcpt"].map(str::to_string);
-        aho_corasick::AhoCorasick::new(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()).chain(vague))
+        // Leftmost-first: only then may the automaton use its vectorised
+        // prefilter (whether there is a match is the same under any kind).
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()).chain(vague))
             .expect("a few short literals always build")
     });
     ac.is_match(lower)
