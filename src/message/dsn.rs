@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::util::{dsn_address, lines};
+use super::util::{dsn_address, lines, split_at_byte, trim};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
 use crate::{find_codes, Reason, ReplyCode, StatusCode};
 
@@ -63,9 +63,9 @@ pub struct DeliveryStatus {
 }
 
 fn strip_type(v: &str) -> String {
-    let v = v.trim();
-    match v.split_once(';') {
-        Some((t, rest)) if !t.contains(char::is_whitespace) && t.len() < 16 => rest.trim().to_string(),
+    let v = trim(v);
+    match split_at_byte(v, b';') {
+        Some((t, rest)) if t.len() < 16 && !t.contains(char::is_whitespace) => trim(rest).to_string(),
         _ => v.to_string(),
     }
 }
@@ -121,7 +121,7 @@ fn fields(text: &str) -> Vec<(Field, Cow<'_, str>)> {
     let mut open = false;
     for line in lines(text) {
         let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
+        if trim(line).is_empty() {
             out.push((Field::Blank, Cow::Borrowed("")));
             open = false;
             continue;
@@ -130,15 +130,15 @@ fn fields(text: &str) -> Vec<(Field, Cow<'_, str>)> {
             if let Some(last) = out.last_mut() {
                 let v = last.1.to_mut();
                 v.push(' ');
-                v.push_str(line.trim());
+                v.push_str(trim(line));
             }
             continue;
         }
-        match line.split_once(':') {
+        match split_at_byte(line, b':') {
             // A field name is letters, digits and hyphens: a dedented fold
             // such as `mx.example.com[192.0.2.2]:25: No route to host` is none.
             Some((n, v)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
-                out.push((field_of(n), Cow::Borrowed(v.trim())));
+                out.push((field_of(n), Cow::Borrowed(trim(v))));
                 open = true;
             }
             _ => {
@@ -147,7 +147,7 @@ fn fields(text: &str) -> Vec<(Field, Cow<'_, str>)> {
                     if let Some(last) = out.last_mut() {
                         let v = last.1.to_mut();
                         v.push(' ');
-                        v.push_str(line.trim());
+                        v.push_str(trim(line));
                     }
                 }
             }

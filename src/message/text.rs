@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::util::{address_span, contains_ci, find_address, find_ci, lines};
+use super::util::{address_span, contains_ci, find_address, find_ci, lines, trim};
 use super::{Draft, Hit};
 
 /// Lines (lowercase, trimmed) that announce the copy of the original
@@ -170,12 +170,12 @@ fn original_start_in(t: &str, lower: &[u8]) -> usize {
 /// Whether `line` (its `\n` included) starts the copy of the original
 /// message, given the line before it.
 fn is_cut_line(line: &str, prev: &str) -> bool {
-    let trimmed = line.trim();
+    let trimmed = trim(line);
     if trimmed.len() >= 120 || trimmed.is_empty() {
         return false;
     }
     // A separator rule (`-----`) before pasted headers counts as a blank line.
-    let p = prev.trim();
+    let p = trim(prev);
     let prev_blank = p.is_empty() || (p.len() >= 10 && p.bytes().all(|b| b == b'-' || b == b'='));
     original_markers().is_match(trimmed)
         || (prev_blank && !line.starts_with([' ', '\t']) && HEADER_STARTS.iter().any(|h| starts_with_ci(trimmed, h)))
@@ -237,7 +237,7 @@ fn starts_with_ci(s: &str, prefix: &str) -> bool {
 
 /// Labels that may precede a recipient's address at the start of a line.
 fn label_ok(label: &str) -> bool {
-    let l = label.trim();
+    let l = trim(label);
     if l.is_empty() || l == "<" || l == "\"" || l == "'" {
         return true;
     }
@@ -305,7 +305,7 @@ fn reply_prefix_ok(label: &str) -> bool {
 
 /// The recipient a line introduces, and the rest of the line (its first diagnostic words).
 pub(crate) fn recipient_line(line: &str) -> Option<(String, String)> {
-    let t = line.trim();
+    let t = trim(line);
     // The address is copied only once the line turns out to name a recipient.
     let (begin, st, en) = address_span(t, 0)?;
     let label = &t[..st];
@@ -351,7 +351,7 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
     let mut cur: Option<usize> = None;
     let mut preamble: Vec<&str> = Vec::new();
     for line in lines(block) {
-        let t = line.trim();
+        let t = trim(line);
         if t.is_empty() {
             continue;
         }
@@ -495,7 +495,7 @@ pub(crate) fn transcript_recipients(block: &str) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut pending: Vec<&str> = Vec::new();
     for line in lines(block) {
-        let t = line.trim();
+        let t = trim(line);
         if t.is_empty() {
             continue;
         }

@@ -52,6 +52,25 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
+/// [`str::trim`], without walking characters when both ends are ASCII
+/// and not blank (most lines of a report).
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    let blank_or_wide = |b: u8| matches!(b, b'\t'..=b'\r' | b' ') || b >= 0x80;
+    match s.as_bytes() {
+        [first, .., last] if !blank_or_wide(*first) && !blank_or_wide(*last) => s,
+        [only] if !blank_or_wide(*only) => s,
+        _ => s.trim(),
+    }
+}
+
+/// [`str::split_once`] at an ASCII byte, found with memchr.
+#[inline]
+pub(crate) fn split_at_byte(s: &str, c: u8) -> Option<(&str, &str)> {
+    debug_assert!(c.is_ascii());
+    memchr::memchr(c, s.as_bytes()).map(|i| (&s[..i], &s[i + 1..]))
+}
+
 /// Joins lines into one, collapsing runs of whitespace to one space.
 pub fn unfold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -214,9 +233,9 @@ pub(crate) fn all_addresses(s: &str) -> Vec<String> {
 
 /// A `rfc822; addr` style DSN address value -> the bare address.
 pub(crate) fn dsn_address(v: &str) -> Option<String> {
-    let v = v.trim();
-    let v = match v.find(';') {
-        Some(i) => &v[i + 1..],
+    let v = trim(v);
+    let v = match split_at_byte(v, b';') {
+        Some((_, rest)) => rest,
         None => v,
     };
     if let Some((a, _, _)) = find_address(v) {
@@ -535,6 +554,15 @@ mod tests {
         assert!(find_address("user@localhost").is_none());
         assert_eq!(dsn_address("rfc822; <A@B.example>").unwrap(), "A@B.example");
         assert_eq!(all_addresses("a@b.example, c@d.example").len(), 2);
+    }
+
+    #[test]
+    fn trim_is_str_trim() {
+        for s in ["", " ", "a", " a", "a ", "\u{a0}a", "a\u{3000}", "\x0ba\x0c", "ab", "\u{e9}", "a b", "\r\n", "x\t"] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
+        assert_eq!(split_at_byte("a:b:c", b':'), "a:b:c".split_once(':'));
+        assert_eq!(split_at_byte("abc", b':'), None);
     }
 
     #[test]
