@@ -115,42 +115,41 @@ fn field_of(name: &str) -> Field {
 }
 
 /// Unfolded fields of a block, blank lines included; a value is borrowed
-/// unless a fold had to be joined to it.
+/// unless a fold had to be joined to it. The values of fields not read
+/// here (`Other`) are left unjoined: nothing reads them.
 fn fields(text: &str) -> Vec<(Field, Cow<'_, str>)> {
-    let mut out: Vec<(Field, Cow<'_, str>)> = Vec::new();
+    // A status part is mostly one field a line.
+    let mut out: Vec<(Field, Cow<'_, str>)> = Vec::with_capacity(16);
     let mut open = false;
+    let fold = |out: &mut Vec<(Field, Cow<'_, str>)>, line: &str| {
+        if let Some(last) = out.last_mut().filter(|l| l.0 != Field::Other) {
+            let v = last.1.to_mut();
+            v.push(' ');
+            v.push_str(trim(line));
+        }
+    };
     for line in lines(text) {
-        let line = line.trim_end_matches('\r');
+        let line = &line[..line.len() - line.bytes().rev().take_while(|&b| b == b'\r').count()];
         if trim(line).is_empty() {
             out.push((Field::Blank, Cow::Borrowed("")));
             open = false;
             continue;
         }
-        if line.starts_with([' ', '\t']) && open {
-            if let Some(last) = out.last_mut() {
-                let v = last.1.to_mut();
-                v.push(' ');
-                v.push_str(trim(line));
-            }
+        if open && matches!(line.as_bytes()[0], b' ' | b'\t') {
+            fold(&mut out, line);
             continue;
         }
         match split_at_byte(line, b':') {
             // A field name is letters, digits and hyphens: a dedented fold
             // such as `mx.example.com[192.0.2.2]:25: No route to host` is none.
             Some((n, v)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
-                out.push((field_of(n), Cow::Borrowed(trim(v))));
+                let field = field_of(n);
+                out.push((field, Cow::Borrowed(if field == Field::Other { "" } else { trim(v) })));
                 open = true;
             }
-            _ => {
-                // A continuation without indentation (a sloppy fold): keep it with the field.
-                if open {
-                    if let Some(last) = out.last_mut() {
-                        let v = last.1.to_mut();
-                        v.push(' ');
-                        v.push_str(trim(line));
-                    }
-                }
-            }
+            // A continuation without indentation (a sloppy fold): keep it with the field.
+            _ if open => fold(&mut out, line),
+            _ => {}
         }
     }
     out
