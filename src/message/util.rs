@@ -81,13 +81,15 @@ pub fn unfold(s: &str) -> String {
         let b = s.as_bytes();
         let space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
         // Already one line with single spaces (most diagnostics): a copy.
-        let mut prev = b' ';
-        let clean = b.iter().all(|&c| {
-            let ok = !(matches!(c, b'\t'..=b'\r') || c == b' ' && prev == b' ');
-            prev = c;
-            ok
-        });
-        if clean && prev != b' ' {
+        // Vectorised scans: no blank but the space, no two spaces in a row,
+        // none at either end.
+        static TWO_SPACES: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+        let clean = b.first() != Some(&b' ')
+            && b.last() != Some(&b' ')
+            && memchr::memchr3(b'\n', b'\r', b'\t', b).is_none()
+            && memchr::memchr2(0x0b, 0x0c, b).is_none()
+            && TWO_SPACES.get_or_init(|| memchr::memmem::Finder::new("  ")).find(b).is_none();
+        if clean {
             out.push_str(s);
             return out;
         }
