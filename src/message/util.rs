@@ -311,7 +311,9 @@ fn decode_entities(s: &str) -> String {
 /// The SMTP command a diagnostic answered, from the usual wordings.
 pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     // A session transcript (`>>> RCPT To:<a@b>` / `<<< 550 ...`): the last command sent.
-    if let Some(i) = memchr::memmem::rfind(text.as_bytes(), b">>> ") {
+    // Searchers built once: building one costs more than a short search.
+    static TRANSCRIPT: std::sync::OnceLock<memchr::memmem::FinderRev<'static>> = std::sync::OnceLock::new();
+    if let Some(i) = TRANSCRIPT.get_or_init(|| memchr::memmem::FinderRev::new(">>> ")).rfind(text.as_bytes()) {
         let w = text[i + 4..].split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
         let cmd = ["DATA", "RCPT", "MAIL", "EHLO", "HELO", "STARTTLS", "AUTH"].into_iter().find(|c| c.eq_ignore_ascii_case(w));
         if cmd.is_some() {
@@ -335,7 +337,6 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     if let Some(m) = command_phrases().find(lower) {
         return Some(COMMAND_PHRASES[m.pattern().as_usize()].1);
     }
-    // Searchers built once: building one costs more than a short search.
     static VAGUE: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 3]> = std::sync::OnceLock::new();
     let [data_command, during_data, rcpt] =
         VAGUE.get_or_init(|| [&b"data command"[..], b"during data", b"rcpt"].map(memchr::memmem::Finder::new));
