@@ -430,7 +430,8 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
         // `Failure reasons: ...` then the address: the reason came first.
         let from = preamble.len().saturating_sub(4);
         hits[0].diagnostic = preamble[from..].join("\n");
-    } else if hits.len() == 1 {
+    } else if hits.len() == 1 && !preamble.is_empty() {
+        // (Without lines before it, there is nothing to add.)
         // Only a failure code counts: a stray `222` (a byte count in a
         // quoted summary) is no reply.
         let codes = crate::find_codes(&hits[0].diagnostic);
