@@ -144,9 +144,15 @@ fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a [u8]>, subject: &str) ->
 /// The markers' automaton, and each marker (lowercase) with its format's index.
 type BodyMarkers = (aho_corasick::AhoCorasick, Vec<(Vec<u8>, usize)>);
 
-/// Every format's body markers (lowercase) in one automaton, with the
-/// format each belongs to: a report's text is scanned once, not once per
-/// marker.
+/// How many leading bytes of each marker the automaton looks for.
+const MARKER_PREFIX: usize = 16;
+
+/// Every format's body markers (lowercase), with the format each belongs
+/// to, and one automaton over their distinct first [`MARKER_PREFIX`] bytes:
+/// a report's text is scanned once, not once per marker, and few enough
+/// patterns keep the scan on the automaton's fastest (slim) vectorised
+/// search. Every marker starts where one of them does, and there
+/// [`body_hits`] compares the markers themselves.
 fn body_markers() -> &'static BodyMarkers {
     static AC: std::sync::OnceLock<BodyMarkers> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
@@ -154,9 +160,12 @@ fn body_markers() -> &'static BodyMarkers {
         for (i, f) in FORMATS.iter().enumerate() {
             markers.extend(f.body.iter().map(|b| (b.to_ascii_lowercase().into_bytes(), i)));
         }
+        let mut prefixes: Vec<&[u8]> = markers.iter().map(|(m, _)| &m[..m.len().min(MARKER_PREFIX)]).collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
         let ac = aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(markers.iter().map(|(m, _)| m))
+            .build(prefixes)
             .expect("the format table's markers always build");
         (ac, markers)
     })
