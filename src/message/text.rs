@@ -349,8 +349,12 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
     let finish = |h: &Hit| wanted.is_none_or(|w| w.iter().any(|a| h.recipient.eq_ignore_ascii_case(a)));
     let mut hits: Vec<Hit> = Vec::new();
     let mut cur: Option<usize> = None;
-    let mut preamble: Vec<&str> = Vec::new();
-    for line in lines(block) {
+    // A recipient line holds an `@`: the lines before the first one are
+    // preamble, read only if a lone recipient turns out to need them.
+    let head = memchr::memchr(b'@', block.as_bytes()).map_or(block.len(), |at| memchr::memrchr(b'\n', &block.as_bytes()[..at]).map_or(0, |i| i + 1));
+    let (head, rest) = block.split_at(head);
+    let mut more_preamble: Vec<&str> = Vec::new();
+    for line in lines(rest) {
         let t = trim(line);
         if t.is_empty() {
             continue;
@@ -358,7 +362,7 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
         // Each line is read as a recipient line once.
         let named = recipient_line(line);
         if cur.is_none() && named.is_none() {
-            preamble.push(t);
+            more_preamble.push(t);
             continue;
         }
         // A reply that completes the current block's sentence ("... after
@@ -412,9 +416,10 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
             drop_success_replies(&mut h.diagnostic);
         }
     }
-    if hits.len() == 1 && !finish(&hits[0]) {
+    if hits.len() != 1 || !finish(&hits[0]) {
         return hits;
     }
+    let preamble: Vec<&str> = lines(head).map(trim).filter(|t| !t.is_empty()).chain(more_preamble).collect();
     // One recipient whose stage is told just before it (DragonFly's
     // `host did not like our RCPT TO:` line, then the reply).
     // Only a line that names no address: `MAIL FROM: a@b` in a quoted
