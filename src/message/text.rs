@@ -351,7 +351,8 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
     let mut cur: Option<usize> = None;
     // A recipient line holds an `@`: the lines before the first one are
     // preamble, read only if a lone recipient turns out to need them.
-    let head = memchr::memchr(b'@', block.as_bytes()).map_or(block.len(), |at| memchr::memrchr(b'\n', &block.as_bytes()[..at]).map_or(0, |i| i + 1));
+    let b = block.as_bytes();
+    let head = memchr::memchr(b'@', b).map_or(b.len(), |at| memchr::memrchr(b'\n', &b[..at]).map_or(0, |i| i + 1));
     let (head, rest) = block.split_at(head);
     let mut more_preamble: Vec<&str> = Vec::new();
     for line in lines(rest) {
@@ -697,6 +698,23 @@ mod tests {
             pos += line.len();
         }
         t.len()
+    }
+
+    #[test]
+    fn wanted_addresses_are_found_as_a_substring_search_finds_them() {
+        let texts: Vec<Cow<'_, str>> =
+            ["To: A@Example.org\n", "xa@example.orgx", "@a@example.org@", "no at here", "a@exampl", "", "b@@example.org", "Plain-Name\n"]
+                .map(Cow::Borrowed)
+                .to_vec();
+        let facts = TextFacts::new(&texts);
+        for wanted in [&["a@example.org"][..], &["@example.org"], &["b@"], &["plain-name"], &["zz@zz.example", "a@example.org"]] {
+            let wanted: Vec<String> = wanted.iter().map(|a| a.to_string()).collect();
+            for (i, t) in texts.iter().enumerate() {
+                let lower = t.to_ascii_lowercase();
+                let expected = wanted.iter().any(|a| lower.contains(a.as_str()));
+                assert_eq!(facts.body_holds_any(i, &wanted), expected, "{t:?} {wanted:?}");
+            }
+        }
     }
 
     #[test]

@@ -586,6 +586,13 @@ mod tests {
         assert_eq!(detect_command("bad rcpt"), Some("RCPT"));
         assert_eq!(detect_command("mailbox full"), None);
         assert_eq!(detect_command(">>> RCPT To:<a@b.example>\n<<< 550 no"), Some("RCPT"));
+        // Whatever names a command holds a wording may_name_command knows.
+        let texts = ["mailbox full", "550 x (in reply to RCPT TO command)", ">>> DATA", "said during data", "bad Rcpt", "quota exceeded"];
+        for t in texts.iter().copied().chain(COMMAND_PHRASES.iter().map(|(p, _)| *p)) {
+            let may = may_name_command(t.to_ascii_lowercase().as_bytes());
+            assert!(may || detect_command(t).is_none(), "{t:?}");
+        }
+        assert!(!may_name_command(b"mailbox full"));
     }
 
     #[test]
