@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::util::{dsn_address, find_address, lines};
+use super::util::{dsn_address, lines, split_at_byte, trim};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
 use crate::{find_codes, Reason, ReplyCode, StatusCode};
 
@@ -63,9 +63,9 @@ pub struct DeliveryStatus {
 }
 
 fn strip_type(v: &str) -> String {
-    let v = v.trim();
-    match v.split_once(';') {
-        Some((t, rest)) if !t.contains(char::is_whitespace) && t.len() < 16 => rest.trim().to_string(),
+    let v = trim(v);
+    match split_at_byte(v, b';') {
+        Some((t, rest)) if t.len() < 16 && !t.contains(char::is_whitespace) => trim(rest).to_string(),
         _ => v.to_string(),
     }
 }
@@ -115,42 +115,41 @@ fn field_of(name: &str) -> Field {
 }
 
 /// Unfolded fields of a block, blank lines included; a value is borrowed
-/// unless a fold had to be joined to it.
+/// unless a fold had to be joined to it. The values of fields not read
+/// here (`Other`) are left unjoined: nothing reads them.
 fn fields(text: &str) -> Vec<(Field, Cow<'_, str>)> {
-    let mut out: Vec<(Field, Cow<'_, str>)> = Vec::new();
+    // A status part is mostly one field a line.
+    let mut out: Vec<(Field, Cow<'_, str>)> = Vec::with_capacity(16);
     let mut open = false;
+    let fold = |out: &mut Vec<(Field, Cow<'_, str>)>, line: &str| {
+        if let Some(last) = out.last_mut().filter(|l| l.0 != Field::Other) {
+            let v = last.1.to_mut();
+            v.push(' ');
+            v.push_str(trim(line));
+        }
+    };
     for line in lines(text) {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
+        let line = &line[..line.len() - line.bytes().rev().take_while(|&b| b == b'\r').count()];
+        if trim(line).is_empty() {
             out.push((Field::Blank, Cow::Borrowed("")));
             open = false;
             continue;
         }
-        if line.starts_with([' ', '\t']) && open {
-            if let Some(last) = out.last_mut() {
-                let v = last.1.to_mut();
-                v.push(' ');
-                v.push_str(line.trim());
-            }
+        if open && matches!(line.as_bytes()[0], b' ' | b'\t') {
+            fold(&mut out, line);
             continue;
         }
-        match line.split_once(':') {
+        match split_at_byte(line, b':') {
             // A field name is letters, digits and hyphens: a dedented fold
             // such as `mx.example.com[192.0.2.2]:25: No route to host` is none.
             Some((n, v)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
-                out.push((field_of(n), Cow::Borrowed(v.trim())));
+                let field = field_of(n);
+                out.push((field, Cow::Borrowed(if field == Field::Other { "" } else { trim(v) })));
                 open = true;
             }
-            _ => {
-                // A continuation without indentation (a sloppy fold): keep it with the field.
-                if open {
-                    if let Some(last) = out.last_mut() {
-                        let v = last.1.to_mut();
-                        v.push(' ');
-                        v.push_str(line.trim());
-                    }
-                }
-            }
+            // A continuation without indentation (a sloppy fold): keep it with the field.
+            _ if open => fold(&mut out, line),
+            _ => {}
         }
     }
     out
@@ -283,12 +282,14 @@ fn has_inline_fields(t: &str) -> bool {
 pub(crate) fn extract(m: &Mail<'_>, texts: &super::text::TextFacts<'_>) -> Option<Draft> {
     let mut statuses: Vec<DeliveryStatus> = m.dsn.iter().map(|t| parse_status(t)).collect();
     if statuses.iter().all(|s| s.recipients.is_empty()) {
+        static RECIPIENT_FIELD: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+        let recipient_field = RECIPIENT_FIELD.get_or_init(|| memchr::memmem::Finder::new("-recipient:"));
         // Inline fields in the text part, before any copy of the original
         // message. The part before the copy has a subset of the whole text's
         // lines: a text without such fields needs no cutting.
         for (i, t) in m.texts.iter().enumerate() {
             // Both recipient fields end in `-recipient:`: without it, no search.
-            if !texts.holds(i, "-recipient:") || !has_inline_fields(t) {
+            if !texts.holds(i, recipient_field) || !has_inline_fields(t) {
                 continue;
             }
             let body = texts.body(i);
@@ -309,32 +310,28 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &super::text::TextFacts<'_>) -> Optio
             reporting = s.message.reporting_mta.clone();
         }
         for r in s.recipients {
-            let Some(recipient) = r
-                .final_recipient
-                .clone()
-                .or_else(|| r.actual_recipient.clone())
-                .or_else(|| r.original_recipient.clone())
-            else {
+            let Some(recipient) = r.final_recipient.or(r.actual_recipient).or_else(|| r.original_recipient.clone()) else {
                 continue;
             };
-            if find_address(&recipient).is_none() && !recipient.contains('@') {
+            // (Any address `find_address` finds has an `@`.)
+            if !recipient.contains('@') {
                 continue;
             }
-            let diagnostic = r.diagnostic.clone().unwrap_or_default();
+            let diagnostic = r.diagnostic.unwrap_or_default();
             let codes = find_codes(&diagnostic);
             let reply: Option<ReplyCode> = codes.reply;
             hits.push(Hit {
                 recipient,
-                original_recipient: r.original_recipient.clone(),
+                original_recipient: r.original_recipient,
                 action: r.action,
                 status: r.status,
                 reply,
                 diagnostic,
-                remote_mta: r.remote_mta.clone(),
-                reporting_mta: r.reporting_mta.clone().or_else(|| s.message.reporting_mta.clone()),
+                remote_mta: r.remote_mta,
+                reporting_mta: r.reporting_mta.or_else(|| s.message.reporting_mta.clone()),
                 command: None,
                 arrival: s.message.arrival_date.clone(),
-                last_attempt: r.last_attempt_date.clone(),
+                last_attempt: r.last_attempt_date,
                 feedback_type: None,
                 fixed: None,
                 vendor: r.vendor_category.as_deref().and_then(vendor_reason),

@@ -118,10 +118,14 @@ const WARNING_MARKERS: &[&str] = &[
 /// `bodies` are ASCII-lowercased (the markers are lowercase): a
 /// case-sensitive automaton keeps its vectorised prefilter.
 fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a [u8]>, subject: &str) -> bool {
-    // One pass for every marker; pattern 0 is "permanent".
+    // One pass for every marker; pattern 0 is "permanent". Leftmost-first
+    // lets the automaton use its vectorised prefilter, and reports the same:
+    // no marker ends with a prefix of "permanent" (nor holds it), so no
+    // match can hide an occurrence of it.
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let ac = AC.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .build(std::iter::once(&"permanent").chain(WARNING_MARKERS))
             .expect("a few short literals always build")
     });
@@ -140,9 +144,15 @@ fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a [u8]>, subject: &str) ->
 /// The markers' automaton, and each marker (lowercase) with its format's index.
 type BodyMarkers = (aho_corasick::AhoCorasick, Vec<(Vec<u8>, usize)>);
 
-/// Every format's body markers (lowercase) in one automaton, with the
-/// format each belongs to: a report's text is scanned once, not once per
-/// marker.
+/// How many leading bytes of each marker the automaton looks for.
+const MARKER_PREFIX: usize = 16;
+
+/// Every format's body markers (lowercase), with the format each belongs
+/// to, and one automaton over their distinct first [`MARKER_PREFIX`] bytes:
+/// a report's text is scanned once, not once per marker, and few enough
+/// patterns keep the scan on the automaton's fastest (slim) vectorised
+/// search. Every marker starts where one of them does, and there
+/// [`body_hits`] compares the markers themselves.
 fn body_markers() -> &'static BodyMarkers {
     static AC: std::sync::OnceLock<BodyMarkers> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
@@ -150,9 +160,12 @@ fn body_markers() -> &'static BodyMarkers {
         for (i, f) in FORMATS.iter().enumerate() {
             markers.extend(f.body.iter().map(|b| (b.to_ascii_lowercase().into_bytes(), i)));
         }
+        let mut prefixes: Vec<&[u8]> = markers.iter().map(|(m, _)| &m[..m.len().min(MARKER_PREFIX)]).collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
         let ac = aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(markers.iter().map(|(m, _)| m))
+            .build(prefixes)
             .expect("the format table's markers always build");
         (ac, markers)
     })
@@ -221,7 +234,9 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut block_text = String::new();
     for (i, t) in m.texts.iter().enumerate() {
-        let t = unquote_forwarded(t, texts.holds(i, "forwarded message"));
+        static FORWARDED: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+        let forwarded = FORWARDED.get_or_init(|| memchr::memmem::Finder::new("forwarded message"));
+        let t = unquote_forwarded(t, texts.holds(i, forwarded));
         let body = match &t {
             std::borrow::Cow::Borrowed(_) => texts.body(i),
             std::borrow::Cow::Owned(o) => cut_original(o),
@@ -373,6 +388,12 @@ mod tests {
         }
         assert!(is_delay_notice([&b"delivery attempts will continue"[..]].into_iter(), ""));
         assert!(!is_delay_notice([&b"delivery attempts will continue; permanent error"[..]].into_iter(), ""));
+        // What lets the search be leftmost-first: no warning's match can hide "permanent".
+        for w in WARNING_MARKERS {
+            assert!(!w.contains("permanent"), "{w}");
+            assert!((1..="permanent".len()).all(|n| !w.ends_with(&"permanent"[..n])), "{w}");
+        }
+        assert!(!is_delay_notice([&b"this is just a warning: permanent"[..]].into_iter(), ""));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::util::{address_span, contains_ci, find_address, find_ci, lines};
+use super::util::{address_span, contains_ci, find_address, find_ci, lines, trim};
 use super::{Draft, Hit};
 
 /// Lines (lowercase, trimmed) that announce the copy of the original
@@ -90,9 +90,11 @@ impl<'a> TextFacts<'a> {
         self.lower[i].get_or_init(|| self.texts[i].as_bytes().to_ascii_lowercase())
     }
 
-    /// Whether text `i` holds `needle` (lowercase), ignoring ASCII case.
-    pub(crate) fn holds(&self, i: usize, needle: &str) -> bool {
-        memchr::memmem::find(self.lower(i), needle.as_bytes()).is_some()
+    /// Whether text `i` holds `needle`'s (lowercase) needle, ignoring ASCII
+    /// case. The searcher is the caller's, built once: building one costs
+    /// more than searching a report's text.
+    pub(crate) fn holds(&self, i: usize, needle: &memchr::memmem::Finder<'_>) -> bool {
+        needle.find(self.lower(i)).is_some()
     }
 
     /// Text `i` up to the copy of the original message.
@@ -101,16 +103,31 @@ impl<'a> TextFacts<'a> {
         &t[..*self.cut[i].get_or_init(|| original_start_in(t, self.lower(i)))]
     }
 
+    /// Text `i` up to the copy of the original message, ASCII-lowercased.
+    pub(crate) fn lower_body(&self, i: usize) -> &[u8] {
+        let n = self.body(i).len();
+        &self.lower(i)[..n]
+    }
+
     /// How many texts there are.
     pub(crate) fn len(&self) -> usize {
         self.texts.len()
     }
 
-    /// Whether text `i`, up to the copy of the original message, holds
-    /// `needle` (lowercase), ignoring ASCII case.
-    pub(crate) fn body_holds(&self, i: usize, needle: &str) -> bool {
-        let n = self.body(i).len();
-        memchr::memmem::find(&self.lower(i)[..n], needle.as_bytes()).is_some()
+    /// Whether text `i`, up to the copy of the original message, holds one
+    /// of `addresses` (lowercase), ignoring ASCII case.
+    ///
+    /// An address with an `@` is looked for only at the text's `@`s (few in
+    /// a report): one vectorised scan instead of a searcher built per address.
+    pub(crate) fn body_holds_any(&self, i: usize, addresses: &[String]) -> bool {
+        let lower = self.lower_body(i);
+        let at = |a: &String| memchr::memchr(b'@', a.as_bytes());
+        if addresses.iter().any(|a| at(a).is_none() && memchr::memmem::find(lower, a.as_bytes()).is_some()) {
+            return true;
+        }
+        memchr::memchr_iter(b'@', lower).any(|p| {
+            addresses.iter().any(|a| at(a).is_some_and(|k| p >= k && lower[p - k..].starts_with(a.as_bytes())))
+        })
     }
 
     /// Every text up to the copy of the original message, in order.
@@ -153,12 +170,12 @@ fn original_start_in(t: &str, lower: &[u8]) -> usize {
 /// Whether `line` (its `\n` included) starts the copy of the original
 /// message, given the line before it.
 fn is_cut_line(line: &str, prev: &str) -> bool {
-    let trimmed = line.trim();
+    let trimmed = trim(line);
     if trimmed.len() >= 120 || trimmed.is_empty() {
         return false;
     }
     // A separator rule (`-----`) before pasted headers counts as a blank line.
-    let p = prev.trim();
+    let p = trim(prev);
     let prev_blank = p.is_empty() || (p.len() >= 10 && p.bytes().all(|b| b == b'-' || b == b'='));
     original_markers().is_match(trimmed)
         || (prev_blank && !line.starts_with([' ', '\t']) && HEADER_STARTS.iter().any(|h| starts_with_ci(trimmed, h)))
@@ -175,14 +192,41 @@ fn original_markers() -> &'static aho_corasick::AhoCorasick {
     })
 }
 
-/// The markers and the header starts together (all lowercase), to find
-/// candidate lines in one pass over a whole lowercased text.
+/// Pieces of the markers and of the header starts (lowercase): each of
+/// them holds at least one (a test checks), so every line that may start
+/// the copy holds one. Few patterns keep the whole-text scan on the
+/// automaton's fastest (slim) vectorised search; the lines found are then
+/// checked against the markers themselves.
+const CANDIDATE_PIECES: &[&str] = &[
+    "copy of the message",
+    "copy of your message",
+    "original message",
+    "original mail",
+    "message header",
+    "unsent message",
+    "no message was collected",
+    "rfc822",
+    "returned message",
+    "returned mail",
+    "message text follows",
+    "text of the message",
+    "partial message",
+    "failed message",
+    "attachment contains",
+    "received:",
+    "return-path:",
+    "dkim-signature:",
+    "x-originating-ip:",
+];
+
+/// [`CANDIDATE_PIECES`] in one automaton, to find candidate lines in one
+/// pass over a whole lowercased text.
 fn candidate_markers() -> &'static aho_corasick::AhoCorasick {
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(ORIGINAL_MARKERS.iter().chain(HEADER_STARTS).map(|p| p.to_ascii_lowercase()))
+            .build(CANDIDATE_PIECES)
             .expect("a few short literals always build")
     })
 }
@@ -193,7 +237,7 @@ fn starts_with_ci(s: &str, prefix: &str) -> bool {
 
 /// Labels that may precede a recipient's address at the start of a line.
 fn label_ok(label: &str) -> bool {
-    let l = label.trim();
+    let l = trim(label);
     if l.is_empty() || l == "<" || l == "\"" || l == "'" {
         return true;
     }
@@ -261,7 +305,7 @@ fn reply_prefix_ok(label: &str) -> bool {
 
 /// The recipient a line introduces, and the rest of the line (its first diagnostic words).
 pub(crate) fn recipient_line(line: &str) -> Option<(String, String)> {
-    let t = line.trim();
+    let t = trim(line);
     // The address is copied only once the line turns out to name a recipient.
     let (begin, st, en) = address_span(t, 0)?;
     let label = &t[..st];
@@ -305,16 +349,21 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
     let finish = |h: &Hit| wanted.is_none_or(|w| w.iter().any(|a| h.recipient.eq_ignore_ascii_case(a)));
     let mut hits: Vec<Hit> = Vec::new();
     let mut cur: Option<usize> = None;
-    let mut preamble: Vec<&str> = Vec::new();
-    for line in lines(block) {
-        let t = line.trim();
+    // A recipient line holds an `@`: the lines before the first one are
+    // preamble, read only if a lone recipient turns out to need them.
+    let b = block.as_bytes();
+    let head = memchr::memchr(b'@', b).map_or(b.len(), |at| memchr::memrchr(b'\n', &b[..at]).map_or(0, |i| i + 1));
+    let (head, rest) = block.split_at(head);
+    let mut more_preamble: Vec<&str> = Vec::new();
+    for line in lines(rest) {
+        let t = trim(line);
         if t.is_empty() {
             continue;
         }
         // Each line is read as a recipient line once.
         let named = recipient_line(line);
         if cur.is_none() && named.is_none() {
-            preamble.push(t);
+            more_preamble.push(t);
             continue;
         }
         // A reply that completes the current block's sentence ("... after
@@ -368,9 +417,10 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
             drop_success_replies(&mut h.diagnostic);
         }
     }
-    if hits.len() == 1 && !finish(&hits[0]) {
+    if hits.len() != 1 || !finish(&hits[0]) {
         return hits;
     }
+    let preamble: Vec<&str> = lines(head).map(trim).filter(|t| !t.is_empty()).chain(more_preamble).collect();
     // One recipient whose stage is told just before it (DragonFly's
     // `host did not like our RCPT TO:` line, then the reply).
     // Only a line that names no address: `MAIL FROM: a@b` in a quoted
@@ -386,7 +436,8 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
         // `Failure reasons: ...` then the address: the reason came first.
         let from = preamble.len().saturating_sub(4);
         hits[0].diagnostic = preamble[from..].join("\n");
-    } else if hits.len() == 1 {
+    } else if hits.len() == 1 && !preamble.is_empty() {
+        // (Without lines before it, there is nothing to add.)
         // Only a failure code counts: a stray `222` (a byte count in a
         // quoted summary) is no reply.
         let codes = crate::find_codes(&hits[0].diagnostic);
@@ -451,7 +502,7 @@ pub(crate) fn transcript_recipients(block: &str) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut pending: Vec<&str> = Vec::new();
     for line in lines(block) {
-        let t = line.trim();
+        let t = trim(line);
         if t.is_empty() {
             continue;
         }
@@ -546,12 +597,18 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
         .flat_map(|h| std::iter::once(&h.recipient).chain(&h.original_recipient))
         .map(|a| a.to_ascii_lowercase())
         .collect();
+    let holding: Vec<usize> = (0..texts.len()).filter(|&i| texts.body_holds_any(i, &wanted)).collect();
+    // Every diagnostic is there and only commands are sought: a block's
+    // text is pieces of its body's lines joined by line breaks, so a body
+    // without any wording that names a command gives none.
+    let need_diagnostic = d.hits.iter().any(|h| h.diagnostic.trim().is_empty());
+    if !need_diagnostic && !holding.iter().any(|&i| super::util::may_name_command(texts.lower_body(i))) {
+        return;
+    }
     let mut found: Vec<Hit> = Vec::new();
-    for i in 0..texts.len() {
-        if wanted.iter().any(|a| texts.body_holds(i, a)) {
-            // Only these recipients' blocks are read, and only for their diagnostics.
-            found.extend(recipients_named(texts.body(i), Some(&wanted)));
-        }
+    for i in holding {
+        // Only these recipients' blocks are read, and only for their diagnostics.
+        found.extend(recipients_named(texts.body(i), Some(&wanted)));
     }
     for h in &mut d.hits {
         let Some(f) = found.iter().find(|f| {
@@ -641,6 +698,32 @@ mod tests {
             pos += line.len();
         }
         t.len()
+    }
+
+    #[test]
+    fn wanted_addresses_are_found_as_a_substring_search_finds_them() {
+        let texts: Vec<Cow<'_, str>> =
+            ["To: A@Example.org\n", "xa@example.orgx", "@a@example.org@", "no at here", "a@exampl", "", "b@@example.org", "Plain-Name\n"]
+                .map(Cow::Borrowed)
+                .to_vec();
+        let facts = TextFacts::new(&texts);
+        for wanted in [&["a@example.org"][..], &["@example.org"], &["b@"], &["plain-name"], &["zz@zz.example", "a@example.org"]] {
+            let wanted: Vec<String> = wanted.iter().map(|a| a.to_string()).collect();
+            for (i, t) in texts.iter().enumerate() {
+                let lower = t.to_ascii_lowercase();
+                let expected = wanted.iter().any(|a| lower.contains(a.as_str()));
+                assert_eq!(facts.body_holds_any(i, &wanted), expected, "{t:?} {wanted:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_marker_holds_a_candidate_piece() {
+        for m in ORIGINAL_MARKERS.iter().chain(HEADER_STARTS) {
+            let lower = m.to_ascii_lowercase();
+            assert!(CANDIDATE_PIECES.iter().any(|p| lower.contains(p)), "{m:?}");
+        }
+        assert!(CANDIDATE_PIECES.iter().all(|p| p.to_ascii_lowercase() == *p && !p.contains('\n')));
     }
 
     #[test]

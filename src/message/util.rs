@@ -52,6 +52,25 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
+/// [`str::trim`], without walking characters when both ends are ASCII
+/// and not blank (most lines of a report).
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    let blank_or_wide = |b: u8| matches!(b, b'\t'..=b'\r' | b' ') || b >= 0x80;
+    match s.as_bytes() {
+        [first, .., last] if !blank_or_wide(*first) && !blank_or_wide(*last) => s,
+        [only] if !blank_or_wide(*only) => s,
+        _ => s.trim(),
+    }
+}
+
+/// [`str::split_once`] at an ASCII byte, found with memchr.
+#[inline]
+pub(crate) fn split_at_byte(s: &str, c: u8) -> Option<(&str, &str)> {
+    debug_assert!(c.is_ascii());
+    memchr::memchr(c, s.as_bytes()).map(|i| (&s[..i], &s[i + 1..]))
+}
+
 /// Joins lines into one, collapsing runs of whitespace to one space.
 pub fn unfold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -62,13 +81,15 @@ pub fn unfold(s: &str) -> String {
         let b = s.as_bytes();
         let space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
         // Already one line with single spaces (most diagnostics): a copy.
-        let mut prev = b' ';
-        let clean = b.iter().all(|&c| {
-            let ok = !(matches!(c, b'\t'..=b'\r') || c == b' ' && prev == b' ');
-            prev = c;
-            ok
-        });
-        if clean && prev != b' ' {
+        // Vectorised scans: no blank but the space, no two spaces in a row,
+        // none at either end.
+        static TWO_SPACES: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+        let clean = b.first() != Some(&b' ')
+            && b.last() != Some(&b' ')
+            && memchr::memchr3(b'\n', b'\r', b'\t', b).is_none()
+            && memchr::memchr2(0x0b, 0x0c, b).is_none()
+            && TWO_SPACES.get_or_init(|| memchr::memmem::Finder::new("  ")).find(b).is_none();
+        if clean {
             out.push_str(s);
             return out;
         }
@@ -214,9 +235,9 @@ pub(crate) fn all_addresses(s: &str) -> Vec<String> {
 
 /// A `rfc822; addr` style DSN address value -> the bare address.
 pub(crate) fn dsn_address(v: &str) -> Option<String> {
-    let v = v.trim();
-    let v = match v.find(';') {
-        Some(i) => &v[i + 1..],
+    let v = trim(v);
+    let v = match split_at_byte(v, b';') {
+        Some((_, rest)) => rest,
         None => v,
     };
     if let Some((a, _, _)) = find_address(v) {
@@ -290,7 +311,9 @@ fn decode_entities(s: &str) -> String {
 /// The SMTP command a diagnostic answered, from the usual wordings.
 pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     // A session transcript (`>>> RCPT To:<a@b>` / `<<< 550 ...`): the last command sent.
-    if let Some(i) = memchr::memmem::rfind(text.as_bytes(), b">>> ") {
+    // Searchers built once: building one costs more than a short search.
+    static TRANSCRIPT: std::sync::OnceLock<memchr::memmem::FinderRev<'static>> = std::sync::OnceLock::new();
+    if let Some(i) = TRANSCRIPT.get_or_init(|| memchr::memmem::FinderRev::new(">>> ")).rfind(text.as_bytes()) {
         let w = text[i + 4..].split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
         let cmd = ["DATA", "RCPT", "MAIL", "EHLO", "HELO", "STARTTLS", "AUTH"].into_iter().find(|c| c.eq_ignore_ascii_case(w));
         if cmd.is_some() {
@@ -314,7 +337,6 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     if let Some(m) = command_phrases().find(lower) {
         return Some(COMMAND_PHRASES[m.pattern().as_usize()].1);
     }
-    // Searchers built once: building one costs more than a short search.
     static VAGUE: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 3]> = std::sync::OnceLock::new();
     let [data_command, during_data, rcpt] =
         VAGUE.get_or_init(|| [&b"data command"[..], b"during data", b"rcpt"].map(memchr::memmem::Finder::new));
@@ -323,6 +345,23 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
         return Some("DATA");
     }
     has(rcpt).then_some("RCPT")
+}
+
+/// Whether an ASCII-lowercased text holds any wording [`detect_command`]
+/// reads: when it holds none, neither does any piece of it, and no piece
+/// names a command.
+pub(crate) fn may_name_command(lower: &[u8]) -> bool {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        let vague = [">>> ", "data command", "during data", "rcpt"].map(str::to_string);
+        // Leftmost-first: only then may the automaton use its vectorised
+        // prefilter (whether there is a match is the same under any kind).
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()).chain(vague))
+            .expect("a few short literals always build")
+    });
+    ac.is_match(lower)
 }
 
 /// Phrases that name the SMTP command a reply answered.
@@ -521,6 +560,15 @@ mod tests {
     }
 
     #[test]
+    fn trim_is_str_trim() {
+        for s in ["", " ", "a", " a", "a ", "\u{a0}a", "a\u{3000}", "\x0ba\x0c", "ab", "\u{e9}", "a b", "\r\n", "x\t"] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
+        assert_eq!(split_at_byte("a:b:c", b':'), "a:b:c".split_once(':'));
+        assert_eq!(split_at_byte("abc", b':'), None);
+    }
+
+    #[test]
     fn line_endings() {
         assert_eq!(&*normalize(b"A: b\rC: d\r\rbody"), b"A: b\nC: d\n\nbody");
         assert_eq!(&*normalize(b"From x@y Mon\nA: b\n"), b"A: b\n");
@@ -538,6 +586,13 @@ mod tests {
         assert_eq!(detect_command("bad rcpt"), Some("RCPT"));
         assert_eq!(detect_command("mailbox full"), None);
         assert_eq!(detect_command(">>> RCPT To:<a@b.example>\n<<< 550 no"), Some("RCPT"));
+        // Whatever names a command holds a wording may_name_command knows.
+        let texts = ["mailbox full", "550 x (in reply to RCPT TO command)", ">>> DATA", "said during data", "bad Rcpt", "quota exceeded"];
+        for t in texts.iter().copied().chain(COMMAND_PHRASES.iter().map(|(p, _)| *p)) {
+            let may = may_name_command(t.to_ascii_lowercase().as_bytes());
+            assert!(may || detect_command(t).is_none(), "{t:?}");
+        }
+        assert!(!may_name_command(b"mailbox full"));
     }
 
     #[test]
