@@ -25,24 +25,43 @@ const ESCAPE: [u8; 256] = {
     t
 };
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any of the eight bytes of `w` is below 0x20, `"` or `\`
+/// (the zero-byte test of "Bit Twiddling Hacks": exact as to whether one
+/// exists).
+fn needs_escape(w: u64) -> bool {
+    let below = |v: u64, n: u8| v.wrapping_sub(ONES * u64::from(n)) & !v & HIGH;
+    (below(w, 0x20) | below(w ^ (ONES * u64::from(b'"')), 1) | below(w ^ (ONES * u64::from(b'\\')), 1)) != 0
+}
+
 fn string(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let mut run = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let (mut run, mut i) = (0, 0);
+    while i < bytes.len() {
+        // Most text needs no escape: skip it eight bytes at a time.
+        if let Some(word) = bytes.get(i..i + 8) {
+            if !needs_escape(u64::from_le_bytes(word.try_into().expect("eight bytes"))) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
         let e = ESCAPE[b as usize];
-        if e == 0 {
-            continue;
+        if e != 0 {
+            out.extend_from_slice(&bytes[run..i]);
+            run = i + 1;
+            if e == b'u' {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
+            } else {
+                out.extend_from_slice(&[b'\\', e]);
+            }
         }
-        out.extend_from_slice(&bytes[run..i]);
-        run = i + 1;
-        if e == b'u' {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
-        } else {
-            out.extend_from_slice(&[b'\\', e]);
-        }
+        i += 1;
     }
     out.extend_from_slice(&bytes[run..]);
     out.push(b'"');
@@ -154,6 +173,16 @@ mod tests {
             row.source = text.into();
             row.rule = text.into();
             assert_eq!(mine(&row), serde(&row), "{text:?}");
+        }
+        // Each escaped byte at each offset of an eight-byte word, among
+        // bytes that need none (ASCII and multi-byte UTF-8).
+        for special in ['\u{0}', '\u{8}', '\u{1f}', '"', '\\', '\n'] {
+            for pad in ["a", "é"] {
+                for before in 0..20 {
+                    row.diagnostic = format!("{}{special}{}", pad.repeat(before), pad.repeat(20 - before));
+                    assert_eq!(mine(&row), serde(&row), "{:?}", row.diagnostic);
+                }
+            }
         }
         for code in [0, 7, 10, 99, 100, 550, 9999, 10000, u16::MAX] {
             row.reply_code = Some(code);
