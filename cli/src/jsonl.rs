@@ -43,11 +43,12 @@ fn string(out: &mut Vec<u8>, s: &str) {
     let (mut run, mut i) = (0, 0);
     while i < bytes.len() {
         // Most text needs no escape: skip it eight bytes at a time.
-        if let Some(word) = bytes.get(i..i + 8) {
-            if !needs_escape(u64::from_le_bytes(word.try_into().expect("eight bytes"))) {
-                i += 8;
-                continue;
-            }
+        let mut word = [b' '; 8]; // a short tail is padded with a byte that needs none
+        let n = (bytes.len() - i).min(8);
+        word[..n].copy_from_slice(&bytes[i..i + n]);
+        if !needs_escape(u64::from_le_bytes(word)) {
+            i += n;
+            continue;
         }
         let b = bytes[i];
         let e = ESCAPE[b as usize];
@@ -91,6 +92,8 @@ fn number(out: &mut Vec<u8>, n: u16) {
 
 /// Appends `row` as one JSON object and a newline.
 pub fn write_row(out: &mut Vec<u8>, row: &Row) {
+    // Room for the names and the usual values at once, not field by field.
+    out.reserve(512 + row.diagnostic.len());
     out.extend_from_slice(b"{\"source\":");
     string(out, &row.source);
     out.extend_from_slice(b",\"message_kind\":");
