@@ -77,15 +77,20 @@ fn classify_batch<'py>(
     let texts = texts_arg(texts, "texts")?;
     let n = texts.len();
     let clf = Arc::clone(clf);
-    let (results, _texts) = py.detach(move || {
-        batch::map(texts, n, CLASSIFY_CHUNK, move |t: &Vec<String>, i| clf.classify(&t[i]))
+    // Verdicts become Python objects (with the GIL) while the next ones
+    // are worked out (without it).
+    let out = PyList::empty(py).unbind();
+    let (outcome, _texts) = py.detach(|| {
+        let classify = move |t: &Vec<String>, i: usize| clf.classify(&t[i]);
+        batch::map_in_order(texts, n, CLASSIFY_CHUNK, classify, |verdicts| {
+            Python::attach(|py| {
+                let out = out.bind(py);
+                verdicts.into_iter().try_for_each(|c| out.append(Bound::new(py, PyClassification(c))?))
+            })
+        })
     });
-    let objs = results
-        .map_err(PyRuntimeError::new_err)?
-        .into_iter()
-        .map(|c| Bound::new(py, PyClassification(c)))
-        .collect::<PyResult<Vec<_>>>()?;
-    PyList::new(py, objs)
+    outcome.map_err(PyRuntimeError::new_err)??;
+    Ok(out.into_bound(py))
 }
 
 /// Classifies one diagnostic text (an SMTP reply, a DSN Diagnostic-Code, a
