@@ -79,18 +79,20 @@ fn classify_batch<'py>(
     let clf = Arc::clone(clf);
     // Verdicts become Python objects (with the GIL) while the next ones
     // are worked out (without it).
-    let out = PyList::empty(py).unbind();
+    let mut objs = Vec::with_capacity(n);
     let (outcome, _texts) = py.detach(|| {
         let classify = move |t: &Vec<String>, i: usize| clf.classify(&t[i]);
         batch::map_in_order(texts, n, CLASSIFY_CHUNK, classify, |verdicts| {
             Python::attach(|py| {
-                let out = out.bind(py);
-                verdicts.into_iter().try_for_each(|c| out.append(Bound::new(py, PyClassification(c))?))
+                for c in verdicts {
+                    objs.push(Py::new(py, PyClassification(c))?);
+                }
+                Ok::<_, PyErr>(())
             })
         })
     });
     outcome.map_err(PyRuntimeError::new_err)??;
-    Ok(out.into_bound(py))
+    PyList::new(py, objs)
 }
 
 /// Classifies one diagnostic text (an SMTP reply, a DSN Diagnostic-Code, a

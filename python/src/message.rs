@@ -234,18 +234,20 @@ pub fn parse_batch<'py>(
     let clf = Arc::clone(clf);
     // Reports become Python objects (with the GIL) while the next ones
     // are parsed (without it).
-    let out = PyList::empty(py).unbind();
+    let mut objs = Vec::with_capacity(n);
     let (outcome, _msgs) = py.detach(|| {
         let parse = move |m: &Vec<Vec<u8>>, i: usize| bouncekit::parse_with(&clf, &m[i], &limits);
         batch::map_in_order(msgs, n, PARSE_CHUNK, parse, |reports| {
             Python::attach(|py| {
-                let out = out.bind(py);
-                reports.into_iter().try_for_each(|r| out.append(result_obj(py, r, None)?))
+                for r in reports {
+                    objs.push(result_obj(py, r, None)?.unbind());
+                }
+                Ok::<_, PyErr>(())
             })
         })
     });
     outcome.map_err(PyRuntimeError::new_err)??;
-    Ok(out.into_bound(py))
+    PyList::new(py, objs)
 }
 
 type Item = (String, Result<Report, Error>);
