@@ -70,7 +70,10 @@ where
     }
 
     /// Waits until `ready` holds of the finished chunks.
-    fn wait_until(&self, ready: impl Fn(&(usize, Vec<Slot<T>>)) -> bool) -> MutexGuard<'_, (usize, Vec<Slot<T>>)> {
+    fn wait_until(
+        &self,
+        ready: impl Fn(&(usize, Vec<Slot<T>>)) -> bool,
+    ) -> MutexGuard<'_, (usize, Vec<Slot<T>>)> {
         let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
         while !ready(&done) {
             done = self.finished.wait(done).unwrap_or_else(|e| e.into_inner());
@@ -190,7 +193,11 @@ where
             break;
         }
         if !ready.is_empty() {
-            let v = if ready.len() == 1 { ready.pop().unwrap_or_default() } else { ready.into_iter().flatten().collect() };
+            let v = if ready.len() == 1 {
+                ready.pop().unwrap_or_default()
+            } else {
+                ready.into_iter().flatten().collect()
+            };
             if let Err(e) = take(v) {
                 outcome = Ok(Err(e));
                 break;
@@ -202,7 +209,10 @@ where
     }
     // Stopped early: no new chunk is started, and the ones in progress,
     // which read the inputs, are waited for.
-    let started = shared.next.swap(usize::MAX / 2, Ordering::Relaxed).min(chunks);
+    let started = shared
+        .next
+        .swap(usize::MAX / 2, Ordering::Relaxed)
+        .min(chunks);
     drop(shared.wait_until(|d| d.0 >= started));
     (outcome, shared.take_items())
 }
