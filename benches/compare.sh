@@ -103,11 +103,14 @@ measure() { # name, command...
     secs=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/$name.time")
     rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$work/$name.time")
     rate=$(awk -v m="$msgs" -v s="$secs" 'BEGIN{ if (s>0) printf "%.0f", m/s; else print "inf" }')
+    # CPU time (user + system) as well: on a loaded machine the wall-clock
+    # rate drops with the load, the CPU seconds much less.
+    cpu=$(awk -F': ' '/User time|System time/{s+=$2} END{printf "%.2f", s}' "$work/$name.time")
     echo "$name $secs $rss $rate" >> "$work/results"
-    printf '%-14s %8.2f s %10s KB peak RSS %10s messages/s\n' "$name" "$secs" "$rss" "$rate"
+    printf '%-14s %8.2f s %10s KB peak RSS %10s messages/s %8s s CPU\n' "$name" "$secs" "$rss" "$rate" "$cpu"
 }
 : > "$work/results"
-echo "== speed on $msgs messages"
+echo "== speed on $msgs messages (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 measure bouncekit "$bk" scan --format jsonl "$work/big.mbox"
 measure bouncekit-1core env RAYON_NUM_THREADS=1 "$bk" scan --format jsonl "$work/big.mbox"
 measure sisimai perl "$work/sisimai.pl" "$work/big.mbox"

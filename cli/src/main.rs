@@ -1,6 +1,7 @@
 //! `bouncekit`: classify bounce diagnostics, explain status codes, list reasons.
 
 mod check;
+mod jsonl;
 mod ledger;
 mod render;
 mod scan;

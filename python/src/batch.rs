@@ -13,7 +13,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 
 /// What one chunk came back as: its results, or the panic that ended it.
 type Slot<T> = Option<Result<Vec<T>, ()>>;
@@ -39,10 +39,15 @@ where
 
     /// Takes chunks until none is left.
     fn work(&self) {
-        loop {
+        while self.work_one() {}
+    }
+
+    /// Takes one chunk and works it; false when none is left.
+    fn work_one(&self) -> bool {
+        {
             let k = self.next.fetch_add(1, Ordering::Relaxed);
             if k >= self.chunks() {
-                return;
+                return false;
             }
             let range = k * self.chunk..((k + 1) * self.chunk).min(self.len);
             // A panic in the core must not leave the caller waiting forever:
@@ -58,11 +63,61 @@ where
             let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
             done.1[k] = Some(out);
             done.0 += 1;
-            if done.0 == self.chunks() {
-                self.finished.notify_all();
-            }
+            // The caller of `map_in_order` waits for chunks one at a time.
+            self.finished.notify_all();
         }
+        true
     }
+
+    /// Waits until `ready` holds of the finished chunks.
+    fn wait_until(
+        &self,
+        ready: impl Fn(&(usize, Vec<Slot<T>>)) -> bool,
+    ) -> MutexGuard<'_, (usize, Vec<Slot<T>>)> {
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        while !ready(&done) {
+            done = self.finished.wait(done).unwrap_or_else(|e| e.into_inner());
+        }
+        done
+    }
+
+    /// The inputs back, once no thread reads them any more.
+    fn take_items(&self) -> I {
+        self.items
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .expect("only the caller takes the inputs")
+    }
+}
+
+/// Starts the pool's helpers on `shared` (as many as could use a chunk).
+fn spawn_helpers<I, T, F>(shared: &Arc<Shared<I, T, F>>)
+where
+    I: Send + Sync + 'static,
+    T: Send + 'static,
+    F: Fn(&I, usize) -> T + Send + Sync + 'static,
+{
+    let helpers = rayon::current_num_threads()
+        .saturating_sub(1)
+        .min(shared.chunks().saturating_sub(1));
+    for _ in 0..helpers {
+        let s = Arc::clone(shared);
+        rayon::spawn(move || s.work());
+    }
+}
+
+fn new_shared<I, T, F>(items: I, len: usize, chunk: usize, f: F) -> Arc<Shared<I, T, F>> {
+    let chunk = chunk.max(1);
+    Arc::new(Shared {
+        items: RwLock::new(Some(items)),
+        len,
+        chunk,
+        f,
+        next: AtomicUsize::new(0),
+        done: Mutex::new((0, (0..len.div_ceil(chunk)).map(|_| None).collect())),
+        finished: Condvar::new(),
+    })
 }
 
 /// `f(&items, i)` for every `i` in `0..len`, in order, on the calling
@@ -74,45 +129,90 @@ where
     T: Send + 'static,
     F: Fn(&I, usize) -> T + Send + Sync + 'static,
 {
-    let chunk = chunk.max(1);
-    let shared = Arc::new(Shared {
-        items: RwLock::new(Some(items)),
-        len,
-        chunk,
-        f,
-        next: AtomicUsize::new(0),
-        done: Mutex::new((0, (0..len.div_ceil(chunk)).map(|_| None).collect())),
-        finished: Condvar::new(),
-    });
-    let helpers = rayon::current_num_threads()
-        .saturating_sub(1)
-        .min(shared.chunks().saturating_sub(1));
-    for _ in 0..helpers {
-        let s = Arc::clone(&shared);
-        rayon::spawn(move || s.work());
-    }
+    let shared = new_shared(items, len, chunk, f);
+    spawn_helpers(&shared);
     shared.work();
-    let mut done = shared.done.lock().unwrap_or_else(|e| e.into_inner());
-    while done.0 < shared.chunks() {
-        done = shared
-            .finished
-            .wait(done)
-            .unwrap_or_else(|e| e.into_inner());
-    }
-    let slots = std::mem::take(&mut done.1);
-    drop(done);
-    let items = shared
-        .items
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .take()
-        .expect("only the caller takes the inputs");
+    let slots = std::mem::take(&mut shared.wait_until(|d| d.0 == shared.chunks()).1);
+    let items = shared.take_items();
     let mut out = Vec::with_capacity(len);
     for slot in slots {
         match slot {
             Some(Ok(v)) => out.extend(v),
-            _ => return (Err("bouncekit: internal error (a panic) in a batch"), items),
+            _ => return (Err(PANIC), items),
         }
     }
     (Ok(out), items)
+}
+
+const PANIC: &str = "bouncekit: internal error (a panic) in a batch";
+
+/// [`map`], except that the results go to `take` in order, on the calling
+/// thread, while the pool's threads work on later chunks: `take` (turning
+/// results into Python objects, with the GIL) overlaps the work instead of
+/// following it. The caller hands over the finished chunks at the front
+/// once there are at least a quarter of them, or once no chunk is left to
+/// start, and otherwise works on a chunk itself; so `take`, which may wait
+/// for the GIL while other Python threads run, is called a few times per
+/// batch, not once per chunk. Stops at the first error `take` returns,
+/// once the chunks being worked on are done; `Err(message)` when `f`
+/// panicked.
+pub fn map_in_order<I, T, F, E>(
+    items: I,
+    len: usize,
+    chunk: usize,
+    f: F,
+    mut take: impl FnMut(Vec<T>) -> Result<(), E>,
+) -> (Result<Result<(), E>, &'static str>, I)
+where
+    I: Send + Sync + 'static,
+    T: Send + 'static,
+    F: Fn(&I, usize) -> T + Send + Sync + 'static,
+{
+    let shared = new_shared(items, len, chunk, f);
+    spawn_helpers(&shared);
+    let chunks = shared.chunks();
+    let enough = chunks.div_ceil(4);
+    let (mut next, mut outcome) = (0, Ok(Ok(())));
+    while next < chunks {
+        let left = shared.next.load(Ordering::Relaxed) < chunks;
+        let mut ready = Vec::new();
+        {
+            let mut done = shared.done.lock().unwrap_or_else(|e| e.into_inner());
+            let run = done.1[next..].iter().take_while(|s| s.is_some()).count();
+            if run > 0 && (run >= enough || !left) {
+                for slot in &mut done.1[next..next + run] {
+                    match slot.take() {
+                        Some(Ok(v)) => ready.push(v),
+                        _ => outcome = Err(PANIC),
+                    }
+                }
+                next += run;
+            }
+        }
+        if outcome.is_err() {
+            break;
+        }
+        if !ready.is_empty() {
+            let v = if ready.len() == 1 {
+                ready.pop().unwrap_or_default()
+            } else {
+                ready.into_iter().flatten().collect()
+            };
+            if let Err(e) = take(v) {
+                outcome = Ok(Err(e));
+                break;
+            }
+        } else if !(left && shared.work_one()) {
+            // Nothing to start: wait for the next chunk in order.
+            drop(shared.wait_until(|d| d.1[next].is_some()));
+        }
+    }
+    // Stopped early: no new chunk is started, and the ones in progress,
+    // which read the inputs, are waited for.
+    let started = shared
+        .next
+        .swap(usize::MAX / 2, Ordering::Relaxed)
+        .min(chunks);
+    drop(shared.wait_until(|d| d.0 >= started));
+    (outcome, shared.take_items())
 }

@@ -77,14 +77,21 @@ fn classify_batch<'py>(
     let texts = texts_arg(texts, "texts")?;
     let n = texts.len();
     let clf = Arc::clone(clf);
-    let (results, _texts) = py.detach(move || {
-        batch::map(texts, n, CLASSIFY_CHUNK, move |t: &Vec<String>, i| clf.classify(&t[i]))
+    // Verdicts become Python objects (with the GIL) while the next ones
+    // are worked out (without it).
+    let mut objs = Vec::with_capacity(n);
+    let (outcome, _texts) = py.detach(|| {
+        let classify = move |t: &Vec<String>, i: usize| clf.classify(&t[i]);
+        batch::map_in_order(texts, n, CLASSIFY_CHUNK, classify, |verdicts| {
+            Python::attach(|py| {
+                for c in verdicts {
+                    objs.push(Py::new(py, PyClassification(c))?);
+                }
+                Ok::<_, PyErr>(())
+            })
+        })
     });
-    let objs = results
-        .map_err(PyRuntimeError::new_err)?
-        .into_iter()
-        .map(|c| Bound::new(py, PyClassification(c)))
-        .collect::<PyResult<Vec<_>>>()?;
+    outcome.map_err(PyRuntimeError::new_err)??;
     PyList::new(py, objs)
 }
 

@@ -232,16 +232,22 @@ pub fn parse_batch<'py>(
     }
     let n = msgs.len();
     let clf = Arc::clone(clf);
-    let (results, _msgs) = py.detach(move || {
-        batch::map(msgs, n, PARSE_CHUNK, move |m: &Vec<Vec<u8>>, i| {
-            bouncekit::parse_with(&clf, &m[i], &limits)
+    // Reports become Python objects (with the GIL) while the next ones
+    // are parsed (without it).
+    let mut objs = Vec::with_capacity(n);
+    let (outcome, _msgs) = py.detach(|| {
+        let parse = move |m: &Vec<Vec<u8>>, i: usize| bouncekit::parse_with(&clf, &m[i], &limits);
+        batch::map_in_order(msgs, n, PARSE_CHUNK, parse, |reports| {
+            Python::attach(|py| {
+                for r in reports {
+                    objs.push(result_obj(py, r, None)?.unbind());
+                }
+                Ok::<_, PyErr>(())
+            })
         })
     });
-    let out = PyList::empty(py);
-    for r in results.map_err(PyRuntimeError::new_err)? {
-        out.append(result_obj(py, r, None)?)?;
-    }
-    Ok(out)
+    outcome.map_err(PyRuntimeError::new_err)??;
+    PyList::new(py, objs)
 }
 
 type Item = (String, Result<Report, Error>);
