@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use regex::{RegexSet, RegexSetBuilder};
 use regex_automata::meta::{self, Regex};
+use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
@@ -104,6 +105,13 @@ fn default_priority() -> u8 {
 /// assert!(bouncekit::parse_rules("[[rule]]\nid = 1", "bad").is_err());
 /// ```
 pub fn parse_rules(text: &str, source: &str) -> Result<Vec<Rule>, Error> {
+    parse_rules_checked(text, source, true)
+}
+
+/// [`parse_rules`], with the pattern syntax check optional: the built-in
+/// files skip it (tests/rules.rs compiles every built-in pattern), since a
+/// case-insensitive parse of every pattern was a third of start-up.
+fn parse_rules_checked(text: &str, source: &str, check_patterns: bool) -> Result<Vec<Rule>, Error> {
     let err = |message: String| Error::Rules { source: source.to_string(), message };
     let file: RulesFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
     let mut out = Vec::with_capacity(file.rule.len());
@@ -121,7 +129,7 @@ pub fn parse_rules(text: &str, source: &str) -> Result<Vec<Rule>, Error> {
         }
         // Syntax only: the rule set compiles each pattern once, with its size
         // limit, when it is built.
-        for p in &r.patterns {
+        for p in r.patterns.iter().filter(|_| check_patterns) {
             regex_syntax::ParserBuilder::new()
                 .case_insensitive(true)
                 .build()
@@ -209,8 +217,8 @@ enum HitKind {
 /// Literals one of which occurs in every match of `pattern` (its required
 /// prefixes, else its required suffixes), ready for a case-insensitive
 /// Aho-Corasick search; `None` when there are none worth searching for.
-fn required_literals(pattern: &str, kind: ExtractKind) -> Option<Vec<String>> {
-    literals_of(&parse_case_sensitive(pattern)?, kind)
+fn required_literals(hir: &Hir, kind: ExtractKind) -> Option<Vec<String>> {
+    literals_of(hir, kind)
 }
 
 /// Parses case-sensitively: the case-insensitive HIR would expand every letter.
@@ -222,10 +230,10 @@ fn parse_case_sensitive(pattern: &str) -> Option<Hir> {
 /// required prefixes of one of the parts it concatenates (`^\s*loop detected`
 /// has neither a prefix nor a suffix literal, but every match contains
 /// `loop detected`). The part with the longest shortest literal is taken.
-fn inner_literals(pattern: &str) -> Option<Vec<String>> {
-    let mut hir = parse_case_sensitive(pattern)?;
+fn inner_literals(hir: &Hir) -> Option<Vec<String>> {
+    let mut hir = hir;
     while let HirKind::Capture(c) = hir.kind() {
-        hir = (*c.sub).clone();
+        hir = &c.sub;
     }
     let HirKind::Concat(parts) = hir.kind() else { return None };
     parts
@@ -277,10 +285,23 @@ fn literals_of(hir: &Hir, kind: ExtractKind) -> Option<Vec<String>> {
 
 /// Compiles one rule pattern as the rule set runs it: case-insensitive,
 /// size-limited so a hostile user pattern cannot take the memory.
+///
+/// Only `is_match` is ever asked, so no capture groups are compiled and the
+/// engines that exist to report groups (one-pass DFA, backtracker) are not
+/// built: that halved the cost of compiling a pattern, which every process
+/// pays for each pattern it reaches.
 fn compile(pattern: &str) -> Result<Regex, String> {
     meta::Builder::new()
         .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true))
-        .configure(meta::Config::new().nfa_size_limit(Some(1 << 20)))
+        .configure(
+            meta::Config::new()
+                .nfa_size_limit(Some(1 << 20))
+                .which_captures(WhichCaptures::Implicit)
+                .onepass(false)
+                .backtrack(false)
+                .dfa(false)
+                .auto_prefilter(false),
+        )
         .build(pattern)
         .map_err(|e| e.to_string())
 }
@@ -334,7 +355,7 @@ fn builtin() -> &'static [Rule] {
         let mut all = Vec::new();
         for (name, text) in RULE_FILES {
             // Embedded at build time and checked by tests/rules.rs.
-            all.extend(parse_rules(text, name).unwrap_or_else(|e| panic!("{e}")));
+            all.extend(parse_rules_checked(text, name, false).unwrap_or_else(|e| panic!("{e}")));
         }
         all
     })
@@ -429,14 +450,17 @@ impl RuleSet {
                 let n = regexes.len() as u32;
                 regexes.push(LazyRegex::new(p).map_err(err)?);
                 pattern_rule.push(i as u32);
-                if let Some(lits) = required_literals(p, ExtractKind::Prefix) {
+                // Parsed once for all three literal searches below.
+                let hir = parse_case_sensitive(p);
+                let hir = hir.as_ref();
+                if let Some(lits) = hir.and_then(|h| required_literals(h, ExtractKind::Prefix)) {
                     // Its suffixes too, when they say more than the prefixes:
                     // a prefix that occurs without any of them (`user ` in
                     // `user unknown` for `user is (disabled|suspended)`)
                     // then costs no regex run.
                     let shortest = |l: &[String]| l.iter().map(String::len).min().unwrap_or(0);
                     let confirm = (shortest(&lits) < CONFIRM_BELOW)
-                        .then(|| required_literals(p, ExtractKind::Suffix))
+                        .then(|| hir.and_then(|h| required_literals(h, ExtractKind::Suffix)))
                         .flatten()
                         .filter(|c| *c != lits && shortest(c) >= shortest(&lits) && c.iter().all(|l| l.is_ascii()));
                     for l in &lits {
@@ -445,11 +469,11 @@ impl RuleSet {
                     for l in confirm.iter().flatten() {
                         add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Confirm(n));
                     }
-                } else if let Some(lits) = required_literals(p, ExtractKind::Suffix) {
+                } else if let Some(lits) = hir.and_then(|h| required_literals(h, ExtractKind::Suffix)) {
                     for l in lits {
                         add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Within(n));
                     }
-                } else if let Some(lits) = inner_literals(p) {
+                } else if let Some(lits) = hir.and_then(inner_literals) {
                     for l in lits {
                         add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Within(n));
                     }
@@ -839,9 +863,9 @@ mod tests {
     /// by a literal inside it, and runs only where that literal occurs.
     #[test]
     fn inner_literals_key_patterns_without_prefix_or_suffix() {
-        assert_eq!(inner_literals(r"^\s*loop detected\s*$"), Some(vec!["loop detected".to_string()]));
-        assert_eq!(inner_literals(r"(^\s*unknown user: \S+@\S+)"), Some(vec!["unknown user: ".to_string()]));
-        assert_eq!(inner_literals(r"^\s*\S+$"), None);
+        assert_eq!(parse_case_sensitive(r"^\s*loop detected\s*$").as_ref().and_then(inner_literals), Some(vec!["loop detected".to_string()]));
+        assert_eq!(parse_case_sensitive(r"(^\s*unknown user: \S+@\S+)").as_ref().and_then(inner_literals), Some(vec!["unknown user: ".to_string()]));
+        assert_eq!(parse_case_sensitive(r"^\s*\S+$").as_ref().and_then(inner_literals), None);
         let set = RuleSet::new(vec![rule(0, 50, r"^\s*loop detected\s*$".into())]).unwrap();
         assert!(set.always_pattern.is_empty());
         assert!(set.best_match("  Loop Detected ", None, false).is_some());
