@@ -319,20 +319,12 @@ impl<R: BufRead> MboxReader<R> {
     /// `name#N` for the current message, without the formatting machinery
     /// (a seventh of the splitting's instructions went to `format!`).
     fn source_name(&self) -> String {
-        let mut digits = [0u8; 20];
-        let (mut n, mut i) = (self.index, digits.len());
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        let mut s = String::with_capacity(self.name.len() + 1 + digits.len() - i);
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(self.index);
+        let mut s = String::with_capacity(self.name.len() + 1 + digits.len());
         s.push_str(&self.name);
         s.push('#');
-        s.extend(digits[i..].iter().map(|&d| char::from(d)));
+        s.push_str(digits);
         s
     }
 
