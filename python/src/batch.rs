@@ -44,28 +44,26 @@ where
 
     /// Takes one chunk and works it; false when none is left.
     fn work_one(&self) -> bool {
-        {
-            let k = self.next.fetch_add(1, Ordering::Relaxed);
-            if k >= self.chunks() {
-                return false;
-            }
-            let range = k * self.chunk..((k + 1) * self.chunk).min(self.len);
-            // A panic in the core must not leave the caller waiting forever:
-            // it is caught here and reported as an error for the batch.
-            let out = catch_unwind(AssertUnwindSafe(|| {
-                let items = self.items.read().unwrap_or_else(|e| e.into_inner());
-                let items = items
-                    .as_ref()
-                    .expect("inputs are there until every chunk is done");
-                range.map(|i| (self.f)(items, i)).collect::<Vec<T>>()
-            }))
-            .map_err(|_| ());
-            let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
-            done.1[k] = Some(out);
-            done.0 += 1;
-            // The caller of `map_in_order` waits for chunks one at a time.
-            self.finished.notify_all();
+        let k = self.next.fetch_add(1, Ordering::Relaxed);
+        if k >= self.chunks() {
+            return false;
         }
+        let range = k * self.chunk..((k + 1) * self.chunk).min(self.len);
+        // A panic in the core must not leave the caller waiting forever:
+        // it is caught here and reported as an error for the batch.
+        let out = catch_unwind(AssertUnwindSafe(|| {
+            let items = self.items.read().unwrap_or_else(|e| e.into_inner());
+            let items = items
+                .as_ref()
+                .expect("inputs are there until every chunk is done");
+            range.map(|i| (self.f)(items, i)).collect::<Vec<T>>()
+        }))
+        .map_err(|_| ());
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        done.1[k] = Some(out);
+        done.0 += 1;
+        // The caller of `map_in_order` waits for chunks one at a time.
+        self.finished.notify_all();
         true
     }
 
@@ -129,19 +127,12 @@ where
     T: Send + 'static,
     F: Fn(&I, usize) -> T + Send + Sync + 'static,
 {
-    let shared = new_shared(items, len, chunk, f);
-    spawn_helpers(&shared);
-    shared.work();
-    let slots = std::mem::take(&mut shared.wait_until(|d| d.0 == shared.chunks()).1);
-    let items = shared.take_items();
     let mut out = Vec::with_capacity(len);
-    for slot in slots {
-        match slot {
-            Some(Ok(v)) => out.extend(v),
-            _ => return (Err(PANIC), items),
-        }
-    }
-    (Ok(out), items)
+    let (outcome, items) = map_in_order(items, len, chunk, f, |v| {
+        out.extend(v);
+        Ok::<(), std::convert::Infallible>(())
+    });
+    (outcome.map(|_| out), items)
 }
 
 const PANIC: &str = "bouncekit: internal error (a panic) in a batch";
