@@ -222,13 +222,7 @@ mod tests {
         // Short strings over the bytes that steer the decoder, against
         // mail-parser's body decoder (no boundary: the whole input).
         const ALPHABET: &[u8] = b"==A3fz \t\r\n\n-x";
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..20_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let len = (seed % 15) as usize;
-            let src: Vec<u8> = (0..len).map(|k| ALPHABET[((seed >> (4 * k)) as usize + k) % ALPHABET.len()]).collect();
+        for src in super::super::reference::random_strings(ALPHABET, 15, 20_000) {
             let (end, theirs) = mail_parser::parsers::MessageStream::new(&src).decode_quoted_printable_mime(b"");
             let theirs = (end != usize::MAX).then(|| theirs.into_owned());
             assert_eq!(quoted_printable(&src, false), theirs, "{:?}", String::from_utf8_lossy(&src));

@@ -11,6 +11,20 @@ use super::headers::text_of;
 use crate::message::{util, Limits, Mail, Original};
 use crate::Error;
 
+/// `count` short byte strings over `alphabet` (each shorter than
+/// `max_len`), the same on every run: inputs on which a decoder is compared
+/// with mail-parser's.
+pub(super) fn random_strings(alphabet: &[u8], max_len: u64, count: usize) -> impl Iterator<Item = Vec<u8>> + '_ {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    (0..count).map(move |_| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let len = (seed % max_len) as usize;
+        (0..len).map(|k| alphabet[((seed >> (4 * k)) as usize + k) % alphabet.len()]).collect()
+    })
+}
+
 /// The MIME parser, built once: it parses the headers bouncekit reads into
 /// structured values and skips `Received:` (the costliest to parse, and
 /// never read); every other header stays raw text.
