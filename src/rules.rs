@@ -214,13 +214,6 @@ enum HitKind {
     Confirm,
 }
 
-/// Literals one of which occurs in every match of `pattern` (its required
-/// prefixes, else its required suffixes), ready for a case-insensitive
-/// Aho-Corasick search; `None` when there are none worth searching for.
-fn required_literals(hir: &Hir, kind: ExtractKind) -> Option<Vec<String>> {
-    literals_of(hir, kind)
-}
-
 /// Parses case-sensitively: the case-insensitive HIR would expand every letter.
 fn parse_case_sensitive(pattern: &str) -> Option<Hir> {
     regex_syntax::ParserBuilder::new().build().parse(pattern).ok()
@@ -242,6 +235,9 @@ fn inner_literals(hir: &Hir) -> Option<Vec<String>> {
         .max_by_key(|lits| (lits.iter().map(String::len).min().unwrap_or(0), std::cmp::Reverse(lits.len())))
 }
 
+/// Literals one of which occurs in every match of `hir` (its required
+/// prefixes, or its required suffixes, as `kind` says), ready for a
+/// case-insensitive key search; `None` when there are none worth searching for.
 fn literals_of(hir: &Hir, kind: ExtractKind) -> Option<Vec<String>> {
     let mut ex = Extractor::new();
     let prefix = matches!(kind, ExtractKind::Prefix);
@@ -453,14 +449,14 @@ impl RuleSet {
                 // Parsed once for all three literal searches below.
                 let hir = parse_case_sensitive(p);
                 let hir = hir.as_ref();
-                if let Some(lits) = hir.and_then(|h| required_literals(h, ExtractKind::Prefix)) {
+                if let Some(lits) = hir.and_then(|h| literals_of(h, ExtractKind::Prefix)) {
                     // Its suffixes too, when they say more than the prefixes:
                     // a prefix that occurs without any of them (`user ` in
                     // `user unknown` for `user is (disabled|suspended)`)
                     // then costs no regex run.
                     let shortest = |l: &[String]| l.iter().map(String::len).min().unwrap_or(0);
                     let confirm = (shortest(&lits) < CONFIRM_BELOW)
-                        .then(|| hir.and_then(|h| required_literals(h, ExtractKind::Suffix)))
+                        .then(|| hir.and_then(|h| literals_of(h, ExtractKind::Suffix)))
                         .flatten()
                         .filter(|c| *c != lits && shortest(c) >= shortest(&lits) && c.iter().all(|l| l.is_ascii()));
                     for l in &lits {
@@ -469,7 +465,7 @@ impl RuleSet {
                     for l in confirm.iter().flatten() {
                         add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Confirm(n));
                     }
-                } else if let Some(lits) = hir.and_then(|h| required_literals(h, ExtractKind::Suffix)) {
+                } else if let Some(lits) = hir.and_then(|h| literals_of(h, ExtractKind::Suffix)) {
                     for l in lits {
                         add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Within(n));
                     }
