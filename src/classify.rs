@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use crate::registry::{default_action, reason_for, short_name};
 use crate::rules::{parse_rules, Rule, RuleSet};
 use crate::status::{find_codes, FoundCodes};
-use crate::text::normalize_diagnostic;
 use crate::{Action, BounceType, Category, Error, Reason, ReplyCode, StatusClass, StatusCode, MAX_SUBJECT};
 
 /// Where the reported status came from.
@@ -179,7 +178,7 @@ fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
     let status_reason = codes.status.and_then(reason_for);
     let specific = status_reason.is_some() && codes.status.is_some_and(|s| s.detail() != 0);
     let success = class == Some(2);
-    let rule = if success { None } else { rules.best_index(&normalize_diagnostic(text), class, specific).map(|i| rules.rule_and_id(i)) };
+    let rule = if success { None } else { rules.best_index_normalized(text, class, specific).map(|i| rules.rule_and_id(i)) };
     let (rule, rule_id) = (rule.map(|(r, _)| r), rule.map(|(_, id)| id));
 
     let (reason, decided_by) = if let (Some(r), Some(id)) = (rule, rule_id) {
