@@ -161,11 +161,15 @@ fn specific_after(text: &str, first: StatusCode) -> StatusCode {
     if first.detail() != 0 {
         return first;
     }
-    // `C.S.0` in a stack buffer (the detail is 0 here): no formatting, no allocation.
+    // The first `C.S.0` (the detail is 0 here), found from the dots: a
+    // substring searcher's set-up costs more than the few dots of a text.
     let (class, subject) = (first.class().digit(), first.subject());
-    let buf = [b'0' + class, b'.', b'0' + subject as u8, b'.', b'0'];
-    let key = std::str::from_utf8(&buf).unwrap_or_default();
-    let Some(i) = text.find(key) else { return first };
+    let key = [b'0' + class, b'.', b'0' + subject as u8, b'.', b'0'];
+    let b = text.as_bytes();
+    let Some(i) = memchr::memchr_iter(b'.', b).find(|&d| d > 0 && b.get(d - 1..d + 4) == Some(&key[..])).map(|d| d - 1) else {
+        return first;
+    };
+    // `i + 5` follows an ASCII byte: a char boundary.
     match find_codes(&text[i + key.len()..]).status {
         Some(later) if later.class() == first.class() && later.detail() != 0 => later,
         _ => first,
