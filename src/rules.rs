@@ -16,7 +16,7 @@ use regex_syntax::hir::{Hir, HirKind};
 use serde::Deserialize;
 
 use crate::embedded::RULE_FILES;
-use crate::text::{copy_marks, normalize_diagnostic, BREAKS};
+use crate::text::{collapse, copy_marks, BREAKS};
 
 mod keys;
 use keys::Keys;
@@ -189,7 +189,7 @@ enum Hit {
     /// A literal that every match of pattern `n` contains (ends with, or
     /// has inside): run its regex over the whole text.
     Within(u32),
-    /// A mark that the text needs [`normalize_diagnostic`]'s copy.
+    /// A mark that the text needs [`normalize_diagnostic`](crate::normalize_diagnostic)'s copy.
     Reshape,
 }
 
@@ -573,13 +573,15 @@ impl RuleSet {
         self.search(text, class, specific_status, false).unwrap_or(None)
     }
 
-    /// [`RuleSet::best_index`] of [`normalize_diagnostic`]`(text)`. The key
+    /// [`RuleSet::best_index`] of [`normalize_diagnostic`](crate::normalize_diagnostic)`(text)`. The key
     /// scan of the raw text sees whether it needs the copy (the copy marks
     /// are keys too): most texts do not, and are then read once, not twice.
     pub(crate) fn best_index_normalized(&self, text: &str, class: Option<u8>, specific_status: bool) -> Option<usize> {
         match self.search(text, class, specific_status, true) {
             Ok(best) => best,
-            Err(NeedsCopy) => self.best_index(&normalize_diagnostic(text), class, specific_status),
+            // A mark occurred, so normalize_diagnostic would copy: no need to
+            // ask it whether to.
+            Err(NeedsCopy) => self.best_index(&collapse(text), class, specific_status),
         }
     }
 

@@ -15,10 +15,16 @@ use std::sync::LazyLock;
 /// assert!(matches!(n("550 5.1.1 user unknown"), std::borrow::Cow::Borrowed(_)));
 /// ```
 pub fn normalize_diagnostic(text: &str) -> Cow<'_, str> {
-    let b = text.as_bytes();
-    if !needs_work(b) {
+    if !needs_work(text.as_bytes()) {
         return Cow::Borrowed(text);
     }
+    Cow::Owned(collapse(text))
+}
+
+/// The copy [`normalize_diagnostic`] makes of a text that needs one (one in
+/// which a [`copy_marks`] mark occurs).
+pub(crate) fn collapse(text: &str) -> String {
+    let b = text.as_bytes();
     // Copies runs: a word and the single space after it extend the pending
     // run; a run is flushed only where the text changes (a whitespace run
     // that is not one space, trailing whitespace, a dropped reply prefix).
@@ -58,7 +64,7 @@ pub fn normalize_diagnostic(text: &str) -> Cow<'_, str> {
     }
     out.extend_from_slice(&b[run.min(b.len())..]);
     // Only ASCII runs were removed or replaced, so this stays valid UTF-8.
-    Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn skip_whitespace(b: &[u8], mut i: usize) -> usize {
