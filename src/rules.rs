@@ -811,6 +811,9 @@ impl Candidates {
                     self.inline_len += 1;
                 } else {
                     if self.spill.is_empty() {
+                        // One allocation for a text that brings many, not a
+                        // copy and then a regrowth at once.
+                        self.spill.reserve(4 * Self::INLINE);
                         self.spill.extend_from_slice(&self.inline[..self.inline_len]);
                     }
                     if !self.index.is_empty() {
