@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use crate::registry::{default_action, reason_for, short_name};
 use crate::rules::{parse_rules, Rule, RuleSet};
 use crate::status::{find_codes, FoundCodes};
-use crate::text::normalize_diagnostic;
 use crate::{Action, BounceType, Category, Error, Reason, ReplyCode, StatusClass, StatusCode, MAX_SUBJECT};
 
 /// Where the reported status came from.
@@ -162,11 +161,15 @@ fn specific_after(text: &str, first: StatusCode) -> StatusCode {
     if first.detail() != 0 {
         return first;
     }
-    // `C.S.0` in a stack buffer (the detail is 0 here): no formatting, no allocation.
+    // The first `C.S.0` (the detail is 0 here), found from the dots: a
+    // substring searcher's set-up costs more than the few dots of a text.
     let (class, subject) = (first.class().digit(), first.subject());
-    let buf = [b'0' + class, b'.', b'0' + subject as u8, b'.', b'0'];
-    let key = std::str::from_utf8(&buf).unwrap_or_default();
-    let Some(i) = text.find(key) else { return first };
+    let key = [b'0' + class, b'.', b'0' + subject as u8, b'.', b'0'];
+    let b = text.as_bytes();
+    let Some(i) = memchr::memchr_iter(b'.', b).find(|&d| d > 0 && b.get(d - 1..d + 4) == Some(&key[..])).map(|d| d - 1) else {
+        return first;
+    };
+    // `i + 5` follows an ASCII byte: a char boundary.
     match find_codes(&text[i + key.len()..]).status {
         Some(later) if later.class() == first.class() && later.detail() != 0 => later,
         _ => first,
@@ -179,7 +182,7 @@ fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
     let status_reason = codes.status.and_then(reason_for);
     let specific = status_reason.is_some() && codes.status.is_some_and(|s| s.detail() != 0);
     let success = class == Some(2);
-    let rule = if success { None } else { rules.best_index(&normalize_diagnostic(text), class, specific).map(|i| rules.rule_and_id(i)) };
+    let rule = if success { None } else { rules.best_index_normalized(text, class, specific).map(|i| rules.rule_and_id(i)) };
     let (rule, rule_id) = (rule.map(|(r, _)| r), rule.map(|(_, id)| id));
 
     let (reason, decided_by) = if let (Some(r), Some(id)) = (rule, rule_id) {

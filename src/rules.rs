@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
+use std::ops::ControlFlow;
 use std::sync::OnceLock;
 
 use regex::{RegexSet, RegexSetBuilder};
@@ -15,6 +16,7 @@ use regex_syntax::hir::{Hir, HirKind};
 use serde::Deserialize;
 
 use crate::embedded::RULE_FILES;
+use crate::text::{collapse, copy_marks, BREAKS};
 
 mod keys;
 use keys::Keys;
@@ -187,6 +189,8 @@ enum Hit {
     /// A literal that every match of pattern `n` contains (ends with, or
     /// has inside): run its regex over the whole text.
     Within(u32),
+    /// A mark that the text needs [`normalize_diagnostic`](crate::normalize_diagnostic)'s copy.
+    Reshape,
 }
 
 /// A [`Hit`] with what deciding needs of its rule, in one record: the scan
@@ -212,6 +216,9 @@ enum HitKind {
     PrefixToConfirm,
     Within,
     Confirm,
+    /// The text is not in normal form: when scanning a raw text, stop and
+    /// scan its normalised copy instead.
+    Reshape,
 }
 
 /// Parses case-sensitively: the case-insensitive HIR would expand every letter.
@@ -479,9 +486,15 @@ impl RuleSet {
                 }
             }
         }
+        // Scanning a raw text also tells whether it needs normalising.
+        for mark in copy_marks() {
+            add(&mark, Hit::Reshape);
+        }
         let info: Vec<RuleInfo> = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
         let pack = |hit: Hit| {
             let (kind, rule, item) = match hit {
+                // Above every rank: never skipped as unable to win.
+                Hit::Reshape => return PackedHit { rank: u64::MAX, rule: 0, item: 0, kind: HitKind::Reshape, class: 0, weak: false },
                 Hit::Phrase(r, p) => (HitKind::Phrase, r, p),
                 Hit::Prefix(n, false) => (HitKind::Prefix, pattern_rule[n as usize], n),
                 Hit::Prefix(n, true) => (HitKind::PrefixToConfirm, pattern_rule[n as usize], n),
@@ -498,7 +511,7 @@ impl RuleSet {
             hits.extend(v.into_iter().map(pack));
         }
         let sample = rules.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
-        let ac = Keys::build(&keys, sample).map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
+        let ac = Keys::build(&keys, sample, BREAKS).map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
         let set = RegexSetBuilder::new(&always)
             .case_insensitive(true)
             .size_limit(64 << 20)
@@ -557,6 +570,24 @@ impl RuleSet {
 
     /// [`RuleSet::best_match`] as an index into [`RuleSet::rules`].
     pub(crate) fn best_index(&self, text: &str, class: Option<u8>, specific_status: bool) -> Option<usize> {
+        self.search(text, class, specific_status, false).unwrap_or(None)
+    }
+
+    /// [`RuleSet::best_index`] of [`normalize_diagnostic`](crate::normalize_diagnostic)`(text)`. The key
+    /// scan of the raw text sees whether it needs the copy (the copy marks
+    /// are keys too): most texts do not, and are then read once, not twice.
+    pub(crate) fn best_index_normalized(&self, text: &str, class: Option<u8>, specific_status: bool) -> Option<usize> {
+        match self.search(text, class, specific_status, true) {
+            Ok(best) => best,
+            // A mark occurred, so normalize_diagnostic would copy: no need to
+            // ask it whether to.
+            Err(NeedsCopy) => self.best_index(&collapse(text), class, specific_status),
+        }
+    }
+
+    /// The best rule for `text`; with `raw`, `Err` as soon as a key shows
+    /// that the text is not in normal form.
+    fn search(&self, text: &str, class: Option<u8>, specific_status: bool, raw: bool) -> Result<Option<usize>, NeedsCopy> {
         let class = class.unwrap_or(0);
         // The best so far, by rank (0: none yet; every rank is above 0).
         let (mut best_rank, mut best) = (0u64, None::<u32>);
@@ -565,7 +596,7 @@ impl RuleSet {
         let bytes = text.as_bytes();
         // Phrases are settled during the scan (a byte comparison); regex
         // candidates are only noted, then run best-first after it.
-        self.keys.scan(bytes, |start, key| {
+        let scanned = self.keys.scan(bytes, |start, key| {
             let (a, b) = self.key_hits[key];
             for h in &self.hits[a as usize..b as usize] {
                 if h.rank <= best_rank || (specific_status && h.weak) || (h.class != 0 && h.class != class) {
@@ -585,9 +616,15 @@ impl RuleSet {
                     HitKind::PrefixToConfirm => cands.note(h.item, h.rule, h.rank, Seen::Start(start as u32, true)),
                     HitKind::Within => cands.note(h.item, h.rule, h.rank, Seen::Within),
                     HitKind::Confirm => confirmed.insert(h.item),
+                    HitKind::Reshape if raw => return ControlFlow::Break(()),
+                    HitKind::Reshape => {}
                 }
             }
+            ControlFlow::Continue(())
         });
+        if scanned.is_break() {
+            return Err(NeedsCopy);
+        }
         // Best-first: the first candidate that matches beats every later one.
         // A confirming literal is only required of an ASCII text: the key
         // scan folds ASCII case, the regex folds Unicode case too (`ſ`, `K`).
@@ -615,7 +652,7 @@ impl RuleSet {
                 }
             }
         }
-        best.map(|i| i as usize)
+        Ok(best.map(|i| i as usize))
     }
 
     /// Whether rule `i` would win over the current best.
@@ -641,6 +678,9 @@ impl RuleSet {
             || (n > ANCHORED_TRIES && re.is_match(Input::new(text).range(c.starts[ANCHORED_TRIES] as usize..)))
     }
 }
+
+/// A raw text turned out not to be in normal form.
+struct NeedsCopy;
 
 /// Anchored checks per prefix-literal pattern before one unanchored search.
 const ANCHORED_TRIES: usize = 4;
@@ -771,6 +811,9 @@ impl Candidates {
                     self.inline_len += 1;
                 } else {
                     if self.spill.is_empty() {
+                        // One allocation for a text that brings many, not a
+                        // copy and then a regrowth at once.
+                        self.spill.reserve(4 * Self::INLINE);
                         self.spill.extend_from_slice(&self.inline[..self.inline_len]);
                     }
                     if !self.index.is_empty() {
@@ -893,6 +936,28 @@ mod tests {
         ] {
             assert_eq!(set.best_match(text, None, false).is_some(), re.is_match(text), "{text}");
         }
+    }
+
+    /// Scanning a raw text (and its copy only when a copy mark shows up)
+    /// picks the rule that scanning the normalised text picks, also for the
+    /// examples broken into continuation lines, tabs and double spaces.
+    #[test]
+    fn raw_scan_decides_like_the_normalised_text() {
+        let set = RuleSet::new(RuleSet::builtin_rules()).unwrap();
+        let (mut texts, mut copied) = (0, 0);
+        for e in set.rules().iter().flat_map(|r| r.examples.iter()) {
+            let words: Vec<&str> = e.split(' ').collect();
+            let lines = |sep: &str| words.chunks(3).map(|c| c.join(" ")).collect::<Vec<_>>().join(sep);
+            for t in [e.clone(), lines("\r\n550-5.1.1 "), lines(" 550-"), lines("\t"), lines("  "), format!("smtp; 550-{e}"), format!(" {e} ")] {
+                for (class, specific) in [(None, false), (Some(5), true), (Some(4), false)] {
+                    let want = set.best_index(&crate::normalize_diagnostic(&t), class, specific);
+                    assert_eq!(set.best_index_normalized(&t, class, specific), want, "{t:?}");
+                }
+                texts += 1;
+                copied += usize::from(matches!(crate::normalize_diagnostic(&t), Cow::Owned(_)));
+            }
+        }
+        assert!(copied > 1000 && texts - copied > 1000, "{copied} of {texts} copied");
     }
 
     /// Many regex candidates in one text (past the stack slots and the

@@ -286,7 +286,8 @@ fn preceded_by_version_word(b: &[u8], start: usize) -> bool {
         begin -= 1;
     }
     let word = &b[begin..end];
-    VERSION_WORDS.iter().any(|w| word.eq_ignore_ascii_case(w))
+    // Most codes follow a reply code or punctuation: no word to compare.
+    !word.is_empty() && VERSION_WORDS.iter().any(|w| word.eq_ignore_ascii_case(w))
 }
 
 /// The enhanced status code: the one right after the reply code when there
@@ -390,7 +391,7 @@ fn in_reply_position(b: &[u8], start: usize, end: usize) -> Option<Option<Status
     while j < b.len() && matches!(b[j], b' ' | b'-' | b'#' | b'\t') && j - end < 3 {
         j += 1;
     }
-    if j > end {
+    if j > end && matches!(b.get(j), Some(b'2' | b'4' | b'5')) {
         if let Some(code) = candidate_at(b, j) {
             return Some(Some(code));
         }

@@ -15,10 +15,16 @@ use std::sync::LazyLock;
 /// assert!(matches!(n("550 5.1.1 user unknown"), std::borrow::Cow::Borrowed(_)));
 /// ```
 pub fn normalize_diagnostic(text: &str) -> Cow<'_, str> {
-    let b = text.as_bytes();
-    if !needs_work(b) {
+    if !needs_work(text.as_bytes()) {
         return Cow::Borrowed(text);
     }
+    Cow::Owned(collapse(text))
+}
+
+/// The copy [`normalize_diagnostic`] makes of a text that needs one (one in
+/// which a [`copy_marks`] mark occurs).
+pub(crate) fn collapse(text: &str) -> String {
+    let b = text.as_bytes();
     // Copies runs: a word and the single space after it extend the pending
     // run; a run is flushed only where the text changes (a whitespace run
     // that is not one space, trailing whitespace, a dropped reply prefix).
@@ -58,7 +64,7 @@ pub fn normalize_diagnostic(text: &str) -> Cow<'_, str> {
     }
     out.extend_from_slice(&b[run.min(b.len())..]);
     // Only ASCII runs were removed or replaced, so this stays valid UTF-8.
-    Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn skip_whitespace(b: &[u8], mut i: usize) -> usize {
@@ -68,10 +74,23 @@ fn skip_whitespace(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The line breaks and tab, each a reason to copy.
+pub(crate) const BREAKS: &[u8] = b"\n\r\t";
+
+/// Byte strings one of which occurs in a text exactly when
+/// [`normalize_diagnostic`] copies it: a line break or tab ([`BREAKS`]), a
+/// double space, a continuation prefix after a space (` 550-`). The rules'
+/// key scan looks for these with the rule keys, so a text that needs no
+/// copy is not searched for them a second time.
+pub(crate) fn copy_marks() -> impl Iterator<Item = Vec<u8>> {
+    let prefixes = (b'2'..=b'5').flat_map(|a| (b'0'..=b'9').flat_map(move |b| (b'0'..=b'9').map(move |c| vec![b' ', a, b, c, b'-'])));
+    BREAKS.iter().map(|&b| vec![b]).chain(std::iter::once(b"  ".to_vec())).chain(prefixes)
+}
+
 fn needs_work(b: &[u8]) -> bool {
     // Built once: `memmem::find` would build its searcher on every call.
     static DOUBLE_SPACE: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(b"  "));
-    if memchr::memchr3(b'\n', b'\r', b'\t', b).is_some() || DOUBLE_SPACE.find(b).is_some() {
+    if memchr::memchr3(BREAKS[0], BREAKS[1], BREAKS[2], b).is_some() || DOUBLE_SPACE.find(b).is_some() {
         return true;
     }
     // A continuation prefix after the start: `... 550-5.7.1 ...`.
@@ -164,6 +183,27 @@ mod tests {
         for c in cases {
             assert_eq!(n(c), word_by_word(c), "{c:?}");
         }
+    }
+
+    /// `copy_marks` say what `needs_work` says, on texts built from the
+    /// pieces that decide it.
+    #[test]
+    fn copy_marks_occur_exactly_when_a_copy_is_made() {
+        let marks: std::collections::HashSet<Vec<u8>> = super::copy_marks().collect();
+        let pieces = ["550-", "550", "x", " ", "-", "\n", "\r", "\t", "\x0c", "199-", "5.1.1", "600-", "45", "2", "0-"];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
+            texts.extend(longer);
+        }
+        let mut copied = 0;
+        for t in &texts {
+            let b = t.as_bytes();
+            let marked = (0..b.len()).any(|i| [1, 2, 5].iter().any(|&n| b.get(i..i + n).is_some_and(|w| marks.contains(w))));
+            assert_eq!(marked, needs_work(b), "{t:?}");
+            copied += usize::from(marked);
+        }
+        assert!(copied > 1000 && copied < texts.len() - 1000, "{copied} of {}", texts.len());
     }
 
     #[test]

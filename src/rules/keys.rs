@@ -22,6 +22,7 @@
 //! failure state's row) fills the table in a few million.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 
 /// Byte classes, a power of two: a state's row is `CLASSES` u16s (64 bytes).
 const CLASSES: usize = 32;
@@ -144,8 +145,11 @@ impl std::fmt::Display for TooBig {
 impl Keys {
     /// Builds the automaton of `keys`, matched ASCII-case-insensitively.
     /// `sample` is text like the texts to be scanned (the rules' examples):
-    /// the key bytes it uses most get the columns of their own.
-    pub(super) fn build<'a>(keys: &[Vec<u8>], sample: impl IntoIterator<Item = &'a [u8]>) -> Result<Keys, TooBig> {
+    /// the key bytes it uses most get the columns of their own. The
+    /// `apart` bytes (rare in texts, but keys of their own) share a column
+    /// kept for them: in the shared column, a one-byte key would stop the
+    /// scan at every rare byte.
+    pub(super) fn build<'a>(keys: &[Vec<u8>], sample: impl IntoIterator<Item = &'a [u8]>, apart: &[u8]) -> Result<Keys, TooBig> {
         if keys.iter().any(|k| k.is_empty()) || u32::try_from(keys.len()).is_err() {
             return Err(TooBig);
         }
@@ -153,12 +157,12 @@ impl Keys {
         for b in sample.into_iter().flatten() {
             in_text[usize::from(b.to_ascii_lowercase())] += 1;
         }
-        TAILS.iter().find_map(|&tail| Self::build_with(keys, tail, &in_text)).ok_or(TooBig)
+        TAILS.iter().find_map(|&tail| Self::build_with(keys, tail, &in_text, apart)).ok_or(TooBig)
     }
 
     /// The automaton of the keys' last `tail` bytes; `None` when its states
     /// do not fit u16 ids.
-    fn build_with(keys: &[Vec<u8>], tail: usize, in_text: &[usize; 256]) -> Option<Keys> {
+    fn build_with(keys: &[Vec<u8>], tail: usize, in_text: &[usize; 256], apart: &[u8]) -> Option<Keys> {
         let tail_of = |k: &[u8]| -> Vec<u8> { k[k.len().saturating_sub(tail)..].to_ascii_lowercase() };
         // The tail bytes by how often texts use them (then keys): the 30
         // commonest get a column each, the others share column 31, bytes in
@@ -174,8 +178,14 @@ impl Keys {
         let mut used: Vec<u8> = (0..=255u8).filter(|&b| count[usize::from(b)] > 0).collect();
         used.sort_by_key(|&b| (std::cmp::Reverse((in_text[usize::from(b)], count[usize::from(b)])), b));
         let mut classes = [0u8; 256];
-        for (n, &b) in used.iter().enumerate() {
-            classes[usize::from(b)] = (n + 1).min(usize::from(SHARED)) as u8;
+        // The column before the shared one, when an `apart` byte is in a tail.
+        let apart_column = used.iter().any(|b| apart.contains(b)).then_some(SHARED - 1);
+        let own = usize::from(apart_column.unwrap_or(SHARED));
+        for (n, &b) in used.iter().filter(|b| !apart.contains(b)).enumerate() {
+            classes[usize::from(b)] = if n + 1 < own { n as u8 + 1 } else { SHARED };
+        }
+        for &b in apart.iter().filter(|&&b| count[usize::from(b)] > 0) {
+            classes[usize::from(b)] = apart_column.unwrap_or(SHARED);
         }
         for b in b'A'..=b'Z' {
             classes[usize::from(b)] = classes[usize::from(b.to_ascii_lowercase())];
@@ -272,7 +282,8 @@ impl Keys {
                     ks.sort_by_key(|&k| std::cmp::Reverse(keys[k as usize].len()));
                     for k in ks {
                         let key = &keys[k as usize];
-                        let exact = key.len() <= tail && key.iter().all(|&b| classes[usize::from(b)] != SHARED);
+                        let exact = key.len() <= tail
+                            && key.iter().all(|&b| classes[usize::from(b)] != SHARED && Some(classes[usize::from(b)]) != apart_column);
                         matches.push(Check::new(k, key, &mut long, exact));
                     }
                 }
@@ -294,19 +305,20 @@ impl Keys {
 
     /// Calls `f(start, key)` for every occurrence of every key, overlapping
     /// ones included, in order of where they end (longest first where
-    /// several end together).
+    /// several end together), until `f` breaks.
     #[inline(always)]
-    pub(super) fn scan(&self, hay: &[u8], mut f: impl FnMut(usize, usize)) {
+    pub(super) fn scan(&self, hay: &[u8], mut f: impl FnMut(usize, usize) -> ControlFlow<()>) -> ControlFlow<()> {
         let (mut i, mut s) = (0, self.start);
         while let Some((end, state)) = self.next_match(hay, i, s) {
             (i, s) = (end, state);
             let (a, e) = self.match_ranges[usize::from(s)];
             for m in &self.matches[a as usize..e as usize] {
                 if m.exact || m.matches(hay, end, &self.long) {
-                    f(end - m.len as usize, m.key as usize);
+                    f(end - m.len as usize, m.key as usize)?;
                 }
             }
         }
+        ControlFlow::Continue(())
     }
 
     /// Runs from `i` in state `s` to the end of the next tail: a loop of
@@ -345,7 +357,10 @@ mod tests {
 
     fn occurrences(table: &Keys, hay: &[u8]) -> Vec<(usize, usize)> {
         let mut got = Vec::new();
-        table.scan(hay, |start, key| got.push((start, key)));
+        let _ = table.scan(hay, |start, key| {
+            got.push((start, key));
+            ControlFlow::Continue(())
+        });
         got
     }
 
@@ -370,7 +385,7 @@ mod tests {
         .map(|k| k.as_bytes().to_ascii_lowercase())
         .collect();
         let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&keys).unwrap();
-        let table = Keys::build(&keys, []).unwrap();
+        let table = Keys::build(&keys, [], &[]).unwrap();
         for hay in [
             "User Unknown, KNOWN USER über nos such user",
             "550 5.1.1 <NoS@x> No Such User",
@@ -410,10 +425,27 @@ mod tests {
         let keys: Vec<Vec<u8>> = (0..3000u32)
             .map(|n| format!("k{}{}{}", n % 7, char::from(b'!' + (n % 60) as u8), n).into_bytes().to_ascii_lowercase())
             .collect();
-        let table = Keys::build(&keys, []).unwrap();
+        let table = Keys::build(&keys, [], &[]).unwrap();
         let hay: Vec<u8> = keys.iter().step_by(13).flat_map(|k| k.iter().copied().chain(*b" ")).collect();
         assert_finds_what_the_crate_finds(&table, &keys, &hay);
-        assert!(Keys::build(&[b"ok".to_vec(), Vec::new()], []).is_err());
+        assert!(Keys::build(&[b"ok".to_vec(), Vec::new()], [], &[]).is_err());
+    }
+
+    /// One-byte keys of `apart` bytes get a column of their own, shared by
+    /// those bytes only, and still report exactly the real occurrences.
+    #[test]
+    fn apart_bytes_share_a_column_of_their_own() {
+        let mut keys: Vec<Vec<u8>> = (0..3000u32)
+            .map(|n| format!("k{}{}{}", n % 7, char::from(b'!' + (n % 60) as u8), n).into_bytes().to_ascii_lowercase())
+            .collect();
+        keys.extend([b"\n".to_vec(), b"\r".to_vec(), b"\t".to_vec(), b"x\ty".to_vec()]);
+        let table = Keys::build(&keys, [], b"\n\r\t").unwrap();
+        let column = |b: u8| table.classes[usize::from(b)];
+        assert_eq!((column(b'\n'), column(b'\r'), column(b'\t')), (SHARED - 1, SHARED - 1, SHARED - 1));
+        assert!((0..=255u8).filter(|b| !b"\n\r\t".contains(b)).all(|b| column(b) != SHARED - 1));
+        assert!((0..=255u8).any(|b| column(b) == SHARED));
+        let hay: Vec<u8> = keys.iter().step_by(11).flat_map(|k| k.iter().copied().chain(*b" \r\n")).chain(*b"x\ty x\ny\t").collect();
+        assert_finds_what_the_crate_finds(&table, &keys, &hay);
     }
 
     /// Keys too many for whole-key states fall back to shorter tails, and
@@ -421,7 +453,7 @@ mod tests {
     #[test]
     fn too_many_states_fall_back_to_shorter_tails() {
         let keys: Vec<Vec<u8>> = (0..8000u32).map(|n| format!("{n:05}{}-{:05}-ab", n % 7, n * 7919 % 100_000).into_bytes()).collect();
-        let table = Keys::build(&keys, []).unwrap();
+        let table = Keys::build(&keys, [], &[]).unwrap();
         assert!(table.tail < 16, "tail {}", table.tail);
         let hay: Vec<u8> = keys.iter().step_by(97).flat_map(|k| k.iter().copied().chain(*b"-ab ")).collect();
         assert_finds_what_the_crate_finds(&table, &keys, &hay);
