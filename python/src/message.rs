@@ -13,7 +13,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 
 use crate::batch;
 use crate::convert::{to_pyerr, type_name};
-use crate::report_objects::{Builder, Prepared};
+use crate::report_objects::{Builder, GcPause, Prepared};
 use crate::PARSE_CHUNK;
 
 /// The limits' fields, in the order of `bouncekit.Limits`.
@@ -148,6 +148,7 @@ pub fn parse_batch<'py>(
         };
         batch::map_in_order(msgs, n, PARSE_CHUNK, parse, |reports| {
             Python::attach(|py| {
+                let _pause = GcPause::new(py);
                 for r in reports {
                     errors += usize::from(r.is_err());
                     objs.push(result_obj(py, &mut builder, r, None)?.unbind());

@@ -16,13 +16,12 @@
 //! The instances are complete before anyone sees them and never change, so
 //! they are safe to share between threads.
 
-use std::collections::HashMap;
-
 use bouncekit::{Bounce, Report, Row};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyInt, PyString, PyTuple, PyType};
+use rustc_hash::FxHashMap;
 
 use crate::convert::py_word;
 use crate::types::PyClassification;
@@ -69,6 +68,8 @@ struct Classes {
     report_names: Vec<Py<PyString>>,
     bounce_names: Vec<Py<PyString>>,
     empty: Py<PyString>,
+    /// False on a free-threaded interpreter running without its GIL.
+    gil: bool,
 }
 
 static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
@@ -97,6 +98,13 @@ pub fn init(py: Python<'_>, report: &Bound<'_, PyType>, bounce: &Bound<'_, PyTyp
         bounce: bounce.clone().unbind(),
         object_new: py.import("builtins")?.getattr("object")?.getattr("__new__")?.unbind(),
         empty: PyString::intern(py, "").unbind(),
+        gil: {
+            let sys = py.import("sys")?;
+            match sys.getattr("_is_gil_enabled") {
+                Ok(f) => f.call0()?.is_truthy()?,
+                Err(_) => true,
+            }
+        },
     };
     // A second call (a reload) keeps the first registration.
     let _ = CLASSES.set(py, classes);
@@ -128,10 +136,37 @@ impl Prepared {
     }
 }
 
+/// The garbage collector's automatic runs paused while a batch's objects
+/// are made, then restored (if they were on). Each run walks the objects
+/// of the batch made so far again, so a batch of N messages paid for
+/// O(N) runs; after the pause one run takes them all, at the next
+/// allocation. Only with the GIL: no other thread runs Python (nor sees
+/// the pause) while this thread holds it and runs no Python code, which
+/// `Builder` never does. Without a GIL (free-threaded), nothing is paused.
+pub struct GcPause(bool);
+
+impl GcPause {
+    pub fn new(py: Python<'_>) -> Self {
+        // SAFETY: with the GIL held (`py`); returns the previous state.
+        let on = classes(py).is_ok_and(|c| c.gil) && unsafe { pyo3::ffi::PyGC_Disable() } == 1;
+        GcPause(on)
+    }
+}
+
+impl Drop for GcPause {
+    fn drop(&mut self) {
+        if self.0 {
+            // SAFETY: created with the GIL, dropped before it is released
+            // (`GcPause` borrows nothing but is only made inside `attach`).
+            unsafe { pyo3::ffi::PyGC_Enable() };
+        }
+    }
+}
+
 /// Builds `Report` objects; keeps the cache of short repeated strings.
 #[derive(Default)]
 pub struct Builder {
-    short: HashMap<Box<str>, Py<PyString>>,
+    short: FxHashMap<Box<str>, Py<PyString>>,
 }
 
 /// Values longer than this are not cached (they rarely repeat).
@@ -161,6 +196,21 @@ fn instance<'py>(
         }
     }
     Ok(obj)
+}
+
+/// A tuple of `str`, `int` and None (or of such tuples), untracked by the
+/// garbage collector: it cannot be part of a cycle. CPython does the same
+/// to such tuples at their first collection; doing it now spares the
+/// collections a batch triggers from walking every row.
+fn atomic_tuple<'py>(
+    py: Python<'py>,
+    values: impl IntoIterator<Item = Bound<'py, PyAny>, IntoIter: ExactSizeIterator>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let t = PyTuple::new(py, values)?;
+    // SAFETY: a valid tuple we hold; untracking an object whose items are
+    // never tracked objects is what the interpreter itself does.
+    unsafe { pyo3::ffi::PyObject_GC_UnTrack(t.as_ptr().cast()) };
+    Ok(t.into_any())
 }
 
 fn none(py: Python<'_>) -> Bound<'_, PyAny> {
@@ -242,7 +292,7 @@ impl Builder {
             self.opt(py, r.original.to.as_deref()),
             self.opt(py, r.original.subject.as_deref()),
             PyTuple::new(py, recipients)?.into_any(),
-            PyTuple::new(py, row_objs)?.into_any(),
+            atomic_tuple(py, row_objs)?,
         ];
         instance(py, c, &c.report, &c.report_names, &values)
     }
@@ -352,6 +402,6 @@ impl Builder {
             self.short(py, &row.rule),
             opt(&row.feedback_type),
         ];
-        Ok(PyTuple::new(py, values)?.into_any())
+        atomic_tuple(py, values)
     }
 }
