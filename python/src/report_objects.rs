@@ -143,21 +143,24 @@ impl Prepared {
 /// allocation. Only with the GIL: no other thread runs Python (nor sees
 /// the pause) while this thread holds it and runs no Python code, which
 /// `Builder` never does. Without a GIL (free-threaded), nothing is paused.
-pub struct GcPause(bool);
+pub struct GcPause<'py> {
+    /// Holds the GIL's token: the pause cannot outlive the GIL hold.
+    _py: Python<'py>,
+    on: bool,
+}
 
-impl GcPause {
-    pub fn new(py: Python<'_>) -> Self {
+impl<'py> GcPause<'py> {
+    pub fn new(py: Python<'py>) -> Self {
         // SAFETY: with the GIL held (`py`); returns the previous state.
         let on = classes(py).is_ok_and(|c| c.gil) && unsafe { pyo3::ffi::PyGC_Disable() } == 1;
-        GcPause(on)
+        GcPause { _py: py, on }
     }
 }
 
-impl Drop for GcPause {
+impl Drop for GcPause<'_> {
     fn drop(&mut self) {
-        if self.0 {
-            // SAFETY: created with the GIL, dropped before it is released
-            // (`GcPause` borrows nothing but is only made inside `attach`).
+        if self.on {
+            // SAFETY: the GIL is still held (the `Python` token).
             unsafe { pyo3::ffi::PyGC_Enable() };
         }
     }
