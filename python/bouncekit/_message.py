@@ -145,22 +145,6 @@ class Report:
     _rows: tuple[tuple[Any, ...], ...]
     """The rows' values, in :data:`ROW_FIELDS` order."""
 
-    @classmethod
-    def _from(cls, d: dict[str, Any]) -> Report:
-        # The compiled module hands over exactly the fields, enums already
-        # converted; setting them directly skips the frozen dataclasses'
-        # per-field __init__, the larger part of a parse's Python cost.
-        new = object.__new__
-        recipients = []
-        for b in d["recipients"]:
-            bounce = new(Bounce)
-            bounce.__dict__.update(b)
-            recipients.append(bounce)
-        d["recipients"] = tuple(recipients)
-        report = new(cls)
-        report.__dict__.update(d)
-        return report
-
     def rows(self) -> list[dict[str, Any]]:
         """The output contract's rows (DESIGN.md), one per recipient."""
         return [dict(zip(ROW_FIELDS, r)) for r in self._rows]
@@ -197,6 +181,11 @@ class Report:
         return f"{head}<table class='bouncekit'><tr>{th}</tr>{trs}</table>"
 
 
+# The compiled module builds Report and Bounce objects itself, setting the
+# fields as the dataclasses' __init__ does (without its per-field cost).
+_bouncekit._init_report(Report, Bounce)
+
+
 def _check_errors(errors: str) -> None:
     if errors not in ("raise", "skip", "return"):
         raise ValueError(f"errors: expected 'raise', 'skip' or 'return', got {errors!r}")
@@ -211,7 +200,7 @@ def parse(
     Raises :class:`ParseError` for input that is not an email message and
     :class:`LimitError` for one over the size/MIME/recipient ``limits``
     (default: :class:`Limits`)."""
-    return Report._from(_bouncekit._parse(raw, classifier, _limits(limits)))
+    return _bouncekit._parse(raw, classifier, _limits(limits))
 
 
 def _limits(limits: Limits | None) -> Limits | None:
@@ -233,16 +222,13 @@ def parse_many(
     leaves failed messages out, ``"return"`` puts the exception object in
     their place."""
     _check_errors(errors)
-    out: list[Any] = []
-    for i, r in enumerate(_bouncekit._parse_many(raws, classifier, _limits(limits))):
-        if isinstance(r, BounceKitError):
-            if errors == "raise":
-                raise type(r)(f"raws[{i}]: {r}") from r
-            if errors == "return":
-                out.append(r)
-            continue
-        out.append(Report._from(r))
-    return out
+    reports, failed = _bouncekit._parse_many(raws, classifier, _limits(limits))
+    if not failed or errors == "return":
+        return reports
+    if errors == "skip":
+        return [r for r in reports if not isinstance(r, BounceKitError)]
+    i, r = next((i, r) for i, r in enumerate(reports) if isinstance(r, BounceKitError))
+    raise type(r)(f"raws[{i}]: {r}") from r
 
 
 def scan(
@@ -268,7 +254,7 @@ def scan(
             if errors == "return":
                 yield type(r)(f"{source}: {r}")
             continue
-        yield Report._from(r)
+        yield r
 
 
 def frame(

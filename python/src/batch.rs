@@ -141,8 +141,9 @@ const PANIC: &str = "bouncekit: internal error (a panic) in a batch";
 /// thread, while the pool's threads work on later chunks: `take` (turning
 /// results into Python objects, with the GIL) overlaps the work instead of
 /// following it. The caller hands over the finished chunks at the front
-/// once there are at least a quarter of them, or once no chunk is left to
-/// start, and otherwise works on a chunk itself; so `take`, which may wait
+/// once there are at least a quarter of them, or half as many as are left
+/// to start (so that little is left to hand over once the pool's threads
+/// are done), and otherwise works on a chunk itself; so `take`, which may wait
 /// for the GIL while other Python threads run, is called a few times per
 /// batch, not once per chunk. Stops at the first error `take` returns,
 /// once the chunks being worked on are done; `Err(message)` when `f`
@@ -165,12 +166,17 @@ where
     let enough = chunks.div_ceil(4);
     let (mut next, mut outcome) = (0, Ok(Ok(())));
     while next < chunks {
-        let left = shared.next.load(Ordering::Relaxed) < chunks;
+        let unstarted = chunks.saturating_sub(shared.next.load(Ordering::Relaxed));
+        let left = unstarted > 0;
+        // Fewer hand-overs as the end nears: what is not yet taken when the
+        // last chunk is done, this thread takes alone while the pool's
+        // threads have nothing left to do.
+        let want = enough.min(unstarted / 2).max(1);
         let mut ready = Vec::new();
         {
             let mut done = shared.done.lock().unwrap_or_else(|e| e.into_inner());
             let run = done.1[next..].iter().take_while(|s| s.is_some()).count();
-            if run > 0 && (run >= enough || !left) {
+            if run > 0 && run >= want {
                 for slot in &mut done.1[next..next + run] {
                     match slot.take() {
                         Some(Ok(v)) => ready.push(v),

@@ -21,6 +21,7 @@ mod convert;
 mod ledger;
 mod domain;
 mod message;
+mod report_objects;
 mod types;
 
 use convert::{text_arg, texts_arg, to_pyerr};
@@ -146,7 +147,7 @@ fn classifier_or_default(c: &Option<PyRef<'_, PyClassifier>>) -> Arc<Classifier>
     }
 }
 
-/// Parses one raw message (``bouncekit.parse`` wraps the dict in a ``Report``).
+/// Parses one raw message into a ``Report``.
 #[pyfunction]
 #[pyo3(signature = (raw, classifier=None, limits=None))]
 fn _parse<'py>(
@@ -154,12 +155,13 @@ fn _parse<'py>(
     raw: &Bound<'py, PyAny>,
     classifier: Option<PyRef<'py, PyClassifier>>,
     limits: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Bound<'py, PyAny>> {
     let limits = message::limits_arg(limits)?;
     message::parse_one(py, &classifier_or_default(&classifier), raw, limits)
 }
 
-/// Parses many raw messages on all cores; errors are returned in place.
+/// Parses many raw messages on all cores: ``(reports, errors)``, each
+/// error an exception object in place, ``errors`` their number.
 #[pyfunction]
 #[pyo3(signature = (raws, classifier=None, limits=None))]
 fn _parse_many<'py>(
@@ -167,13 +169,13 @@ fn _parse_many<'py>(
     raws: &Bound<'py, PyAny>,
     classifier: Option<PyRef<'py, PyClassifier>>,
     limits: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyList>> {
+) -> PyResult<(Bound<'py, PyList>, usize)> {
     let limits = message::limits_arg(limits)?;
     message::parse_batch(py, &classifier_or_default(&classifier), raws, limits)
 }
 
 /// Scans files, directories, mbox files and Maildirs: an iterator of
-/// ``(source, report dict or exception)``.
+/// ``(source, Report or exception)``.
 #[pyfunction]
 #[pyo3(signature = (paths, classifier=None, limits=None))]
 fn _scan(
@@ -313,6 +315,13 @@ fn _vocabulary(name: &str) -> PyResult<Vec<&'static str>> {
 #[pyfunction]
 fn _init(py: Python<'_>, enums: &Bound<'_, PyDict>, errors: &Bound<'_, PyDict>) -> PyResult<()> {
     convert::init(py, enums, errors)
+}
+
+/// Registers the ``Report`` and ``Bounce`` classes that ``_parse``,
+/// ``_parse_many`` and ``_scan`` build (called once by ``bouncekit``).
+#[pyfunction]
+fn _init_report(py: Python<'_>, report: &Bound<'_, PyType>, bounce: &Bound<'_, PyType>) -> PyResult<()> {
+    report_objects::init(py, report, bounce)
 }
 
 /// A classifier: the built-in rules, with the user's rules first.
@@ -465,6 +474,7 @@ fn _bouncekit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(registered_codes, m)?)?;
     m.add_function(wrap_pyfunction!(_vocabulary, m)?)?;
     m.add_function(wrap_pyfunction!(_init, m)?)?;
+    m.add_function(wrap_pyfunction!(_init_report, m)?)?;
     m.add_class::<message::PyScan>()?;
     m.add_function(wrap_pyfunction!(_parse, m)?)?;
     m.add_function(wrap_pyfunction!(_parse_many, m)?)?;

@@ -187,6 +187,28 @@ def test_parse_many_large_batch_matches_parse_in_order() -> None:
     assert [r if isinstance(r, Report) else type(r) for r in got] == expect
 
 
+def test_parse_many_leaves_the_garbage_collector_as_it_was() -> None:
+    # Collections are paused while a batch's objects are made, then
+    # restored as they were: on stays on, off stays off.
+    import gc
+
+    raws = corpus_messages()
+    assert gc.isenabled()
+    first = bouncekit.parse_many(raws, errors="return")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert bouncekit.parse_many(raws, errors="return") == first
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    # The rows are plain tuples the collector need not walk; the reports
+    # and their recipients are collectable objects as before.
+    r = next(x for x in first if isinstance(x, Report) and x.recipients)
+    assert gc.is_tracked(r) and gc.is_tracked(r.recipients[0])
+    assert not gc.is_tracked(r._rows) and not any(gc.is_tracked(row) for row in r._rows)
+
+
 def test_batches_on_one_thread_give_the_same_answers(corpus: list[str]) -> None:
     # RAYON_NUM_THREADS=1: the whole batch runs on the calling thread.
     import json
