@@ -311,9 +311,7 @@ fn decode_entities(s: &str) -> String {
 /// The SMTP command a diagnostic answered, from the usual wordings.
 pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     // A session transcript (`>>> RCPT To:<a@b>` / `<<< 550 ...`): the last command sent.
-    // Searchers built once: building one costs more than a short search.
-    static TRANSCRIPT: std::sync::OnceLock<memchr::memmem::FinderRev<'static>> = std::sync::OnceLock::new();
-    if let Some(i) = TRANSCRIPT.get_or_init(|| memchr::memmem::FinderRev::new(">>> ")).rfind(text.as_bytes()) {
+    if let Some(i) = last_transcript_mark(text.as_bytes()) {
         let w = text[i + 4..].split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
         let cmd = ["DATA", "RCPT", "MAIL", "EHLO", "HELO", "STARTTLS", "AUTH"].into_iter().find(|c| c.eq_ignore_ascii_case(w));
         if cmd.is_some() {
@@ -333,18 +331,58 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
         owned = text.as_bytes().to_ascii_lowercase();
         &owned
     };
-    // The phrase that occurs first names the command (ties: table order).
-    if let Some(m) = command_phrases().find(lower) {
-        return Some(COMMAND_PHRASES[m.pattern().as_usize()].1);
+    // The phrase that occurs first names the command (ties: table order);
+    // without one, the vaguer wordings anywhere: DATA's, else RCPT's. One
+    // scan finds both. The search restarts one byte after a vague wording,
+    // so no phrase that overlaps it is missed, and the first phrase found
+    // is the leftmost (phrases come first in the automaton: at one start, a
+    // phrase wins).
+    let ac = command_words();
+    let (mut data, mut rcpt) = (false, false);
+    let mut at = 0;
+    while let Some(m) = ac.find(aho_corasick::Input::new(lower).span(at..lower.len())) {
+        match m.pattern().as_usize().checked_sub(COMMAND_PHRASES.len()) {
+            None => return Some(COMMAND_PHRASES[m.pattern().as_usize()].1),
+            Some(VAGUE_RCPT) => rcpt = true,
+            Some(_) => data = true,
+        }
+        at = m.start() + 1;
     }
-    static VAGUE: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 3]> = std::sync::OnceLock::new();
-    let [data_command, during_data, rcpt] =
-        VAGUE.get_or_init(|| [&b"data command"[..], b"during data", b"rcpt"].map(memchr::memmem::Finder::new));
-    let has = |f: &memchr::memmem::Finder<'_>| f.find(lower).is_some();
-    if has(data_command) || has(during_data) {
-        return Some("DATA");
+    if data {
+        Some("DATA")
+    } else {
+        rcpt.then_some("RCPT")
     }
-    has(rcpt).then_some("RCPT")
+}
+
+/// Wordings that name a stage vaguely, after [`COMMAND_PHRASES`] in
+/// [`command_words`]: the first two name DATA, the last RCPT.
+const VAGUE_COMMANDS: [&str; 3] = ["data command", "during data", "rcpt"];
+
+/// Index of RCPT's wording in [`VAGUE_COMMANDS`].
+const VAGUE_RCPT: usize = 2;
+
+/// [`COMMAND_PHRASES`] (lowercase) then [`VAGUE_COMMANDS`], in one
+/// leftmost-first automaton (which gets the vectorised prefilter).
+fn command_words() -> &'static aho_corasick::AhoCorasick {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()).chain(VAGUE_COMMANDS.map(str::to_string)))
+            .expect("a few short literals always build")
+    })
+}
+
+/// Where the last `>>> ` in `b` starts: the same answer as a reverse
+/// substring search, found with memchr's vectorised reverse byte search
+/// (its reverse substring searcher is not vectorised). The last `>>> `
+/// is the one whose third `>` is the last `>` followed by a space and
+/// preceded by two more.
+fn last_transcript_mark(b: &[u8]) -> Option<usize> {
+    memchr::memrchr_iter(b'>', b)
+        .find(|&p| p >= 2 && b[p - 2] == b'>' && b[p - 1] == b'>' && b.get(p + 1) == Some(&b' '))
+        .map(|p| p - 2)
 }
 
 /// Whether an ASCII-lowercased text holds any wording [`detect_command`]
@@ -353,7 +391,7 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
 pub(crate) fn may_name_command(lower: &[u8]) -> bool {
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let ac = AC.get_or_init(|| {
-        let vague = [">>> ", "data command", "during data", "rcpt"].map(str::to_string);
+        let vague = std::iter::once(">>> ").chain(VAGUE_COMMANDS).map(str::to_string);
         // Leftmost-first: only then may the automaton use its vectorised
         // prefilter (whether there is a match is the same under any kind).
         aho_corasick::AhoCorasick::builder()
@@ -393,16 +431,6 @@ const COMMAND_PHRASES: [(&str, &str); 22] = [
     ("(AT RCPT)", "RCPT"),
 ];
 
-/// The phrases, lowercase, for a search in lowercased text.
-fn command_phrases() -> &'static aho_corasick::AhoCorasick {
-    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
-    AC.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()))
-            .expect("a few short literals always build")
-    })
-}
 
 /// An RFC 5322 date as RFC 3339 when it parses, else the text as given.
 pub(crate) fn rfc3339(s: &str) -> String {
@@ -593,6 +621,63 @@ mod tests {
             assert!(may || detect_command(t).is_none(), "{t:?}");
         }
         assert!(!may_name_command(b"mailbox full"));
+    }
+
+    /// What `detect_command` answered when each wording had a search of its own.
+    fn detect_command_by_parts(text: &str) -> Option<&'static str> {
+        if let Some(i) = text.rfind(">>> ") {
+            let w = text[i + 4..].split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+            if let Some(c) = ["DATA", "RCPT", "MAIL", "EHLO", "HELO", "STARTTLS", "AUTH"].into_iter().find(|c| c.eq_ignore_ascii_case(w)) {
+                return Some(c);
+            }
+        }
+        let lower = text.to_ascii_lowercase();
+        let phrases = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()))
+            .unwrap();
+        if let Some(m) = phrases.find(&lower) {
+            return Some(COMMAND_PHRASES[m.pattern().as_usize()].1);
+        }
+        if lower.contains("data command") || lower.contains("during data") {
+            return Some("DATA");
+        }
+        lower.contains("rcpt").then_some("RCPT")
+    }
+
+    #[test]
+    fn one_scan_finds_the_command_the_separate_searches_found() {
+        // Every wording, alone and next to every other (overlapping where
+        // one's end is another's start: "during datafter ehlo"), in both
+        // orders and cases, plus the corpus's diagnostics.
+        let words: Vec<&str> = COMMAND_PHRASES.iter().map(|(p, _)| *p).chain(VAGUE_COMMANDS).chain(["", "x", ">>> mail"]).collect();
+        let mut texts = Vec::new();
+        for a in &words {
+            for b in &words {
+                texts.push(format!("{a} {b}"));
+                texts.push(format!("{a}{b}"));
+                let la = a.to_ascii_lowercase();
+                if let Some(k) = (1..la.len()).find(|&k| b.to_ascii_lowercase().starts_with(&la[la.len() - k..])) {
+                    texts.push(format!("{}{}", a, &b[k..]));
+                }
+            }
+        }
+        texts.push("rcpt rcpt rcpt during dat during data".into());
+        texts.push("x".repeat(600) + " after data");
+        for t in &texts {
+            assert_eq!(detect_command(t), detect_command_by_parts(t), "{t:?}");
+            assert_eq!(detect_command(&t.to_uppercase()), detect_command_by_parts(&t.to_uppercase()), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn the_last_transcript_mark_is_the_last_substring_match() {
+        for s in [
+            "", ">", ">>>", ">>> ", ">>>> ", "> >>> x", ">>> a >>> b", ">>> a >>>b", "a>>> ", ">> > ", ">>>\u{a0}", ">>>>>> >>> ",
+            "<<< 550 no\n>>> RCPT To:<a@b.example>\n<<< 550 x>", "x >>>  >>> ",
+        ] {
+            assert_eq!(last_transcript_mark(s.as_bytes()), s.rfind(">>> "), "{s:?}");
+        }
     }
 
     #[test]
