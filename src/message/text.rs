@@ -120,20 +120,31 @@ impl<'a> TextFacts<'a> {
     /// An address with an `@` is looked for only at the text's `@`s (few in
     /// a report): one vectorised scan instead of a searcher built per address.
     pub(crate) fn body_holds_any(&self, i: usize, addresses: &[String]) -> bool {
-        let lower = self.lower_body(i);
-        let at = |a: &String| memchr::memchr(b'@', a.as_bytes());
-        if addresses.iter().any(|a| at(a).is_none() && memchr::memmem::find(lower, a.as_bytes()).is_some()) {
-            return true;
-        }
-        memchr::memchr_iter(b'@', lower).any(|p| {
-            addresses.iter().any(|a| at(a).is_some_and(|k| p >= k && lower[p - k..].starts_with(a.as_bytes())))
-        })
+        holds_any(self.lower_body(i), addresses)
+    }
+
+    /// [`TextFacts::body_holds_any`] for the whole text: what its body
+    /// holds, the whole text holds too, and this needs no cut.
+    pub(crate) fn holds_any(&self, i: usize, addresses: &[String]) -> bool {
+        holds_any(self.lower(i), addresses)
     }
 
     /// Every text up to the copy of the original message, in order.
     pub(crate) fn bodies(&self) -> impl Iterator<Item = &'a str> + '_ {
         (0..self.texts.len()).map(|i| self.body(i))
     }
+}
+
+/// Whether a lowercased text holds one of `addresses` (lowercase).
+///
+/// An address with an `@` is looked for only at the text's `@`s (few in
+/// a report): one vectorised scan instead of a searcher built per address.
+fn holds_any(lower: &[u8], addresses: &[String]) -> bool {
+    let at = |a: &String| memchr::memchr(b'@', a.as_bytes());
+    if addresses.iter().any(|a| at(a).is_none() && memchr::memmem::find(lower, a.as_bytes()).is_some()) {
+        return true;
+    }
+    memchr::memchr_iter(b'@', lower).any(|p| addresses.iter().any(|a| at(a).is_some_and(|k| p >= k && lower[p - k..].starts_with(a.as_bytes()))))
 }
 
 /// Where the copy of the original message begins in `t` (`t.len()` when it
@@ -597,12 +608,22 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
         .flat_map(|h| std::iter::once(&h.recipient).chain(&h.original_recipient))
         .map(|a| a.to_ascii_lowercase())
         .collect();
-    let holding: Vec<usize> = (0..texts.len()).filter(|&i| texts.body_holds_any(i, &wanted)).collect();
     // Every diagnostic is there and only commands are sought: a block's
     // text is pieces of its body's lines joined by line breaks, so a body
     // without any wording that names a command gives none.
     let need_diagnostic = d.hits.iter().any(|h| h.diagnostic.trim().is_empty());
-    if !need_diagnostic && !holding.iter().any(|&i| super::util::may_name_command(texts.lower_body(i))) {
+    // A body is the start of its text: a text that names none of the
+    // addresses, or (when only commands are sought) has no such wording at
+    // all, is done with before its cut is looked for (a scan of its own).
+    let may_name = |lower: &[u8]| need_diagnostic || super::util::may_name_command(lower);
+    let named: Vec<(usize, bool)> = (0..texts.len()).filter(|&i| texts.holds_any(i, &wanted)).map(|i| (i, may_name(texts.lower(i)))).collect();
+    if !need_diagnostic && !named.iter().any(|&(_, may)| may) {
+        return;
+    }
+    let holding: Vec<usize> = named.iter().filter(|&&(i, _)| texts.body_holds_any(i, &wanted)).map(|&(i, _)| i).collect();
+    // (A body that is its whole text was answered above.)
+    let whole = |i: usize| texts.lower_body(i).len() == texts.lower(i).len();
+    if !need_diagnostic && !holding.iter().any(|&i| named.iter().any(|&(j, may)| j == i && may) && (whole(i) || may_name(texts.lower_body(i)))) {
         return;
     }
     let mut found: Vec<Hit> = Vec::new();
