@@ -93,23 +93,33 @@ pub fn unfold(s: &str) -> String {
             out.push_str(s);
             return out;
         }
+        // Copied a run at a time: a run goes on over single spaces between
+        // words (most of a line), and ends at any other blank.
         let mut i = 0;
-        loop {
+        while i < b.len() && space(b[i]) {
+            i += 1;
+        }
+        while i < b.len() {
+            let start = i;
+            loop {
+                while i < b.len() && !space(b[i]) {
+                    i += 1;
+                }
+                if b[i..].starts_with(b" ") && b.get(i + 1).is_some_and(|&c| !space(c)) {
+                    i += 1;
+                    continue;
+                }
+                break;
+            }
+            out.push_str(&s[start..i]);
             while i < b.len() && space(b[i]) {
                 i += 1;
             }
-            if i == b.len() {
-                return out;
-            }
-            let start = i;
-            while i < b.len() && !space(b[i]) {
-                i += 1;
-            }
-            if !out.is_empty() {
+            if i < b.len() {
                 out.push(' ');
             }
-            out.push_str(&s[start..i]);
         }
+        return out;
     }
     for w in s.split_whitespace() {
         if !out.is_empty() {
@@ -761,6 +771,17 @@ mod tests {
         // Already one line: copied as it is; any blank out of place is not.
         assert_eq!(unfold("550 5.1.1 user unknown"), "550 5.1.1 user unknown");
         for s in [" a", "a ", "a  b", "a\tb", "a\rb", "", " ", "a \x0b"] {
+            assert_eq!(unfold(s), s.split_whitespace().collect::<Vec<_>>().join(" "), "{s:?}");
+        }
+        // Every sequence of up to five pieces: words and every kind of blank.
+        let pieces = ["a", "bc", " ", "\t", "\n", "\r", "\x0b", "\x0c"];
+        let mut strings = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..5 {
+            last = last.iter().flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}"))).collect();
+            strings.extend(last.iter().cloned());
+        }
+        for s in &strings {
             assert_eq!(unfold(s), s.split_whitespace().collect::<Vec<_>>().join(" "), "{s:?}");
         }
     }
