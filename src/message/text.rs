@@ -315,7 +315,10 @@ fn reply_prefix_ok(label: &str) -> bool {
 }
 
 /// The recipient a line introduces, and the rest of the line (its first diagnostic words).
-pub(crate) fn recipient_line(line: &str) -> Option<(String, String)> {
+/// Both are borrowed from the line unless the diagnostic had to be put
+/// together: most lines read are no new recipient's, and nothing of them
+/// is kept.
+pub(crate) fn recipient_line(line: &str) -> Option<(&str, Cow<'_, str>)> {
     let t = trim(line);
     // The address is copied only once the line turns out to name a recipient.
     let (begin, st, en) = address_span(t, 0)?;
@@ -332,18 +335,18 @@ pub(crate) fn recipient_line(line: &str) -> Option<(String, String)> {
         }
     }
     let diag = if whole_line_diag {
-        t.to_string()
+        Cow::Borrowed(t)
     } else {
         let rest = rest.trim_start_matches([':', '.', ',', ';', '：']).trim();
         // A label that says what went wrong (`Unknown user: addr`) is diagnostic text too.
         let label = label.trim().trim_end_matches(['<', ' ', '"', '\'', '(', '[']).trim_end_matches([':', '：', '-']).trim();
         if label.chars().count() > 2 && !is_address_label(label) {
-            format!("{label}: {rest}").trim_end_matches([' ', ':']).to_string()
+            Cow::Owned(format!("{label}: {rest}").trim_end_matches([' ', ':']).to_string())
         } else {
-            rest.to_string()
+            Cow::Borrowed(rest)
         }
     };
-    Some((t[begin..en].to_string(), diag))
+    Some((&t[begin..en], diag))
 }
 
 /// Recipient blocks of a text: each address line and the lines under it.
@@ -389,7 +392,7 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
             continue;
         }
         if let Some((addr, diag)) = named {
-            let same_as_current = cur.is_some_and(|i| hits[i].recipient.eq_ignore_ascii_case(&addr));
+            let same_as_current = cur.is_some_and(|i| hits[i].recipient.eq_ignore_ascii_case(addr));
             if same_as_current {
                 let h = &mut hits[cur.unwrap()];
                 if !h.diagnostic.is_empty() {
@@ -398,7 +401,7 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
                 h.diagnostic.push_str(t);
                 continue;
             }
-            if let Some(i) = hits.iter().position(|h| h.recipient.eq_ignore_ascii_case(&addr)) {
+            if let Some(i) = hits.iter().position(|h| h.recipient.eq_ignore_ascii_case(addr)) {
                 cur = Some(i);
                 if !diag.is_empty() {
                     let h = &mut hits[i];
@@ -411,7 +414,7 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
             }
             // A transcript line (`>>> RCPT To:<addr>`) names the stage too.
             let command = if wanted.is_none() && t.starts_with(">>>") { super::util::detect_command(t).map(str::to_string) } else { None };
-            hits.push(Hit { recipient: addr, diagnostic: diag, command, ..Hit::default() });
+            hits.push(Hit { recipient: addr.to_string(), diagnostic: diag.into_owned(), command, ..Hit::default() });
             cur = Some(hits.len() - 1);
             continue;
         }
@@ -538,7 +541,7 @@ pub(crate) fn transcript_recipients(block: &str) -> Vec<Hit> {
             }
             continue;
         };
-        if let Some(h) = hits.iter_mut().find(|h| h.recipient.eq_ignore_ascii_case(&addr)) {
+        if let Some(h) = hits.iter_mut().find(|h| h.recipient.eq_ignore_ascii_case(addr)) {
             // The remote's reply and the summary for a recipient already named.
             for l in pending.drain(..).chain(std::iter::once(t)) {
                 h.diagnostic.push('\n');
@@ -557,7 +560,7 @@ pub(crate) fn transcript_recipients(block: &str) -> Vec<Hit> {
         text.push(if diag.is_empty() { t } else { &diag });
         let mut diagnostic = text.join("\n");
         drop_success_replies(&mut diagnostic);
-        hits.push(Hit { recipient: addr, diagnostic, command, ..Hit::default() });
+        hits.push(Hit { recipient: addr.to_string(), diagnostic, command, ..Hit::default() });
     }
     // Classic Sendmail lists the failed addresses before the transcript: a
     // session left with no summary line after it belongs to the recipients
@@ -696,7 +699,7 @@ mod tests {
         assert_eq!(recipient_line("<a@example.org>:").unwrap().0, "a@example.org");
         assert_eq!(recipient_line("  kijitora@example.ed.jp").unwrap().0, "kijitora@example.ed.jp");
         let (a, d) = recipient_line("550 5.1.1 <x@example.org>... User unknown").unwrap();
-        assert_eq!((a.as_str(), d.as_str()), ("x@example.org", "550 5.1.1 <x@example.org>... User unknown"));
+        assert_eq!((a, &*d), ("x@example.org", "550 5.1.1 <x@example.org>... User unknown"));
         assert!(recipient_line("Remote host said: 550 5.1.1 <k@example.org>... User Unknown").is_none());
         assert!(recipient_line("SMTP error from remote mail server after MAIL FROM:<s@example.jp> SIZE=1:").is_none());
         assert_eq!(recipient_line("Recipient address: r@example.net").unwrap().0, "r@example.net");
