@@ -141,8 +141,22 @@ pub(crate) fn truncate(s: &mut String, max: usize) {
     }
 }
 
+/// Bytes of an address's local part: RFC 5322's atext, the dot, and any
+/// non-ASCII byte. A table: the local part is walked a byte at a time.
+static LOCAL_CHARS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'/' | b'=' | b'?' | b'^' | b'_' | b'`' | b'{' | b'|' | b'}' | b'~' | b'.');
+        i += 1;
+    }
+    t
+};
+
+#[inline]
 fn is_local_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c) || c >= 0x80
+    LOCAL_CHARS[usize::from(c)]
 }
 
 fn is_domain_char(c: u8) -> bool {
@@ -595,6 +609,14 @@ mod tests {
         assert!(find_address("user@localhost").is_none());
         assert_eq!(dsn_address("rfc822; <A@B.example>").unwrap(), "A@B.example");
         assert_eq!(all_addresses("a@b.example, c@d.example").len(), 2);
+    }
+
+    #[test]
+    fn local_chars_are_atext_the_dot_and_non_ascii() {
+        for c in 0..=255u8 {
+            let expected = c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c) || c >= 0x80;
+            assert_eq!(is_local_char(c), expected, "{c}");
+        }
     }
 
     #[test]
