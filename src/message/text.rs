@@ -491,6 +491,14 @@ fn drop_success_replies(diag: &mut String) {
     };
     let (mut failed, mut succeeded) = (false, false);
     for l in lines(diag) {
+        // The class is a digit of the line: a line with no digit of a kind
+        // not seen yet (2 or 3 for success, 4 or 5 for failure) cannot change
+        // what is known, and is not read for codes.
+        let b = l.as_bytes();
+        let may_tell = (!succeeded && memchr::memchr2(b'2', b'3', b).is_some()) || (!failed && memchr::memchr2(b'4', b'5', b).is_some());
+        if !may_tell {
+            continue;
+        }
         match class(l) {
             Some(c) if c >= 4 => failed = true,
             Some(_) => succeeded = true,
@@ -773,6 +781,36 @@ mod tests {
             assert_eq!(original_start(t), original_start_by_line(t), "{t:?}");
         }
         assert_eq!(cut_original("error\n\n----- Original Message -----\nTo: x@y.example\n"), "error\n\n");
+    }
+
+    #[test]
+    fn success_replies_are_dropped_as_when_every_line_was_read() {
+        // What drop_success_replies did when it read every line's codes.
+        let by_every_line = |diag: &str| {
+            let class = |l: &str| crate::find_codes(l).class_digit();
+            let classes: Vec<Option<u8>> = diag.lines().map(class).collect();
+            let failed = classes.iter().any(|c| c.is_some_and(|c| c >= 4));
+            let succeeded = classes.iter().any(|c| c.is_some_and(|c| c < 4));
+            if !diag.contains('\n') || !failed || !succeeded {
+                return diag.to_string();
+            }
+            diag.lines().filter(|l| class(l).is_none_or(|c| c >= 4)).collect::<Vec<_>>().join("\n")
+        };
+        let lines = [
+            "250 2.1.5 Ok", "354 End data with <CR><LF>.<CR><LF>", "550 5.1.1 <a@b.example>: no such user", "452 4.2.2 mailbox full",
+            "host mx.example.com[192.0.2.3] said:", "plain words", "221 bye", "5.7.1 refused", "2.0.0 queued as 4F3",
+        ];
+        let mut diags = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last.iter().flat_map(|d| lines.iter().map(move |l| if d.is_empty() { l.to_string() } else { format!("{d}\n{l}") })).collect();
+            diags.extend(last.iter().cloned());
+        }
+        for d in &diags {
+            let mut got = d.clone();
+            drop_success_replies(&mut got);
+            assert_eq!(got, by_every_line(d), "{d:?}");
+        }
     }
 
     #[test]
