@@ -139,17 +139,18 @@ fn fields(text: &str) -> Vec<(Field, Cow<'_, str>)> {
             fold(&mut out, line);
             continue;
         }
-        match split_at_byte(line, b':') {
-            // A field name is letters, digits and hyphens: a dedented fold
-            // such as `mx.example.com[192.0.2.2]:25: No route to host` is none.
-            Some((n, v)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
-                let field = field_of(n);
-                out.push((field, Cow::Borrowed(if field == Field::Other { "" } else { trim(v) })));
-                open = true;
-            }
+        // A field name is letters, digits and hyphens up to the first `:`: a
+        // dedented fold such as `mx.example.com[192.0.2.2]:25: No route to
+        // host` is none. (Read up to the first other byte, which must be
+        // that `:`: no search for it.)
+        let name_len = line.bytes().take_while(|&b| b.is_ascii_alphanumeric() || b == b'-').count();
+        if name_len > 0 && line.as_bytes().get(name_len) == Some(&b':') {
+            let field = field_of(&line[..name_len]);
+            out.push((field, Cow::Borrowed(if field == Field::Other { "" } else { trim(&line[name_len + 1..]) })));
+            open = true;
+        } else if open {
             // A continuation without indentation (a sloppy fold): keep it with the field.
-            _ if open => fold(&mut out, line),
-            _ => {}
+            fold(&mut out, line);
         }
     }
     out

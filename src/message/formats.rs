@@ -214,15 +214,20 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
     let from = m.from_lc();
     let subject = m.subject_lc();
     let bounce_subject = BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s));
-    // The texts as one, lowercase: a marker may span two texts.
-    let mut lower: Vec<u8> = Vec::new();
-    for i in 0..m.texts.len() {
-        if i > 0 {
-            lower.push(b'\n');
+    // The texts as one, lowercase: a marker may span two texts. (One text,
+    // the usual case, is its own lowercase copy.)
+    let body = if m.texts.len() == 1 {
+        body_hits(texts.lower(0))
+    } else {
+        let mut lower: Vec<u8> = Vec::new();
+        for i in 0..m.texts.len() {
+            if i > 0 {
+                lower.push(b'\n');
+            }
+            lower.extend_from_slice(texts.lower(i));
         }
-        lower.extend_from_slice(texts.lower(i));
-    }
-    let body = body_hits(&lower);
+        body_hits(&lower)
+    };
     let report_like = bounce_subject || SYSTEM_SENDERS.iter().any(|w| from.contains(w));
     let format = FORMATS.iter().zip(body).find(|(f, hit)| matches(f, *hit, m, &from, &subject, report_like)).map(|(f, _)| f);
     let format = match format {

@@ -120,20 +120,31 @@ impl<'a> TextFacts<'a> {
     /// An address with an `@` is looked for only at the text's `@`s (few in
     /// a report): one vectorised scan instead of a searcher built per address.
     pub(crate) fn body_holds_any(&self, i: usize, addresses: &[String]) -> bool {
-        let lower = self.lower_body(i);
-        let at = |a: &String| memchr::memchr(b'@', a.as_bytes());
-        if addresses.iter().any(|a| at(a).is_none() && memchr::memmem::find(lower, a.as_bytes()).is_some()) {
-            return true;
-        }
-        memchr::memchr_iter(b'@', lower).any(|p| {
-            addresses.iter().any(|a| at(a).is_some_and(|k| p >= k && lower[p - k..].starts_with(a.as_bytes())))
-        })
+        holds_any(self.lower_body(i), addresses)
+    }
+
+    /// [`TextFacts::body_holds_any`] for the whole text: what its body
+    /// holds, the whole text holds too, and this needs no cut.
+    pub(crate) fn holds_any(&self, i: usize, addresses: &[String]) -> bool {
+        holds_any(self.lower(i), addresses)
     }
 
     /// Every text up to the copy of the original message, in order.
     pub(crate) fn bodies(&self) -> impl Iterator<Item = &'a str> + '_ {
         (0..self.texts.len()).map(|i| self.body(i))
     }
+}
+
+/// Whether a lowercased text holds one of `addresses` (lowercase).
+///
+/// An address with an `@` is looked for only at the text's `@`s (few in
+/// a report): one vectorised scan instead of a searcher built per address.
+fn holds_any(lower: &[u8], addresses: &[String]) -> bool {
+    let at = |a: &String| memchr::memchr(b'@', a.as_bytes());
+    if addresses.iter().any(|a| at(a).is_none() && memchr::memmem::find(lower, a.as_bytes()).is_some()) {
+        return true;
+    }
+    memchr::memchr_iter(b'@', lower).any(|p| addresses.iter().any(|a| at(a).is_some_and(|k| p >= k && lower[p - k..].starts_with(a.as_bytes()))))
 }
 
 /// Where the copy of the original message begins in `t` (`t.len()` when it
@@ -304,7 +315,10 @@ fn reply_prefix_ok(label: &str) -> bool {
 }
 
 /// The recipient a line introduces, and the rest of the line (its first diagnostic words).
-pub(crate) fn recipient_line(line: &str) -> Option<(String, String)> {
+/// Both are borrowed from the line unless the diagnostic had to be put
+/// together: most lines read are no new recipient's, and nothing of them
+/// is kept.
+pub(crate) fn recipient_line(line: &str) -> Option<(&str, Cow<'_, str>)> {
     let t = trim(line);
     // The address is copied only once the line turns out to name a recipient.
     let (begin, st, en) = address_span(t, 0)?;
@@ -321,18 +335,18 @@ pub(crate) fn recipient_line(line: &str) -> Option<(String, String)> {
         }
     }
     let diag = if whole_line_diag {
-        t.to_string()
+        Cow::Borrowed(t)
     } else {
         let rest = rest.trim_start_matches([':', '.', ',', ';', '：']).trim();
         // A label that says what went wrong (`Unknown user: addr`) is diagnostic text too.
         let label = label.trim().trim_end_matches(['<', ' ', '"', '\'', '(', '[']).trim_end_matches([':', '：', '-']).trim();
         if label.chars().count() > 2 && !is_address_label(label) {
-            format!("{label}: {rest}").trim_end_matches([' ', ':']).to_string()
+            Cow::Owned(format!("{label}: {rest}").trim_end_matches([' ', ':']).to_string())
         } else {
-            rest.to_string()
+            Cow::Borrowed(rest)
         }
     };
-    Some((t[begin..en].to_string(), diag))
+    Some((&t[begin..en], diag))
 }
 
 /// Recipient blocks of a text: each address line and the lines under it.
@@ -378,7 +392,7 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
             continue;
         }
         if let Some((addr, diag)) = named {
-            let same_as_current = cur.is_some_and(|i| hits[i].recipient.eq_ignore_ascii_case(&addr));
+            let same_as_current = cur.is_some_and(|i| hits[i].recipient.eq_ignore_ascii_case(addr));
             if same_as_current {
                 let h = &mut hits[cur.unwrap()];
                 if !h.diagnostic.is_empty() {
@@ -387,7 +401,7 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
                 h.diagnostic.push_str(t);
                 continue;
             }
-            if let Some(i) = hits.iter().position(|h| h.recipient.eq_ignore_ascii_case(&addr)) {
+            if let Some(i) = hits.iter().position(|h| h.recipient.eq_ignore_ascii_case(addr)) {
                 cur = Some(i);
                 if !diag.is_empty() {
                     let h = &mut hits[i];
@@ -400,7 +414,7 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
             }
             // A transcript line (`>>> RCPT To:<addr>`) names the stage too.
             let command = if wanted.is_none() && t.starts_with(">>>") { super::util::detect_command(t).map(str::to_string) } else { None };
-            hits.push(Hit { recipient: addr, diagnostic: diag, command, ..Hit::default() });
+            hits.push(Hit { recipient: addr.to_string(), diagnostic: diag.into_owned(), command, ..Hit::default() });
             cur = Some(hits.len() - 1);
             continue;
         }
@@ -477,6 +491,14 @@ fn drop_success_replies(diag: &mut String) {
     };
     let (mut failed, mut succeeded) = (false, false);
     for l in lines(diag) {
+        // The class is a digit of the line: a line with no digit of a kind
+        // not seen yet (2 or 3 for success, 4 or 5 for failure) cannot change
+        // what is known, and is not read for codes.
+        let b = l.as_bytes();
+        let may_tell = (!succeeded && memchr::memchr2(b'2', b'3', b).is_some()) || (!failed && memchr::memchr2(b'4', b'5', b).is_some());
+        if !may_tell {
+            continue;
+        }
         match class(l) {
             Some(c) if c >= 4 => failed = true,
             Some(_) => succeeded = true,
@@ -527,7 +549,7 @@ pub(crate) fn transcript_recipients(block: &str) -> Vec<Hit> {
             }
             continue;
         };
-        if let Some(h) = hits.iter_mut().find(|h| h.recipient.eq_ignore_ascii_case(&addr)) {
+        if let Some(h) = hits.iter_mut().find(|h| h.recipient.eq_ignore_ascii_case(addr)) {
             // The remote's reply and the summary for a recipient already named.
             for l in pending.drain(..).chain(std::iter::once(t)) {
                 h.diagnostic.push('\n');
@@ -546,7 +568,7 @@ pub(crate) fn transcript_recipients(block: &str) -> Vec<Hit> {
         text.push(if diag.is_empty() { t } else { &diag });
         let mut diagnostic = text.join("\n");
         drop_success_replies(&mut diagnostic);
-        hits.push(Hit { recipient: addr, diagnostic, command, ..Hit::default() });
+        hits.push(Hit { recipient: addr.to_string(), diagnostic, command, ..Hit::default() });
     }
     // Classic Sendmail lists the failed addresses before the transcript: a
     // session left with no summary line after it belongs to the recipients
@@ -597,12 +619,22 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
         .flat_map(|h| std::iter::once(&h.recipient).chain(&h.original_recipient))
         .map(|a| a.to_ascii_lowercase())
         .collect();
-    let holding: Vec<usize> = (0..texts.len()).filter(|&i| texts.body_holds_any(i, &wanted)).collect();
     // Every diagnostic is there and only commands are sought: a block's
     // text is pieces of its body's lines joined by line breaks, so a body
     // without any wording that names a command gives none.
     let need_diagnostic = d.hits.iter().any(|h| h.diagnostic.trim().is_empty());
-    if !need_diagnostic && !holding.iter().any(|&i| super::util::may_name_command(texts.lower_body(i))) {
+    // A body is the start of its text: a text that names none of the
+    // addresses, or (when only commands are sought) has no such wording at
+    // all, is done with before its cut is looked for (a scan of its own).
+    let may_name = |lower: &[u8]| need_diagnostic || super::util::may_name_command(lower);
+    let named: Vec<(usize, bool)> = (0..texts.len()).filter(|&i| texts.holds_any(i, &wanted)).map(|i| (i, may_name(texts.lower(i)))).collect();
+    if !need_diagnostic && !named.iter().any(|&(_, may)| may) {
+        return;
+    }
+    let holding: Vec<usize> = named.iter().filter(|&&(i, _)| texts.body_holds_any(i, &wanted)).map(|&(i, _)| i).collect();
+    // (A body that is its whole text was answered above.)
+    let whole = |i: usize| texts.lower_body(i).len() == texts.lower(i).len();
+    if !need_diagnostic && !holding.iter().any(|&i| named.iter().any(|&(j, may)| j == i && may) && (whole(i) || may_name(texts.lower_body(i)))) {
         return;
     }
     let mut found: Vec<Hit> = Vec::new();
@@ -675,7 +707,7 @@ mod tests {
         assert_eq!(recipient_line("<a@example.org>:").unwrap().0, "a@example.org");
         assert_eq!(recipient_line("  kijitora@example.ed.jp").unwrap().0, "kijitora@example.ed.jp");
         let (a, d) = recipient_line("550 5.1.1 <x@example.org>... User unknown").unwrap();
-        assert_eq!((a.as_str(), d.as_str()), ("x@example.org", "550 5.1.1 <x@example.org>... User unknown"));
+        assert_eq!((a, &*d), ("x@example.org", "550 5.1.1 <x@example.org>... User unknown"));
         assert!(recipient_line("Remote host said: 550 5.1.1 <k@example.org>... User Unknown").is_none());
         assert!(recipient_line("SMTP error from remote mail server after MAIL FROM:<s@example.jp> SIZE=1:").is_none());
         assert_eq!(recipient_line("Recipient address: r@example.net").unwrap().0, "r@example.net");
@@ -749,6 +781,36 @@ mod tests {
             assert_eq!(original_start(t), original_start_by_line(t), "{t:?}");
         }
         assert_eq!(cut_original("error\n\n----- Original Message -----\nTo: x@y.example\n"), "error\n\n");
+    }
+
+    #[test]
+    fn success_replies_are_dropped_as_when_every_line_was_read() {
+        // What drop_success_replies did when it read every line's codes.
+        let by_every_line = |diag: &str| {
+            let class = |l: &str| crate::find_codes(l).class_digit();
+            let classes: Vec<Option<u8>> = diag.lines().map(class).collect();
+            let failed = classes.iter().any(|c| c.is_some_and(|c| c >= 4));
+            let succeeded = classes.iter().any(|c| c.is_some_and(|c| c < 4));
+            if !diag.contains('\n') || !failed || !succeeded {
+                return diag.to_string();
+            }
+            diag.lines().filter(|l| class(l).is_none_or(|c| c >= 4)).collect::<Vec<_>>().join("\n")
+        };
+        let lines = [
+            "250 2.1.5 Ok", "354 End data with <CR><LF>.<CR><LF>", "550 5.1.1 <a@b.example>: no such user", "452 4.2.2 mailbox full",
+            "host mx.example.com[192.0.2.3] said:", "plain words", "221 bye", "5.7.1 refused", "2.0.0 queued as 4F3",
+        ];
+        let mut diags = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last.iter().flat_map(|d| lines.iter().map(move |l| if d.is_empty() { l.to_string() } else { format!("{d}\n{l}") })).collect();
+            diags.extend(last.iter().cloned());
+        }
+        for d in &diags {
+            let mut got = d.clone();
+            drop_success_replies(&mut got);
+            assert_eq!(got, by_every_line(d), "{d:?}");
+        }
     }
 
     #[test]

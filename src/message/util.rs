@@ -93,23 +93,33 @@ pub fn unfold(s: &str) -> String {
             out.push_str(s);
             return out;
         }
+        // Copied a run at a time: a run goes on over single spaces between
+        // words (most of a line), and ends at any other blank.
         let mut i = 0;
-        loop {
+        while i < b.len() && space(b[i]) {
+            i += 1;
+        }
+        while i < b.len() {
+            let start = i;
+            loop {
+                while i < b.len() && !space(b[i]) {
+                    i += 1;
+                }
+                if b[i..].starts_with(b" ") && b.get(i + 1).is_some_and(|&c| !space(c)) {
+                    i += 1;
+                    continue;
+                }
+                break;
+            }
+            out.push_str(&s[start..i]);
             while i < b.len() && space(b[i]) {
                 i += 1;
             }
-            if i == b.len() {
-                return out;
-            }
-            let start = i;
-            while i < b.len() && !space(b[i]) {
-                i += 1;
-            }
-            if !out.is_empty() {
+            if i < b.len() {
                 out.push(' ');
             }
-            out.push_str(&s[start..i]);
         }
+        return out;
     }
     for w in s.split_whitespace() {
         if !out.is_empty() {
@@ -131,8 +141,22 @@ pub(crate) fn truncate(s: &mut String, max: usize) {
     }
 }
 
+/// Bytes of an address's local part: RFC 5322's atext, the dot, and any
+/// non-ASCII byte. A table: the local part is walked a byte at a time.
+static LOCAL_CHARS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'/' | b'=' | b'?' | b'^' | b'_' | b'`' | b'{' | b'|' | b'}' | b'~' | b'.');
+        i += 1;
+    }
+    t
+};
+
+#[inline]
 fn is_local_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c) || c >= 0x80
+    LOCAL_CHARS[usize::from(c)]
 }
 
 fn is_domain_char(c: u8) -> bool {
@@ -311,9 +335,7 @@ fn decode_entities(s: &str) -> String {
 /// The SMTP command a diagnostic answered, from the usual wordings.
 pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     // A session transcript (`>>> RCPT To:<a@b>` / `<<< 550 ...`): the last command sent.
-    // Searchers built once: building one costs more than a short search.
-    static TRANSCRIPT: std::sync::OnceLock<memchr::memmem::FinderRev<'static>> = std::sync::OnceLock::new();
-    if let Some(i) = TRANSCRIPT.get_or_init(|| memchr::memmem::FinderRev::new(">>> ")).rfind(text.as_bytes()) {
+    if let Some(i) = last_transcript_mark(text.as_bytes()) {
         let w = text[i + 4..].split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
         let cmd = ["DATA", "RCPT", "MAIL", "EHLO", "HELO", "STARTTLS", "AUTH"].into_iter().find(|c| c.eq_ignore_ascii_case(w));
         if cmd.is_some() {
@@ -333,18 +355,58 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
         owned = text.as_bytes().to_ascii_lowercase();
         &owned
     };
-    // The phrase that occurs first names the command (ties: table order).
-    if let Some(m) = command_phrases().find(lower) {
-        return Some(COMMAND_PHRASES[m.pattern().as_usize()].1);
+    // The phrase that occurs first names the command (ties: table order);
+    // without one, the vaguer wordings anywhere: DATA's, else RCPT's. One
+    // scan finds both. The search restarts one byte after a vague wording,
+    // so no phrase that overlaps it is missed, and the first phrase found
+    // is the leftmost (phrases come first in the automaton: at one start, a
+    // phrase wins).
+    let ac = command_words();
+    let (mut data, mut rcpt) = (false, false);
+    let mut at = 0;
+    while let Some(m) = ac.find(aho_corasick::Input::new(lower).span(at..lower.len())) {
+        match m.pattern().as_usize().checked_sub(COMMAND_PHRASES.len()) {
+            None => return Some(COMMAND_PHRASES[m.pattern().as_usize()].1),
+            Some(VAGUE_RCPT) => rcpt = true,
+            Some(_) => data = true,
+        }
+        at = m.start() + 1;
     }
-    static VAGUE: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 3]> = std::sync::OnceLock::new();
-    let [data_command, during_data, rcpt] =
-        VAGUE.get_or_init(|| [&b"data command"[..], b"during data", b"rcpt"].map(memchr::memmem::Finder::new));
-    let has = |f: &memchr::memmem::Finder<'_>| f.find(lower).is_some();
-    if has(data_command) || has(during_data) {
-        return Some("DATA");
+    if data {
+        Some("DATA")
+    } else {
+        rcpt.then_some("RCPT")
     }
-    has(rcpt).then_some("RCPT")
+}
+
+/// Wordings that name a stage vaguely, after [`COMMAND_PHRASES`] in
+/// [`command_words`]: the first two name DATA, the last RCPT.
+const VAGUE_COMMANDS: [&str; 3] = ["data command", "during data", "rcpt"];
+
+/// Index of RCPT's wording in [`VAGUE_COMMANDS`].
+const VAGUE_RCPT: usize = 2;
+
+/// [`COMMAND_PHRASES`] (lowercase) then [`VAGUE_COMMANDS`], in one
+/// leftmost-first automaton (which gets the vectorised prefilter).
+fn command_words() -> &'static aho_corasick::AhoCorasick {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()).chain(VAGUE_COMMANDS.map(str::to_string)))
+            .expect("a few short literals always build")
+    })
+}
+
+/// Where the last `>>> ` in `b` starts: the same answer as a reverse
+/// substring search, found with memchr's vectorised reverse byte search
+/// (its reverse substring searcher is not vectorised). The last `>>> `
+/// is the one whose third `>` is the last `>` followed by a space and
+/// preceded by two more.
+fn last_transcript_mark(b: &[u8]) -> Option<usize> {
+    memchr::memrchr_iter(b'>', b)
+        .find(|&p| p >= 2 && b[p - 2] == b'>' && b[p - 1] == b'>' && b.get(p + 1) == Some(&b' '))
+        .map(|p| p - 2)
 }
 
 /// Whether an ASCII-lowercased text holds any wording [`detect_command`]
@@ -353,7 +415,7 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
 pub(crate) fn may_name_command(lower: &[u8]) -> bool {
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let ac = AC.get_or_init(|| {
-        let vague = [">>> ", "data command", "during data", "rcpt"].map(str::to_string);
+        let vague = std::iter::once(">>> ").chain(VAGUE_COMMANDS).map(str::to_string);
         // Leftmost-first: only then may the automaton use its vectorised
         // prefilter (whether there is a match is the same under any kind).
         aho_corasick::AhoCorasick::builder()
@@ -393,16 +455,6 @@ const COMMAND_PHRASES: [(&str, &str); 22] = [
     ("(AT RCPT)", "RCPT"),
 ];
 
-/// The phrases, lowercase, for a search in lowercased text.
-fn command_phrases() -> &'static aho_corasick::AhoCorasick {
-    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
-    AC.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()))
-            .expect("a few short literals always build")
-    })
-}
 
 /// An RFC 5322 date as RFC 3339 when it parses, else the text as given.
 pub(crate) fn rfc3339(s: &str) -> String {
@@ -560,6 +612,14 @@ mod tests {
     }
 
     #[test]
+    fn local_chars_are_atext_the_dot_and_non_ascii() {
+        for c in 0..=255u8 {
+            let expected = c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c) || c >= 0x80;
+            assert_eq!(is_local_char(c), expected, "{c}");
+        }
+    }
+
+    #[test]
     fn trim_is_str_trim() {
         for s in ["", " ", "a", " a", "a ", "\u{a0}a", "a\u{3000}", "\x0ba\x0c", "ab", "\u{e9}", "a b", "\r\n", "x\t"] {
             assert_eq!(trim(s), s.trim(), "{s:?}");
@@ -593,6 +653,63 @@ mod tests {
             assert!(may || detect_command(t).is_none(), "{t:?}");
         }
         assert!(!may_name_command(b"mailbox full"));
+    }
+
+    /// What `detect_command` answered when each wording had a search of its own.
+    fn detect_command_by_parts(text: &str) -> Option<&'static str> {
+        if let Some(i) = text.rfind(">>> ") {
+            let w = text[i + 4..].split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+            if let Some(c) = ["DATA", "RCPT", "MAIL", "EHLO", "HELO", "STARTTLS", "AUTH"].into_iter().find(|c| c.eq_ignore_ascii_case(w)) {
+                return Some(c);
+            }
+        }
+        let lower = text.to_ascii_lowercase();
+        let phrases = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()))
+            .unwrap();
+        if let Some(m) = phrases.find(&lower) {
+            return Some(COMMAND_PHRASES[m.pattern().as_usize()].1);
+        }
+        if lower.contains("data command") || lower.contains("during data") {
+            return Some("DATA");
+        }
+        lower.contains("rcpt").then_some("RCPT")
+    }
+
+    #[test]
+    fn one_scan_finds_the_command_the_separate_searches_found() {
+        // Every wording, alone and next to every other (overlapping where
+        // one's end is another's start: "during datafter ehlo"), in both
+        // orders and cases, plus the corpus's diagnostics.
+        let words: Vec<&str> = COMMAND_PHRASES.iter().map(|(p, _)| *p).chain(VAGUE_COMMANDS).chain(["", "x", ">>> mail"]).collect();
+        let mut texts = Vec::new();
+        for a in &words {
+            for b in &words {
+                texts.push(format!("{a} {b}"));
+                texts.push(format!("{a}{b}"));
+                let la = a.to_ascii_lowercase();
+                if let Some(k) = (1..la.len()).find(|&k| b.to_ascii_lowercase().starts_with(&la[la.len() - k..])) {
+                    texts.push(format!("{}{}", a, &b[k..]));
+                }
+            }
+        }
+        texts.push("rcpt rcpt rcpt during dat during data".into());
+        texts.push("x".repeat(600) + " after data");
+        for t in &texts {
+            assert_eq!(detect_command(t), detect_command_by_parts(t), "{t:?}");
+            assert_eq!(detect_command(&t.to_uppercase()), detect_command_by_parts(&t.to_uppercase()), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn the_last_transcript_mark_is_the_last_substring_match() {
+        for s in [
+            "", ">", ">>>", ">>> ", ">>>> ", "> >>> x", ">>> a >>> b", ">>> a >>>b", "a>>> ", ">> > ", ">>>\u{a0}", ">>>>>> >>> ",
+            "<<< 550 no\n>>> RCPT To:<a@b.example>\n<<< 550 x>", "x >>>  >>> ",
+        ] {
+            assert_eq!(last_transcript_mark(s.as_bytes()), s.rfind(">>> "), "{s:?}");
+        }
     }
 
     #[test]
@@ -676,6 +793,17 @@ mod tests {
         // Already one line: copied as it is; any blank out of place is not.
         assert_eq!(unfold("550 5.1.1 user unknown"), "550 5.1.1 user unknown");
         for s in [" a", "a ", "a  b", "a\tb", "a\rb", "", " ", "a \x0b"] {
+            assert_eq!(unfold(s), s.split_whitespace().collect::<Vec<_>>().join(" "), "{s:?}");
+        }
+        // Every sequence of up to five pieces: words and every kind of blank.
+        let pieces = ["a", "bc", " ", "\t", "\n", "\r", "\x0b", "\x0c"];
+        let mut strings = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..5 {
+            last = last.iter().flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}"))).collect();
+            strings.extend(last.iter().cloned());
+        }
+        for s in &strings {
             assert_eq!(unfold(s), s.split_whitespace().collect::<Vec<_>>().join(" "), "{s:?}");
         }
     }
