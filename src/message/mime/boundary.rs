@@ -35,7 +35,7 @@ impl Finder {
     /// A finder for `--` followed by `boundary`.
     pub fn new(boundary: &[u8]) -> Self {
         let needle = [b"--", boundary].concat();
-        let bytes = (needle.len() <= LONGEST).then(|| Pair::new(&needle)).flatten();
+        let bytes = (needle.len() <= LONGEST).then(|| pair_of(&needle)).flatten();
         let pair = bytes.and_then(|p| packedpair::Finder::with_pair(&needle, p));
         let full = pair.is_none().then(|| memmem::Finder::new(&needle).into_owned());
         #[cfg(target_arch = "x86_64")]
@@ -87,6 +87,19 @@ impl Finder {
     }
 }
 
+/// The two bytes the prefilter looks for: the boundary's last and one from
+/// its middle, never the leading `--` (dashes are common in text). Ranking
+/// the needle's bytes by frequency (memchr's `Pair::new`) costs more than it
+/// saves here: the vector check matches both bytes at once, so a common
+/// byte costs little, and text crafted against the pair ends in memmem.
+/// `None` for a one-byte boundary.
+fn pair_of(needle: &[u8]) -> Option<Pair> {
+    let n = needle.len();
+    let last = u8::try_from(n - 1).ok()?;
+    let middle = u8::try_from(2 + n.saturating_sub(3) / 2).ok()?;
+    Pair::with_indices(needle, last, middle)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +143,10 @@ mod tests {
         assert!(f.pair.is_none() && f.full.is_some());
         let hit = [hay.clone(), f.needle().to_vec()].concat();
         assert_eq!(f.find(&hit), Some(hay.len()));
+        // A one-byte boundary has no pair, and goes to memmem at once too.
+        let short = Finder::new(b"x");
+        assert!(short.pair.is_none() && short.full.is_some());
+        assert_eq!(Finder::new(b"x").find(b"a-x --y --x"), Some(8));
         // A needle too long for the pair goes to memmem at once.
         let long = Finder::new(&[b'q'; 300]);
         assert!(long.pair.is_none() && long.full.is_some());
