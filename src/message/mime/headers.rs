@@ -801,7 +801,10 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
 
     /// The plain reader before it became one pass (an `odd` check of the
     /// whole value first, then the parse): the reference for the test below.
-    fn plain_content_type_two_pass(v: &[u8]) -> Option<Option<(String, Option<String>, Vec<Param<'_>>)>> {
+    /// Type, subtype and parameters, as the tests compare them.
+    type Read<'b> = (String, Option<String>, Vec<Param<'b>>);
+
+    fn plain_content_type_two_pass(v: &[u8]) -> Option<Option<Read<'_>>> {
         const BAD: [Class; 256] = table([b'*', b'\\', b'(', b')', b'*', b'*', b'*', b'*', b'*', b'*'], 0, 0x80, false);
         if v.last() != Some(&b'\n') || odd(v, &BAD) {
             return None;
