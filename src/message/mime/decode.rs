@@ -86,6 +86,11 @@ pub(crate) fn base64(src: &[u8]) -> Option<Vec<u8>> {
 /// just before the line break ahead of its closing boundary: that break
 /// belongs to the boundary, but trailing blanks before it are still dropped.
 /// `None` for a stray `=` right after another `=` escape had started.
+///
+/// Most of a body reads as written: plain runs and hard line breaks (in
+/// the body's own style, with no blanks before them) are not copied one by
+/// one but in one piece when the output first differs from the input (at
+/// an escape, a soft break, blanks to drop, a lone CR).
 pub(crate) fn quoted_printable(src: &[u8], line_end: bool) -> Option<Vec<u8>> {
     #[derive(PartialEq)]
     enum St {
@@ -99,24 +104,59 @@ pub(crate) fn quoted_printable(src: &[u8], line_end: bool) -> Option<Vec<u8>> {
     let mut blanks = 0usize;
     let mut last = 0u8;
     let mut i = 0;
+    // `src[copy..i]` is output not written yet: it reads as written.
+    let mut copy = 0;
+    let flush = |out: &mut Vec<u8>, copy: usize, i: usize| {
+        if copy < i {
+            out.extend_from_slice(&src[copy..i]);
+        }
+    };
     while i < src.len() {
         if st == St::Plain {
-            // An escape, whole (`=E3=81=82` runs are most of an encoded
-            // non-ASCII text): what the three steps below would do.
-            if let [b'=', h, l, ..] = src[i..] {
-                if let (Some(h), Some(l)) = (hex(h), hex(l)) {
-                    out.push(h << 4 | l);
-                    blanks = 0;
-                    last = src[i + 2];
+            match src[i..] {
+                // An escape, whole (`=E3=81=82` runs are most of an encoded
+                // non-ASCII text): what the three steps below would do.
+                [b'=', h, l, ..] if hex(h).is_some() && hex(l).is_some() => {
+                    flush(&mut out, copy, i);
+                    out.push(hex(h)? << 4 | hex(l)?);
+                    (blanks, last) = (0, l);
                     i += 3;
+                    copy = i;
                     continue;
                 }
+                // A soft line break, whole.
+                [b'=', b'\n', ..] => {
+                    flush(&mut out, copy, i);
+                    (blanks, last) = (0, b'\n');
+                    i += 2;
+                    copy = i;
+                    continue;
+                }
+                [b'=', b'\r', b'\n', ..] => {
+                    flush(&mut out, copy, i);
+                    (crlf, blanks, last) = (b"\r\n", 0, b'\n');
+                    i += 3;
+                    copy = i;
+                    continue;
+                }
+                // A hard line break that reads as written: the body's style
+                // (LF until a CR is seen, CRLF after) with no blanks to drop.
+                [b'\n', ..] if blanks == 0 && crlf.len() == 1 => {
+                    last = b'\n';
+                    i += 1;
+                    continue;
+                }
+                [b'\r', b'\n', ..] if blanks == 0 => {
+                    (crlf, last) = (b"\r\n", b'\n');
+                    i += 2;
+                    continue;
+                }
+                _ => {}
             }
-            // A run of plain bytes is copied whole.
+            // A run of plain bytes stays where it is.
             let run = memchr::memchr3(b'=', b'\n', b'\r', &src[i..]).unwrap_or(src.len() - i);
             if run > 0 {
                 let bytes = &src[i..i + run];
-                out.extend_from_slice(bytes);
                 let tail = bytes.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
                 blanks = if tail == run { blanks + run } else { tail };
                 last = bytes[run - 1];
@@ -124,8 +164,10 @@ pub(crate) fn quoted_printable(src: &[u8], line_end: bool) -> Option<Vec<u8>> {
                 continue;
             }
         }
+        flush(&mut out, copy, i);
         let ch = src[i];
         i += 1;
+        copy = i;
         match ch {
             b'=' if st == St::Plain => st = St::Eq,
             b'=' => return None,
@@ -166,6 +208,7 @@ pub(crate) fn quoted_printable(src: &[u8], line_end: bool) -> Option<Vec<u8>> {
         }
         last = ch;
     }
+    flush(&mut out, copy, i);
     if line_end && st != St::Eq {
         out.truncate(out.len() - blanks);
     }

@@ -22,6 +22,7 @@
 use std::borrow::Cow;
 
 use mail_parser::decoders::charsets::map::charset_decoder;
+use smallvec::SmallVec;
 
 use super::{boundary, decode, iso2022jp};
 use super::headers::{self, ContentType, Field, Fields};
@@ -146,7 +147,9 @@ struct Frame {
 
 /// The part structure of a message whose top header block ends at `body`.
 struct Tree<'a> {
-    parts: Vec<Part<'a>>,
+    /// A typical report's parts fit inline: a heap list of them would be
+    /// large enough for the allocator's slow path.
+    parts: SmallVec<[Part<'a>; 8]>,
     /// The deepest multipart nesting (the top part is at 0).
     depth: usize,
     /// How many messages sit inside messages (0 for a flat message).
@@ -154,7 +157,7 @@ struct Tree<'a> {
 }
 
 fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<'a> {
-    let mut t = Tree { parts: Vec::with_capacity(8), depth: 0, messages: 0 };
+    let mut t = Tree { parts: SmallVec::new(), depth: 0, messages: 0 };
     if !complete {
         // Headers only: an empty body.
         let ct = top.ct.and_then(headers::content_type);
@@ -163,7 +166,8 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
         t.parts.push(Part { head: top, ct, mime, body: Body::Leaf { start: n, end: n, line_end: false, raw: true } });
         return t;
     }
-    let mut stack: Vec<Frame> = Vec::new();
+    // Inline too: a finder holds vectors, so a heap stack is an aligned allocation.
+    let mut stack: SmallVec<[Frame; 4]> = SmallVec::new();
     let (mut head, mut pos) = (top, body);
     'parts: loop {
         let ct = head.ct.and_then(headers::content_type);
@@ -323,8 +327,10 @@ impl<'a> Block<'a> {
 pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> Result<(), Error> {
     let mut top = Head::default();
     let mut it = Fields::new(raw, 0);
-    // Room for a typical report's header block at once.
-    m.headers.reserve(32);
+    // Room for a typical report's header block at once (most have 8-15
+    // fields), kept under 1 KB: a larger request takes glibc's slow path,
+    // which first consolidates the fast bins.
+    m.headers.reserve(31);
     // The first From, Subject and Date, found on the same pass.
     const FIRST: [&str; 3] = ["from", "subject", "date"];
     let mut first = [None; 3];
