@@ -17,6 +17,9 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "rust: build + unit, integration and doc tests"
 cargo test --workspace --exclude bouncekit-python --locked -q
+# The binding crate's own unit tests (the batch runner); its Python-facing
+# behaviour is tested by pytest below.
+cargo test -p bouncekit-python --lib --locked -q
 
 step "lint: clippy, cargo-deny, miri (scripts/lint.sh)"
 bash scripts/lint.sh

@@ -213,3 +213,77 @@ where
     drop(shared.wait_until(|d| d.0 >= started));
     (outcome, shared.take_items())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+    }
+
+    /// Every result, in input order, for batch sizes around the chunk size
+    /// and on one to four threads; the inputs come back whole.
+    #[test]
+    fn results_come_in_order_on_any_thread_count() {
+        for threads in 1..=4 {
+            for len in [0, 1, 6, 7, 8, 100, 1001] {
+                let items: Vec<usize> = (0..len).collect();
+                let (out, back) = pool(threads).install(|| map(items, len, 7, |v: &Vec<usize>, i| v[i] * 3));
+                assert_eq!(out.unwrap(), (0..len).map(|i| i * 3).collect::<Vec<_>>(), "{threads} threads, {len}");
+                assert_eq!(back.len(), len);
+            }
+        }
+    }
+
+    /// An error from `take` ends the batch: it is returned, `take` is not
+    /// called again, the inputs come back, and (on one thread, where it is
+    /// deterministic) no chunk is worked after it.
+    #[test]
+    fn an_error_from_take_stops_the_batch() {
+        for threads in 1..=3 {
+            let calls = Arc::new(AtomicUsize::new(0));
+            let counted = Arc::clone(&calls);
+            let f = move |_: &Vec<u8>, i: usize| {
+                counted.fetch_add(1, Ordering::Relaxed);
+                i
+            };
+            let (mut takes, mut seen) = (0, 0);
+            let (outcome, back) = pool(threads).install(|| {
+                map_in_order(vec![0u8; 10_000], 10_000, 10, f, |v: Vec<usize>| {
+                    takes += 1;
+                    seen += v.len();
+                    Err("stop")
+                })
+            });
+            assert_eq!(outcome, Ok(Err("stop")), "{threads} threads");
+            assert_eq!(takes, 1);
+            assert!(seen > 0);
+            // On one thread nothing runs beside the caller, so no chunk is
+            // worked after the one handed over; with helpers, what they
+            // finished before the hand-over may be anything up to the whole.
+            if threads == 1 {
+                assert!(seen < 10_000);
+                assert_eq!(calls.load(Ordering::Relaxed), seen, "a chunk was worked after the error");
+            }
+            assert_eq!(back.len(), 10_000);
+        }
+    }
+
+    /// A panic in `f` becomes the batch's error (no hang, no abort), and the
+    /// inputs still come back.
+    #[test]
+    fn a_panic_in_f_is_the_batch_error() {
+        for threads in 1..=3 {
+            let (outcome, back) = pool(threads).install(|| {
+                map(vec![1u32; 500], 500, 16, |v: &Vec<u32>, i| {
+                    assert!(i != 321, "boom");
+                    v[i]
+                })
+            });
+            assert_eq!(outcome, Err(PANIC), "{threads} threads");
+            assert_eq!(back.len(), 500);
+        }
+    }
+}
