@@ -357,7 +357,7 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     };
     // The phrase that occurs first names the command (ties: table order);
     // without one, the vaguer wordings anywhere: DATA's, else RCPT's. One
-    // scan finds both. The search restarts one byte after a vague wording,
+    // scan finds both. The search restarts one byte after any other match,
     // so no phrase that overlaps it is missed, and the first phrase found
     // is the leftmost (phrases come first in the automaton: at one start, a
     // phrase wins).
@@ -368,7 +368,9 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
         match m.pattern().as_usize().checked_sub(COMMAND_PHRASES.len()) {
             None => return Some(COMMAND_PHRASES[m.pattern().as_usize()].1),
             Some(VAGUE_RCPT) => rcpt = true,
-            Some(_) => data = true,
+            Some(v) if v < VAGUE_COMMANDS.len() => data = true,
+            // The transcript mark, read above.
+            Some(_) => {}
         }
         at = m.start() + 1;
     }
@@ -386,14 +388,19 @@ const VAGUE_COMMANDS: [&str; 3] = ["data command", "during data", "rcpt"];
 /// Index of RCPT's wording in [`VAGUE_COMMANDS`].
 const VAGUE_RCPT: usize = 2;
 
-/// [`COMMAND_PHRASES`] (lowercase) then [`VAGUE_COMMANDS`], in one
-/// leftmost-first automaton (which gets the vectorised prefilter).
+/// [`COMMAND_PHRASES`] (lowercase), then [`VAGUE_COMMANDS`], then a
+/// transcript's `>>> ` (which [`detect_command`] passes over, having read
+/// it first, and [`may_name_command`] counts): every wording
+/// [`detect_command`] reads, in one leftmost-first automaton (which gets
+/// the vectorised prefilter). A match of a later wording is followed by a
+/// search from its next byte, so it hides no phrase.
 fn command_words() -> &'static aho_corasick::AhoCorasick {
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
+        let later = VAGUE_COMMANDS.into_iter().chain([">>> "]).map(str::to_string);
         aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()).chain(VAGUE_COMMANDS.map(str::to_string)))
+            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()).chain(later))
             .expect("a few short literals always build")
     })
 }
@@ -413,17 +420,7 @@ fn last_transcript_mark(b: &[u8]) -> Option<usize> {
 /// reads: when it holds none, neither does any piece of it, and no piece
 /// names a command.
 pub(crate) fn may_name_command(lower: &[u8]) -> bool {
-    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
-    let ac = AC.get_or_init(|| {
-        let vague = std::iter::once(">>> ").chain(VAGUE_COMMANDS).map(str::to_string);
-        // Leftmost-first: only then may the automaton use its vectorised
-        // prefilter (whether there is a match is the same under any kind).
-        aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()).chain(vague))
-            .expect("a few short literals always build")
-    });
-    ac.is_match(lower)
+    command_words().is_match(lower)
 }
 
 /// Phrases that name the SMTP command a reply answered.
