@@ -235,20 +235,30 @@ fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
 fn decided_by_status(s: StatusCode) -> Cow<'static, str> {
     static T: OnceLock<Vec<OnceLock<Box<str>>>> = OnceLock::new();
     let (subject, detail) = (s.subject(), s.detail());
-    let table = T.get_or_init(|| (0..(usize::from(MAX_SUBJECT) + 1) * 100).map(|_| OnceLock::new()).collect());
-    match table.get(usize::from(subject) * 100 + usize::from(detail)).filter(|_| detail < 100) {
-        Some(cell) => Cow::Borrowed(cell.get_or_init(|| decided_by_code("status:X.", &[subject, detail]).into_boxed_str())),
-        None => Cow::Owned(decided_by_code("status:X.", &[subject, detail])),
-    }
+    let slot = (detail < 100).then(|| usize::from(subject) * 100 + usize::from(detail));
+    made_once(&T, (usize::from(MAX_SUBJECT) + 1) * 100, slot, "status:X.", &[subject, detail])
 }
 
 /// `reply:NNN`, made once per process for each reply code (below 600).
 fn decided_by_reply(code: u16) -> Cow<'static, str> {
     static T: OnceLock<Vec<OnceLock<Box<str>>>> = OnceLock::new();
-    let table = T.get_or_init(|| (0..600).map(|_| OnceLock::new()).collect());
-    match table.get(usize::from(code)) {
-        Some(cell) => Cow::Borrowed(cell.get_or_init(|| decided_by_code("reply:", &[code]).into_boxed_str())),
-        None => Cow::Owned(decided_by_code("reply:", &[code])),
+    made_once(&T, 600, Some(usize::from(code)), "reply:", &[code])
+}
+
+/// [`decided_by_code`], made once per process in `slot` of `table` (of
+/// `len` slots) and borrowed from there after; made each time for a code
+/// with no slot.
+fn made_once(
+    table: &'static OnceLock<Vec<OnceLock<Box<str>>>>,
+    len: usize,
+    slot: Option<usize>,
+    prefix: &str,
+    numbers: &[u16],
+) -> Cow<'static, str> {
+    let table = table.get_or_init(|| (0..len).map(|_| OnceLock::new()).collect());
+    match slot.and_then(|i| table.get(i)) {
+        Some(cell) => Cow::Borrowed(cell.get_or_init(|| decided_by_code(prefix, numbers).into_boxed_str())),
+        None => Cow::Owned(decided_by_code(prefix, numbers)),
     }
 }
 
