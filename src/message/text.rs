@@ -115,10 +115,7 @@ impl<'a> TextFacts<'a> {
     }
 
     /// Whether text `i`, up to the copy of the original message, holds one
-    /// of `addresses` (lowercase), ignoring ASCII case.
-    ///
-    /// An address with an `@` is looked for only at the text's `@`s (few in
-    /// a report): one vectorised scan instead of a searcher built per address.
+    /// of `addresses` (lowercase), ignoring ASCII case (see [`holds_any`]).
     pub(crate) fn body_holds_any(&self, i: usize, addresses: &[String]) -> bool {
         holds_any(self.lower_body(i), addresses)
     }

@@ -3,9 +3,11 @@
 //!
 //! The table has 32 columns of u16 state ids, one 64-byte cache line a
 //! state: the 30 key bytes commonest in the rules' examples get a column
-//! each (both cases of an ASCII letter share one), the rarer key bytes
-//! share the last, and bytes in no key go to column 0. Where a shared column may have stood in for another byte, a
-//! reached key is compared with the text before it is reported. With 137
+//! each (both cases of an ASCII letter share one; 29 when `apart` bytes,
+//! such as line breaks, take one for themselves), the rarer key bytes
+//! share the last, and bytes in no key go to column 0. Where a shared
+//! column may have stood in for another byte, a reached key is compared
+//! with the text before it is reported. With 137
 //! columns of u32 the built-in keys took ~11 MB; this takes 1.3 MB. Fewer
 //! instructions it is not (false hits on the shared column cost checks),
 //! but on a loaded machine its look-ups miss the caches less often.
@@ -405,8 +407,6 @@ mod tests {
         }
     }
 
-    /// Many keys force the shorter tail; tails shared by many keys, and
-    /// classes shared by rare bytes, still report only real occurrences.
     /// Every (start, key) the table reports is what the aho-corasick
     /// crate's overlapping, ASCII-case-insensitive search finds.
     fn assert_finds_what_the_crate_finds(table: &Keys, keys: &[Vec<u8>], hay: &[u8]) {
@@ -419,12 +419,19 @@ mod tests {
         assert_eq!(got, expected);
     }
 
+    /// 3,000 keys over 60 distinct middle bytes, more than the classes:
+    /// some share one.
+    fn keys_over_many_bytes() -> Vec<Vec<u8>> {
+        (0..3000u32)
+            .map(|n| format!("k{}{}{}", n % 7, char::from(b'!' + (n % 60) as u8), n).into_bytes().to_ascii_lowercase())
+            .collect()
+    }
+
+    /// Tails shared by many keys, and classes shared by rare bytes, still
+    /// report only real occurrences.
     #[test]
     fn shared_tails_and_classes_report_only_real_keys() {
-        // 60 distinct bytes end these keys, more than the classes: some share one.
-        let keys: Vec<Vec<u8>> = (0..3000u32)
-            .map(|n| format!("k{}{}{}", n % 7, char::from(b'!' + (n % 60) as u8), n).into_bytes().to_ascii_lowercase())
-            .collect();
+        let keys = keys_over_many_bytes();
         let table = Keys::build(&keys, [], &[]).unwrap();
         let hay: Vec<u8> = keys.iter().step_by(13).flat_map(|k| k.iter().copied().chain(*b" ")).collect();
         assert_finds_what_the_crate_finds(&table, &keys, &hay);
@@ -435,9 +442,7 @@ mod tests {
     /// those bytes only, and still report exactly the real occurrences.
     #[test]
     fn apart_bytes_share_a_column_of_their_own() {
-        let mut keys: Vec<Vec<u8>> = (0..3000u32)
-            .map(|n| format!("k{}{}{}", n % 7, char::from(b'!' + (n % 60) as u8), n).into_bytes().to_ascii_lowercase())
-            .collect();
+        let mut keys = keys_over_many_bytes();
         keys.extend([b"\n".to_vec(), b"\r".to_vec(), b"\t".to_vec(), b"x\ty".to_vec()]);
         let table = Keys::build(&keys, [], b"\n\r\t").unwrap();
         let column = |b: u8| table.classes[usize::from(b)];
