@@ -77,25 +77,36 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
         return Some(v);
     }
     if t.as_bytes()[0].is_ascii_digit() && t.len() >= 10 && t.as_bytes()[4] == b'-' {
-        return rfc3339_utc(t.as_bytes()).or_else(|| parse_iso(t));
+        return rfc3339(t.as_bytes()).or_else(|| parse_iso(t));
     }
     parse_mail_date(t)
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ`, the form reports are given as, read at fixed
-/// places; `None` for anything else, which [`parse_iso`] then reads.
-fn rfc3339_utc(b: &[u8]) -> Option<i64> {
-    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1, b'Z'] = b else { return None };
-    let mut v = [0u32; 14];
-    for (slot, c) in v.iter_mut().zip([y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, i0, i1, s0, s1]) {
+/// `YYYY-MM-DDTHH:MM:SSZ` or `...SS+HH:MM`, the forms reports are given
+/// as, read at fixed places; `None` for anything else, which [`parse_iso`]
+/// then reads.
+fn rfc3339(b: &[u8]) -> Option<i64> {
+    let (time, zone) = b.split_at_checked(19)?;
+    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1] = time else { return None };
+    let (sign, zone) = match zone {
+        b"Z" => (0, [b'0'; 4]),
+        &[sign @ (b'+' | b'-'), zh0, zh1, b':', zm0, zm1] => (if sign == b'+' { 1 } else { -1 }, [zh0, zh1, zm0, zm1]),
+        _ => return None,
+    };
+    let mut v = [0u32; 18];
+    for (slot, c) in v.iter_mut().zip([y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, i0, i1, s0, s1].into_iter().chain(zone)) {
         if !c.is_ascii_digit() {
             return None;
         }
         *slot = u32::from(c - b'0');
     }
     let two = |i: usize| v[i] * 10 + v[i + 1];
-    let year = i64::from(two(0) * 100 + two(2));
-    unix(year, two(4), two(6), two(8), two(10), two(12), 0)
+    let (zh, zm) = (two(14), two(16));
+    if zh > 23 || zm > 59 {
+        return None;
+    }
+    let offset = sign * (i64::from(zh) * 3600 + i64::from(zm) * 60);
+    unix(i64::from(two(0) * 100 + two(2)), two(4), two(6), two(8), two(10), two(12), offset)
 }
 
 fn parse_unix(t: &str) -> Option<i64> {
@@ -398,19 +409,29 @@ mod tests {
         let mut dates = 0;
         for _ in 0..100_000 {
             // Every place a digit, mostly in range; now and then one byte off.
-            let mut b = *b"2024-05-01T10:00:00Z";
-            for i in [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18] {
-                b[i] = b'0' + rng.below(if matches!(i, 5 | 8 | 11 | 14 | 17) { 4 } else { 10 }) as u8;
+            let mut b = [b"2024-05-01T10:00:00Z".as_slice(), b"2024-05-01T10:00:00+09:00", b"2024-05-01T10:00:00-08:30"][rng.below(3)].to_vec();
+            let len = b.len();
+            for i in [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24].into_iter().filter(|&i| i < len) {
+                // The tens mostly in range, now and then past it.
+                let tens = match i {
+                    5 => 2,
+                    8 => 4,
+                    11 | 20 => 3,
+                    14 | 17 | 23 => 7,
+                    _ => 10,
+                };
+                b[i] = b'0' + rng.below(tens) as u8;
             }
             if rng.below(8) == 0 {
-                b[rng.below(b.len())] = b"0-T:Z x/"[rng.below(8)];
+                let i = rng.below(b.len());
+                b[i] = b"0-T:Z+ x/"[rng.below(9)];
             }
             let text = std::str::from_utf8(&b).unwrap();
             let want = reference::parse_timestamp(text);
             assert_eq!(parse_timestamp(text), want, "{text}");
             dates += usize::from(want.is_some());
         }
-        assert!(dates > 10_000, "{dates} dates");
+        assert!(dates > 15_000, "{dates} dates");
     }
 
     #[test]
