@@ -41,7 +41,7 @@ pub use classify::{classify, classify_bytes, Classification, Classifier, StatusS
 pub use error::Error;
 pub use policy::{Decision, DomainAction, DomainFlag, HistoryEvent, Policy};
 pub use reason::{Action, BounceType, Category, Reason, ReasonInfo, SesMapping};
-pub use message::{parse, parse_with, Bounce, DsnAction, Limits, MessageKind, Report, Row};
+pub use message::{parse, parse_with, Bounce, DsnAction, Limits, MessageKind, Report, Row, RowRef};
 pub use registry::{explain, explain_code, registered_codes, Explanation, Level};
 pub use rules::{parse_rules, Rule, RuleSet, WEAK_BELOW};
 pub use text::normalize_diagnostic;

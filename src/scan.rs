@@ -333,11 +333,11 @@ impl Iterator for Scan<'_> {
             };
             let bytes = chunk.bytes;
             if shared.is_some() && chunk.raws.len() > 1 {
-                let (classifier, limits) = (self.classifier, &self.limits);
+                let (classifier, limits, buf) = (self.classifier, &self.limits, &chunk.buf);
                 let parsed: Vec<Item> = chunk
                     .raws
                     .into_par_iter()
-                    .map(|(source, raw)| (source, raw.and_then(|b| crate::message::parse_with(classifier, &b, limits))))
+                    .map(|(source, at)| (source, at.and_then(|at| crate::message::parse_with(classifier, &buf[at], limits))))
                     .collect();
                 self.ready.extend(parsed);
             } else {
@@ -471,6 +471,83 @@ mod tests {
             messages += want.len();
         }
         assert!(messages > 3000, "the streams hold messages: {messages}");
+    }
+
+    #[test]
+    fn mbox_messages_appended_to_one_buffer_are_the_line_readers_messages() {
+        use std::io::BufReader;
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for case in 0..3000 {
+            let data = stream(&mut rng);
+            let max = [8, 40, 100, 1000, 1 << 20][rng.below(5)];
+            let capacity = [1, 3, 16, 64, 8192][rng.below(5)];
+            let fail_at = if case % 5 == 0 { rng.below(data.len() + 1) } else { usize::MAX };
+            let reader = |d| BufReader::with_capacity(capacity, Failing { data: d, pos: 0, fail_at });
+            let want: Vec<Raw> = mbox_reference::MboxReader::new(reader(&data), "m", max).collect();
+            // What a chunk's buffer already holds stays; an error adds nothing.
+            let mut buf = b"earlier messages".to_vec();
+            let mut m = MboxReader::new(reader(&data), "m", max);
+            let mut placed = Vec::new();
+            while let Some(p) = m.next_into(&mut buf) {
+                placed.push(p);
+            }
+            let got: Vec<Raw> = placed.into_iter().map(|(source, at)| (source, at.map(|at| buf[at].to_vec()))).collect();
+            assert_eq!(got, want, "case {case}: max {max}, buffer {capacity}, fail at {fail_at}, stream {:?}", String::from_utf8_lossy(&data));
+            let kept: usize = want.iter().filter_map(|(_, r)| r.as_ref().ok()).map(Vec::len).sum();
+            assert_eq!(buf.len(), b"earlier messages".len() + kept, "case {case}");
+            assert!(buf.starts_with(b"earlier messages"));
+        }
+    }
+
+    #[test]
+    fn chunks_hold_the_messages_of_every_input_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = Rng(0x0bad_cafe_f00d_d00d);
+        let max = 300;
+        for case in 0..40 {
+            // Mailboxes, single messages (one over the limit, one empty), a missing file.
+            let mut inputs = Vec::new();
+            for i in 0..rng.below(6) + 1 {
+                let path = dir.path().join(format!("{case}-{i}"));
+                let data = match rng.below(4) {
+                    0 => [b"From a@b Mon Jan  1 00:00:00 2024\n".as_slice(), &stream(&mut rng)].concat(),
+                    1 => vec![b'x'; rng.below(2 * max)],
+                    2 => Vec::new(),
+                    _ => stream(&mut rng),
+                };
+                if rng.below(10) > 0 {
+                    std::fs::write(&path, &data).unwrap();
+                }
+                inputs.push(path);
+            }
+            let want: Vec<Raw> = inputs
+                .iter()
+                .flat_map(|path| {
+                    let name = path.display().to_string();
+                    match std::fs::read(path) {
+                        Err(e) => vec![(name.clone(), Err(Error::Io { path: name, message: e.to_string() }))],
+                        Ok(data) if data.starts_with(b"From ") => mbox_reference::MboxReader::new(&data[..], name, max).collect(),
+                        Ok(data) if data.len() > max => vec![(name, Err(Error::LimitExceeded { limit: "max_message_size", max, actual: data.len() }))],
+                        Ok(data) => vec![(name, Ok(data))],
+                    }
+                })
+                .collect();
+            let (messages, bytes) = (rng.below(5) + 1, [1, 16, 200, 4096][rng.below(4)]);
+            let read = Arc::new(AtomicU64::new(0));
+            let mut chunker = Chunker::new(Sources::new(inputs.into_iter().map(Input::Path).collect(), max), messages, bytes, Arc::clone(&read));
+            let mut got: Vec<Raw> = Vec::new();
+            let mut seq = 0;
+            while let Some(chunk) = chunker.next_chunk() {
+                assert_eq!(chunk.seq, seq);
+                assert_eq!(chunk.bytes, chunk.buf.len(), "the budget counts the buffer");
+                assert!(chunk.raws.len() <= messages);
+                seq += 1;
+                got.extend(chunk.raws.into_iter().map(|(source, at)| (source, at.map(|at| chunk.buf[at].to_vec()))));
+            }
+            assert_eq!(got, want, "case {case}");
+            let kept: usize = want.iter().filter_map(|(_, r)| r.as_ref().ok()).map(Vec::len).sum();
+            assert_eq!(read.load(Ordering::Relaxed) as usize, kept);
+        }
     }
 
     fn corpus_mbox(messages: usize) -> Vec<u8> {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use bouncekit::scan::{Input, Scan};
-use bouncekit::{Classifier, Limits, Row};
+use bouncekit::{Classifier, Limits, Row, RowRef};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -105,7 +105,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn of(r: &Row) -> Tally {
+    fn of(r: &RowRef<'_>) -> Tally {
         Tally {
             reason: r.reason,
             bounce_type: r.bounce_type,
@@ -184,50 +184,84 @@ struct Message {
 impl Rendered {
     fn new(format: ScanFormat, keep_rows: bool, source: String, result: Result<bouncekit::Report, bouncekit::Error>) -> Rendered {
         let outcome = result.map(|report| {
-            let rows = report.rows(&source);
+            // The rows are written from the report's own texts, not copies.
+            let mut m = Message { kind: report.kind.as_str(), text: Ok(Vec::new()), rows_seen: 0, tallies: Vec::new(), rows: Vec::new() };
             let mut text = Vec::new();
-            let written = rows.iter().try_for_each(|row| write_row(&mut text, format, row));
-            Message {
-                kind: report.kind.as_str(),
-                text: written.map(|()| text),
-                rows_seen: rows.len(),
-                tallies: if format == ScanFormat::Summary { rows.iter().map(Tally::of).collect() } else { Vec::new() },
-                rows: if keep_rows { rows } else { Vec::new() },
+            for row in report.row_refs(&source) {
+                m.rows_seen += 1;
+                if let Err(e) = write_row(&mut text, format, &row) {
+                    m.text = Err(e);
+                }
+                if format == ScanFormat::Summary {
+                    m.tallies.push(Tally::of(&row));
+                }
+                if keep_rows {
+                    m.rows.push(row.to_row());
+                }
             }
+            if m.text.is_ok() {
+                m.text = Ok(text);
+            }
+            m
         });
         Rendered { source, outcome }
     }
 }
 
-fn write_row(out: &mut Vec<u8>, format: ScanFormat, row: &Row) -> io::Result<()> {
+fn write_row(out: &mut Vec<u8>, format: ScanFormat, row: &RowRef<'_>) -> io::Result<()> {
     match format {
         ScanFormat::Jsonl => crate::jsonl::write_row(out, row),
-        ScanFormat::Csv => {
-            for (i, v) in row.values().iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                csv_field(out, v);
-            }
-            out.push(b'\n');
-        }
+        ScanFormat::Csv => csv_row(out, row),
         ScanFormat::Table => {
             writeln!(
                 out,
                 "{:<28} {:<10} {:<32} {:<7} {:<15} {:<5} {:<10} {}",
-                cut(&row.source, 28),
+                cut(row.source, 28),
                 row.message_kind,
-                cut(&row.recipient, 32),
-                row.status.as_deref().unwrap_or("-"),
+                cut(row.recipient, 32),
+                row.status.map_or_else(|| "-".to_string(), |s| s.to_string()),
                 row.reason,
                 row.bounce_type,
                 row.action,
-                cut(&row.diagnostic, 80)
+                cut(row.diagnostic, 80)
             )?;
         }
         ScanFormat::Summary => {}
     }
     Ok(())
+}
+
+/// One CSV line, the fields in [`Row::FIELDS`] order (empty for none).
+fn csv_row(out: &mut Vec<u8>, row: &RowRef<'_>) {
+    let mut code = itoa::Buffer::new();
+    let status = row.status.map(|s| s.to_string());
+    let fields: [&str; 18] = [
+        row.source,
+        row.message_kind,
+        row.recipient,
+        row.dsn_action,
+        status.as_deref().unwrap_or(""),
+        row.reply_code.map_or("", |r| code.format(r)),
+        row.reason,
+        row.bounce_type,
+        row.category,
+        row.action,
+        row.diagnostic,
+        row.remote_mta.unwrap_or(""),
+        row.reporting_mta.unwrap_or(""),
+        row.smtp_command.unwrap_or(""),
+        row.timestamp.unwrap_or(""),
+        row.decoded_by,
+        row.rule,
+        row.feedback_type.unwrap_or(""),
+    ];
+    for (i, v) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        csv_field(out, v);
+    }
+    out.push(b'\n');
 }
 
 /// Runs a scan; returns the number of messages that could not be parsed.
@@ -328,4 +362,86 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
     // would only cost time (about 12M instructions).
     std::mem::forget(classifier);
     Ok(summary.errors)
+}
+
+/// A row's borrowed form, for tests that vary an owned row's fields.
+#[cfg(test)]
+pub(crate) fn borrowed(row: &Row) -> RowRef<'_> {
+    RowRef {
+        source: &row.source,
+        message_kind: row.message_kind,
+        recipient: &row.recipient,
+        dsn_action: row.dsn_action,
+        status: row.status.as_deref().map(|s| s.parse().unwrap()),
+        reply_code: row.reply_code,
+        reason: row.reason,
+        bounce_type: row.bounce_type,
+        category: row.category,
+        action: row.action,
+        diagnostic: &row.diagnostic,
+        remote_mta: row.remote_mta.as_deref(),
+        reporting_mta: row.reporting_mta.as_deref(),
+        smtp_command: row.smtp_command.as_deref(),
+        timestamp: row.timestamp.as_deref(),
+        decoded_by: &row.decoded_by,
+        rule: &row.rule,
+        feedback_type: row.feedback_type.as_deref(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The CSV line as it was written before, from the owned row's values.
+    fn csv_from_values(row: &Row) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, v) in row.values().iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            csv_field(&mut out, v);
+        }
+        out.push(b'\n');
+        out
+    }
+
+    fn csv_of(row: &RowRef<'_>) -> String {
+        let mut out = Vec::new();
+        csv_row(&mut out, row);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn csv_rows_as_from_the_owned_values_on_the_corpus() {
+        let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/sisimai/bsd");
+        let mut rows = 0;
+        for (source, report) in bouncekit::scan::scan([corpus]) {
+            let Ok(report) = report else { continue };
+            for row in report.row_refs(&source) {
+                assert_eq!(csv_of(&row), String::from_utf8(csv_from_values(&row.to_row())).unwrap(), "{source}");
+                rows += 1;
+            }
+        }
+        assert!(rows > 500, "the corpus gives rows: {rows}");
+    }
+
+    #[test]
+    fn csv_rows_as_from_the_owned_values_for_quotes_separators_and_missing_fields() {
+        let raw = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/dsn-two-recipients.eml")).unwrap();
+        let mut row = bouncekit::parse(&raw).unwrap().rows("box#1").remove(0);
+        assert!(row.status.is_some() && row.reply_code.is_some());
+        let texts = ["", "plain", "a,b", "say \"no\"", "line\nbreak", "cr\rhere", "\"", ",", "\"\"", "é, 日本語"];
+        for (i, text) in texts.iter().enumerate() {
+            row.source = text.to_string();
+            row.recipient = format!("{text}@x");
+            row.diagnostic = text.repeat(i);
+            row.rule = text.to_string();
+            row.remote_mta = (i % 2 == 0).then(|| text.to_string());
+            row.timestamp = (i % 3 == 0).then(|| text.to_string());
+            row.reply_code = [None, Some(0), Some(550), Some(u16::MAX)][i % 4];
+            row.status = [None, Some("5.1.1".into()), Some("4.7.26".into()), Some("2.0.0".into())][i % 4].clone();
+            assert_eq!(csv_of(&borrowed(&row)), String::from_utf8(csv_from_values(&row)).unwrap(), "{text:?}");
+        }
+    }
 }

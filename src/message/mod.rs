@@ -25,10 +25,12 @@ pub mod dsn;
 pub mod formats;
 pub mod json;
 mod mime;
+mod row;
 pub mod text;
 
 mod util;
 
+pub use row::RowRef;
 pub use util::{find_address, unfold};
 
 /// What kind of message a report is.
@@ -354,39 +356,10 @@ impl Row {
 }
 
 impl Report {
-    /// The flat output rows, one per recipient (DESIGN.md "Output contract").
+    /// The flat output rows, one per recipient (DESIGN.md "Output contract");
+    /// [`Report::row_refs`] gives the same rows without copies.
     pub fn rows(&self, source: &str) -> Vec<Row> {
-        self.recipients
-            .iter()
-            .map(|b| {
-                let c = &b.classification;
-                Row {
-                    source: source.to_string(),
-                    message_kind: self.kind.as_str(),
-                    recipient: b.recipient.clone(),
-                    dsn_action: b.dsn_action.as_str(),
-                    status: c.status.map(|s| s.to_string()),
-                    reply_code: c.reply_code.map(|r| r.get()),
-                    reason: c.reason.as_str(),
-                    bounce_type: c.bounce_type.as_str(),
-                    category: c.category.as_str(),
-                    action: c.action.as_str(),
-                    diagnostic: b.diagnostic.clone(),
-                    remote_mta: b.remote_mta.clone(),
-                    reporting_mta: b.reporting_mta.clone().or_else(|| self.reporting_mta.clone()),
-                    smtp_command: b.smtp_command.clone(),
-                    // The first of these that is a date (a DSN date can be
-                    // garbled, "2012-10-31 04-46-42"); else the first given.
-                    timestamp: {
-                        let mut dates = [&b.last_attempt_date, &b.arrival_date, &self.date].into_iter().flatten();
-                        dates.clone().find(|t| crate::timefmt::parse_timestamp(t).is_some()).or_else(|| dates.next()).cloned()
-                    },
-                    decoded_by: b.decoded_by.clone(),
-                    rule: c.rule.to_string(),
-                    feedback_type: b.feedback_type.clone(),
-                }
-            })
-            .collect()
+        self.row_refs(source).map(|r| r.to_row()).collect()
     }
 
     /// Recipients whose delivery failed.

@@ -7,9 +7,13 @@
 //! long puts its message over the limit anyway).
 
 use std::io::{self, BufRead};
+use std::ops::Range;
 
 use super::Raw;
 use crate::Error;
+
+/// A message's place in a buffer, and where it came from.
+pub(super) type Placed = (String, Result<Range<usize>, Error>);
 
 /// Splits an mbox stream into messages, one at a time.
 ///
@@ -118,15 +122,17 @@ enum Step {
     End,
 }
 
-/// The state of one message being gathered.
-struct Gather {
-    msg: Vec<u8>,
+/// The state of one message being gathered: its bytes go to the end of
+/// `out`, from `start` on.
+struct Gather<'o> {
+    out: &'o mut Vec<u8>,
+    start: usize,
     size: usize,
     prev_blank: bool,
     any: bool,
 }
 
-impl Gather {
+impl Gather<'_> {
     /// Takes one line (or piece) of the stream; `at_line_start` is false for
     /// the second and later pieces of an overlong line.
     fn line(&mut self, line: &[u8], at_line_start: bool, started: &mut bool, max_size: usize) -> Step {
@@ -152,9 +158,9 @@ impl Gather {
         if self.size <= max_size {
             // mboxrd: `>From ` -> `From `, `>>From ` -> `>From `.
             let unq = line.first() == Some(&b'>') && line.iter().position(|&c| c != b'>').is_some_and(|i| line[i..].starts_with(b"From "));
-            self.msg.extend_from_slice(if unq { &line[1..] } else { line });
-        } else if !self.msg.is_empty() {
-            self.msg = Vec::new();
+            self.out.extend_from_slice(if unq { &line[1..] } else { line });
+        } else if self.out.len() > self.start {
+            self.out.truncate(self.start);
         }
         Step::More
     }
@@ -164,10 +170,34 @@ impl<R: BufRead> Iterator for MboxReader<R> {
     type Item = Raw;
 
     fn next(&mut self) -> Option<Raw> {
+        let mut msg = Vec::with_capacity(self.last_len.min(1 << 20));
+        let (source, placed) = self.next_into(&mut msg)?;
+        Some((source, placed.map(|at| {
+            self.last_len = at.len();
+            msg
+        })))
+    }
+}
+
+impl<R: BufRead> MboxReader<R> {
+    /// The next message, appended to `out`: where in `out` it is. A message
+    /// that is an error leaves `out` as it was (its length; not its
+    /// capacity). The scan gathers a chunk's messages in one buffer so.
+    pub(super) fn next_into(&mut self, out: &mut Vec<u8>) -> Option<Placed> {
+        let start = out.len();
+        let placed = self.gather(out);
+        if !matches!(placed, Some((_, Ok(_)))) {
+            out.truncate(start);
+        }
+        placed
+    }
+
+    fn gather(&mut self, out: &mut Vec<u8>) -> Option<Placed> {
         if self.done {
             return None;
         }
-        let mut g = Gather { msg: Vec::with_capacity(self.last_len.min(1 << 20)), size: 0, prev_blank: true, any: false };
+        let start = out.len();
+        let mut g = Gather { out, start, size: 0, prev_blank: true, any: false };
         let cap = self.max_size.saturating_add(1);
         'lines: loop {
             let at_line_start = !self.mid_line;
@@ -175,7 +205,7 @@ impl<R: BufRead> Iterator for MboxReader<R> {
             let buf = match self.reader.fill_buf() {
                 Ok(b) => b,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Some(self.fail(e)),
+                Err(e) => return Some(self.fail_placed(e)),
             };
             if buf.is_empty() {
                 self.done = true;
@@ -212,7 +242,7 @@ impl<R: BufRead> Iterator for MboxReader<R> {
                         pos += i + 1;
                         continue;
                     }
-                    g.msg.extend_from_slice(&buf[run..pos]);
+                    g.out.extend_from_slice(&buf[run..pos]);
                     let step = g.line(line, true, &mut self.started, self.max_size);
                     pos += i + 1;
                     run = pos;
@@ -221,7 +251,7 @@ impl<R: BufRead> Iterator for MboxReader<R> {
                         break;
                     }
                 }
-                g.msg.extend_from_slice(&buf[run..pos]);
+                g.out.extend_from_slice(&buf[run..pos]);
                 self.reader.consume(pos);
                 if end {
                     break;
@@ -234,7 +264,7 @@ impl<R: BufRead> Iterator for MboxReader<R> {
             let buf = match self.reader.fill_buf() {
                 Ok(b) => b,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Some(self.fail(e)),
+                Err(e) => return Some(self.fail_placed(e)),
             };
             let window = &buf[..buf.len().min(cap)];
             if let Some(i) = memchr::memchr(b'\n', window) {
@@ -262,7 +292,7 @@ impl<R: BufRead> Iterator for MboxReader<R> {
                 let buf = match self.reader.fill_buf() {
                     Ok(b) => b,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Some(self.fail(e)),
+                    Err(e) => return Some(self.fail_placed(e)),
                 };
                 if buf.is_empty() {
                     // The stream ends inside the line: it is the last piece.
@@ -300,22 +330,19 @@ impl<R: BufRead> Iterator for MboxReader<R> {
         }
         self.index += 1;
         let source = self.source_name();
-        let mut msg = g.msg;
+        let (out, size) = (g.out, g.size);
         // The blank line before the next separator belongs to the mbox, not the message.
-        if msg.ends_with(b"\r\n\r\n") {
-            msg.truncate(msg.len() - 2);
-        } else if msg.ends_with(b"\n\n") {
-            msg.pop();
+        if out[start..].ends_with(b"\r\n\r\n") {
+            out.truncate(out.len() - 2);
+        } else if out[start..].ends_with(b"\n\n") {
+            out.pop();
         }
-        if g.size > self.max_size {
-            return Some((source, Err(Error::LimitExceeded { limit: "max_message_size", max: self.max_size, actual: g.size })));
+        if size > self.max_size {
+            return Some((source, Err(Error::LimitExceeded { limit: "max_message_size", max: self.max_size, actual: size })));
         }
-        self.last_len = msg.len();
-        Some((source, Ok(msg)))
+        Some((source, Ok(start..out.len())))
     }
-}
 
-impl<R: BufRead> MboxReader<R> {
     /// `name#N` for the current message, without the formatting machinery
     /// (a seventh of the splitting's instructions went to `format!`).
     fn source_name(&self) -> String {
@@ -329,7 +356,7 @@ impl<R: BufRead> MboxReader<R> {
     }
 
     /// A read error ends the stream; it is reported as the next message.
-    fn fail(&mut self, e: io::Error) -> Raw {
+    fn fail_placed(&mut self, e: io::Error) -> Placed {
         self.done = true;
         self.index += 1;
         (self.source_name(), Err(Error::Io { path: self.name.clone(), message: e.to_string() }))

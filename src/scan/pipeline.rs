@@ -166,7 +166,8 @@ pub(super) fn spawn_reader(chunker: Chunker, shared: Arc<Shared>) {
 
 /// Parses one chunk's messages, in order.
 pub(super) fn parse_chunk(chunk: Chunk, classifier: &Classifier, limits: &Limits) -> Vec<Item> {
-    chunk.raws.into_iter().map(|(source, raw)| (source, raw.and_then(|b| parse_with(classifier, &b, limits)))).collect()
+    let Chunk { buf, raws, .. } = chunk;
+    raws.into_iter().map(|(source, at)| (source, at.and_then(|at| parse_with(classifier, &buf[at], limits)))).collect()
 }
 
 type Done<T> = (u64, usize, std::thread::Result<Vec<T>>);

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::{Input, MboxReader, Raw};
+use super::mbox::Placed;
+use super::{Input, MboxReader};
 use crate::Error;
 
 /// Read buffer of an mbox or stdin: large reads, few system calls.
@@ -18,7 +19,8 @@ const FILE_BUFFER: usize = 1 << 16;
 enum Current {
     None,
     Mbox(Box<MboxReader<Box<dyn BufRead + Send>>>),
-    One(Raw),
+    /// A file or stdin read whole (into the buffer `next_into` was given).
+    One(Placed),
 }
 
 /// The raw messages of a list of inputs, in order.
@@ -37,11 +39,11 @@ impl Sources {
         Sources { pending: inputs.into(), current: Current::None, max_size }
     }
 
-    fn open(&mut self, input: Input) -> io::Result<()> {
+    fn open(&mut self, input: Input, out: &mut Vec<u8>) -> io::Result<()> {
         match input {
             Input::Stdin => {
                 let r: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(STREAM_BUFFER, io::stdin()));
-                self.open_stream(r, "-".into(), None)
+                self.open_stream(r, "-".into(), None, out)
             }
             Input::Path(p) => {
                 let meta = std::fs::metadata(&p)?;
@@ -64,12 +66,14 @@ impl Sources {
                 let f = File::open(&p)?;
                 let size = if meta.len() > FILE_BUFFER as u64 { STREAM_BUFFER } else { FILE_BUFFER };
                 let r: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(size, f));
-                self.open_stream(r, display(&p), Some(meta.len()))
+                self.open_stream(r, display(&p), Some(meta.len()), out)
             }
         }
     }
 
-    fn open_stream(&mut self, mut r: Box<dyn BufRead + Send>, name: String, len: Option<u64>) -> io::Result<()> {
+    /// Starts reading a stream: an mbox is split as it goes; anything else
+    /// is one message, appended to `out` now.
+    fn open_stream(&mut self, mut r: Box<dyn BufRead + Send>, name: String, len: Option<u64>, out: &mut Vec<u8>) -> io::Result<()> {
         let head = r.fill_buf()?;
         if head.starts_with(b"From ") {
             self.current = Current::Mbox(Box::new(MboxReader::new(r, name, self.max_size)));
@@ -81,29 +85,36 @@ impl Sources {
                 return Ok(());
             }
         }
-        let mut buf = Vec::with_capacity(len.map_or(0, |n| n as usize + 1));
-        let got = (&mut r).take(self.max_size as u64 + 1).read_to_end(&mut buf)?;
+        let start = out.len();
+        out.reserve(len.map_or(0, |n| n as usize + 1));
+        let got = match (&mut r).take(self.max_size as u64 + 1).read_to_end(out) {
+            Ok(got) => got,
+            Err(e) => {
+                out.truncate(start);
+                return Err(e);
+            }
+        };
         if got > self.max_size {
+            out.truncate(start);
             // Count the rest without keeping it.
             let rest = io::copy(&mut r, &mut io::sink())? as usize;
             self.current = Current::One((name, Err(Error::LimitExceeded { limit: "max_message_size", max: self.max_size, actual: got + rest })));
         } else {
-            self.current = Current::One((name, Ok(buf)));
+            self.current = Current::One((name, Ok(start..out.len())));
         }
         Ok(())
     }
-}
 
-impl Iterator for Sources {
-    type Item = Raw;
-    fn next(&mut self) -> Option<Raw> {
+    /// The next message, appended to `out`: where in `out` it is. A message
+    /// that is an error leaves nothing in `out`.
+    fn next_into(&mut self, out: &mut Vec<u8>) -> Option<Placed> {
         loop {
             match std::mem::replace(&mut self.current, Current::None) {
-                Current::One(raw) => return Some(raw),
+                Current::One(placed) => return Some(placed),
                 Current::Mbox(mut m) => {
-                    if let Some(raw) = m.next() {
+                    if let Some(placed) = m.next_into(out) {
                         self.current = Current::Mbox(m);
-                        return Some(raw);
+                        return Some(placed);
                     }
                 }
                 Current::None => {
@@ -112,7 +123,7 @@ impl Iterator for Sources {
                         Input::Stdin => "-".to_string(),
                         Input::Path(p) => display(p),
                     };
-                    if let Err(e) = self.open(input) {
+                    if let Err(e) = self.open(input, out) {
                         return Some((name.clone(), Err(Error::Io { path: name, message: e.to_string() })));
                     }
                 }
@@ -124,9 +135,12 @@ impl Iterator for Sources {
 /// Raw messages in input order, numbered from 0.
 pub(super) struct Chunk {
     pub seq: u64,
-    /// Bytes of message data in `raws` (what the memory budget counts).
+    /// Bytes of message data in `buf` (what the memory budget counts).
     pub bytes: usize,
-    pub raws: Vec<Raw>,
+    /// The chunk's messages, one after another: one buffer, not one a message.
+    pub buf: Vec<u8>,
+    /// Each message's source and place in `buf` (or why there is none).
+    pub raws: Vec<Placed>,
 }
 
 /// Groups the raw messages of `Sources` into chunks.
@@ -135,6 +149,9 @@ pub(super) struct Chunker {
     messages: usize,
     bytes: usize,
     seq: u64,
+    /// The largest chunk so far (within reason): the next one starts with
+    /// room for as much, so its buffer is seldom grown and copied.
+    room: usize,
     /// Bytes of message data read so far (shared with `Progress`).
     read: Arc<AtomicU64>,
 }
@@ -142,26 +159,30 @@ pub(super) struct Chunker {
 impl Chunker {
     /// Chunks of at most `messages` messages and about `bytes` bytes.
     pub(super) fn new(sources: Sources, messages: usize, bytes: usize, read: Arc<AtomicU64>) -> Self {
-        Chunker { sources, messages: messages.max(1), bytes, seq: 0, read }
+        Chunker { sources, messages: messages.max(1), bytes, seq: 0, room: 0, read }
     }
 
     /// The next chunk; None when the inputs are done.
     pub(super) fn next_chunk(&mut self) -> Option<Chunk> {
         let mut raws = Vec::new();
-        let mut bytes = 0usize;
-        while raws.len() < self.messages && bytes < self.bytes {
-            let Some(raw) = self.sources.next() else { break };
-            if let Ok(b) = &raw.1 {
-                bytes += b.len();
+        let mut buf = Vec::with_capacity(self.room);
+        while raws.len() < self.messages && buf.len() < self.bytes {
+            let Some(placed) = self.sources.next_into(&mut buf) else { break };
+            if placed.1.is_err() && buf.capacity() > 2 * (buf.len() + self.bytes) {
+                // A message over the size limit grew the buffer before it
+                // was dropped: give that room back rather than queue it.
+                buf.shrink_to(buf.len() + self.bytes);
             }
-            raws.push(raw);
+            raws.push(placed);
         }
         if raws.is_empty() {
             return None;
         }
+        let bytes = buf.len();
+        self.room = self.room.max(bytes.min(self.bytes + self.bytes / 4));
         self.read.fetch_add(bytes as u64, Ordering::Relaxed);
         let seq = self.seq;
         self.seq += 1;
-        Some(Chunk { seq, bytes, raws })
+        Some(Chunk { seq, bytes, buf, raws })
     }
 }
