@@ -437,17 +437,19 @@ pub(crate) struct ContentType<'a> {
 
 /// The parameters: in the plain form, the first few as slices of the
 /// value (no allocation; a list longer than that is read again from its
-/// text on lookup), or what mail-parser's parser gave.
+/// text on lookup), or what mail-parser's parser gave. `whole` is the
+/// whole value as text (checked ASCII once, so a value found is text
+/// without another check).
 #[derive(Debug, PartialEq)]
 enum Params<'a> {
-    Plain { first: [Param<'a>; PLAIN_PARAMS], n: usize, text: &'a [u8] },
+    Plain { first: [Param<'a>; PLAIN_PARAMS], n: usize, text: &'a [u8], whole: &'a str },
     Parsed(Vec<(String, String)>),
 }
 
 /// Enough for the usual Content-Type (charset, boundary, report-type, format).
 const PLAIN_PARAMS: usize = 4;
 
-impl ContentType<'_> {
+impl<'a> ContentType<'a> {
     pub fn ctype(&self) -> &str {
         &self.ctype
     }
@@ -459,21 +461,37 @@ impl ContentType<'_> {
     /// The first parameter of that (lowercase) name.
     pub fn attribute(&self, name: &str) -> Option<&str> {
         match &self.params {
-            Params::Plain { first, n, text } => {
-                let is = |p: &Param<'_>| p.0.eq_ignore_ascii_case(name.as_bytes());
-                let found = if *n <= PLAIN_PARAMS {
-                    first[..*n].iter().find(|p| is(p)).map(|p| p.1)
-                } else {
-                    let mut i = 0;
-                    // Checked whole when parsed: every step succeeds.
-                    std::iter::from_fn(|| param(text, &mut i).ok().flatten()).find(is).map(|p| p.1)
-                };
-                // ASCII (checked when parsed), so UTF-8.
-                found.and_then(|v| std::str::from_utf8(v).ok())
-            }
+            Params::Plain { whole, .. } => self.plain_attribute(name).and_then(|v| within(whole, v)),
             Params::Parsed(v) => v.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()),
         }
     }
+
+    /// The first parameter of that (lowercase) name, as bytes borrowed from
+    /// the message where the value is in the plain form.
+    pub fn attribute_cow(&self, name: &str) -> Option<Cow<'a, [u8]>> {
+        match &self.params {
+            Params::Plain { .. } => self.plain_attribute(name).map(Cow::Borrowed),
+            Params::Parsed(v) => v.iter().find(|(n, _)| n == name).map(|(_, v)| Cow::Owned(v.clone().into_bytes())),
+        }
+    }
+
+    fn plain_attribute(&self, name: &str) -> Option<&'a [u8]> {
+        let Params::Plain { first, n, text, .. } = &self.params else { return None };
+        let is = |p: &Param<'_>| p.0.eq_ignore_ascii_case(name.as_bytes());
+        if *n <= PLAIN_PARAMS {
+            first[..*n].iter().find(|p| is(p)).map(|p| p.1)
+        } else {
+            let mut i = 0;
+            // Checked whole when parsed: every step succeeds.
+            std::iter::from_fn(|| param(text, &mut i).ok().flatten()).find(is).map(|p| p.1)
+        }
+    }
+}
+
+/// `part`, a slice of `whole`'s bytes, as text.
+fn within<'s>(whole: &'s str, part: &[u8]) -> Option<&'s str> {
+    let at = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    whole.get(at..at + part.len())
 }
 
 /// Parses a Content-Type or Content-Disposition value. The plain form
@@ -646,13 +664,11 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
         return None;
     }
     let b = v;
-    // Tokens are ASCII, so UTF-8.
-    let token = |r: std::ops::Range<usize>| std::str::from_utf8(&b[r]).ok();
     let mut i = 0;
     skip(b, &mut i, blank);
     let t0 = i;
     skip(b, &mut i, tok);
-    let t = token(t0..i)?;
+    let t = t0..i;
     skip(b, &mut i, blank);
     if t.is_empty() {
         return (i == b.len()).then_some(None);
@@ -666,7 +682,7 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
         if i == s0 {
             return None;
         }
-        sub = Some(token(s0..i)?);
+        sub = Some(s0..i);
         skip(b, &mut i, blank);
     }
     let text = &b[i..];
@@ -678,7 +694,13 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
         }
         n += 1;
     }
-    Some(Some(ContentType { ctype: lower(t), subtype: sub.map(lower), params: Params::Plain { first, n, text } }))
+    // Every byte has been checked by now: the value is ASCII, so text.
+    let whole = std::str::from_utf8(v).ok()?;
+    let (ctype, subtype) = (lower(whole.get(t)?), match sub {
+        Some(r) => Some(lower(whole.get(r)?)),
+        None => None,
+    });
+    Some(Some(ContentType { ctype, subtype, params: Params::Plain { first, n, text, whole } }))
 }
 
 #[cfg(test)]
@@ -862,7 +884,7 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
             v.push('\n');
             let ours = plain_content_type(v.as_bytes()).map(|c| {
                 c.map(|c| {
-                    let Params::Plain { first, n, text } = c.params else { unreachable!("the plain reader") };
+                    let Params::Plain { first, n, text, .. } = c.params else { unreachable!("the plain reader") };
                     let mut j = 0;
                     let params = if n <= PLAIN_PARAMS { first[..n].to_vec() } else { std::iter::from_fn(|| param(text, &mut j).ok().flatten()).collect() };
                     (c.ctype.into_owned(), c.subtype.map(Cow::into_owned), params)

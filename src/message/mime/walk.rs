@@ -139,9 +139,9 @@ struct Part<'a> {
     body: Body<'a>,
 }
 
-struct Frame {
+struct Frame<'a> {
     /// Finds `--` and the boundary.
-    finder: boundary::Finder,
+    finder: boundary::Finder<'a>,
     digest: bool,
 }
 
@@ -156,29 +156,30 @@ struct Tree<'a> {
     messages: usize,
 }
 
-fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<'a> {
-    let mut t = Tree { parts: SmallVec::new(), depth: 0, messages: 0 };
+/// Fills `t` (empty) in place: a tree of inline parts is a few KB, and
+/// returning it would copy all of it.
+fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool, t: &mut Tree<'a>) {
     if !complete {
         // Headers only: an empty body.
         let ct = top.ct.and_then(headers::content_type);
         let mime = mime_of(ct.as_ref(), false);
         let n = raw.len();
         t.parts.push(Part { head: top, ct, mime, body: Body::Leaf { start: n, end: n, line_end: false, raw: true } });
-        return t;
+        return;
     }
     // Inline too: a finder holds vectors, so a heap stack is an aligned allocation.
-    let mut stack: SmallVec<[Frame; 4]> = SmallVec::new();
+    let mut stack: SmallVec<[Frame<'a>; 4]> = SmallVec::new();
     let (mut head, mut pos) = (top, body);
     'parts: loop {
         let ct = head.ct.and_then(headers::content_type);
         let mut mime = mime_of(ct.as_ref(), stack.last().is_some_and(|f| f.digest));
         t.depth = t.depth.max(stack.len());
         if let Mime::Multipart { digest } = mime {
-            if let Some(b) = ct.as_ref().and_then(|c| c.attribute("boundary")) {
-                let mut finder = boundary::Finder::new(b.as_bytes());
+            if let Some(b) = ct.as_ref().and_then(|c| c.attribute_cow("boundary")) {
+                let mut finder = boundary::Finder::new(b);
                 if let Some(i) = finder.find(&raw[pos..]) {
                     t.parts.push(Part { head, ct, mime, body: Body::Multipart });
-                    pos = skip_line_end(raw, pos + i + finder.needle().len());
+                    pos = skip_line_end(raw, pos + i + finder.len());
                     stack.push(Frame { finder, digest });
                     match head_at(raw, pos) {
                         Some((h, p)) => (head, pos) = (h, p),
@@ -196,7 +197,7 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
             Some(f) => match f.finder.find(&raw[start..]) {
                 Some(i) => {
                     let at = start + i;
-                    let after = at + f.finder.needle().len();
+                    let after = at + f.finder.len();
                     if at > start && raw[at - 1] == b'\n' {
                         let cr = at - 1 > start && raw[at - 2] == b'\r';
                         (at - 1 - cr as usize, true, Some(after))
@@ -229,7 +230,7 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
                 stack.pop();
                 let Some(f) = stack.last_mut() else { break 'parts };
                 match f.finder.find(&raw[p + 2..]) {
-                    Some(i) => p = p + 2 + i + f.finder.needle().len(),
+                    Some(i) => p = p + 2 + i + f.finder.len(),
                     None => break 'parts,
                 }
                 continue;
@@ -247,7 +248,6 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
             None => break,
         }
     }
-    t
 }
 
 /// Skips blanks and one line break.
@@ -347,7 +347,8 @@ pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> R
     let [from, subject, date] = first.map(|f| f.map(|f| headers::value(&f).into_owned()));
     (m.from, m.subject, m.date) = (from, subject, date);
     let (root_body, complete) = (it.body(), it.complete);
-    let tree = build(raw, top, root_body, complete);
+    let mut tree = Tree { parts: SmallVec::new(), depth: 0, messages: 0 };
+    build(raw, top, root_body, complete, &mut tree);
     if tree.messages > limits.mime_depth() {
         return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: tree.messages });
     }
