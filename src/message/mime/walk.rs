@@ -415,7 +415,7 @@ fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
                 Some(dec) => Cow::Owned(dec(&bytes)),
                 None => match bytes {
                     // Valid UTF-8 (the usual case) is checked fast and borrowed.
-                    Cow::Borrowed(b) => std::str::from_utf8(b).map_or_else(|_| String::from_utf8_lossy(b), Cow::Borrowed),
+                    Cow::Borrowed(b) => decode::utf8(b).map_or_else(|| String::from_utf8_lossy(b), Cow::Borrowed),
                     Cow::Owned(v) => Cow::Owned(String::from_utf8(v).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())),
                 },
             };
