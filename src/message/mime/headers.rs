@@ -285,6 +285,10 @@ const ADDRESS_BAD: [Class; 256] = {
 /// What a plain quoted name or comment never holds (quotes, parentheses,
 /// escapes, angle brackets, list and group separators).
 const NAME_BAD: [Class; 256] = table([b'"', b'(', b')', b'\\', b'<', b'>', b',', b';', b':', b'"'], b' ', 0x7f, false);
+/// What a plain quoted name never holds: inside quotes, list and group
+/// separators are text (`"Doe, Jane" <...>` is the commonest name that is
+/// not plain otherwise).
+const QUOTED_NAME_BAD: [Class; 256] = table([b'"', b'(', b')', b'\\', b'<', b'>', b'"', b'"', b'"', b'"'], b' ', 0x7f, false);
 
 /// Whether `s` holds a byte the table rejects, two blanks in a row (where
 /// the table says so) or the start of an encoded word (`=?`). One pass, no
@@ -389,14 +393,14 @@ fn is_addr(a: &str) -> bool {
 /// in (`"MAILER-DAEMON" <...>`, `MAILER-DAEMON@... (Mail Delivery System)`),
 /// with a name of plain characters that neither starts nor ends blank.
 fn named_address(s: &str) -> Option<(&str, &str)> {
-    let (name, addr) = if let Some(rest) = s.strip_prefix('"') {
+    let (name, addr, bad) = if let Some(rest) = s.strip_prefix('"') {
         let (name, rest) = rest.split_once('"')?;
-        (name, rest.strip_prefix(" <")?.strip_suffix('>')?)
+        (name, rest.strip_prefix(" <")?.strip_suffix('>')?, &QUOTED_NAME_BAD)
     } else {
         let (addr, name) = s.strip_suffix(')')?.split_once(" (")?;
-        (name, addr)
+        (name, addr, &NAME_BAD)
     };
-    let name_ok = !name.is_empty() && !name.starts_with(' ') && !name.ends_with(' ') && !odd(name.as_bytes(), &NAME_BAD);
+    let name_ok = !name.is_empty() && !name.starts_with(' ') && !name.ends_with(' ') && !odd(name.as_bytes(), bad);
     (name_ok && is_addr(addr) && !odd(addr.as_bytes(), &ADDRESS_BAD)).then_some((name, addr))
 }
 
@@ -902,5 +906,26 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
     fn plain_content_type_is_only_the_plain_form() {
         assert!(plain_content_type(b"text/plain; charset=utf-8\r\n").is_some());
         assert!(plain_content_type(b"text/plain; name*0=a\n").is_none());
+    }
+
+    #[test]
+    fn quoted_names_read_as_mail_parser_reads_them() {
+        // Quoted names built from the pieces that steer the reader (list and
+        // group separators, blanks, quotes, escapes, comments, encoded words).
+        const PIECES: [&str; 16] = ["Doe", ", ", ",", ";", ":", " ", "  ", "\t", "=?", "?=", "(x)", "\\", "<", ">", "@", "."];
+        let (mut plain, mut total) = (0, 0);
+        for r in super::super::reference::random_strings(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], 8, 20_000) {
+            let name: String = r.iter().map(|&k| PIECES[usize::from(k)]).collect();
+            for v in [format!("\"{name}\" <a@b.example>\n"), format!("\"{name}\"<a@b.example>\n"), format!(" \"{name}\" <a@b.example> \n")] {
+                let full = MessageStream::new(v.as_bytes()).parse_address();
+                assert_eq!(decoded(&Field { name: b"from", value: v.as_bytes() }).1, text_of(&full), "{v:?}");
+                let first = full.as_address().and_then(|a| a.first()).and_then(|a| a.address.as_deref()).map(str::to_string);
+                assert_eq!(first_address(v.as_bytes()), first, "{v:?}");
+                plain += usize::from(plain_address(v.as_bytes()).is_some());
+                total += 1;
+            }
+        }
+        // Both paths are well represented.
+        assert!(plain > 3_000 && total - plain > 3_000, "{plain} of {total} plain");
     }
 }
