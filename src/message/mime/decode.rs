@@ -106,6 +106,7 @@ pub(crate) fn quoted_printable(src: &[u8], line_end: bool) -> Option<Vec<u8>> {
     let mut i = 0;
     // `src[copy..i]` is output not written yet: it reads as written.
     let mut copy = 0;
+    let find = super::search::Search::get();
     let flush = |out: &mut Vec<u8>, copy: usize, i: usize| {
         if copy < i {
             out.extend_from_slice(&src[copy..i]);
@@ -154,7 +155,7 @@ pub(crate) fn quoted_printable(src: &[u8], line_end: bool) -> Option<Vec<u8>> {
                 _ => {}
             }
             // A run of plain bytes stays where it is.
-            let run = memchr::memchr3(b'=', b'\n', b'\r', &src[i..]).unwrap_or(src.len() - i);
+            let run = find.qp(&src[i..]).unwrap_or(src.len() - i);
             if run > 0 {
                 let bytes = &src[i..i + run];
                 let tail = bytes.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();

@@ -9,6 +9,8 @@
 //! time, so they read exactly as before.
 
 use mail_parser::parsers::MessageStream;
+
+use super::search::Search;
 use std::borrow::Cow;
 
 use mail_parser::HeaderValue;
@@ -103,50 +105,6 @@ impl<'a> Iterator for Fields<'a> {
             return Some(Field { name, value: &d[colon + 1..end] });
         }
         None
-    }
-}
-
-/// The two searches of the split, a few per field. memchr's AVX2
-/// searchers, made once and called directly, skip the dispatch that
-/// `memchr::memchr` goes through on every call (an indirect call through
-/// an atomic pointer), and inline its short-haystack paths; where AVX2 is
-/// missing, `memchr` itself.
-#[derive(Clone, Copy)]
-struct Search {
-    #[cfg(target_arch = "x86_64")]
-    avx2: Option<&'static (x86::One, x86::Two)>,
-}
-
-#[cfg(target_arch = "x86_64")]
-use memchr::arch::x86_64::avx2::memchr as x86;
-
-impl Search {
-    fn get() -> Self {
-        #[cfg(target_arch = "x86_64")]
-        {
-            static AVX2: std::sync::OnceLock<Option<(x86::One, x86::Two)>> = std::sync::OnceLock::new();
-            Search { avx2: AVX2.get_or_init(|| Some((x86::One::new(b'\n')?, x86::Two::new(b':', b'\n')?))).as_ref() }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        Search {}
-    }
-
-    #[inline]
-    fn lf(self, hay: &[u8]) -> Option<usize> {
-        #[cfg(target_arch = "x86_64")]
-        if let Some((one, _)) = self.avx2 {
-            return one.find(hay);
-        }
-        memchr::memchr(b'\n', hay)
-    }
-
-    #[inline]
-    fn colon_or_lf(self, hay: &[u8]) -> Option<usize> {
-        #[cfg(target_arch = "x86_64")]
-        if let Some((_, two)) = self.avx2 {
-            return two.find(hay);
-        }
-        memchr::memchr2(b':', b'\n', hay)
     }
 }
 
@@ -972,25 +930,5 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
         }
         // Both paths are well represented.
         assert!(plain > 3_000 && total - plain > 3_000, "{plain} of {total} plain");
-    }
-
-    #[test]
-    fn the_direct_searches_find_what_memchr_finds() {
-        // Every length around the 16- and 32-byte paths, the bytes sought at
-        // every place, often several of them.
-        let mut seed = 0x6a09_e667_f3bc_c908u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        let find = Search::get();
-        for _ in 0..30_000 {
-            let len = (next() % 140) as usize;
-            let hay: Vec<u8> = (0..len).map(|_| b"ab:\n xyz"[(next() % 40).min(7) as usize]).collect();
-            assert_eq!(find.lf(&hay), memchr::memchr(b'\n', &hay), "{hay:?}");
-            assert_eq!(find.colon_or_lf(&hay), memchr::memchr2(b':', b'\n', &hay), "{hay:?}");
-        }
     }
 }
