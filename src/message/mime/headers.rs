@@ -189,10 +189,15 @@ pub(crate) fn value<'a>(f: &Field<'a>) -> Cow<'a, str> {
             None => Cow::Owned(text_of(&parse_as(k, v))),
         },
         Kind::ContentType => match content_type(v) {
-            Some(c) => match c.subtype() {
-                Some(s) => Cow::Owned([c.ctype(), "/", s].concat()),
-                None => Cow::Owned(c.ctype().to_string()),
-            },
+            Some(c) => {
+                let mut t = String::with_capacity(c.ctype().len() + 1 + c.subtype().map_or(0, <[u8]>::len));
+                t.push_str(&String::from_utf8_lossy(c.ctype()));
+                if let Some(s) = c.subtype() {
+                    t.push('/');
+                    t.push_str(&String::from_utf8_lossy(s));
+                }
+                Cow::Owned(t)
+            }
             None => Cow::Borrowed(""),
         },
         Kind::Date => Cow::Owned(crate::message::util::date(v).map(|d| crate::message::util::rfc3339_of(&d)).unwrap_or_default()),
@@ -434,22 +439,21 @@ pub(crate) fn text_of(v: &HeaderValue<'_>) -> String {
 
 /// A Content-Type or Content-Disposition value: type and subtype
 /// lowercase, parameter names compared case-insensitively, values as
-/// written.
+/// written. All bytes (ASCII in the plain form): what reads them compares
+/// bytes, so the value is never checked as UTF-8.
 #[derive(Debug, PartialEq)]
 pub(crate) struct ContentType<'a> {
-    ctype: Cow<'a, str>,
-    subtype: Option<Cow<'a, str>>,
+    ctype: Cow<'a, [u8]>,
+    subtype: Option<Cow<'a, [u8]>>,
     params: Params<'a>,
 }
 
 /// The parameters: in the plain form, the first few as slices of the
 /// value (no allocation; a list longer than that is read again from its
-/// text on lookup), or what mail-parser's parser gave. `whole` is the
-/// whole value as text (checked ASCII once, so a value found is text
-/// without another check).
+/// text on lookup), or what mail-parser's parser gave.
 #[derive(Debug, PartialEq)]
 enum Params<'a> {
-    Plain { first: [Param<'a>; PLAIN_PARAMS], n: usize, text: &'a [u8], whole: &'a str },
+    Plain { first: [Param<'a>; PLAIN_PARAMS], n: usize, text: &'a [u8] },
     Parsed(Vec<(String, String)>),
 }
 
@@ -457,24 +461,24 @@ enum Params<'a> {
 const PLAIN_PARAMS: usize = 4;
 
 impl<'a> ContentType<'a> {
-    pub fn ctype(&self) -> &str {
+    pub fn ctype(&self) -> &[u8] {
         &self.ctype
     }
 
-    pub fn subtype(&self) -> Option<&str> {
+    pub fn subtype(&self) -> Option<&[u8]> {
         self.subtype.as_deref()
     }
 
     /// The first parameter of that (lowercase) name.
-    pub fn attribute(&self, name: &str) -> Option<&str> {
+    pub fn attribute(&self, name: &str) -> Option<&[u8]> {
         match &self.params {
-            Params::Plain { whole, .. } => self.plain_attribute(name).and_then(|v| within(whole, v)),
-            Params::Parsed(v) => v.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()),
+            Params::Plain { .. } => self.plain_attribute(name),
+            Params::Parsed(v) => v.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_bytes()),
         }
     }
 
-    /// The first parameter of that (lowercase) name, as bytes borrowed from
-    /// the message where the value is in the plain form.
+    /// The first parameter of that (lowercase) name, borrowed from the
+    /// message where the value is in the plain form.
     pub fn attribute_cow(&self, name: &str) -> Option<Cow<'a, [u8]>> {
         match &self.params {
             Params::Plain { .. } => self.plain_attribute(name).map(Cow::Borrowed),
@@ -483,7 +487,7 @@ impl<'a> ContentType<'a> {
     }
 
     fn plain_attribute(&self, name: &str) -> Option<&'a [u8]> {
-        let Params::Plain { first, n, text, .. } = &self.params else { return None };
+        let Params::Plain { first, n, text } = &self.params else { return None };
         let is = |p: &Param<'_>| p.0.eq_ignore_ascii_case(name.as_bytes());
         if *n <= PLAIN_PARAMS {
             first[..*n].iter().find(|p| is(p)).map(|p| p.1)
@@ -495,12 +499,6 @@ impl<'a> ContentType<'a> {
     }
 }
 
-/// `part`, a slice of `whole`'s bytes, as text.
-fn within<'s>(whole: &'s str, part: &[u8]) -> Option<&'s str> {
-    let at = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    whole.get(at..at + part.len())
-}
-
 /// Parses a Content-Type or Content-Disposition value. The plain form
 /// (`type/subtype; name=value; name="value"`, ASCII) is read here; anything
 /// subtler (RFC 2231 continuations and charsets, encoded words, comments,
@@ -510,17 +508,17 @@ pub(crate) fn content_type(v: &[u8]) -> Option<ContentType<'_>> {
         Some(ct) => ct,
         None => match MessageStream::new(v).parse_content_type() {
             HeaderValue::ContentType(c) => Some(ContentType {
-                subtype: c.subtype().map(|s| Cow::Owned(s.to_string())),
+                subtype: c.subtype().map(|s| Cow::Owned(s.as_bytes().to_vec())),
                 params: Params::Parsed(c.attributes().unwrap_or(&[]).iter().map(|a| (a.name.to_string(), a.value.to_string())).collect()),
-                ctype: Cow::Owned(c.ctype().to_string()),
+                ctype: Cow::Owned(c.ctype().as_bytes().to_vec()),
             }),
             _ => None,
         },
     }
 }
 
-fn lower(t: &str) -> Cow<'_, str> {
-    if t.bytes().any(|c| c.is_ascii_uppercase()) {
+fn lower(t: &[u8]) -> Cow<'_, [u8]> {
+    if t.iter().any(u8::is_ascii_uppercase) {
         Cow::Owned(t.to_ascii_lowercase())
     } else {
         Cow::Borrowed(t)
@@ -701,13 +699,7 @@ fn plain_content_type(v: &[u8]) -> Option<Option<ContentType<'_>>> {
         }
         n += 1;
     }
-    // Every byte has been checked by now: the value is ASCII, so text.
-    let whole = std::str::from_utf8(v).ok()?;
-    let (ctype, subtype) = (lower(whole.get(t)?), match sub {
-        Some(r) => Some(lower(whole.get(r)?)),
-        None => None,
-    });
-    Some(Some(ContentType { ctype, subtype, params: Params::Plain { first, n, text, whole } }))
+    Some(Some(ContentType { ctype: lower(&b[t]), subtype: sub.map(|r| lower(&b[r])), params: Params::Plain { first, n, text } }))
 }
 
 #[cfg(test)]
@@ -747,8 +739,8 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
         assert_eq!(got[4], ("received".into(), String::new()));
         let f = Fields::new(raw.as_bytes(), 0).find(|f| f.is("content-type")).unwrap();
         let ct = content_type(f.value).unwrap();
-        assert_eq!(ct.attribute("boundary"), Some("x y"));
-        assert_eq!(ct.attribute("report-type"), Some("delivery-status"));
+        assert_eq!(ct.attribute("boundary"), Some(&b"x y"[..]));
+        assert_eq!(ct.attribute("report-type"), Some(&b"delivery-status"[..]));
     }
 
     #[test]
@@ -821,8 +813,9 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
                 )),
                 _ => None,
             };
+            let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
             let ours = content_type(v.as_bytes()).map(|c| {
-                (c.ctype().to_string(), c.subtype().map(str::to_string), ["charset", "boundary", "report-type", "name", "filename"].map(|n| c.attribute(n).map(str::to_string)))
+                (text(c.ctype()), c.subtype().map(text), ["charset", "boundary", "report-type", "name", "filename"].map(|n| c.attribute(n).map(text)))
             });
             assert_eq!(ours, full, "{v:?}");
         }
@@ -891,10 +884,11 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
             v.push('\n');
             let ours = plain_content_type(v.as_bytes()).map(|c| {
                 c.map(|c| {
-                    let Params::Plain { first, n, text, .. } = c.params else { unreachable!("the plain reader") };
+                    let Params::Plain { first, n, text } = c.params else { unreachable!("the plain reader") };
                     let mut j = 0;
                     let params = if n <= PLAIN_PARAMS { first[..n].to_vec() } else { std::iter::from_fn(|| param(text, &mut j).ok().flatten()).collect() };
-                    (c.ctype.into_owned(), c.subtype.map(Cow::into_owned), params)
+                    let text = |b: Cow<'_, [u8]>| String::from_utf8(b.into_owned()).unwrap();
+                    (text(c.ctype), c.subtype.map(text), params)
                 })
             });
             let before = plain_content_type_two_pass(v.as_bytes());

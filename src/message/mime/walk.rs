@@ -41,9 +41,9 @@ enum Mime {
 fn mime_of(ct: Option<&ContentType<'_>>, parent_digest: bool) -> Mime {
     match ct {
         Some(c) => match c.ctype() {
-            "multipart" => Mime::Multipart { digest: c.subtype() == Some("digest") },
-            "text" => Mime::Text,
-            "message" if matches!(c.subtype(), Some("rfc822" | "global")) => Mime::Message,
+            b"multipart" => Mime::Multipart { digest: c.subtype() == Some(b"digest") },
+            b"text" => Mime::Text,
+            b"message" if matches!(c.subtype(), Some(b"rfc822" | b"global")) => Mime::Message,
             _ => Mime::Other,
         },
         // RFC 2046: a digest's parts are messages unless they say otherwise.
@@ -359,8 +359,8 @@ pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> R
         return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: limits.mime_depth() + 1 });
     }
     if let Some(ct) = &tree.parts[0].ct {
-        if ct.ctype() == "multipart" && ct.subtype() == Some("report") {
-            m.report_type = Some(ct.attribute("report-type").unwrap_or("").to_ascii_lowercase());
+        if ct.ctype() == b"multipart" && ct.subtype() == Some(b"report") {
+            m.report_type = Some(String::from_utf8_lossy(ct.attribute("report-type").unwrap_or(b"")).to_ascii_lowercase());
         }
     }
     for part in &tree.parts {
@@ -378,14 +378,14 @@ pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> R
 
 fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
     let (ctype, sub) = match &part.ct {
-        Some(c) => (c.ctype(), c.subtype().unwrap_or("")),
-        None => ("", ""),
+        Some(c) => (c.ctype(), c.subtype().unwrap_or(b"")),
+        None => (&b""[..], &b""[..]),
     };
     match part.body {
         Body::Multipart => {}
         Body::Inline { start, end, block } => inner_message(&raw[start..end], &block, m),
         // A part no arm below reads (images, archives, TNEF, ...): not worth decoding.
-        _ if !matches!((ctype, sub), ("text" | "message" | "", _) | ("application", "json")) => {}
+        _ if !matches!((ctype, sub), (b"text" | b"message" | b"", _) | (b"application", b"json")) => {}
         Body::Leaf { start, end, line_end, raw: keep_raw } => {
             let bytes = &raw[start..end];
             let decoded: Option<Cow<'a, [u8]>> = match part.head.enc() {
@@ -410,7 +410,7 @@ fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
             };
             let charset = part.ct.as_ref().and_then(|c| c.attribute("charset")).filter(|_| is_text);
             let charset = charset.filter(|c| !ascii_reads_as_ascii(c, &bytes));
-            let content: Cow<'a, str> = match charset.and_then(|c| charset_decoder(c.as_bytes())) {
+            let content: Cow<'a, str> = match charset.and_then(charset_decoder) {
                 Some(_) if charset.is_some_and(iso2022jp::is_named) => Cow::Owned(iso2022jp::decode(&bytes)),
                 Some(dec) => Cow::Owned(dec(&bytes)),
                 None => match bytes {
@@ -427,8 +427,8 @@ fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
 /// Whether `bytes` read the same in `charset` as in UTF-8: ASCII text in
 /// a charset whose lower half is ASCII (no escape sequences, no UTF-7
 /// shifts, no UTF-16), so decoding it would only copy it.
-fn ascii_reads_as_ascii(charset: &str, bytes: &[u8]) -> bool {
-    let c = charset.as_bytes();
+fn ascii_reads_as_ascii(charset: &[u8], bytes: &[u8]) -> bool {
+    let c = charset;
     let prefix = |p: &str| c.len() >= p.len() && c[..p.len()].eq_ignore_ascii_case(p.as_bytes());
     ["us-ascii", "utf-8", "iso-8859-", "windows-125", "cp125", "koi8-"].into_iter().any(prefix) && bytes.is_ascii()
 }
@@ -437,7 +437,7 @@ fn ascii_reads_as_ascii(charset: &str, bytes: &[u8]) -> bool {
 // The `if`s inside the match arms stay: as guards, a false one would let the
 // part fall through to the plain-text arm.
 #[allow(clippy::collapsible_match)]
-fn text_part<'a>(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'a, str>, m: &mut Mail<'a>) {
+fn text_part<'a>(ctype: &[u8], sub: &[u8], cd: Option<&[u8]>, content: Cow<'a, str>, m: &mut Mail<'a>) {
     // Undeclared ISO-2022-JP (Japanese MTAs write DSN fields in it):
     // its escape sequences are ASCII, so the text arrives undecoded. (Most
     // texts hold no escape byte at all: one memchr rules them out.)
@@ -449,26 +449,26 @@ fn text_part<'a>(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'a, str
     };
     let no_original = m.original.message_id.is_none() && m.original.from.is_none();
     match (ctype, sub) {
-        ("message", "delivery-status") | ("message", "global-delivery-status") => m.dsn.push(content),
-        ("message", "feedback-report") => m.feedback.push(content),
-        ("text", "rfc822-headers")
-        | ("message", "rfc822-headers")
-        | ("message", "global-headers")
-        | ("message", "rfc822")
-        | ("message", "global") => {
+        (b"message", b"delivery-status") | (b"message", b"global-delivery-status") => m.dsn.push(content),
+        (b"message", b"feedback-report") => m.feedback.push(content),
+        (b"text", b"rfc822-headers")
+        | (b"message", b"rfc822-headers")
+        | (b"message", b"global-headers")
+        | (b"message", b"rfc822")
+        | (b"message", b"global") => {
             if no_original {
                 m.original = original_of(&Block::read(content.as_bytes(), 0)).0;
             }
         }
-        ("application", "json") => m.json.push(content),
-        ("text", "html") => m.texts.push(Cow::Owned(util::html_to_text(&content))),
-        ("text", _) | ("", _) if is_header_attachment(cd, &content) => {
+        (b"application", b"json") => m.json.push(content),
+        (b"text", b"html") => m.texts.push(Cow::Owned(util::html_to_text(&content))),
+        (b"text", _) | (b"", _) if is_header_attachment(cd, &content) => {
             // `mailheaders.txt`: the original message's headers as an attachment.
             if no_original {
                 m.original = original_of(&Block::read(content.as_bytes(), 0)).0;
             }
         }
-        ("text", _) | ("", _) => {
+        (b"text", _) | (b"", _) => {
             let t = content.trim_start();
             if t.starts_with('{') && t.contains("\"bounce") {
                 m.json.push(content);
@@ -482,7 +482,7 @@ fn text_part<'a>(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'a, str
 
 /// A text attachment that is a block of mail headers (the original's).
 fn is_header_attachment(cd: Option<&[u8]>, content: &str) -> bool {
-    let attached = cd.and_then(headers::content_type).is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
+    let attached = cd.and_then(headers::content_type).is_some_and(|d| d.ctype().eq_ignore_ascii_case(b"attachment"));
     attached && starts_like_headers(content)
 }
 
@@ -521,9 +521,9 @@ fn inner_message(bytes: &[u8], block: &Block<'_>, m: &mut Mail<'_>) {
 /// Whether a Content-Type is a delivery report's.
 fn is_report(ct: Option<&ContentType<'_>>) -> bool {
     ct.is_some_and(|c| {
-        c.ctype() == "multipart"
-            && c.subtype() == Some("report")
-            && c.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
+        c.ctype() == b"multipart"
+            && c.subtype() == Some(b"report")
+            && c.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case(b"delivery-status"))
     })
 }
 
