@@ -13,6 +13,7 @@ mod headers;
 mod iso2022jp;
 #[cfg(test)]
 mod reference;
+mod search;
 mod walk;
 
 pub(crate) use headers::{value, Field};

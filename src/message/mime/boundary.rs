@@ -14,6 +14,7 @@ use memchr::arch::all::packedpair::{self, Pair};
 #[cfg(target_arch = "x86_64")]
 use memchr::arch::x86_64::avx2::packedpair as wide;
 use memchr::memmem;
+use std::borrow::Cow;
 
 /// False candidates allowed before the search switches to memmem.
 const MISSES: usize = 64;
@@ -21,8 +22,12 @@ const MISSES: usize = 64;
 /// bytes, and a long needle would make each false candidate costly).
 const LONGEST: usize = 255;
 
-pub(crate) struct Finder {
-    needle: Vec<u8>,
+pub(crate) struct Finder<'a> {
+    /// The boundary without its `--`: borrowed from the Content-Type, so
+    /// a finder costs no allocation (the needle is only built for memmem).
+    boundary: Cow<'a, [u8]>,
+    /// The pair of bytes of the boundary, so candidates are where a
+    /// boundary would start (two bytes after the needle's start).
     pair: Option<packedpair::Finder>,
     /// The same pair checked with vectors (for haystacks long enough).
     #[cfg(target_arch = "x86_64")]
@@ -31,17 +36,16 @@ pub(crate) struct Finder {
     misses: usize,
 }
 
-impl Finder {
+impl<'a> Finder<'a> {
     /// A finder for `--` followed by `boundary`.
-    pub fn new(boundary: &[u8]) -> Self {
-        let needle = [b"--", boundary].concat();
-        let bytes = (needle.len() <= LONGEST).then(|| pair_of(&needle)).flatten();
-        let pair = bytes.and_then(|p| packedpair::Finder::with_pair(&needle, p));
-        let full = pair.is_none().then(|| memmem::Finder::new(&needle).into_owned());
+    pub fn new(boundary: Cow<'a, [u8]>) -> Self {
+        let bytes = (boundary.len() + 2 <= LONGEST).then(|| pair_of(&boundary)).flatten();
+        let pair = bytes.and_then(|p| packedpair::Finder::with_pair(&boundary, p));
+        let full = pair.is_none().then(|| full_finder(&boundary));
         #[cfg(target_arch = "x86_64")]
-        let wide = bytes.and_then(|p| wide::Finder::with_pair(&needle, p));
+        let wide = bytes.and_then(|p| wide::Finder::with_pair(&boundary, p));
         Finder {
-            needle,
+            boundary,
             pair,
             #[cfg(target_arch = "x86_64")]
             wide,
@@ -50,17 +54,18 @@ impl Finder {
         }
     }
 
-    /// `--boundary` itself.
-    pub fn needle(&self) -> &[u8] {
-        &self.needle
+    /// The length of `--boundary`.
+    pub fn len(&self) -> usize {
+        self.boundary.len() + 2
     }
 
-    /// Where the needle first occurs in `hay`.
+    /// Where `--boundary` first occurs in `hay`.
     pub fn find(&mut self, hay: &[u8]) -> Option<usize> {
         let mut at = 0;
         while let Some(pair) = &self.pair {
-            let c = at + self.candidate(pair, &hay[at..])?;
-            if hay[c..].starts_with(&self.needle) {
+            // The pair's candidates are boundary starts, two bytes after the needle's.
+            let c = at + self.candidate(pair, hay.get(at + 2..)?)?;
+            if hay[c..].starts_with(b"--") && hay[c + 2..].starts_with(&self.boundary) {
                 return Some(c);
             }
             at = c + 1;
@@ -71,7 +76,7 @@ impl Finder {
                 {
                     self.wide = None;
                 }
-                self.full = Some(memmem::Finder::new(&self.needle).into_owned());
+                self.full = Some(full_finder(&self.boundary));
             }
         }
         self.full.as_ref()?.find(&hay[at..]).map(|i| at + i)
@@ -87,17 +92,23 @@ impl Finder {
     }
 }
 
+/// memmem's finder for `--boundary`.
+fn full_finder(boundary: &[u8]) -> memmem::Finder<'static> {
+    memmem::Finder::new(&[b"--", boundary].concat()).into_owned()
+}
+
 /// The two bytes the prefilter looks for: the boundary's last and one from
-/// its middle, never the leading `--` (dashes are common in text). Ranking
-/// the needle's bytes by frequency (memchr's `Pair::new`) costs more than it
-/// saves here: the vector check matches both bytes at once, so a common
-/// byte costs little, and text crafted against the pair ends in memmem.
-/// `None` for a one-byte boundary.
-fn pair_of(needle: &[u8]) -> Option<Pair> {
-    let n = needle.len();
-    let last = u8::try_from(n - 1).ok()?;
-    let middle = u8::try_from(2 + n.saturating_sub(3) / 2).ok()?;
-    Pair::with_indices(needle, last, middle)
+/// the middle of `--boundary`, never the leading `--` (dashes are common
+/// in text). Ranking the needle's bytes by frequency (memchr's `Pair::new`)
+/// costs more than it saves here: the vector check matches both bytes at
+/// once, so a common byte costs little, and text crafted against the pair
+/// ends in memmem. `None` for a one-byte boundary. Indices are into the
+/// boundary.
+fn pair_of(boundary: &[u8]) -> Option<Pair> {
+    let n = boundary.len();
+    let last = u8::try_from(n.checked_sub(1)?).ok()?;
+    let middle = u8::try_from(n.saturating_sub(1) / 2).ok()?;
+    Pair::with_indices(boundary, last, middle)
 }
 
 #[cfg(test)]
@@ -118,12 +129,14 @@ mod tests {
         for _ in 0..5_000 {
             let blen = 1 + (next() % 6) as usize;
             let boundary: Vec<u8> = (0..blen).map(|_| BYTES[(next() % BYTES.len() as u64) as usize]).collect();
-            let mut f = Finder::new(&boundary);
+            let needle = [b"--", &boundary[..]].concat();
+            let mut f = Finder::new(Cow::Borrowed(&boundary));
+            assert_eq!(f.len(), needle.len());
             // Several searches with one finder, as a multipart makes.
             for _ in 0..4 {
                 let hlen = (next() % 200) as usize;
                 let hay: Vec<u8> = (0..hlen).map(|_| BYTES[(next() % BYTES.len() as u64) as usize]).collect();
-                assert_eq!(f.find(&hay), memmem::find(&hay, f.needle()), "{boundary:?} in {hay:?}");
+                assert_eq!(f.find(&hay), memmem::find(&hay, &needle), "{boundary:?} in {hay:?}");
             }
         }
     }
@@ -131,24 +144,26 @@ mod tests {
     #[test]
     fn text_crafted_against_the_prefilter_moves_to_memmem() {
         let boundary = [b"x".repeat(40), b"y".to_vec()].concat();
-        let mut f = Finder::new(&boundary);
+        let mut f = Finder::new(Cow::Borrowed(&boundary));
+        let needle = [b"--", &boundary[..]].concat();
         // Each unit differs from the needle in one byte the pair does not
-        // look at: every one is a candidate, and none is a match.
+        // look at (its indices are into the boundary, two bytes in): every
+        // one is a candidate, and none is a match.
         let p = *f.pair.as_ref().unwrap().pair();
-        let k = (0..).find(|&k| k != usize::from(p.index1()) && k != usize::from(p.index2())).unwrap();
-        let mut unit = f.needle().to_vec();
+        let k = (2..).find(|&k| k != usize::from(p.index1()) + 2 && k != usize::from(p.index2()) + 2).unwrap();
+        let mut unit = needle.clone();
         unit[k] = b'z';
         let hay = unit.repeat(200);
         assert_eq!(f.find(&hay), None);
         assert!(f.pair.is_none() && f.full.is_some());
-        let hit = [hay.clone(), f.needle().to_vec()].concat();
+        let hit = [hay.clone(), needle].concat();
         assert_eq!(f.find(&hit), Some(hay.len()));
         // A one-byte boundary has no pair, and goes to memmem at once too.
-        let short = Finder::new(b"x");
+        let short = Finder::new(Cow::Borrowed(b"x"));
         assert!(short.pair.is_none() && short.full.is_some());
-        assert_eq!(Finder::new(b"x").find(b"a-x --y --x"), Some(8));
+        assert_eq!(Finder::new(Cow::Borrowed(b"x")).find(b"a-x --y --x"), Some(8));
         // A needle too long for the pair goes to memmem at once.
-        let long = Finder::new(&[b'q'; 300]);
+        let long = Finder::new(Cow::Borrowed(&[b'q'; 300]));
         assert!(long.pair.is_none() && long.full.is_some());
     }
 }

@@ -106,6 +106,7 @@ pub(crate) fn quoted_printable(src: &[u8], line_end: bool) -> Option<Vec<u8>> {
     let mut i = 0;
     // `src[copy..i]` is output not written yet: it reads as written.
     let mut copy = 0;
+    let find = super::search::Search::get();
     let flush = |out: &mut Vec<u8>, copy: usize, i: usize| {
         if copy < i {
             out.extend_from_slice(&src[copy..i]);
@@ -154,7 +155,7 @@ pub(crate) fn quoted_printable(src: &[u8], line_end: bool) -> Option<Vec<u8>> {
                 _ => {}
             }
             // A run of plain bytes stays where it is.
-            let run = memchr::memchr3(b'=', b'\n', b'\r', &src[i..]).unwrap_or(src.len() - i);
+            let run = find.qp(&src[i..]).unwrap_or(src.len() - i);
             if run > 0 {
                 let bytes = &src[i..i + run];
                 let tail = bytes.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
@@ -215,6 +216,18 @@ pub(crate) fn quoted_printable(src: &[u8], line_end: bool) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// `bytes` as text when they are valid UTF-8. A text part is a few KB:
+/// checked with vectors (simdutf8, where the CPU has them), which std's
+/// check does only for aligned ASCII; short ones the std way (simdutf8 does
+/// the same below its block size).
+pub(crate) fn utf8(bytes: &[u8]) -> Option<&str> {
+    if bytes.len() < 64 {
+        std::str::from_utf8(bytes).ok()
+    } else {
+        simdutf8::basic::from_utf8(bytes).ok()
+    }
+}
+
 fn hex(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
@@ -270,5 +283,33 @@ mod tests {
             let theirs = (end != usize::MAX).then(|| theirs.into_owned());
             assert_eq!(quoted_printable(&src, false), theirs, "{:?}", String::from_utf8_lossy(&src));
         }
+    }
+
+    #[test]
+    fn utf8_reads_as_std_reads() {
+        // Valid and broken sequences at every offset of texts around the
+        // vector block sizes.
+        const PIECES: [&[u8]; 10] = [b"a", b"bc\n", "\u{e9}".as_bytes(), "\u{3042}".as_bytes(), "\u{1f600}".as_bytes(), b"\xe3\x81", b"\xff", b"\xc0\xaf", b"\xed\xa0\x80", b"0123456789abcdef"];
+        let mut seed = 0x243f_6a88_85a3_08d3u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut valid, mut broken) = (0, 0);
+        for _ in 0..20_000 {
+            let mut b = Vec::new();
+            let target = (next() % 200) as usize;
+            // Mostly valid: a broken piece one time in eight.
+            while b.len() < target {
+                let k = (next() % 80) as usize;
+                b.extend_from_slice(PIECES[if k < 70 { [0, 1, 2, 3, 4, 9][k % 6] } else { 5 + k % 4 }]);
+            }
+            let std = std::str::from_utf8(&b).ok();
+            if std.is_some() { valid += 1 } else { broken += 1 }
+            assert_eq!(utf8(&b), std, "{b:?}");
+        }
+        assert!(valid > 1_000 && broken > 1_000, "{valid} valid, {broken} broken");
     }
 }

@@ -14,8 +14,8 @@ use encoding_rs::ISO_2022_JP;
 const ESC: u8 = 0x1b;
 
 /// Whether a charset name is one mail-parser reads as ISO-2022-JP.
-pub(crate) fn is_named(charset: &str) -> bool {
-    let norm = charset.bytes().map(|c| if c == b'-' { b'_' } else { c.to_ascii_lowercase() });
+pub(crate) fn is_named(charset: &[u8]) -> bool {
+    let norm = charset.iter().map(|&c| if c == b'-' { b'_' } else { c.to_ascii_lowercase() });
     norm.clone().eq(*b"iso_2022_jp") || norm.eq(*b"csiso2022jp")
 }
 

@@ -41,9 +41,9 @@ enum Mime {
 fn mime_of(ct: Option<&ContentType<'_>>, parent_digest: bool) -> Mime {
     match ct {
         Some(c) => match c.ctype() {
-            "multipart" => Mime::Multipart { digest: c.subtype() == Some("digest") },
-            "text" => Mime::Text,
-            "message" if matches!(c.subtype(), Some("rfc822" | "global")) => Mime::Message,
+            b"multipart" => Mime::Multipart { digest: c.subtype() == Some(b"digest") },
+            b"text" => Mime::Text,
+            b"message" if matches!(c.subtype(), Some(b"rfc822" | b"global")) => Mime::Message,
             _ => Mime::Other,
         },
         // RFC 2046: a digest's parts are messages unless they say otherwise.
@@ -139,9 +139,9 @@ struct Part<'a> {
     body: Body<'a>,
 }
 
-struct Frame {
+struct Frame<'a> {
     /// Finds `--` and the boundary.
-    finder: boundary::Finder,
+    finder: boundary::Finder<'a>,
     digest: bool,
 }
 
@@ -156,29 +156,30 @@ struct Tree<'a> {
     messages: usize,
 }
 
-fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<'a> {
-    let mut t = Tree { parts: SmallVec::new(), depth: 0, messages: 0 };
+/// Fills `t` (empty) in place: a tree of inline parts is a few KB, and
+/// returning it would copy all of it.
+fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool, t: &mut Tree<'a>) {
     if !complete {
         // Headers only: an empty body.
         let ct = top.ct.and_then(headers::content_type);
         let mime = mime_of(ct.as_ref(), false);
         let n = raw.len();
         t.parts.push(Part { head: top, ct, mime, body: Body::Leaf { start: n, end: n, line_end: false, raw: true } });
-        return t;
+        return;
     }
     // Inline too: a finder holds vectors, so a heap stack is an aligned allocation.
-    let mut stack: SmallVec<[Frame; 4]> = SmallVec::new();
+    let mut stack: SmallVec<[Frame<'a>; 4]> = SmallVec::new();
     let (mut head, mut pos) = (top, body);
     'parts: loop {
         let ct = head.ct.and_then(headers::content_type);
         let mut mime = mime_of(ct.as_ref(), stack.last().is_some_and(|f| f.digest));
         t.depth = t.depth.max(stack.len());
         if let Mime::Multipart { digest } = mime {
-            if let Some(b) = ct.as_ref().and_then(|c| c.attribute("boundary")) {
-                let mut finder = boundary::Finder::new(b.as_bytes());
+            if let Some(b) = ct.as_ref().and_then(|c| c.attribute_cow("boundary")) {
+                let mut finder = boundary::Finder::new(b);
                 if let Some(i) = finder.find(&raw[pos..]) {
                     t.parts.push(Part { head, ct, mime, body: Body::Multipart });
-                    pos = skip_line_end(raw, pos + i + finder.needle().len());
+                    pos = skip_line_end(raw, pos + i + finder.len());
                     stack.push(Frame { finder, digest });
                     match head_at(raw, pos) {
                         Some((h, p)) => (head, pos) = (h, p),
@@ -196,7 +197,7 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
             Some(f) => match f.finder.find(&raw[start..]) {
                 Some(i) => {
                     let at = start + i;
-                    let after = at + f.finder.needle().len();
+                    let after = at + f.finder.len();
                     if at > start && raw[at - 1] == b'\n' {
                         let cr = at - 1 > start && raw[at - 2] == b'\r';
                         (at - 1 - cr as usize, true, Some(after))
@@ -229,7 +230,7 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
                 stack.pop();
                 let Some(f) = stack.last_mut() else { break 'parts };
                 match f.finder.find(&raw[p + 2..]) {
-                    Some(i) => p = p + 2 + i + f.finder.needle().len(),
+                    Some(i) => p = p + 2 + i + f.finder.len(),
                     None => break 'parts,
                 }
                 continue;
@@ -247,7 +248,6 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool) -> Tree<
             None => break,
         }
     }
-    t
 }
 
 /// Skips blanks and one line break.
@@ -347,7 +347,8 @@ pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> R
     let [from, subject, date] = first.map(|f| f.map(|f| headers::value(&f).into_owned()));
     (m.from, m.subject, m.date) = (from, subject, date);
     let (root_body, complete) = (it.body(), it.complete);
-    let tree = build(raw, top, root_body, complete);
+    let mut tree = Tree { parts: SmallVec::new(), depth: 0, messages: 0 };
+    build(raw, top, root_body, complete, &mut tree);
     if tree.messages > limits.mime_depth() {
         return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: tree.messages });
     }
@@ -358,8 +359,8 @@ pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> R
         return Err(Error::LimitExceeded { limit: "max_mime_depth", max: limits.mime_depth(), actual: limits.mime_depth() + 1 });
     }
     if let Some(ct) = &tree.parts[0].ct {
-        if ct.ctype() == "multipart" && ct.subtype() == Some("report") {
-            m.report_type = Some(ct.attribute("report-type").unwrap_or("").to_ascii_lowercase());
+        if ct.ctype() == b"multipart" && ct.subtype() == Some(b"report") {
+            m.report_type = Some(String::from_utf8_lossy(ct.attribute("report-type").unwrap_or(b"")).to_ascii_lowercase());
         }
     }
     for part in &tree.parts {
@@ -377,14 +378,14 @@ pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> R
 
 fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
     let (ctype, sub) = match &part.ct {
-        Some(c) => (c.ctype(), c.subtype().unwrap_or("")),
-        None => ("", ""),
+        Some(c) => (c.ctype(), c.subtype().unwrap_or(b"")),
+        None => (&b""[..], &b""[..]),
     };
     match part.body {
         Body::Multipart => {}
         Body::Inline { start, end, block } => inner_message(&raw[start..end], &block, m),
         // A part no arm below reads (images, archives, TNEF, ...): not worth decoding.
-        _ if !matches!((ctype, sub), ("text" | "message" | "", _) | ("application", "json")) => {}
+        _ if !matches!((ctype, sub), (b"text" | b"message" | b"", _) | (b"application", b"json")) => {}
         Body::Leaf { start, end, line_end, raw: keep_raw } => {
             let bytes = &raw[start..end];
             let decoded: Option<Cow<'a, [u8]>> = match part.head.enc() {
@@ -409,12 +410,12 @@ fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
             };
             let charset = part.ct.as_ref().and_then(|c| c.attribute("charset")).filter(|_| is_text);
             let charset = charset.filter(|c| !ascii_reads_as_ascii(c, &bytes));
-            let content: Cow<'a, str> = match charset.and_then(|c| charset_decoder(c.as_bytes())) {
+            let content: Cow<'a, str> = match charset.and_then(charset_decoder) {
                 Some(_) if charset.is_some_and(iso2022jp::is_named) => Cow::Owned(iso2022jp::decode(&bytes)),
                 Some(dec) => Cow::Owned(dec(&bytes)),
                 None => match bytes {
                     // Valid UTF-8 (the usual case) is checked fast and borrowed.
-                    Cow::Borrowed(b) => std::str::from_utf8(b).map_or_else(|_| String::from_utf8_lossy(b), Cow::Borrowed),
+                    Cow::Borrowed(b) => decode::utf8(b).map_or_else(|| String::from_utf8_lossy(b), Cow::Borrowed),
                     Cow::Owned(v) => Cow::Owned(String::from_utf8(v).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())),
                 },
             };
@@ -426,8 +427,8 @@ fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
 /// Whether `bytes` read the same in `charset` as in UTF-8: ASCII text in
 /// a charset whose lower half is ASCII (no escape sequences, no UTF-7
 /// shifts, no UTF-16), so decoding it would only copy it.
-fn ascii_reads_as_ascii(charset: &str, bytes: &[u8]) -> bool {
-    let c = charset.as_bytes();
+fn ascii_reads_as_ascii(charset: &[u8], bytes: &[u8]) -> bool {
+    let c = charset;
     let prefix = |p: &str| c.len() >= p.len() && c[..p.len()].eq_ignore_ascii_case(p.as_bytes());
     ["us-ascii", "utf-8", "iso-8859-", "windows-125", "cp125", "koi8-"].into_iter().any(prefix) && bytes.is_ascii()
 }
@@ -436,7 +437,7 @@ fn ascii_reads_as_ascii(charset: &str, bytes: &[u8]) -> bool {
 // The `if`s inside the match arms stay: as guards, a false one would let the
 // part fall through to the plain-text arm.
 #[allow(clippy::collapsible_match)]
-fn text_part<'a>(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'a, str>, m: &mut Mail<'a>) {
+fn text_part<'a>(ctype: &[u8], sub: &[u8], cd: Option<&[u8]>, content: Cow<'a, str>, m: &mut Mail<'a>) {
     // Undeclared ISO-2022-JP (Japanese MTAs write DSN fields in it):
     // its escape sequences are ASCII, so the text arrives undecoded. (Most
     // texts hold no escape byte at all: one memchr rules them out.)
@@ -448,26 +449,26 @@ fn text_part<'a>(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'a, str
     };
     let no_original = m.original.message_id.is_none() && m.original.from.is_none();
     match (ctype, sub) {
-        ("message", "delivery-status") | ("message", "global-delivery-status") => m.dsn.push(content),
-        ("message", "feedback-report") => m.feedback.push(content),
-        ("text", "rfc822-headers")
-        | ("message", "rfc822-headers")
-        | ("message", "global-headers")
-        | ("message", "rfc822")
-        | ("message", "global") => {
+        (b"message", b"delivery-status") | (b"message", b"global-delivery-status") => m.dsn.push(content),
+        (b"message", b"feedback-report") => m.feedback.push(content),
+        (b"text", b"rfc822-headers")
+        | (b"message", b"rfc822-headers")
+        | (b"message", b"global-headers")
+        | (b"message", b"rfc822")
+        | (b"message", b"global") => {
             if no_original {
                 m.original = original_of(&Block::read(content.as_bytes(), 0)).0;
             }
         }
-        ("application", "json") => m.json.push(content),
-        ("text", "html") => m.texts.push(Cow::Owned(util::html_to_text(&content))),
-        ("text", _) | ("", _) if is_header_attachment(cd, &content) => {
+        (b"application", b"json") => m.json.push(content),
+        (b"text", b"html") => m.texts.push(Cow::Owned(util::html_to_text(&content))),
+        (b"text", _) | (b"", _) if is_header_attachment(cd, &content) => {
             // `mailheaders.txt`: the original message's headers as an attachment.
             if no_original {
                 m.original = original_of(&Block::read(content.as_bytes(), 0)).0;
             }
         }
-        ("text", _) | ("", _) => {
+        (b"text", _) | (b"", _) => {
             let t = content.trim_start();
             if t.starts_with('{') && t.contains("\"bounce") {
                 m.json.push(content);
@@ -481,7 +482,7 @@ fn text_part<'a>(ctype: &str, sub: &str, cd: Option<&[u8]>, content: Cow<'a, str
 
 /// A text attachment that is a block of mail headers (the original's).
 fn is_header_attachment(cd: Option<&[u8]>, content: &str) -> bool {
-    let attached = cd.and_then(headers::content_type).is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
+    let attached = cd.and_then(headers::content_type).is_some_and(|d| d.ctype().eq_ignore_ascii_case(b"attachment"));
     attached && starts_like_headers(content)
 }
 
@@ -520,9 +521,9 @@ fn inner_message(bytes: &[u8], block: &Block<'_>, m: &mut Mail<'_>) {
 /// Whether a Content-Type is a delivery report's.
 fn is_report(ct: Option<&ContentType<'_>>) -> bool {
     ct.is_some_and(|c| {
-        c.ctype() == "multipart"
-            && c.subtype() == Some("report")
-            && c.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
+        c.ctype() == b"multipart"
+            && c.subtype() == Some(b"report")
+            && c.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case(b"delivery-status"))
     })
 }
 
