@@ -21,6 +21,7 @@ mod classify;
 #[cfg(feature = "check")]
 pub mod domain;
 mod error;
+mod find_byte;
 #[cfg(feature = "ledger")]
 pub mod ledger;
 pub mod policy;

@@ -14,6 +14,7 @@ use regex_automata::{Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
 use serde::Deserialize;
+use smallvec::SmallVec;
 
 use crate::embedded::RULE_FILES;
 use crate::text::{collapse, copy_marks, BREAKS};
@@ -508,7 +509,11 @@ impl RuleSet {
         for (k, v) in by_key {
             keys.push(k);
             key_hits.push((hits.len() as u32, (hits.len() + v.len()) as u32));
-            hits.extend(v.into_iter().map(pack));
+            // Best rank first (stable: ties keep rule order), so that the scan
+            // stops at the first hit that cannot win.
+            let mut v: Vec<PackedHit> = v.into_iter().map(pack).collect();
+            v.sort_by_key(|h| std::cmp::Reverse(h.rank));
+            hits.extend(v);
         }
         let sample = rules.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
         let ac = Keys::build(&keys, sample, BREAKS).map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
@@ -591,15 +596,20 @@ impl RuleSet {
         let class = class.unwrap_or(0);
         // The best so far, by rank (0: none yet; every rank is above 0).
         let (mut best_rank, mut best) = (0u64, None::<u32>);
-        let mut cands = Candidates::default();
-        let mut confirmed = PatternSet::new(self.regexes.len());
+        let mut cands = Noted::default();
+        // Made at the first confirming literal: most texts have none.
+        let mut confirmed: Option<PatternSet> = None;
         let bytes = text.as_bytes();
         // Phrases are settled during the scan (a byte comparison); regex
         // candidates are only noted, then run best-first after it.
         let scanned = self.keys.scan(bytes, |start, key| {
             let (a, b) = self.key_hits[key];
             for h in &self.hits[a as usize..b as usize] {
-                if h.rank <= best_rank || (specific_status && h.weak) || (h.class != 0 && h.class != class) {
+                // Best first: no later hit of this key can win either.
+                if h.rank <= best_rank {
+                    break;
+                }
+                if (specific_status && h.weak) || (h.class != 0 && h.class != class) {
                     continue;
                 }
                 match h.kind {
@@ -615,7 +625,7 @@ impl RuleSet {
                     HitKind::Prefix => cands.note(h.item, h.rule, h.rank, Seen::Start(start as u32, false)),
                     HitKind::PrefixToConfirm => cands.note(h.item, h.rule, h.rank, Seen::Start(start as u32, true)),
                     HitKind::Within => cands.note(h.item, h.rule, h.rank, Seen::Within),
-                    HitKind::Confirm => confirmed.insert(h.item),
+                    HitKind::Confirm => confirmed.get_or_insert_with(|| PatternSet::new(self.regexes.len())).insert(h.item),
                     HitKind::Reshape if raw => return ControlFlow::Break(()),
                     HitKind::Reshape => {}
                 }
@@ -630,7 +640,7 @@ impl RuleSet {
         // scan folds ASCII case, the regex folds Unicode case too (`ſ`, `K`).
         let mut ascii: Option<bool> = None;
         while let Some(c) = cands.take_best(best_rank) {
-            let unconfirmed = c.flags & Candidate::TO_CONFIRM != 0 && !confirmed.contains(c.pattern);
+            let unconfirmed = c.flags & Candidate::TO_CONFIRM != 0 && !confirmed.as_ref().is_some_and(|set| set.contains(c.pattern));
             if (c.flags & Candidate::WITHIN == 0 && c.starts_len == 0) || (unconfirmed && *ascii.get_or_insert_with(|| text.is_ascii())) {
                 continue;
             }
@@ -705,6 +715,80 @@ impl Candidate {
     const WITHIN: u8 = 1;
     /// The pattern is keyed by prefixes and has confirming literals.
     const TO_CONFIRM: u8 = 2;
+}
+
+/// The regex candidates of one text as the scan meets them: a plain list in
+/// scan order while it is short (a push a hit, nothing to set up); past
+/// [`Noted::LIST`] entries, the per-pattern [`Candidates`], which keep a few
+/// starts a pattern, so a text full of literals stays linear.
+#[derive(Default)]
+struct Noted {
+    events: SmallVec<[Event; 8]>,
+    many: Option<Box<Candidates>>,
+}
+
+/// One candidate hit: its pattern and rule, the rule's rank, where the
+/// prefix literal starts (for `Seen::Start`) and the `Candidate` flags.
+#[derive(Clone, Copy)]
+struct Event {
+    rank: u64,
+    pattern: u32,
+    rule: u32,
+    start: u32,
+    flags: u8,
+}
+
+impl Noted {
+    const LIST: usize = 32;
+
+    fn note(&mut self, pattern: u32, rule: u32, rank: u64, seen: Seen) {
+        if let Some(many) = &mut self.many {
+            return many.note(pattern, rule, rank, seen);
+        }
+        if self.events.len() == Self::LIST {
+            let mut many = Box::<Candidates>::default();
+            for e in self.events.drain(..) {
+                let seen = if e.flags & Candidate::WITHIN != 0 { Seen::Within } else { Seen::Start(e.start, e.flags & Candidate::TO_CONFIRM != 0) };
+                many.note(e.pattern, e.rule, e.rank, seen);
+            }
+            many.note(pattern, rule, rank, seen);
+            self.many = Some(many);
+            return;
+        }
+        let (start, flags) = match seen {
+            Seen::Start(s, false) => (s, 0),
+            Seen::Start(s, true) => (s, Candidate::TO_CONFIRM),
+            Seen::Within => (0, Candidate::WITHIN),
+        };
+        self.events.push(Event { rank, pattern, rule, start, flags });
+    }
+
+    /// Removes and returns the highest-ranked candidate, if it ranks above
+    /// `floor`: what [`Candidates::take_best`] gives for the same notes.
+    fn take_best(&mut self, floor: u64) -> Option<Candidate> {
+        if let Some(many) = &mut self.many {
+            return many.take_best(floor);
+        }
+        // Ties (two patterns of one rule) go to the one noted first.
+        let mut top: Option<usize> = None;
+        for (i, e) in self.events.iter().enumerate() {
+            if e.rank > floor && top.is_none_or(|t| e.rank > self.events[t].rank) {
+                top = Some(i);
+            }
+        }
+        let first = self.events[top?];
+        let mut c = Candidate { pattern: first.pattern, rule: first.rule, rank: first.rank, starts: [0; ANCHORED_TRIES + 1], starts_len: 0, flags: 0 };
+        // Its starts in the order found, as many as a Candidate keeps.
+        for e in self.events[top?..].iter_mut().filter(|e| e.pattern == first.pattern) {
+            c.flags |= e.flags;
+            if e.flags & Candidate::WITHIN == 0 && (c.starts_len as usize) < c.starts.len() {
+                c.starts[c.starts_len as usize] = e.start;
+                c.starts_len += 1;
+            }
+            e.rank = 0;
+        }
+        Some(c)
+    }
 }
 
 /// A set of pattern numbers, on the stack for rule sets of up to 1024
@@ -958,6 +1042,47 @@ mod tests {
             }
         }
         assert!(copied > 1000 && texts - copied > 1000, "{copied} of {texts} copied");
+    }
+
+    /// The short list gives the candidates the per-pattern list gives, in
+    /// the same order, for note sequences short and long (past the list's
+    /// length, where it hands over to the per-pattern list).
+    #[test]
+    fn noted_list_takes_what_candidates_take() {
+        let mut seed = 1u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mut taken = 0;
+        for round in 0..3000 {
+            let (mut list, mut per_pattern) = (Noted::default(), Candidates::default());
+            let patterns = 1 + next(12);
+            for start in 0..next(if round % 10 == 0 { 80 } else { 12 }) {
+                let pattern = next(patterns) as u32;
+                // Two patterns a rule: rules 0..=5, ranks by rule.
+                let rule = pattern / 2;
+                let rank = 100 + u64::from(rule * 7 % 5) * 10 + u64::from(rule);
+                let seen = match (pattern % 3, next(4)) {
+                    (0, _) => Seen::Within,
+                    (_, 0) => Seen::Start(start as u32, true),
+                    _ => Seen::Start(start as u32, pattern % 2 == 0),
+                };
+                list.note(pattern, rule, rank, seen);
+                per_pattern.note(pattern, rule, rank, seen);
+            }
+            let floor = [0, 120, 135][round % 3];
+            loop {
+                let (a, b) = (list.take_best(floor), per_pattern.take_best(floor));
+                let fields = |c: &Candidate| (c.pattern, c.rule, c.rank, c.starts[..c.starts_len as usize].to_vec(), c.flags);
+                assert_eq!(a.as_ref().map(fields), b.as_ref().map(fields), "round {round}");
+                if a.is_none() {
+                    break;
+                }
+                taken += 1;
+            }
+        }
+        assert!(taken > 5000, "{taken}");
     }
 
     /// Many regex candidates in one text (past the stack slots and the

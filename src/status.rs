@@ -4,6 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::find_byte::first_in_range;
 use crate::Error;
 
 /// The class of an enhanced status code (its first digit).
@@ -348,9 +349,9 @@ fn find_reply(b: &[u8]) -> Option<(ReplyCode, usize, Option<StatusCode>)> {
     let mut i = 0;
     let limit = b.len().saturating_sub(2);
     while i < limit {
-        // Skip to the next digit 2..=5 in a tight loop.
-        match b[i..limit].iter().position(|c| c.wrapping_sub(b'2') < 4) {
-            Some(n) => i += n,
+        // Skip to the next digit 2..=5, eight bytes a step.
+        match first_in_range(&b[..limit], i, b'2', b'5') {
+            Some(j) => i = j,
             None => break,
         }
         let c = b[i];

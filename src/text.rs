@@ -5,6 +5,8 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use crate::find_byte::next_whitespace;
+
 /// Collapses whitespace runs to one space and drops the repeated reply-code
 /// prefixes of continuation lines. Borrows when there is nothing to change.
 ///
@@ -49,7 +51,7 @@ pub(crate) fn collapse(text: &str) -> String {
                 }
             }
         }
-        let end = b[i..].iter().position(u8::is_ascii_whitespace).map_or(b.len(), |n| i + n);
+        let end = next_whitespace(b, i);
         let next = skip_whitespace(b, end);
         if next == end + 1 && b[end] == b' ' && next < b.len() {
             i = next;
