@@ -346,6 +346,10 @@ pub(crate) fn recipient_line(line: &str) -> Option<(&str, Cow<'_, str>)> {
     Some((&t[begin..en], diag))
 }
 
+/// Bytes a recipient block's diagnostic starts with room for (most
+/// blocks' texts fit: one allocation instead of one per doubling).
+const BLOCK_ROOM: usize = 256;
+
 /// Recipient blocks of a text: each address line and the lines under it.
 pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
     recipients_named(block, None)
@@ -411,7 +415,10 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
             }
             // A transcript line (`>>> RCPT To:<addr>`) names the stage too.
             let command = if wanted.is_none() && t.starts_with(">>>") { super::util::detect_command(t).map(str::to_string) } else { None };
-            hits.push(Hit { recipient: addr.to_string(), diagnostic: diag.into_owned(), command, ..Hit::default() });
+            // Room for the lines under it: a block's text grows a line at a time.
+            let mut diagnostic = String::with_capacity(diag.len().max(BLOCK_ROOM));
+            diagnostic.push_str(&diag);
+            hits.push(Hit { recipient: addr.to_string(), diagnostic, command, ..Hit::default() });
             cur = Some(hits.len() - 1);
             continue;
         }
