@@ -296,7 +296,7 @@ fn is_address_label(label: &str) -> bool {
 
 /// `550 5.1.1 <addr>... text`: a reply line that names the recipient first.
 fn reply_prefix_ok(label: &str) -> bool {
-    let l = label.trim().trim_end_matches(['<', ' ']);
+    let l = trim(label).trim_end_matches(['<', ' ']);
     let mut it = l.split_whitespace();
     let Some(first) = it.next() else { return false };
     let code = first.trim_end_matches('-');
@@ -334,9 +334,9 @@ pub(crate) fn recipient_line(line: &str) -> Option<(&str, Cow<'_, str>)> {
     let diag = if whole_line_diag {
         Cow::Borrowed(t)
     } else {
-        let rest = rest.trim_start_matches([':', '.', ',', ';', '：']).trim();
+        let rest = trim(rest.trim_start_matches([':', '.', ',', ';', '：']));
         // A label that says what went wrong (`Unknown user: addr`) is diagnostic text too.
-        let label = label.trim().trim_end_matches(['<', ' ', '"', '\'', '(', '[']).trim_end_matches([':', '：', '-']).trim();
+        let label = trim(trim(label).trim_end_matches(['<', ' ', '"', '\'', '(', '[']).trim_end_matches([':', '：', '-']));
         if label.chars().count() > 2 && !is_address_label(label) {
             Cow::Owned(format!("{label}: {rest}").trim_end_matches([' ', ':']).to_string())
         } else {
@@ -450,7 +450,7 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
     }
     // One recipient named after its error (`Error message below: 550 ...` then
     // `RCPT TO: addr`): the coded lines before it are its diagnostic.
-    if hits.len() == 1 && hits[0].diagnostic.trim().is_empty() && !preamble.is_empty() {
+    if hits.len() == 1 && trim(&hits[0].diagnostic).is_empty() && !preamble.is_empty() {
         // `Failure reasons: ...` then the address: the reason came first.
         let from = preamble.len().saturating_sub(4);
         hits[0].diagnostic = preamble[from..].join("\n");
@@ -609,7 +609,7 @@ pub(crate) fn error_block<'a>(body: &'a str, start: &[&str]) -> &'a str {
 
 /// Fills what a DSN left out (diagnostic, SMTP command) from the human text.
 pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
-    let needs = d.hits.iter().any(|h| h.diagnostic.trim().is_empty() || h.command.is_none());
+    let needs = d.hits.iter().any(|h| trim(&h.diagnostic).is_empty() || h.command.is_none());
     if !needs {
         return;
     }
@@ -619,14 +619,14 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
     let wanted: Vec<String> = d
         .hits
         .iter()
-        .filter(|h| h.diagnostic.trim().is_empty() || h.command.is_none())
+        .filter(|h| trim(&h.diagnostic).is_empty() || h.command.is_none())
         .flat_map(|h| std::iter::once(&h.recipient).chain(&h.original_recipient))
         .map(|a| a.to_ascii_lowercase())
         .collect();
     // Every diagnostic is there and only commands are sought: a block's
     // text is pieces of its body's lines joined by line breaks, so a body
     // without any wording that names a command gives none.
-    let need_diagnostic = d.hits.iter().any(|h| h.diagnostic.trim().is_empty());
+    let need_diagnostic = d.hits.iter().any(|h| trim(&h.diagnostic).is_empty());
     // A body is the start of its text: a text that names none of the
     // addresses, or (when only commands are sought) has no such wording at
     // all, is done with before its cut is looked for (a scan of its own).
@@ -654,7 +654,7 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
             // No recipient block, but a sentence about this recipient
             // ("Your message wasn't delivered to a@b because ..."): that
             // sentence is what the report says of it.
-            if h.diagnostic.trim().is_empty() {
+            if trim(&h.diagnostic).is_empty() {
                 if let Some(line) = sentence_naming(texts, &h.recipient) {
                     if h.reply.is_none() {
                         h.reply = crate::find_codes(&line).reply;
@@ -664,7 +664,7 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
             }
             continue;
         };
-        if h.diagnostic.trim().is_empty() {
+        if trim(&h.diagnostic).is_empty() {
             h.diagnostic = f.diagnostic.clone();
             if h.reply.is_none() {
                 h.reply = crate::find_codes(&f.diagnostic).reply;

@@ -60,7 +60,32 @@ pub(crate) fn trim(s: &str) -> &str {
     match s.as_bytes() {
         [first, .., last] if !blank_or_wide(*first) && !blank_or_wide(*last) => s,
         [only] if !blank_or_wide(*only) => s,
-        _ => s.trim(),
+        _ => trim_blanks(s),
+    }
+}
+
+/// [`trim`] of a string with a blank or non-ASCII byte at an end. ASCII
+/// blanks (an indented line, a field's value after its `: `) are dropped
+/// a byte at a time; a non-ASCII byte left at either end may belong to a
+/// wide blank (U+00A0, U+3000), and there `str::trim` reads chars.
+fn trim_blanks(s: &str) -> &str {
+    let b = s.as_bytes();
+    let blank = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
+    let mut st = 0;
+    while st < b.len() && blank(b[st]) {
+        st += 1;
+    }
+    let mut en = b.len();
+    while en > st && blank(b[en - 1]) {
+        en -= 1;
+    }
+    // `st` and `en` follow or precede ASCII bytes: char boundaries.
+    let inner = &s[st..en];
+    match inner.as_bytes() {
+        [] => inner,
+        [first, .., last] if *first < 0x80 && *last < 0x80 => inner,
+        [only] if *only < 0x80 => inner,
+        _ => inner.trim(),
     }
 }
 
@@ -621,6 +646,20 @@ mod tests {
         for s in ["", " ", "a", " a", "a ", "\u{a0}a", "a\u{3000}", "\x0ba\x0c", "ab", "\u{e9}", "a b", "\r\n", "x\t"] {
             assert_eq!(trim(s), s.trim(), "{s:?}");
         }
+        // Every string of up to five pieces: ASCII blanks, wide blanks
+        // (one byte of which is 0x85 or 0xa0 or starts U+3000), other
+        // characters of every width, and bytes next to the blanks.
+        let pieces = [" ", "\t", "\n", "\r", "\x0b", "\x0c", "\u{85}", "\u{a0}", "\u{3000}", "a", "\u{e9}", "\u{3042}", "\x1f", "\u{1f600}"];
+        let mut last = vec![String::new()];
+        let mut n = 0;
+        for _ in 0..5 {
+            last = last.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
+            for t in &last {
+                assert_eq!(trim(t), t.trim(), "{t:?}");
+                n += 1;
+            }
+        }
+        assert!(n > 500_000);
         assert_eq!(split_at_byte("a:b:c", b':'), "a:b:c".split_once(':'));
         assert_eq!(split_at_byte("abc", b':'), None);
     }
