@@ -458,16 +458,8 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
         // (Without lines before it, there is nothing to add.)
         // Only a failure code counts: a stray `222` (a byte count in a
         // quoted summary) is no reply.
-        let codes = crate::find_codes(&hits[0].diagnostic);
-        let failure = codes.class_digit().is_some_and(|c| c >= 4);
-        if !failure {
-            let coded: Vec<&str> = preamble
-                .iter()
-                .copied()
-                .filter(|l| {
-                    crate::find_codes(l).class_digit().is_some_and(|c| c >= 4)
-                })
-                .collect();
+        if !tells_failure(&hits[0].diagnostic) {
+            let coded: Vec<&str> = preamble.iter().copied().filter(|l| tells_failure(l)).collect();
             if !coded.is_empty() {
                 let own = std::mem::take(&mut hits[0].diagnostic);
                 hits[0].diagnostic = format!("{}\n{own}", coded.join("\n"));
@@ -475,6 +467,13 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
         }
     }
     hits
+}
+
+/// Whether a text's codes say failure (class 4 or 5). The class is the
+/// first digit of a code in the text: a text without a 4 or a 5 is not
+/// read for codes.
+fn tells_failure(t: &str) -> bool {
+    memchr::memchr2(b'4', b'5', t.as_bytes()).is_some() && crate::find_codes(t).class_digit().is_some_and(|c| c >= 4)
 }
 
 /// A session transcript lists the replies that went well ("250 2.1.5 Ok",
@@ -815,6 +814,29 @@ mod tests {
             drop_success_replies(&mut got);
             assert_eq!(got, by_every_line(d), "{d:?}");
         }
+    }
+
+    #[test]
+    fn failure_is_told_as_when_every_text_was_read_for_codes() {
+        // Texts of up to four pieces: codes of every class and form, digits
+        // that are no codes, words.
+        let pieces = [
+            "550", "5.1.1", "#5.7.1", "250", "2.0.0", "452", "4.2.2", "354", "3.0.0", "smtp; ", "550-", "1234", "x4", "5", "4", " ",
+            "user unknown", "\n", "6.1.1", "999", "x-unix; 69",
+        ];
+        let mut texts = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
+            texts.extend(last.iter().cloned());
+        }
+        let mut told = 0;
+        for t in &texts {
+            let want = crate::find_codes(t).class_digit().is_some_and(|c| c >= 4);
+            assert_eq!(tells_failure(t), want, "{t:?}");
+            told += usize::from(want);
+        }
+        assert!(told > 10_000 && told < texts.len(), "{told}");
     }
 
     #[test]
