@@ -74,20 +74,20 @@ pub(crate) fn cut_original(t: &str) -> &str {
 /// message begins.
 pub(crate) struct TextFacts<'a> {
     texts: &'a [Cow<'a, str>],
-    lower: Vec<std::cell::OnceCell<Vec<u8>>>,
-    cut: Vec<std::cell::OnceCell<usize>>,
+    /// Per text, its lowercase copy and its cut, once found. (A report has
+    /// one or two texts: kept inline, no allocation.)
+    facts: smallvec::SmallVec<[(std::cell::OnceCell<Vec<u8>>, std::cell::OnceCell<usize>); 2]>,
 }
 
 impl<'a> TextFacts<'a> {
     pub(crate) fn new(texts: &'a [Cow<'a, str>]) -> Self {
-        let lower = texts.iter().map(|_| std::cell::OnceCell::new()).collect();
-        let cut = texts.iter().map(|_| std::cell::OnceCell::new()).collect();
-        TextFacts { texts, lower, cut }
+        let facts = texts.iter().map(|_| Default::default()).collect();
+        TextFacts { texts, facts }
     }
 
     /// Text `i`, ASCII-lowercased (same length, same offsets).
     pub(crate) fn lower(&self, i: usize) -> &[u8] {
-        self.lower[i].get_or_init(|| self.texts[i].as_bytes().to_ascii_lowercase())
+        self.facts[i].0.get_or_init(|| self.texts[i].as_bytes().to_ascii_lowercase())
     }
 
     /// Whether text `i` holds `needle`'s (lowercase) needle, ignoring ASCII
@@ -100,7 +100,7 @@ impl<'a> TextFacts<'a> {
     /// Text `i` up to the copy of the original message.
     pub(crate) fn body(&self, i: usize) -> &'a str {
         let t = &self.texts[i];
-        &t[..*self.cut[i].get_or_init(|| original_start_in(t, self.lower(i)))]
+        &t[..*self.facts[i].1.get_or_init(|| original_start_in(t, self.lower(i)))]
     }
 
     /// Text `i` up to the copy of the original message, ASCII-lowercased.
