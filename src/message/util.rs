@@ -581,6 +581,11 @@ fn plain_date(v: &[u8]) -> Option<mail_parser::DateTime> {
 pub(crate) fn rfc3339_of(d: &mail_parser::DateTime) -> String {
     // At least `width` digits (more when the value needs them, as `{:0w}` writes).
     fn num(out: &mut Vec<u8>, v: u16, width: usize) {
+        // The usual case, every field but a year: two digits, no loop.
+        if width == 2 && v < 100 {
+            out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
+            return;
+        }
         let mut buf = [b'0'; 5];
         let (mut v, mut i) = (v, buf.len());
         loop {
@@ -792,6 +797,13 @@ mod tests {
             mk(2001, 2, 3, 4, 5, 6, true, 0, 0),
         ] {
             assert_eq!(rfc3339_of(&d), d.to_rfc3339());
+        }
+        // Every value of each one-byte field, with either sign of the zone.
+        for v in 0..=255u8 {
+            for (before, y) in [(false, 2024), (true, u16::from(v) * 257)] {
+                let d = mk(y, v, v / 3, v / 7, 255 - v, v % 61, before, v / 11, v);
+                assert_eq!(rfc3339_of(&d), d.to_rfc3339(), "{v}");
+            }
         }
         assert_eq!(rfc3339("Thu, 29 Oct 2009 14:25:09 -0700"), "2009-10-29T14:25:09-07:00");
         assert_eq!(rfc3339(" not a date "), "not a date");
