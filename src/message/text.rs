@@ -76,8 +76,11 @@ pub(crate) struct TextFacts<'a> {
     texts: &'a [Cow<'a, str>],
     /// Per text, its lowercase copy and its cut, once found. (A report has
     /// one or two texts: kept inline, no allocation.)
-    facts: smallvec::SmallVec<[(std::cell::OnceCell<Vec<u8>>, std::cell::OnceCell<usize>); 2]>,
+    facts: smallvec::SmallVec<[Facts; 2]>,
 }
+
+/// One text's lowercase copy and cut, each found on first use.
+type Facts = (std::cell::OnceCell<Vec<u8>>, std::cell::OnceCell<usize>);
 
 impl<'a> TextFacts<'a> {
     pub(crate) fn new(texts: &'a [Cow<'a, str>]) -> Self {
