@@ -98,6 +98,17 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "user unknown",
 ];
 
+static BOUNCE_SUBJECT_WORDS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+static SYSTEM_SENDER_WORDS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+
+/// Whether `hay` holds one of `words`, the list `words` was built from:
+/// one scan of an automaton built once, where a substring search per
+/// word builds a searcher per word (every report's subject and sender are
+/// read so).
+fn holds_word(cell: &'static std::sync::OnceLock<aho_corasick::AhoCorasick>, words: &[&str], hay: &str) -> bool {
+    cell.get_or_init(|| aho_corasick::AhoCorasick::new(words).expect("a few short literals always build")).is_match(hay)
+}
+
 /// Sentences of a delay notice: the MTA still holds the message and will
 /// keep trying, so the recipient has not failed (yet).
 const WARNING_MARKERS: &[&str] = &[
@@ -213,7 +224,7 @@ fn matches(f: &Format, body_hit: bool, m: &Mail<'_>, from: &str, subject: &str, 
 pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
     let from = m.from_lc();
     let subject = m.subject_lc();
-    let bounce_subject = BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s));
+    let bounce_subject = holds_word(&BOUNCE_SUBJECT_WORDS, BOUNCE_SUBJECTS, &subject);
     // The texts as one, lowercase: a marker may span two texts. (One text,
     // the usual case, is its own lowercase copy.)
     let body = if m.texts.len() == 1 {
@@ -228,7 +239,7 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
         }
         body_hits(&lower)
     };
-    let report_like = bounce_subject || SYSTEM_SENDERS.iter().any(|w| from.contains(w));
+    let report_like = bounce_subject || holds_word(&SYSTEM_SENDER_WORDS, SYSTEM_SENDERS, &from);
     let format = FORMATS.iter().zip(body).find(|(f, hit)| matches(f, *hit, m, &from, &subject, report_like)).map(|(f, _)| f);
     let format = match format {
         Some(f) => f,
@@ -399,6 +410,30 @@ mod tests {
             assert!((1..="permanent".len()).all(|n| !w.ends_with(&"permanent"[..n])), "{w}");
         }
         assert!(!is_delay_notice([&b"this is just a warning: permanent"[..]].into_iter(), ""));
+    }
+
+    #[test]
+    fn subject_and_sender_words_are_found_as_substring_searches_find_them() {
+        // Pieces of the words (their halves, their ends), joined every
+        // way, in both cases: `holds_word` answers as a search per word.
+        let mut pieces: Vec<String> = vec![String::new(), " ".into(), "x".into(), "re: ".into(), "\u{e9}".into()];
+        for w in BOUNCE_SUBJECTS.iter().chain(SYSTEM_SENDERS) {
+            let h = w.len() / 2;
+            pieces.extend([w.to_string(), w[..h].to_string(), w[h..].to_string(), w[1..].to_string(), w.to_uppercase()]);
+        }
+        let mut n = 0;
+        for a in &pieces {
+            for b in &pieces {
+                let hay = format!("{a}{b}");
+                let subject = BOUNCE_SUBJECTS.iter().any(|w| hay.contains(w));
+                assert_eq!(holds_word(&BOUNCE_SUBJECT_WORDS, BOUNCE_SUBJECTS, &hay), subject, "{hay:?}");
+                let sender = SYSTEM_SENDERS.iter().any(|w| hay.contains(w));
+                assert_eq!(holds_word(&SYSTEM_SENDER_WORDS, SYSTEM_SENDERS, &hay), sender, "{hay:?}");
+                n += usize::from(subject) + usize::from(sender);
+            }
+        }
+        // Both answers occur, many times.
+        assert!(n > 1_000 && n < pieces.len() * pieces.len(), "{n}");
     }
 
     #[test]

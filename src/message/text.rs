@@ -74,20 +74,23 @@ pub(crate) fn cut_original(t: &str) -> &str {
 /// message begins.
 pub(crate) struct TextFacts<'a> {
     texts: &'a [Cow<'a, str>],
-    lower: Vec<std::cell::OnceCell<Vec<u8>>>,
-    cut: Vec<std::cell::OnceCell<usize>>,
+    /// Per text, its lowercase copy and its cut, once found. (A report has
+    /// one or two texts: kept inline, no allocation.)
+    facts: smallvec::SmallVec<[Facts; 2]>,
 }
+
+/// One text's lowercase copy and cut, each found on first use.
+type Facts = (std::cell::OnceCell<Vec<u8>>, std::cell::OnceCell<usize>);
 
 impl<'a> TextFacts<'a> {
     pub(crate) fn new(texts: &'a [Cow<'a, str>]) -> Self {
-        let lower = texts.iter().map(|_| std::cell::OnceCell::new()).collect();
-        let cut = texts.iter().map(|_| std::cell::OnceCell::new()).collect();
-        TextFacts { texts, lower, cut }
+        let facts = texts.iter().map(|_| Default::default()).collect();
+        TextFacts { texts, facts }
     }
 
     /// Text `i`, ASCII-lowercased (same length, same offsets).
     pub(crate) fn lower(&self, i: usize) -> &[u8] {
-        self.lower[i].get_or_init(|| self.texts[i].as_bytes().to_ascii_lowercase())
+        self.facts[i].0.get_or_init(|| self.texts[i].as_bytes().to_ascii_lowercase())
     }
 
     /// Whether text `i` holds `needle`'s (lowercase) needle, ignoring ASCII
@@ -100,7 +103,7 @@ impl<'a> TextFacts<'a> {
     /// Text `i` up to the copy of the original message.
     pub(crate) fn body(&self, i: usize) -> &'a str {
         let t = &self.texts[i];
-        &t[..*self.cut[i].get_or_init(|| original_start_in(t, self.lower(i)))]
+        &t[..*self.facts[i].1.get_or_init(|| original_start_in(t, self.lower(i)))]
     }
 
     /// Text `i` up to the copy of the original message, ASCII-lowercased.
@@ -296,7 +299,7 @@ fn is_address_label(label: &str) -> bool {
 
 /// `550 5.1.1 <addr>... text`: a reply line that names the recipient first.
 fn reply_prefix_ok(label: &str) -> bool {
-    let l = label.trim().trim_end_matches(['<', ' ']);
+    let l = trim(label).trim_end_matches(['<', ' ']);
     let mut it = l.split_whitespace();
     let Some(first) = it.next() else { return false };
     let code = first.trim_end_matches('-');
@@ -334,9 +337,9 @@ pub(crate) fn recipient_line(line: &str) -> Option<(&str, Cow<'_, str>)> {
     let diag = if whole_line_diag {
         Cow::Borrowed(t)
     } else {
-        let rest = rest.trim_start_matches([':', '.', ',', ';', '：']).trim();
+        let rest = trim(rest.trim_start_matches([':', '.', ',', ';', '：']));
         // A label that says what went wrong (`Unknown user: addr`) is diagnostic text too.
-        let label = label.trim().trim_end_matches(['<', ' ', '"', '\'', '(', '[']).trim_end_matches([':', '：', '-']).trim();
+        let label = trim(trim(label).trim_end_matches(['<', ' ', '"', '\'', '(', '[']).trim_end_matches([':', '：', '-']));
         if label.chars().count() > 2 && !is_address_label(label) {
             Cow::Owned(format!("{label}: {rest}").trim_end_matches([' ', ':']).to_string())
         } else {
@@ -345,6 +348,10 @@ pub(crate) fn recipient_line(line: &str) -> Option<(&str, Cow<'_, str>)> {
     };
     Some((&t[begin..en], diag))
 }
+
+/// Bytes a recipient block's diagnostic starts with room for (most
+/// blocks' texts fit: one allocation instead of one per doubling).
+const BLOCK_ROOM: usize = 256;
 
 /// Recipient blocks of a text: each address line and the lines under it.
 pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
@@ -411,7 +418,10 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
             }
             // A transcript line (`>>> RCPT To:<addr>`) names the stage too.
             let command = if wanted.is_none() && t.starts_with(">>>") { super::util::detect_command(t).map(str::to_string) } else { None };
-            hits.push(Hit { recipient: addr.to_string(), diagnostic: diag.into_owned(), command, ..Hit::default() });
+            // Room for the lines under it: a block's text grows a line at a time.
+            let mut diagnostic = String::with_capacity(diag.len().max(BLOCK_ROOM));
+            diagnostic.push_str(&diag);
+            hits.push(Hit { recipient: addr.to_string(), diagnostic, command, ..Hit::default() });
             cur = Some(hits.len() - 1);
             continue;
         }
@@ -443,7 +453,7 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
     }
     // One recipient named after its error (`Error message below: 550 ...` then
     // `RCPT TO: addr`): the coded lines before it are its diagnostic.
-    if hits.len() == 1 && hits[0].diagnostic.trim().is_empty() && !preamble.is_empty() {
+    if hits.len() == 1 && trim(&hits[0].diagnostic).is_empty() && !preamble.is_empty() {
         // `Failure reasons: ...` then the address: the reason came first.
         let from = preamble.len().saturating_sub(4);
         hits[0].diagnostic = preamble[from..].join("\n");
@@ -451,16 +461,8 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
         // (Without lines before it, there is nothing to add.)
         // Only a failure code counts: a stray `222` (a byte count in a
         // quoted summary) is no reply.
-        let codes = crate::find_codes(&hits[0].diagnostic);
-        let failure = codes.class_digit().is_some_and(|c| c >= 4);
-        if !failure {
-            let coded: Vec<&str> = preamble
-                .iter()
-                .copied()
-                .filter(|l| {
-                    crate::find_codes(l).class_digit().is_some_and(|c| c >= 4)
-                })
-                .collect();
+        if !tells_failure(&hits[0].diagnostic) {
+            let coded: Vec<&str> = preamble.iter().copied().filter(|l| tells_failure(l)).collect();
             if !coded.is_empty() {
                 let own = std::mem::take(&mut hits[0].diagnostic);
                 hits[0].diagnostic = format!("{}\n{own}", coded.join("\n"));
@@ -468,6 +470,13 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
         }
     }
     hits
+}
+
+/// Whether a text's codes say failure (class 4 or 5). The class is the
+/// first digit of a code in the text: a text without a 4 or a 5 is not
+/// read for codes.
+fn tells_failure(t: &str) -> bool {
+    memchr::memchr2(b'4', b'5', t.as_bytes()).is_some() && crate::find_codes(t).class_digit().is_some_and(|c| c >= 4)
 }
 
 /// A session transcript lists the replies that went well ("250 2.1.5 Ok",
@@ -602,7 +611,7 @@ pub(crate) fn error_block<'a>(body: &'a str, start: &[&str]) -> &'a str {
 
 /// Fills what a DSN left out (diagnostic, SMTP command) from the human text.
 pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
-    let needs = d.hits.iter().any(|h| h.diagnostic.trim().is_empty() || h.command.is_none());
+    let needs = d.hits.iter().any(|h| trim(&h.diagnostic).is_empty() || h.command.is_none());
     if !needs {
         return;
     }
@@ -612,14 +621,14 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
     let wanted: Vec<String> = d
         .hits
         .iter()
-        .filter(|h| h.diagnostic.trim().is_empty() || h.command.is_none())
+        .filter(|h| trim(&h.diagnostic).is_empty() || h.command.is_none())
         .flat_map(|h| std::iter::once(&h.recipient).chain(&h.original_recipient))
         .map(|a| a.to_ascii_lowercase())
         .collect();
     // Every diagnostic is there and only commands are sought: a block's
     // text is pieces of its body's lines joined by line breaks, so a body
     // without any wording that names a command gives none.
-    let need_diagnostic = d.hits.iter().any(|h| h.diagnostic.trim().is_empty());
+    let need_diagnostic = d.hits.iter().any(|h| trim(&h.diagnostic).is_empty());
     // A body is the start of its text: a text that names none of the
     // addresses, or (when only commands are sought) has no such wording at
     // all, is done with before its cut is looked for (a scan of its own).
@@ -647,7 +656,7 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
             // No recipient block, but a sentence about this recipient
             // ("Your message wasn't delivered to a@b because ..."): that
             // sentence is what the report says of it.
-            if h.diagnostic.trim().is_empty() {
+            if trim(&h.diagnostic).is_empty() {
                 if let Some(line) = sentence_naming(texts, &h.recipient) {
                     if h.reply.is_none() {
                         h.reply = crate::find_codes(&line).reply;
@@ -657,7 +666,7 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
             }
             continue;
         };
-        if h.diagnostic.trim().is_empty() {
+        if trim(&h.diagnostic).is_empty() {
             h.diagnostic = f.diagnostic.clone();
             if h.reply.is_none() {
                 h.reply = crate::find_codes(&f.diagnostic).reply;
@@ -808,6 +817,29 @@ mod tests {
             drop_success_replies(&mut got);
             assert_eq!(got, by_every_line(d), "{d:?}");
         }
+    }
+
+    #[test]
+    fn failure_is_told_as_when_every_text_was_read_for_codes() {
+        // Texts of up to four pieces: codes of every class and form, digits
+        // that are no codes, words.
+        let pieces = [
+            "550", "5.1.1", "#5.7.1", "250", "2.0.0", "452", "4.2.2", "354", "3.0.0", "smtp; ", "550-", "1234", "x4", "5", "4", " ",
+            "user unknown", "\n", "6.1.1", "999", "x-unix; 69",
+        ];
+        let mut texts = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
+            texts.extend(last.iter().cloned());
+        }
+        let mut told = 0;
+        for t in &texts {
+            let want = crate::find_codes(t).class_digit().is_some_and(|c| c >= 4);
+            assert_eq!(tells_failure(t), want, "{t:?}");
+            told += usize::from(want);
+        }
+        assert!(told > 10_000 && told < texts.len(), "{told}");
     }
 
     #[test]
