@@ -31,6 +31,8 @@ mod reason;
 mod registry;
 mod rules;
 mod status;
+#[cfg(test)]
+mod test_rng;
 mod text;
 mod timefmt;
 

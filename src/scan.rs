@@ -389,17 +389,7 @@ mod tests {
         assert_eq!(v[1].0, "m#2");
     }
 
-    /// A small deterministic generator (xorshift64*): the same streams every run.
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
-        }
-    }
+    use crate::test_rng::Rng;
 
     /// An mbox-like stream built from the lines that matter to the splitter.
     fn stream(rng: &mut Rng) -> Vec<u8> {
@@ -454,16 +444,23 @@ mod tests {
         }
     }
 
+    /// One generated case: a stream, a message size cap, a read buffer size
+    /// and, every fifth case, the byte at which reading fails.
+    fn random_case(rng: &mut Rng, case: usize) -> (Vec<u8>, usize, usize, usize) {
+        let data = stream(rng);
+        let max = [8, 40, 100, 1000, 1 << 20][rng.below(5)];
+        let capacity = [1, 3, 16, 64, 8192][rng.below(5)];
+        let fail_at = if case % 5 == 0 { rng.below(data.len() + 1) } else { usize::MAX };
+        (data, max, capacity, fail_at)
+    }
+
     #[test]
     fn mbox_splits_exactly_as_the_line_reader_did() {
         use std::io::BufReader;
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut messages = 0;
         for case in 0..3000 {
-            let data = stream(&mut rng);
-            let max = [8, 40, 100, 1000, 1 << 20][rng.below(5)];
-            let capacity = [1, 3, 16, 64, 8192][rng.below(5)];
-            let fail_at = if case % 5 == 0 { rng.below(data.len() + 1) } else { usize::MAX };
+            let (data, max, capacity, fail_at) = random_case(&mut rng, case);
             let reader = |d| BufReader::with_capacity(capacity, Failing { data: d, pos: 0, fail_at });
             let want: Vec<Raw> = mbox_reference::MboxReader::new(reader(&data), "m", max).collect();
             let got: Vec<Raw> = MboxReader::new(reader(&data), "m", max).collect();
@@ -478,10 +475,7 @@ mod tests {
         use std::io::BufReader;
         let mut rng = Rng(0x2545_f491_4f6c_dd1d);
         for case in 0..3000 {
-            let data = stream(&mut rng);
-            let max = [8, 40, 100, 1000, 1 << 20][rng.below(5)];
-            let capacity = [1, 3, 16, 64, 8192][rng.below(5)];
-            let fail_at = if case % 5 == 0 { rng.below(data.len() + 1) } else { usize::MAX };
+            let (data, max, capacity, fail_at) = random_case(&mut rng, case);
             let reader = |d| BufReader::with_capacity(capacity, Failing { data: d, pos: 0, fail_at });
             let want: Vec<Raw> = mbox_reference::MboxReader::new(reader(&data), "m", max).collect();
             // What a chunk's buffer already holds stays; an error adds nothing.
