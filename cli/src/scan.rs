@@ -184,25 +184,23 @@ struct Message {
 impl Rendered {
     fn new(format: ScanFormat, keep_rows: bool, source: String, result: Result<bouncekit::Report, bouncekit::Error>) -> Rendered {
         let outcome = result.map(|report| {
-            // The rows are written from the report's own texts, not copies.
-            let mut m = Message { kind: report.kind.as_str(), text: Ok(Vec::new()), rows_seen: 0, tallies: Vec::new(), rows: Vec::new() };
-            let mut text = Vec::new();
+            // The rows are written from the report's own texts, not copies;
+            // writing stops at the first error.
+            let (mut text, mut written) = (Vec::new(), Ok(()));
+            let (mut rows_seen, mut tallies, mut rows) = (0, Vec::new(), Vec::new());
             for row in report.row_refs(&source) {
-                m.rows_seen += 1;
-                if let Err(e) = write_row(&mut text, format, &row) {
-                    m.text = Err(e);
+                rows_seen += 1;
+                if written.is_ok() {
+                    written = write_row(&mut text, format, &row);
                 }
                 if format == ScanFormat::Summary {
-                    m.tallies.push(Tally::of(&row));
+                    tallies.push(Tally::of(&row));
                 }
                 if keep_rows {
-                    m.rows.push(row.to_row());
+                    rows.push(row.to_row());
                 }
             }
-            if m.text.is_ok() {
-                m.text = Ok(text);
-            }
-            m
+            Message { kind: report.kind.as_str(), text: written.map(|()| text), rows_seen, tallies, rows }
         });
         Rendered { source, outcome }
     }
