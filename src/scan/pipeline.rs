@@ -59,7 +59,7 @@ impl Shared {
     /// Queues a chunk once the budget has room; false when the scan is closed.
     fn push(&self, chunk: Chunk) -> bool {
         let mut s = self.lock();
-        while !s.closed && s.out_chunks > 0 && (s.out_chunks >= self.max_chunks || s.out_bytes + chunk.bytes > self.max_bytes) {
+        while !s.closed && s.out_chunks > 0 && (s.out_chunks >= self.max_chunks || s.out_bytes + chunk.bytes() > self.max_bytes) {
             s.reader_waiting = true;
             s = self.room.wait(s).unwrap_or_else(|e| e.into_inner());
             s.reader_waiting = false;
@@ -68,7 +68,7 @@ impl Shared {
             return false;
         }
         s.out_chunks += 1;
-        s.out_bytes += chunk.bytes;
+        s.out_bytes += chunk.bytes();
         s.queue.push_back(chunk);
         self.work.notify_one();
         true
@@ -157,7 +157,7 @@ pub(super) fn spawn_reader(chunker: Chunker, shared: Arc<Shared>) {
             while let Some(chunk) = chunker.next_chunk() {
                 let mut s = shared.lock();
                 s.out_chunks += 1;
-                s.out_bytes += chunk.bytes;
+                s.out_bytes += chunk.bytes();
                 s.queue.push_back(chunk);
             }
         }
@@ -207,7 +207,7 @@ pub(super) fn run_with<T: Send, E>(
             let (shared, done_tx) = (&shared, done_tx.clone());
             let work = move || {
                 while let Some(chunk) = shared.pop() {
-                    let (seq, bytes) = (chunk.seq, chunk.bytes);
+                    let (seq, bytes) = (chunk.seq, chunk.bytes());
                     // A panic (a bug) must not leave the caller waiting for
                     // this chunk: it goes to the caller, who re-raises it.
                     let out = catch_unwind(AssertUnwindSafe(|| {
@@ -231,7 +231,7 @@ pub(super) fn run_with<T: Send, E>(
         if started == 0 {
             // Not one parse thread: parse here, chunk by chunk (they come in order).
             while let Some(chunk) = shared.pop() {
-                let bytes = chunk.bytes;
+                let bytes = chunk.bytes();
                 let parsed = parse_chunk(chunk, classifier, limits);
                 shared.release(bytes);
                 for (source, result) in parsed {

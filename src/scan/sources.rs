@@ -135,12 +135,17 @@ impl Sources {
 /// Raw messages in input order, numbered from 0.
 pub(super) struct Chunk {
     pub seq: u64,
-    /// Bytes of message data in `buf` (what the memory budget counts).
-    pub bytes: usize,
     /// The chunk's messages, one after another: one buffer, not one a message.
     pub buf: Vec<u8>,
     /// Each message's source and place in `buf` (or why there is none).
     pub raws: Vec<Placed>,
+}
+
+impl Chunk {
+    /// Bytes of message data (what the memory budget counts).
+    pub fn bytes(&self) -> usize {
+        self.buf.len()
+    }
 }
 
 /// Groups the raw messages of `Sources` into chunks.
@@ -183,6 +188,6 @@ impl Chunker {
         self.read.fetch_add(bytes as u64, Ordering::Relaxed);
         let seq = self.seq;
         self.seq += 1;
-        Some(Chunk { seq, bytes, buf, raws })
+        Some(Chunk { seq, buf, raws })
     }
 }
