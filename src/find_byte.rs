@@ -96,4 +96,25 @@ mod tests {
         }
         assert!(hits > 10_000, "{hits}");
     }
+
+    #[test]
+    fn the_first_byte_up_to_a_space_is_found_by_every_byte_and_neighbour() {
+        // Every byte value at every place of a 20-byte text, next to each
+        // other byte value before it (a borrow comes from a lower byte).
+        for v in 0..=255u8 {
+            for w in [0x00, 0x20, 0x21, 0x7f, 0x80, 0xff] {
+                for at in 0..20 {
+                    let mut b = [b'x'; 20];
+                    b[at] = v;
+                    if at > 0 {
+                        b[at - 1] = w;
+                    }
+                    for from in 0..=b.len() {
+                        let naive = (from..b.len()).find(|&k| b[k] <= 0x20).unwrap_or(b.len());
+                        assert_eq!(first_in_range(&b, from, 0, b' ').unwrap_or(b.len()), naive, "{b:?} {from}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use crate::find_byte::first_in_range;
 
 /// Makes any line ending parseable: strips an mbox `From ` line at the top,
 /// and turns bare-CR (old Mac) line endings into LF.
@@ -129,7 +130,7 @@ pub fn unfold(s: &str) -> String {
             loop {
                 // Blanks are control bytes or the space: only a byte up to
                 // 0x20 can end a word.
-                i = next_control_or_space(b, i);
+                i = first_in_range(b, i, 0, b' ').unwrap_or(b.len());
                 match b.get(i) {
                     Some(&c) if !space(c) => i += 1,
                     Some(b' ') if b.get(i + 1).is_some_and(|&c| !space(c)) => i += 1,
@@ -153,28 +154,6 @@ pub fn unfold(s: &str) -> String {
         out.push_str(w);
     }
     out
-}
-
-/// The first index from `i` on whose byte is at most 0x20 (`b.len()` when
-/// none is), eight bytes at a time: words run a few bytes between blanks.
-fn next_control_or_space(b: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = u64::from_le_bytes([0x21; 8]);
-    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
-    while let Some(chunk) = b.get(i..i + 8) {
-        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        // A byte below 0x21 (and not above 0x7f) sets its high bit here;
-        // a borrow can set a later byte's too, never an earlier one's: the
-        // lowest bit set is the first such byte.
-        let low = x.wrapping_sub(ONES) & !x & HIGH;
-        if low != 0 {
-            return i + (low.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < b.len() && b[i] > 0x20 {
-        i += 1;
-    }
-    i
 }
 
 /// Cuts `s` to at most `max` bytes at a character boundary.
@@ -893,27 +872,6 @@ mod tests {
                 r = r.rotate_left(5) ^ seed;
             }
             assert_eq!(unfold(&s), s.split_whitespace().collect::<Vec<_>>().join(" "), "{s:?}");
-        }
-    }
-
-    #[test]
-    fn the_next_control_or_space_is_the_first_byte_up_to_0x20() {
-        // Every byte value at every place of a 20-byte text, next to each
-        // other byte value before it (a borrow comes from a lower byte).
-        for v in 0..=255u8 {
-            for w in [0x00, 0x20, 0x21, 0x7f, 0x80, 0xff] {
-                for at in 0..20 {
-                    let mut b = [b'x'; 20];
-                    b[at] = v;
-                    if at > 0 {
-                        b[at - 1] = w;
-                    }
-                    for from in 0..=b.len() {
-                        let naive = (from..b.len()).find(|&k| b[k] <= 0x20).unwrap_or(b.len());
-                        assert_eq!(next_control_or_space(&b, from), naive, "{b:?} {from}");
-                    }
-                }
-            }
         }
     }
 
