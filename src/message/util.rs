@@ -862,9 +862,7 @@ mod tests {
         let mut seed = 0x2545_f491_4f6c_dd1d_u64;
         for _ in 0..200_000 {
             let mut s = String::new();
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
+            crate::test_rng::xorshift(&mut seed);
             let mut r = seed;
             for _ in 0..(r % 12) {
                 r /= 12;

@@ -118,12 +118,7 @@ mod tests {
     #[test]
     fn finds_what_memmem_finds() {
         let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = || crate::test_rng::xorshift(&mut seed);
         // Few distinct bytes, so partial matches and false candidates abound.
         const BYTES: &[u8] = b"--=_ab\n";
         for _ in 0..5_000 {

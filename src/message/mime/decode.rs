@@ -291,12 +291,7 @@ mod tests {
         // vector block sizes.
         const PIECES: [&[u8]; 10] = [b"a", b"bc\n", "\u{e9}".as_bytes(), "\u{3042}".as_bytes(), "\u{1f600}".as_bytes(), b"\xe3\x81", b"\xff", b"\xc0\xaf", b"\xed\xa0\x80", b"0123456789abcdef"];
         let mut seed = 0x243f_6a88_85a3_08d3u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = || crate::test_rng::xorshift(&mut seed);
         let (mut valid, mut broken) = (0, 0);
         for _ in 0..20_000 {
             let mut b = Vec::new();

@@ -17,9 +17,7 @@ use crate::Error;
 pub(super) fn random_strings(alphabet: &[u8], max_len: u64, count: usize) -> impl Iterator<Item = Vec<u8>> + '_ {
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     (0..count).map(move |_| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
+        crate::test_rng::xorshift(&mut seed);
         let len = (seed % max_len) as usize;
         (0..len).map(|k| alphabet[((seed >> (4 * k)) as usize + k) % alphabet.len()]).collect()
     })

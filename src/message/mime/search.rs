@@ -76,12 +76,7 @@ mod tests {
         // Every length around the 16- and 32-byte paths, the bytes sought at
         // every place, often several of them.
         let mut seed = 0x6a09_e667_f3bc_c908u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = || crate::test_rng::xorshift(&mut seed);
         let find = Search::get();
         for _ in 0..30_000 {
             let len = (next() % 140) as usize;
