@@ -428,8 +428,7 @@ fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
 /// a charset whose lower half is ASCII (no escape sequences, no UTF-7
 /// shifts, no UTF-16), so decoding it would only copy it.
 fn ascii_reads_as_ascii(charset: &[u8], bytes: &[u8]) -> bool {
-    let c = charset;
-    let prefix = |p: &str| c.len() >= p.len() && c[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    let prefix = |p: &str| charset.get(..p.len()).is_some_and(|c| c.eq_ignore_ascii_case(p.as_bytes()));
     ["us-ascii", "utf-8", "iso-8859-", "windows-125", "cp125", "koi8-"].into_iter().any(prefix) && bytes.is_ascii()
 }
 
