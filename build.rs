@@ -12,9 +12,13 @@ fn embed(dir: &str, out: &mut String, name: &str) {
     out.push_str(&format!("pub(crate) static {name}: &[(&str, &str)] = &[\n"));
     for p in files {
         println!("cargo:rerun-if-changed={}", p.display());
-        let abs = fs::canonicalize(&p).unwrap();
         let stem = p.file_stem().unwrap().to_string_lossy();
-        out.push_str(&format!("    ({stem:?}, include_str!({:?})),\n", abs.display().to_string()));
+        let file = p.file_name().unwrap().to_string_lossy();
+        // Relative to the crate as it is compiled, not to where this script
+        // last ran: a target directory shared by two checkouts at different
+        // paths would otherwise embed the other checkout's files (or fail on
+        // them once it is gone).
+        out.push_str(&format!("    ({stem:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?}))),\n", format!("/{dir}/{file}")));
     }
     out.push_str("];\n");
 }
