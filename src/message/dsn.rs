@@ -288,8 +288,12 @@ fn has_inline_fields(t: &str) -> bool {
         } else if starts("action:") || starts("status:") || starts("diagnostic-code:") {
             saw_other = true;
         }
+        // Both seen: no later line can change the answer.
+        if saw_recipient && saw_other {
+            return true;
+        }
     }
-    saw_recipient && saw_other
+    false
 }
 
 /// Extracts recipients from the status parts (or inline status fields).
@@ -368,6 +372,32 @@ mod tests {
         for b in 0..=255u8 {
             assert_eq!(NAME_BYTES[usize::from(b)], b.is_ascii_alphanumeric() || b == b'-', "{b}");
         }
+    }
+
+    #[test]
+    fn inline_fields_are_told_as_when_every_line_was_read() {
+        let by_every_line = |t: &str| {
+            let starts = |l: &str, p: &str| l.len() >= p.len() && l.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+            let ls: Vec<&str> = t.lines().map(str::trim_start).collect();
+            ls.iter().any(|l| starts(l, "final-recipient:") || starts(l, "original-recipient:"))
+                && ls.iter().any(|l| {
+                    !(starts(l, "final-recipient:") || starts(l, "original-recipient:"))
+                        && (starts(l, "action:") || starts(l, "status:") || starts(l, "diagnostic-code:"))
+                })
+        };
+        let pieces = [
+            "Final-Recipient: rfc822; a@b.example", "  original-recipient:x", "Action: failed", "STATUS: 5.1.1", "\u{3000}Diagnostic-Code: smtp; 550",
+            "words", "", "action", "Final-Recipient", "x status: 5.0.0", "\r", "\t", "final-recipient:status:",
+        ];
+        let mut rng = crate::test_rng::Rng(0xd5e);
+        let mut told = 0;
+        for _ in 0..20_000 {
+            let t = (0..rng.below(7)).map(|_| pieces[rng.below(pieces.len())]).collect::<Vec<_>>().join(if rng.below(3) == 0 { "\r\n" } else { "\n" });
+            let want = by_every_line(&t);
+            assert_eq!(has_inline_fields(&t), want, "{t:?}");
+            told += usize::from(want);
+        }
+        assert!(told > 2_000 && told < 18_000, "{told}");
     }
 
     #[test]

@@ -152,8 +152,10 @@ fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a [u8]>, subject: &str) ->
     warned
 }
 
-/// The markers' automaton, and each marker (lowercase) with its format's index.
-type BodyMarkers = (aho_corasick::AhoCorasick, Vec<(Vec<u8>, usize)>);
+/// The markers' automaton; each marker (lowercase) with its format's
+/// index, sorted by first byte; and per byte value, the range of the
+/// markers that start with it.
+type BodyMarkers = (aho_corasick::AhoCorasick, Vec<(Vec<u8>, usize)>, [(u16, u16); 256]);
 
 /// How many leading bytes of each marker the automaton looks for.
 const MARKER_PREFIX: usize = 16;
@@ -178,7 +180,16 @@ fn body_markers() -> &'static BodyMarkers {
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .build(prefixes)
             .expect("the format table's markers always build");
-        (ac, markers)
+        markers.sort_by_key(|(m, _)| m[0]);
+        let mut by_first = [(0u16, 0u16); 256];
+        for (i, (m, _)) in markers.iter().enumerate() {
+            let r = &mut by_first[usize::from(m[0])];
+            if r.0 == r.1 {
+                r.0 = i as u16;
+            }
+            r.1 = i as u16 + 1;
+        }
+        (ac, markers, by_first)
     })
 }
 
@@ -187,15 +198,16 @@ fn body_markers() -> &'static BodyMarkers {
 /// vectorised prefilter scans it).
 ///
 /// Every position where some marker starts is visited (the search restarts
-/// one byte after each match), and there every marker is compared:
-/// overlapping markers all count.
+/// one byte after each match), and there every marker that starts with
+/// that position's byte is compared: overlapping markers all count.
 fn body_hits(lower: &[u8]) -> Vec<bool> {
-    let (ac, markers) = body_markers();
+    let (ac, markers, by_first) = body_markers();
     let mut hit = vec![false; FORMATS.len()];
     let mut at = 0;
     while let Some(m) = ac.find(aho_corasick::Input::new(lower).span(at..lower.len())) {
         let here = &lower[m.start()..];
-        for (marker, owner) in markers {
+        let (from, to) = by_first[usize::from(here[0])];
+        for (marker, owner) in &markers[usize::from(from)..usize::from(to)] {
             if here.starts_with(marker) {
                 hit[*owner] = true;
             }
@@ -394,6 +406,37 @@ mod tests {
         // A marker that spans lines (and so texts, once joined).
         let hits = body_hits(b"hi!\n\nthis is the mailer-daemon, please");
         assert!(hits[at("opensmtpd")]);
+    }
+
+    #[test]
+    fn body_hits_are_found_as_comparing_every_marker_everywhere_finds_them() {
+        // The definition: a format is hit when one of its markers starts
+        // at some position of the text.
+        let by_every_marker = |lower: &[u8]| -> Vec<bool> {
+            FORMATS
+                .iter()
+                .map(|f| f.body.iter().any(|b| (0..lower.len()).any(|p| lower[p..].starts_with(b.to_ascii_lowercase().as_bytes()))))
+                .collect()
+        };
+        // Texts of markers, their halves and ends, glued together and to
+        // filler: overlaps, near misses, markers at both ends.
+        let mut pieces: Vec<Vec<u8>> = vec![b"x".to_vec(), b" ".to_vec(), b"\n".to_vec(), b"\xc3\xa9".to_vec()];
+        for f in FORMATS {
+            for b in f.body {
+                let l = b.to_ascii_lowercase().into_bytes();
+                let h = l.len() / 2;
+                pieces.extend([l.clone(), l[..h].to_vec(), l[h..].to_vec(), l[1..].to_vec(), l[..l.len() - 1].to_vec()]);
+            }
+        }
+        let mut rng = crate::test_rng::Rng(0xb0d1);
+        let mut hits = 0;
+        for _ in 0..4_000 {
+            let text: Vec<u8> = (0..rng.below(6)).flat_map(|_| pieces[rng.below(pieces.len())].clone()).collect();
+            let want = by_every_marker(&text);
+            assert_eq!(body_hits(&text), want, "{:?}", String::from_utf8_lossy(&text));
+            hits += want.iter().filter(|&&h| h).count();
+        }
+        assert!(hits > 2_000, "{hits}");
     }
 
     #[test]

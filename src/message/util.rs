@@ -185,8 +185,23 @@ fn is_local_char(c: u8) -> bool {
     LOCAL_CHARS[usize::from(c)]
 }
 
+/// Bytes of an address's domain: letters, digits, `-`, `.` and any
+/// non-ASCII byte. A table, like [`LOCAL_CHARS`]: the domain is walked a
+/// byte at a time too.
+static DOMAIN_CHARS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c >= 0x80;
+        i += 1;
+    }
+    t
+};
+
+#[inline]
 fn is_domain_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c >= 0x80
+    DOMAIN_CHARS[usize::from(c)]
 }
 
 /// The first plausible email address in `s`: `(address, start, end)` byte offsets.
@@ -628,6 +643,15 @@ pub(crate) fn find_ci(hay: &str, needle: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn domain_and_local_tables_hold_the_bytes_the_definitions_name() {
+        for c in 0..=255u8 {
+            assert_eq!(is_domain_char(c), c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c >= 0x80, "{c}");
+            let atext = b"!#$%&'*+-/=?^_`{|}~.".contains(&c);
+            assert_eq!(is_local_char(c), c.is_ascii_alphanumeric() || c >= 0x80 || atext, "{c}");
+        }
+    }
 
     #[test]
     fn addresses() {
