@@ -1,17 +1,35 @@
 //! Embeds every data file under `data/rules/` and `data/registry/` so adding
-//! a rules file needs no code change.
-use std::{env, fs, path::Path};
+//! a rules file needs no code change, and does at build time what every
+//! process would otherwise do at start: reads the built-in rules files,
+//! finds the literals of every built-in pattern, and pulls out of the
+//! registry what a verdict needs. The crate's tests check that these tables
+//! equal what a run-time read of the same files gives.
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::{env, fs, path::Path, path::PathBuf};
 
-fn embed(dir: &str, out: &mut String, name: &str) {
+#[path = "src/rules/literals.rs"]
+#[allow(dead_code)]
+mod literals;
+#[path = "src/rules/raw.rs"]
+mod raw;
+
+fn toml_files(dir: &str) -> Vec<PathBuf> {
     println!("cargo:rerun-if-changed={dir}");
     let mut files: Vec<_> = fs::read_dir(dir)
         .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
         .unwrap_or_default();
     files.retain(|p| p.extension().is_some_and(|e| e == "toml"));
     files.sort();
-    out.push_str(&format!("pub(crate) static {name}: &[(&str, &str)] = &[\n"));
-    for p in files {
+    for p in &files {
         println!("cargo:rerun-if-changed={}", p.display());
+    }
+    files
+}
+
+fn embed(dir: &str, files: &[PathBuf], out: &mut String, name: &str, attr: &str) {
+    out.push_str(&format!("{attr}pub(crate) static {name}: &[(&str, &str)] = &[\n"));
+    for p in files {
         let stem = p.file_stem().unwrap().to_string_lossy();
         let file = p.file_name().unwrap().to_string_lossy();
         // Relative to the crate as it is compiled, not to where this script
@@ -23,12 +41,108 @@ fn embed(dir: &str, out: &mut String, name: &str) {
     out.push_str("];\n");
 }
 
+fn read(p: &Path) -> String {
+    fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// A string list as a Rust slice expression.
+fn list<S: AsRef<str>>(items: &[S]) -> String {
+    let mut s = String::from("&[");
+    for i in items {
+        write!(s, "{:?},", i.as_ref()).unwrap();
+    }
+    s.push(']');
+    s
+}
+
+/// The built-in rules as statics (`StaticRule`s, per file), and the keys of
+/// every distinct built-in pattern, sorted by pattern for a binary search.
+fn rules(files: &[PathBuf]) -> String {
+    let mut out = String::from("pub(crate) static BUILTIN_RULES: &[(&str, &[StaticRule])] = &[\n");
+    let mut patterns = BTreeMap::new();
+    for p in files {
+        let stem = p.file_stem().unwrap().to_string_lossy();
+        let file: raw::RulesFile = toml::from_str(&read(p)).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        writeln!(out, "({stem:?}, &[").unwrap();
+        for r in file.rule {
+            let opt = |o: &Option<String>| o.as_ref().map_or("None".to_string(), |s| format!("Some({s:?})"));
+            writeln!(
+                out,
+                "StaticRule {{ id: {:?}, reason: {:?}, priority: {}, phrases: {}, patterns: {}, status: {}, bounce_type: {}, class: {:?}, examples: {} }},",
+                r.id,
+                r.reason,
+                r.priority,
+                list(&r.phrases),
+                list(&r.patterns),
+                opt(&r.status),
+                opt(&r.bounce_type),
+                r.class,
+                list(&r.examples)
+            )
+            .unwrap();
+            for pat in r.patterns {
+                patterns.entry(pat.clone()).or_insert_with(|| literals::pattern_keys(&pat));
+            }
+        }
+        out.push_str("]),\n");
+    }
+    out.push_str("];\n");
+    out.push_str("pub(crate) static BUILTIN_PATTERN_KEYS: &[(&str, Keyed<&[&str]>)] = &[\n");
+    for (pat, keyed) in patterns {
+        let k = match keyed {
+            literals::Keyed::Prefix(l, None) => format!("Keyed::Prefix({}, None)", list(&l)),
+            literals::Keyed::Prefix(l, Some(c)) => format!("Keyed::Prefix({}, Some({}))", list(&l), list(&c)),
+            literals::Keyed::Suffix(l) => format!("Keyed::Suffix({})", list(&l)),
+            literals::Keyed::Inner(l) => format!("Keyed::Inner({})", list(&l)),
+            literals::Keyed::Always => "Keyed::Always".to_string(),
+        };
+        writeln!(out, "({pat:?}, {k}),").unwrap();
+    }
+    out.push_str("];\n");
+    out
+}
+
+/// What a verdict reads of the registry (name and reasons of every subject
+/// and registered code), as statics; `explain` still reads the whole files.
+fn registry_quick(files: &[PathBuf]) -> String {
+    let (mut subjects, mut codes) = (String::new(), String::new());
+    for p in files {
+        let table: toml::Table = toml::from_str(&read(p)).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let fields = |key: &str, v: &toml::Value| -> String {
+            let get = |f: &str| {
+                v.get(f).and_then(toml::Value::as_str).unwrap_or_else(|| panic!("{}: {key} lacks a string {f}", p.display())).to_string()
+            };
+            format!("{:?}, {:?}, {:?}", get("name"), get("reason_permanent"), get("reason_temporary"))
+        };
+        for (k, v) in table.get("subject").and_then(toml::Value::as_table).into_iter().flatten() {
+            let s: u16 = k.parse().unwrap_or_else(|_| panic!("{}: subject key {k:?} is not a number", p.display()));
+            writeln!(subjects, "({s}, {}),", fields(k, v)).unwrap();
+        }
+        for (k, v) in table.get("code").and_then(toml::Value::as_table).into_iter().flatten() {
+            let numbers: Option<Vec<u16>> = k.strip_prefix("X.").map(|r| r.split('.').map(|n| n.parse().ok()).collect()).flatten();
+            let Some(&[s, d]) = numbers.as_deref() else { panic!("{}: code key {k:?} is not X.s.d", p.display()) };
+            writeln!(codes, "({s}, {d}, {}),", fields(k, v)).unwrap();
+        }
+    }
+    format!(
+        "pub(crate) static QUICK_SUBJECTS: &[(u16, &str, &str, &str)] = &[\n{subjects}];\n\
+         pub(crate) static QUICK_CODES: &[(u16, u16, &str, &str, &str)] = &[\n{codes}];\n"
+    )
+}
+
 fn main() {
+    let out_dir = env::var("OUT_DIR").unwrap();
+    let rule_files = toml_files("data/rules");
+    let registry_files = toml_files("data/registry");
     let mut out = String::new();
-    embed("data/rules", &mut out, "RULE_FILES");
-    embed("data/registry", &mut out, "REGISTRY_FILES");
+        // The rules' text only for the test that holds the statics equal to it.
+embed("data/rules", &rule_files, &mut out, "RULE_FILES", "#[cfg(test)]\n");
+    embed("data/registry", &registry_files, &mut out, "REGISTRY_FILES", "");
+    out.push_str(&registry_quick(&registry_files));
     println!("cargo:rerun-if-changed=data/reasons.toml");
     println!("cargo:rerun-if-changed=data/taxonomies.toml");
-    let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("embedded.rs");
-    fs::write(dest, out).unwrap();
+    println!("cargo:rerun-if-changed=src/rules/literals.rs");
+    println!("cargo:rerun-if-changed=src/rules/raw.rs");
+    fs::write(Path::new(&out_dir).join("embedded.rs"), out).unwrap();
+    fs::write(Path::new(&out_dir).join("builtin_rules.rs"), rules(&rule_files)).unwrap();
 }

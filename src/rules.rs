@@ -11,16 +11,23 @@ use regex::{RegexSet, RegexSetBuilder};
 use regex_automata::meta::{self, Regex};
 use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::{Anchored, Input};
-use regex_syntax::hir::literal::{ExtractKind, Extractor};
-use regex_syntax::hir::{Hir, HirKind};
-use serde::Deserialize;
 use smallvec::SmallVec;
 
-use crate::embedded::RULE_FILES;
 use crate::text::{collapse, copy_marks, BREAKS};
 
 mod keys;
+mod literals;
+mod raw;
 use keys::Keys;
+use literals::Keyed;
+use raw::{RawRule, RulesFile};
+
+/// The build-time reading of the built-in rules files (see `build.rs`).
+mod generated {
+    use super::literals::Keyed;
+    use super::StaticRule;
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
 use crate::{BounceType, Error, Reason, StatusCode};
 
 /// Rules under this priority are *weak*: they only decide when the text
@@ -59,39 +66,34 @@ impl Rule {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RulesFile {
-    #[serde(default)]
-    #[allow(dead_code)]
-    meta: Option<toml::Table>,
-    #[serde(default)]
-    rule: Vec<RawRule>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRule {
-    id: String,
-    reason: String,
-    #[serde(default = "default_priority")]
+/// A built-in rule as `build.rs` read it: a [`RawRule`] in statics.
+pub(crate) struct StaticRule {
+    id: &'static str,
+    reason: &'static str,
     priority: u8,
-    #[serde(default)]
-    phrases: Vec<String>,
-    #[serde(default)]
-    patterns: Vec<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    bounce_type: Option<String>,
-    #[serde(default)]
+    phrases: &'static [&'static str],
+    patterns: &'static [&'static str],
+    status: Option<&'static str>,
+    bounce_type: Option<&'static str>,
     class: Option<u8>,
-    #[serde(default)]
-    examples: Vec<String>,
+    examples: &'static [&'static str],
 }
 
-fn default_priority() -> u8 {
-    50
+impl StaticRule {
+    fn to_raw(&self) -> RawRule {
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+        RawRule {
+            id: self.id.into(),
+            reason: self.reason.into(),
+            priority: self.priority,
+            phrases: strings(self.phrases),
+            patterns: strings(self.patterns),
+            status: self.status.map(str::to_string),
+            bounce_type: self.bounce_type.map(str::to_string),
+            class: self.class,
+            examples: strings(self.examples),
+        }
+    }
 }
 
 /// Parses one rules file (TOML) into rules, checking every field.
@@ -115,10 +117,14 @@ pub fn parse_rules(text: &str, source: &str) -> Result<Vec<Rule>, Error> {
 /// files skip it (tests/rules.rs compiles every built-in pattern), since a
 /// case-insensitive parse of every pattern was a third of start-up.
 fn parse_rules_checked(text: &str, source: &str, check_patterns: bool) -> Result<Vec<Rule>, Error> {
+    let file: RulesFile = toml::from_str(text).map_err(|e| Error::Rules { source: source.to_string(), message: e.to_string() })?;
+    file.rule.into_iter().map(|r| checked_rule(r, source, check_patterns)).collect()
+}
+
+/// Checks every field of one rule as read from a file.
+fn checked_rule(r: RawRule, source: &str, check_patterns: bool) -> Result<Rule, Error> {
     let err = |message: String| Error::Rules { source: source.to_string(), message };
-    let file: RulesFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
-    let mut out = Vec::with_capacity(file.rule.len());
-    for r in file.rule {
+    {
         let ctx = |m: String| err(format!("rule {:?}: {m}", r.id));
         let reason: Reason = r.reason.parse().map_err(|e: Error| ctx(e.to_string()))?;
         if r.priority > 100 {
@@ -146,7 +152,7 @@ fn parse_rules_checked(text: &str, source: &str, check_patterns: bool) -> Result
                 return Err(ctx(format!("class {c} is not 2, 4 or 5")));
             }
         }
-        out.push(Rule {
+        Ok(Rule {
             id: r.id,
             reason,
             priority: r.priority,
@@ -157,9 +163,8 @@ fn parse_rules_checked(text: &str, source: &str, check_patterns: bool) -> Result
             class: r.class,
             examples: r.examples,
             source: source.to_string(),
-        });
+        })
     }
-    Ok(out)
 }
 
 /// Keys in the automaton are literals cut to this many bytes: thousands of
@@ -167,12 +172,6 @@ fn parse_rules_checked(text: &str, source: &str, check_patterns: bool) -> Result
 /// the automaton stays small enough to live in cache, and the rest of a
 /// literal is checked only where its key occurs.
 const KEY_LEN: usize = 16;
-
-/// Prefix literals shorter than this are common words (`user `, `ofr`):
-/// a pattern keyed by them also gets confirming literals, its suffixes.
-/// Longer prefixes seldom occur without a match, and confirming them would
-/// cost more key hits than it saves regex runs.
-const CONFIRM_BELOW: usize = 8;
 
 /// What an Aho-Corasick hit on a key stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,69 +221,37 @@ enum HitKind {
     Reshape,
 }
 
-/// Parses case-sensitively: the case-insensitive HIR would expand every letter.
-fn parse_case_sensitive(pattern: &str) -> Option<Hir> {
-    regex_syntax::ParserBuilder::new().build().parse(pattern).ok()
+/// The embedded keys of a built-in pattern (`None` for any other).
+fn builtin_keys(pattern: &str) -> Option<&'static Keyed<&'static [&'static str]>> {
+    let table = generated::BUILTIN_PATTERN_KEYS;
+    table.binary_search_by(|(p, _)| (*p).cmp(pattern)).ok().map(|i| &table[i].1)
 }
 
-/// Literals one of which occurs somewhere in every match of `pattern`: the
-/// required prefixes of one of the parts it concatenates (`^\s*loop detected`
-/// has neither a prefix nor a suffix literal, but every match contains
-/// `loop detected`). The part with the longest shortest literal is taken.
-fn inner_literals(hir: &Hir) -> Option<Vec<String>> {
-    let mut hir = hir;
-    while let HirKind::Capture(c) = hir.kind() {
-        hir = &c.sub;
+/// Adds the keys that find pattern `n` (cut to [`KEY_LEN`] bytes); `false`
+/// when it has none, and so must always run.
+fn add_pattern_keys<S: AsRef<str>>(keyed: &Keyed<impl AsRef<[S]>>, n: u32, add: &mut impl FnMut(&[u8], Hit)) -> bool {
+    fn head(l: &impl AsRef<str>) -> &[u8] {
+        let l = l.as_ref().as_bytes();
+        &l[..l.len().min(KEY_LEN)]
     }
-    let HirKind::Concat(parts) = hir.kind() else { return None };
-    parts
-        .iter()
-        .filter_map(|p| literals_of(p, ExtractKind::Prefix))
-        .max_by_key(|lits| (lits.iter().map(String::len).min().unwrap_or(0), std::cmp::Reverse(lits.len())))
-}
-
-/// Literals one of which occurs in every match of `hir` (its required
-/// prefixes, or its required suffixes, as `kind` says), ready for a
-/// case-insensitive key search; `None` when there are none worth searching for.
-fn literals_of(hir: &Hir, kind: ExtractKind) -> Option<Vec<String>> {
-    let mut ex = Extractor::new();
-    let prefix = matches!(kind, ExtractKind::Prefix);
-    ex.kind(kind).limit_class(4).limit_repeat(4).limit_literal_len(64).limit_total(64);
-    let seq = ex.extract(hir);
-    let lits = seq.literals()?;
-    if lits.is_empty() {
-        return None;
+    fn tail(l: &impl AsRef<str>) -> &[u8] {
+        let l = l.as_ref().as_bytes();
+        &l[l.len().saturating_sub(KEY_LEN)..]
     }
-    let mut out = Vec::with_capacity(lits.len());
-    for l in lits {
-        let text = std::str::from_utf8(l.as_bytes()).ok()?;
-        if text.is_ascii() {
-            if text.len() < 3 {
-                return None;
+    match keyed {
+        Keyed::Prefix(lits, confirm) => {
+            for l in lits.as_ref() {
+                add(head(l), Hit::Prefix(n, confirm.is_some()));
             }
-            out.push(text.to_ascii_lowercase());
-            continue;
+            for l in confirm.iter().flat_map(|c| c.as_ref()) {
+                add(tail(l), Hit::Confirm(n));
+            }
         }
-        // The search folds ASCII case only: keep an ASCII part when it is long
-        // enough, else the literal in its usual case forms.
-        let ascii: &str = if prefix {
-            &text[..text.find(|c: char| !c.is_ascii()).unwrap_or(text.len())]
-        } else {
-            &text[text.rfind(|c: char| !c.is_ascii()).map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8))..]
-        };
-        if ascii.len() >= 3 {
-            out.push(ascii.to_ascii_lowercase());
-        } else {
-            // lower, UPPER and Capitalised: the case forms real texts use.
-            let lower = text.to_lowercase();
-            let mut chars = lower.chars();
-            let capitalised: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
-            out.extend([lower, text.to_uppercase(), capitalised]);
-        }
+        Keyed::Suffix(lits) => lits.as_ref().iter().for_each(|l| add(tail(l), Hit::Within(n))),
+        Keyed::Inner(lits) => lits.as_ref().iter().for_each(|l| add(head(l), Hit::Within(n))),
+        Keyed::Always => return false,
     }
-    out.sort();
-    out.dedup();
-    Some(out)
+    true
 }
 
 /// Compiles one rule pattern as the rule set runs it: case-insensitive,
@@ -326,7 +293,7 @@ struct LazyRegex {
 impl LazyRegex {
     fn new(pattern: &str) -> Result<LazyRegex, String> {
         let re = OnceLock::new();
-        if !builtin_patterns().contains(pattern) {
+        if builtin_keys(pattern).is_none() {
             let _ = re.set(Some(compile(pattern)?));
         }
         Ok(LazyRegex { pattern: pattern.into(), re })
@@ -337,12 +304,6 @@ impl LazyRegex {
     fn get(&self) -> Option<&Regex> {
         self.re.get_or_init(|| compile(&self.pattern).ok()).as_ref()
     }
-}
-
-/// Every built-in pattern's text.
-fn builtin_patterns() -> &'static HashSet<&'static str> {
-    static P: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    P.get_or_init(|| builtin().iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect())
 }
 
 /// Every built-in rule id: a verdict names its rule by borrowing from here
@@ -357,9 +318,10 @@ fn builtin() -> &'static [Rule] {
     static B: OnceLock<Vec<Rule>> = OnceLock::new();
     B.get_or_init(|| {
         let mut all = Vec::new();
-        for (name, text) in RULE_FILES {
-            // Embedded at build time and checked by tests/rules.rs.
-            all.extend(parse_rules_checked(text, name, false).unwrap_or_else(|e| panic!("{e}")));
+        for (name, rules) in generated::BUILTIN_RULES {
+            // Read by build.rs; tests/rules.rs checks every field, and a
+            // test below that this equals a run-time read of the files.
+            all.extend(rules.iter().map(|r| checked_rule(r.to_raw(), name, false).unwrap_or_else(|e| panic!("{e}"))));
         }
         all
     })
@@ -454,34 +416,11 @@ impl RuleSet {
                 let n = regexes.len() as u32;
                 regexes.push(LazyRegex::new(p).map_err(err)?);
                 pattern_rule.push(i as u32);
-                // Parsed once for all three literal searches below.
-                let hir = parse_case_sensitive(p);
-                let hir = hir.as_ref();
-                if let Some(lits) = hir.and_then(|h| literals_of(h, ExtractKind::Prefix)) {
-                    // Its suffixes too, when they say more than the prefixes:
-                    // a prefix that occurs without any of them (`user ` in
-                    // `user unknown` for `user is (disabled|suspended)`)
-                    // then costs no regex run.
-                    let shortest = |l: &[String]| l.iter().map(String::len).min().unwrap_or(0);
-                    let confirm = (shortest(&lits) < CONFIRM_BELOW)
-                        .then(|| hir.and_then(|h| literals_of(h, ExtractKind::Suffix)))
-                        .flatten()
-                        .filter(|c| *c != lits && shortest(c) >= shortest(&lits) && c.iter().all(|l| l.is_ascii()));
-                    for l in &lits {
-                        add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Prefix(n, confirm.is_some()));
-                    }
-                    for l in confirm.iter().flatten() {
-                        add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Confirm(n));
-                    }
-                } else if let Some(lits) = hir.and_then(|h| literals_of(h, ExtractKind::Suffix)) {
-                    for l in lits {
-                        add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Within(n));
-                    }
-                } else if let Some(lits) = hir.and_then(inner_literals) {
-                    for l in lits {
-                        add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Within(n));
-                    }
-                } else {
+                let keyed = match builtin_keys(p) {
+                    Some(k) => add_pattern_keys(k, n, &mut add),
+                    None => add_pattern_keys(&literals::pattern_keys(p), n, &mut add),
+                };
+                if !keyed {
                     always.push(p.as_str());
                     always_pattern.push(n);
                 }
@@ -944,7 +883,45 @@ impl Candidates {
 
 #[cfg(test)]
 mod tests {
+    use super::literals::{inner_literals, parse_case_sensitive};
     use super::*;
+
+    /// The rules build.rs embedded are what reading the files at run time
+    /// gives, field by field, in the same order: the two cannot drift.
+    #[test]
+    fn embedded_rules_equal_a_run_time_read_of_the_files() {
+        let mut read = Vec::new();
+        for (name, text) in crate::embedded::RULE_FILES {
+            read.extend(parse_rules(text, name).unwrap_or_else(|e| panic!("{e}")));
+        }
+        assert!(read.len() > 300);
+        assert_eq!(builtin(), &read[..]);
+    }
+
+    /// The literals build.rs embedded for each built-in pattern are the ones
+    /// a run-time extraction finds, and every built-in pattern has them.
+    #[test]
+    fn embedded_pattern_keys_equal_a_run_time_extraction() {
+        let table = generated::BUILTIN_PATTERN_KEYS;
+        assert!(table.windows(2).all(|w| w[0].0 < w[1].0), "sorted, for the binary search");
+        let builtin_set: HashSet<&str> = builtin().iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
+        assert_eq!(table.iter().map(|(p, _)| *p).collect::<HashSet<_>>(), builtin_set);
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (mut prefix, mut always) = (0, 0);
+        for (p, keyed) in table {
+            let owned = match keyed {
+                Keyed::Prefix(l, c) => Keyed::Prefix(strings(l), c.map(strings)),
+                Keyed::Suffix(l) => Keyed::Suffix(strings(l)),
+                Keyed::Inner(l) => Keyed::Inner(strings(l)),
+                Keyed::Always => Keyed::Always,
+            };
+            prefix += usize::from(matches!(owned, Keyed::Prefix(..)));
+            always += usize::from(owned == Keyed::Always);
+            assert_eq!(owned, literals::pattern_keys(p), "{p}");
+        }
+        assert!(prefix > table.len() / 2 && always < 20, "{prefix} prefix-keyed, {always} always run");
+        assert!(builtin_keys("a pattern no rule has").is_none());
+    }
 
     /// Built-in patterns compile when first needed; every one must compile.
     #[test]
