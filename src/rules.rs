@@ -310,21 +310,18 @@ impl LazyRegex {
 /// instead of allocating a copy on every call.
 fn builtin_ids() -> &'static HashSet<&'static str> {
     static I: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    I.get_or_init(|| builtin().iter().map(|r| r.id.as_str()).collect())
+    I.get_or_init(|| generated::BUILTIN_RULES.iter().flat_map(|(_, rules)| rules.iter().map(|r| r.id)).collect())
 }
 
-/// The built-in rules, parsed once per process.
-fn builtin() -> &'static [Rule] {
-    static B: OnceLock<Vec<Rule>> = OnceLock::new();
-    B.get_or_init(|| {
-        let mut all = Vec::new();
-        for (name, rules) in generated::BUILTIN_RULES {
-            // Read by build.rs; tests/rules.rs checks every field, and a
-            // test below that this equals a run-time read of the files.
-            all.extend(rules.iter().map(|r| checked_rule(r.to_raw(), name, false).unwrap_or_else(|e| panic!("{e}"))));
-        }
-        all
-    })
+/// The built-in rules, made from what build.rs read of the files (no
+/// parse; tests/rules.rs checks every field, and a test below that this
+/// equals a run-time read of the files).
+fn builtin() -> Vec<Rule> {
+    let mut all = Vec::with_capacity(generated::BUILTIN_RULES.iter().map(|(_, rules)| rules.len()).sum());
+    for (name, rules) in generated::BUILTIN_RULES {
+        all.extend(rules.iter().map(|r| checked_rule(r.to_raw(), name, false).unwrap_or_else(|e| panic!("{e}"))));
+    }
+    all
 }
 
 /// A compiled set of rules.
@@ -485,7 +482,7 @@ impl RuleSet {
 
     /// The built-in rules (every file of `data/rules/`, in name order).
     pub fn builtin_rules() -> Vec<Rule> {
-        builtin().to_vec()
+        builtin()
     }
 
     /// How many of [`RuleSet::rules`] are the user's (they come first).
@@ -895,7 +892,7 @@ mod tests {
             read.extend(parse_rules(text, name).unwrap_or_else(|e| panic!("{e}")));
         }
         assert!(read.len() > 300);
-        assert_eq!(builtin(), &read[..]);
+        assert_eq!(builtin(), read);
     }
 
     /// The literals build.rs embedded for each built-in pattern are the ones
@@ -904,7 +901,8 @@ mod tests {
     fn embedded_pattern_keys_equal_a_run_time_extraction() {
         let table = generated::BUILTIN_PATTERN_KEYS;
         assert!(table.windows(2).all(|w| w[0].0 < w[1].0), "sorted, for the binary search");
-        let builtin_set: HashSet<&str> = builtin().iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
+        let rules = builtin();
+        let builtin_set: HashSet<&str> = rules.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
         assert_eq!(table.iter().map(|(p, _)| *p).collect::<HashSet<_>>(), builtin_set);
         let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let (mut prefix, mut always) = (0, 0);

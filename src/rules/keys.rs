@@ -228,33 +228,34 @@ impl Keys {
 
         // Failure links breadth-first: a missing transition goes where the
         // failure state's goes; a state's matches are its own tail, then its
-        // failure state's (longest first, as an overlapping search reports).
+        // failure state's (longest first, as an overlapping search reports),
+        // so they are read by walking the failure links, not copied into
+        // every state. `order` is the breadth-first queue itself.
         let mut fail = vec![0u32; states];
-        let mut outputs: Vec<Vec<usize>> = vec![Vec::new(); states];
-        let mut queue = std::collections::VecDeque::new();
+        let mut has_out = vec![false; states];
+        let mut order = vec![0u32];
         for cell in &mut trans[..CLASSES] {
             match *cell {
                 MISSING => *cell = 0,
-                t => queue.push_back(t),
+                t => order.push(t),
             }
         }
-        let mut order = vec![0u32];
-        while let Some(s) = queue.pop_front() {
+        let mut next_in_queue = 1;
+        while let Some(&s) = order.get(next_in_queue) {
+            next_in_queue += 1;
             let s = s as usize;
-            order.push(s as u32);
             let f = fail[s] as usize;
-            let mut out: Vec<usize> = own[s].into_iter().collect();
-            out.extend_from_slice(&outputs[f]);
-            outputs[s] = out;
-            for c in 0..CLASSES {
-                let fc = trans[f * CLASSES + c];
-                let t = trans[s * CLASSES + c];
-                if t == MISSING {
-                    trans[s * CLASSES + c] = fc;
+            has_out[s] = own[s].is_some() || has_out[f];
+            // Rows of one state at a time: the failure state's is read
+            // whole first (it may be the same row's neighbour in memory).
+            let failure_row: [u32; CLASSES] = trans[f * CLASSES..][..CLASSES].try_into().ok()?;
+            for (cell, &fc) in trans[s * CLASSES..][..CLASSES].iter_mut().zip(&failure_row) {
+                if *cell == MISSING {
+                    *cell = fc;
                 } else {
-                    // Depth-one states fail to the root (set above as 0).
-                    fail[t as usize] = if s == 0 { 0 } else { fc };
-                    queue.push_back(t);
+                    // Depth-one states fail to the root (their 0 is set).
+                    fail[*cell as usize] = fc;
+                    order.push(*cell);
                 }
             }
         }
@@ -265,32 +266,41 @@ impl Keys {
         let mut by_number = Vec::with_capacity(states);
         for matching in [true, false] {
             for &s in &order {
-                if outputs[s as usize].is_empty() != matching {
+                if has_out[s as usize] == matching {
                     number[s as usize] = next;
                     by_number.push(s as usize);
                     next = next.wrapping_add(1);
                 }
             }
         }
+        // Each tail's keys longest first: tails of one length end together,
+        // so the keys behind them come out longest first overall.
+        let longest_first: Vec<Vec<u32>> = tails
+            .iter()
+            .map(|(_, ks)| {
+                let mut ks = ks.to_vec();
+                ks.sort_by_key(|&k| std::cmp::Reverse(keys[k as usize].len()));
+                ks
+            })
+            .collect();
+        let exact: Vec<bool> = keys
+            .iter()
+            .map(|key| key.len() <= tail && key.iter().all(|&b| classes[usize::from(b)] != SHARED && Some(classes[usize::from(b)]) != apart_column))
+            .collect();
         let mut table = vec![0u16; TABLE];
         let (mut match_ranges, mut matches, mut long) = (Vec::new(), Vec::new(), Vec::new());
-        for (n, &s) in by_number.iter().enumerate() {
-            for c in 0..CLASSES {
-                table[n * CLASSES + c] = number[trans[s * CLASSES + c] as usize];
+        for (row, &s) in table.chunks_exact_mut(CLASSES).zip(&by_number) {
+            for (cell, &t) in row.iter_mut().zip(&trans[s * CLASSES..][..CLASSES]) {
+                *cell = number[t as usize];
             }
-            if !outputs[s].is_empty() {
+            if has_out[s] {
                 let first = matches.len() as u32;
-                for &t in &outputs[s] {
-                    // Longest first: tails of one length end together, so
-                    // the keys behind them come out longest first overall.
-                    let mut ks = tails[t].1.clone();
-                    ks.sort_by_key(|&k| std::cmp::Reverse(keys[k as usize].len()));
-                    for k in ks {
-                        let key = &keys[k as usize];
-                        let exact = key.len() <= tail
-                            && key.iter().all(|&b| classes[usize::from(b)] != SHARED && Some(classes[usize::from(b)]) != apart_column);
-                        matches.push(Check::new(k, key, &mut long, exact));
+                let mut x = s;
+                while x != 0 {
+                    for &k in own[x].map_or(&[][..], |t| &longest_first[t]) {
+                        matches.push(Check::new(k, &keys[k as usize], &mut long, exact[k as usize]));
                     }
+                    x = fail[x] as usize;
                 }
                 match_ranges.push((first, matches.len() as u32));
             }
