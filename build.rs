@@ -8,9 +8,16 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::{env, fs, path::Path, path::PathBuf};
 
+#[path = "src/rules/key_list.rs"]
+mod key_list;
+#[path = "src/rules/keys.rs"]
+#[allow(dead_code)]
+mod keys;
 #[path = "src/rules/literals.rs"]
 #[allow(dead_code)]
 mod literals;
+#[path = "src/text/marks.rs"]
+mod marks;
 #[path = "src/rules/raw.rs"]
 mod raw;
 
@@ -56,8 +63,10 @@ fn list<S: AsRef<str>>(items: &[S]) -> String {
 }
 
 /// The built-in rules as statics (`StaticRule`s, per file), and the keys of
-/// every distinct built-in pattern, sorted by pattern for a binary search.
-fn rules(files: &[PathBuf]) -> String {
+/// every distinct built-in pattern, sorted by pattern for a binary search;
+/// and the built-in rules' key automaton, as `Keys::to_bytes` writes it.
+fn rules(files: &[PathBuf]) -> (String, Vec<u8>) {
+    let mut all = Vec::new();
     let mut out = String::from("pub(crate) static BUILTIN_RULES: &[(&str, &[StaticRule])] = &[\n");
     let mut patterns = BTreeMap::new();
     for p in files {
@@ -80,15 +89,16 @@ fn rules(files: &[PathBuf]) -> String {
                 list(&r.examples)
             )
             .unwrap();
-            for pat in r.patterns {
-                patterns.entry(pat.clone()).or_insert_with(|| literals::pattern_keys(&pat));
+            for pat in &r.patterns {
+                patterns.entry(pat.clone()).or_insert_with(|| literals::pattern_keys(pat));
             }
+            all.push(r);
         }
         out.push_str("]),\n");
     }
     out.push_str("];\n");
     out.push_str("pub(crate) static BUILTIN_PATTERN_KEYS: &[(&str, Keyed<&[&str]>)] = &[\n");
-    for (pat, keyed) in patterns {
+    for (pat, keyed) in &patterns {
         let k = match keyed {
             literals::Keyed::Prefix(l, None) => format!("Keyed::Prefix({}, None)", list(&l)),
             literals::Keyed::Prefix(l, Some(c)) => format!("Keyed::Prefix({}, Some({}))", list(&l), list(&c)),
@@ -99,7 +109,13 @@ fn rules(files: &[PathBuf]) -> String {
         writeln!(out, "({pat:?}, {k}),").unwrap();
     }
     out.push_str("];\n");
-    out
+    // What RuleSet::with_user_rules does for the built-in rules alone.
+    let keyed: Vec<literals::Keyed<Vec<&str>>> = all.iter().flat_map(|r| &r.patterns).map(|p| patterns[p].view()).collect();
+    let (by_key, _) = key_list::rule_keys(all.iter().map(|r| (&r.phrases, r.patterns.len())), &keyed, marks::copy_marks());
+    let keys: Vec<Vec<u8>> = by_key.into_keys().collect();
+    let sample = all.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
+    let automaton = keys::Keys::build(&keys, sample, marks::BREAKS).unwrap_or_else(|e| panic!("data/rules: {e}"));
+    (out, automaton.to_bytes(&keys))
 }
 
 /// What a verdict reads of the registry (name and reasons of every subject
@@ -142,7 +158,11 @@ embed("data/rules", &rule_files, &mut out, "RULE_FILES", "#[cfg(test)]\n");
     println!("cargo:rerun-if-changed=data/reasons.toml");
     println!("cargo:rerun-if-changed=data/taxonomies.toml");
     println!("cargo:rerun-if-changed=src/rules/literals.rs");
-    println!("cargo:rerun-if-changed=src/rules/raw.rs");
+    for shared in ["src/rules/raw.rs", "src/rules/key_list.rs", "src/rules/keys.rs", "src/text/marks.rs"] {
+        println!("cargo:rerun-if-changed={shared}");
+    }
     fs::write(Path::new(&out_dir).join("embedded.rs"), out).unwrap();
-    fs::write(Path::new(&out_dir).join("builtin_rules.rs"), rules(&rule_files)).unwrap();
+    let (statics, automaton) = rules(&rule_files);
+    fs::write(Path::new(&out_dir).join("builtin_rules.rs"), statics).unwrap();
+    fs::write(Path::new(&out_dir).join("keys.bin"), automaton).unwrap();
 }

@@ -15,9 +15,11 @@ use smallvec::SmallVec;
 
 use crate::text::{collapse, copy_marks, BREAKS};
 
+mod key_list;
 mod keys;
 mod literals;
 mod raw;
+use key_list::{Hit, KEY_LEN};
 use keys::Keys;
 use literals::Keyed;
 use raw::{RawRule, RulesFile};
@@ -27,6 +29,8 @@ mod generated {
     use super::literals::Keyed;
     use super::StaticRule;
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+    /// The built-in rules' key automaton, with the key list it was built for.
+    pub(crate) static KEYS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/keys.bin"));
 }
 use crate::{BounceType, Error, Reason, StatusCode};
 
@@ -167,32 +171,6 @@ fn checked_rule(r: RawRule, source: &str, check_patterns: bool) -> Result<Rule, 
     }
 }
 
-/// Keys in the automaton are literals cut to this many bytes: thousands of
-/// literals share far fewer short keys (regex expansions differ late), so
-/// the automaton stays small enough to live in cache, and the rest of a
-/// literal is checked only where its key occurs.
-const KEY_LEN: usize = 16;
-
-/// What an Aho-Corasick hit on a key stands for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Hit {
-    /// Rule `.0`'s phrase `.1` (an index into `RuleSet::phrases`) may start
-    /// here: the rule matches when the whole phrase does.
-    Phrase(u32, u32),
-    /// A literal that every match of pattern `n` starts with: run its regex
-    /// anchored where the literal starts (once one of its confirming
-    /// literals has occurred too, when it has some: `.1`).
-    Prefix(u32, bool),
-    /// A literal that every match of pattern `n` ends with, where `n` is
-    /// keyed by its prefixes: without one of these its regex need not run.
-    Confirm(u32),
-    /// A literal that every match of pattern `n` contains (ends with, or
-    /// has inside): run its regex over the whole text.
-    Within(u32),
-    /// A mark that the text needs [`normalize_diagnostic`](crate::normalize_diagnostic)'s copy.
-    Reshape,
-}
-
 /// A [`Hit`] with what deciding needs of its rule, in one record: the scan
 /// reads this alone for every key occurrence.
 #[derive(Clone, Copy, Debug)]
@@ -227,31 +205,16 @@ fn builtin_keys(pattern: &str) -> Option<&'static Keyed<&'static [&'static str]>
     table.binary_search_by(|(p, _)| (*p).cmp(pattern)).ok().map(|i| &table[i].1)
 }
 
-/// Adds the keys that find pattern `n` (cut to [`KEY_LEN`] bytes); `false`
-/// when it has none, and so must always run.
-fn add_pattern_keys<S: AsRef<str>>(keyed: &Keyed<impl AsRef<[S]>>, n: u32, add: &mut impl FnMut(&[u8], Hit)) -> bool {
-    fn head(l: &impl AsRef<str>) -> &[u8] {
-        let l = l.as_ref().as_bytes();
-        &l[..l.len().min(KEY_LEN)]
-    }
-    fn tail(l: &impl AsRef<str>) -> &[u8] {
-        let l = l.as_ref().as_bytes();
-        &l[l.len().saturating_sub(KEY_LEN)..]
-    }
-    match keyed {
-        Keyed::Prefix(lits, confirm) => {
-            for l in lits.as_ref() {
-                add(head(l), Hit::Prefix(n, confirm.is_some()));
-            }
-            for l in confirm.iter().flat_map(|c| c.as_ref()) {
-                add(tail(l), Hit::Confirm(n));
-            }
-        }
-        Keyed::Suffix(lits) => lits.as_ref().iter().for_each(|l| add(tail(l), Hit::Within(n))),
-        Keyed::Inner(lits) => lits.as_ref().iter().for_each(|l| add(head(l), Hit::Within(n))),
-        Keyed::Always => return false,
-    }
-    true
+/// Every key of `rules` with what it stands for, and the patterns (by
+/// number) that have none. Built-in patterns' literals are embedded.
+fn keys_of(rules: &[Rule]) -> (BTreeMap<Vec<u8>, Vec<Hit>>, Vec<u32>) {
+    let patterns = || rules.iter().flat_map(|r| r.patterns.iter());
+    let worked_out: Vec<Option<Keyed<Vec<String>>>> = patterns().map(|p| builtin_keys(p).is_none().then(|| literals::pattern_keys(p))).collect();
+    let keyed: Vec<Keyed<Vec<&str>>> = patterns()
+        .zip(&worked_out)
+        .map(|(p, own)| own.as_ref().map_or_else(|| builtin_keys(p).map_or(Keyed::Always, |k| k.view()), |k| k.view()))
+        .collect();
+    key_list::rule_keys(rules.iter().map(|r| (&r.phrases, r.patterns.len())), &keyed, copy_marks())
 }
 
 /// Compiles one rule pattern as the rule set runs it: case-insensitive,
@@ -388,45 +351,20 @@ impl RuleSet {
         let rules = all;
         let mut seen = HashSet::new();
         let (mut regexes, mut pattern_rule, mut phrases) = (vec![], vec![], vec![]);
-        let (mut always, mut always_pattern) = (vec![], vec![]);
-        // Key -> what it stands for; a BTreeMap keeps the build deterministic.
-        let mut by_key: BTreeMap<Vec<u8>, Vec<Hit>> = BTreeMap::new();
-        // Keys are matched ASCII-case-insensitively: keys that differ only in
-        // ASCII case (a non-ASCII literal's case forms) are one key.
-        let mut add = |key: &[u8], hit: Hit| {
-            let v = by_key.entry(key.to_ascii_lowercase()).or_default();
-            if !v.contains(&hit) {
-                v.push(hit);
-            }
-        };
         for (i, r) in rules.iter().enumerate() {
             if !seen.insert(r.id.as_str()) {
                 return Err(Error::Rules { source: r.source.clone(), message: format!("duplicate rule id {:?}", r.id) });
             }
-            for p in &r.phrases {
-                let lower = p.to_ascii_lowercase().into_bytes();
-                add(&lower[..lower.len().min(KEY_LEN)], Hit::Phrase(i as u32, phrases.len() as u32));
-                phrases.push(lower.into_boxed_slice());
-            }
+            phrases.extend(r.phrases.iter().map(|p| p.to_ascii_lowercase().into_bytes().into_boxed_slice()));
             for p in &r.patterns {
                 let err = |m: String| Error::Rules { source: r.source.clone(), message: format!("rule {:?}: pattern {p:?}: {m}", r.id) };
-                let n = regexes.len() as u32;
                 regexes.push(LazyRegex::new(p).map_err(err)?);
                 pattern_rule.push(i as u32);
-                let keyed = match builtin_keys(p) {
-                    Some(k) => add_pattern_keys(k, n, &mut add),
-                    None => add_pattern_keys(&literals::pattern_keys(p), n, &mut add),
-                };
-                if !keyed {
-                    always.push(p.as_str());
-                    always_pattern.push(n);
-                }
             }
         }
-        // Scanning a raw text also tells whether it needs normalising.
-        for mark in copy_marks() {
-            add(&mark, Hit::Reshape);
-        }
+        let (by_key, always_pattern) = keys_of(&rules);
+        let patterns: Vec<&str> = rules.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
+        let always: Vec<&str> = always_pattern.iter().map(|&n| patterns[n as usize]).collect();
         let info: Vec<RuleInfo> = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
         let pack = |hit: Hit| {
             let (kind, rule, item) = match hit {
@@ -451,8 +389,15 @@ impl RuleSet {
             v.sort_by_key(|h| std::cmp::Reverse(h.rank));
             hits.extend(v);
         }
-        let sample = rules.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
-        let ac = Keys::build(&keys, sample, BREAKS).map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
+        // The built-in rules' automaton is built by build.rs; any other key
+        // list (a user's rules) is built here.
+        let ac = match Keys::from_bytes_for(generated::KEYS, &keys) {
+            Some(ac) => ac,
+            None => {
+                let sample = rules.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
+                Keys::build(&keys, sample, BREAKS).map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?
+            }
+        };
         let set = RegexSetBuilder::new(&always)
             .case_insensitive(true)
             .size_limit(64 << 20)
@@ -893,6 +838,21 @@ mod tests {
         }
         assert!(read.len() > 300);
         assert_eq!(builtin(), read);
+    }
+
+    /// The key automaton build.rs embedded is the one a run-time build of
+    /// the built-in rules gives, and only their key list gets it.
+    #[test]
+    fn embedded_automaton_equals_a_run_time_build() {
+        let rules = builtin();
+        let keys: Vec<Vec<u8>> = keys_of(&rules).0.into_keys().collect();
+        let sample = rules.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
+        let built = Keys::build(&keys, sample, BREAKS).unwrap();
+        assert!(Keys::from_bytes_for(generated::KEYS, &keys) == Some(built), "build.rs's automaton differs from a run-time build");
+        let mut with_user = rules.clone();
+        with_user.insert(0, rule(0, 50, "custom [a-z]+ refused".into()));
+        let other: Vec<Vec<u8>> = keys_of(&with_user).0.into_keys().collect();
+        assert!(Keys::from_bytes_for(generated::KEYS, &other).is_none());
     }
 
     /// The literals build.rs embedded for each built-in pattern are the ones

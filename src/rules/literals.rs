@@ -116,3 +116,21 @@ pub(crate) fn literals_of(hir: &Hir, kind: ExtractKind) -> Option<Vec<String>> {
     out.dedup();
     Some(out)
 }
+
+impl<L> Keyed<L> {
+    /// The same answer over borrowed literals, whatever `L` holds them in.
+    pub(crate) fn view<'a, S: AsRef<str> + 'a>(&'a self) -> Keyed<Vec<&'a str>>
+    where
+        L: AsRef<[S]>,
+    {
+        fn v<'a, S: AsRef<str> + 'a>(l: &'a [S]) -> Vec<&'a str> {
+            l.iter().map(AsRef::as_ref).collect()
+        }
+        match self {
+            Keyed::Prefix(l, c) => Keyed::Prefix(v(l.as_ref()), c.as_ref().map(|c| v(c.as_ref()))),
+            Keyed::Suffix(l) => Keyed::Suffix(v(l.as_ref())),
+            Keyed::Inner(l) => Keyed::Inner(v(l.as_ref())),
+            Keyed::Always => Keyed::Always,
+        }
+    }
+}
