@@ -112,7 +112,7 @@ fn rules(files: &[PathBuf]) -> (String, Vec<u8>) {
     // What RuleSet::with_user_rules does for the built-in rules alone.
     let keyed: Vec<literals::Keyed<Vec<&str>>> = all.iter().flat_map(|r| &r.patterns).map(|p| patterns[p].view()).collect();
     let (by_key, _) = key_list::rule_keys(all.iter().map(|r| (&r.phrases, r.patterns.len())), &keyed, marks::copy_marks());
-    let keys: Vec<Vec<u8>> = by_key.into_keys().collect();
+    let keys: Vec<Vec<u8>> = by_key.into_iter().map(|(k, _)| k).collect();
     let sample = all.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
     let automaton = keys::Keys::build(&keys, sample, marks::BREAKS).unwrap_or_else(|e| panic!("data/rules: {e}"));
     (out, automaton.to_bytes(&keys))
@@ -146,6 +146,40 @@ fn registry_quick(files: &[PathBuf]) -> String {
     )
 }
 
+/// Every reason's metadata from data/reasons.toml, as statics (names of
+/// enum values as written; the crate parses them, and a test holds the
+/// result equal to serde's reading of the file).
+fn reasons(path: &Path) -> String {
+    let table: toml::Table = toml::from_str(&read(path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = String::from("pub(crate) static REASONS: &[(&str, crate::reason::StaticReasonInfo)] = &[\n");
+    for (name, v) in table.get("reason").and_then(toml::Value::as_table).into_iter().flatten() {
+        let text = |f: &str| v.get(f).and_then(toml::Value::as_str).map(str::to_string);
+        let need = |f: &str| text(f).unwrap_or_else(|| panic!("{}: reason {name} lacks a string {f}", path.display()));
+        let opt = |o: Option<String>| o.map_or("None".to_string(), |s| format!("Some({s:?})"));
+        let ses = v.get("ses").map(|s| {
+            let f = |k: &str| s.get(k).and_then(toml::Value::as_str).unwrap_or_else(|| panic!("{}: reason {name}: ses lacks {k}", path.display())).to_string();
+            (f("type"), f("subtype"))
+        });
+        let sparkpost = v.get("sparkpost").map(|n| n.as_integer().and_then(|n| u8::try_from(n).ok()).unwrap_or_else(|| panic!("{}: reason {name}: sparkpost is not 0..=255", path.display())));
+        writeln!(
+            out,
+            "({name:?}, crate::reason::StaticReasonInfo {{ definition: {:?}, bounce_type: {:?}, action: {:?}, category: {:?}, status: {}, ses: {}, sparkpost: {sparkpost:?}, kumomta: {}, sendgrid: {}, postmark: {} }}),",
+            need("definition"),
+            need("bounce_type"),
+            need("action"),
+            need("category"),
+            opt(text("status")),
+            ses.map_or("None".to_string(), |(t, s)| format!("Some(({t:?}, {s:?}))")),
+            opt(text("kumomta")),
+            opt(text("sendgrid")),
+            opt(text("postmark")),
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+    out
+}
+
 fn main() {
     let out_dir = env::var("OUT_DIR").unwrap();
     let rule_files = toml_files("data/rules");
@@ -155,6 +189,7 @@ fn main() {
 embed("data/rules", &rule_files, &mut out, "RULE_FILES", "#[cfg(test)]\n");
     embed("data/registry", &registry_files, &mut out, "REGISTRY_FILES", "");
     out.push_str(&registry_quick(&registry_files));
+    out.push_str(&reasons(Path::new("data/reasons.toml")));
     println!("cargo:rerun-if-changed=data/reasons.toml");
     println!("cargo:rerun-if-changed=data/taxonomies.toml");
     println!("cargo:rerun-if-changed=src/rules/literals.rs");

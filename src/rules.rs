@@ -3,7 +3,7 @@
 //! Aho-Corasick automaton for plain phrases and one `RegexSet` for patterns.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::sync::OnceLock;
 
@@ -207,7 +207,7 @@ fn builtin_keys(pattern: &str) -> Option<&'static Keyed<&'static [&'static str]>
 
 /// Every key of `rules` with what it stands for, and the patterns (by
 /// number) that have none. Built-in patterns' literals are embedded.
-fn keys_of(rules: &[Rule]) -> (BTreeMap<Vec<u8>, Vec<Hit>>, Vec<u32>) {
+fn keys_of(rules: &[Rule]) -> (Vec<(Vec<u8>, Vec<Hit>)>, Vec<u32>) {
     let patterns = || rules.iter().flat_map(|r| r.patterns.iter());
     let worked_out: Vec<Option<Keyed<Vec<String>>>> = patterns().map(|p| builtin_keys(p).is_none().then(|| literals::pattern_keys(p))).collect();
     let keyed: Vec<Keyed<Vec<&str>>> = patterns()
@@ -845,13 +845,13 @@ mod tests {
     #[test]
     fn embedded_automaton_equals_a_run_time_build() {
         let rules = builtin();
-        let keys: Vec<Vec<u8>> = keys_of(&rules).0.into_keys().collect();
+        let keys: Vec<Vec<u8>> = keys_of(&rules).0.into_iter().map(|(k, _)| k).collect();
         let sample = rules.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
         let built = Keys::build(&keys, sample, BREAKS).unwrap();
         assert!(Keys::from_bytes_for(generated::KEYS, &keys) == Some(built), "build.rs's automaton differs from a run-time build");
         let mut with_user = rules.clone();
         with_user.insert(0, rule(0, 50, "custom [a-z]+ refused".into()));
-        let other: Vec<Vec<u8>> = keys_of(&with_user).0.into_keys().collect();
+        let other: Vec<Vec<u8>> = keys_of(&with_user).0.into_iter().map(|(k, _)| k).collect();
         assert!(Keys::from_bytes_for(generated::KEYS, &other).is_none());
     }
 
