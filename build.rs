@@ -100,10 +100,10 @@ fn rules(files: &[PathBuf]) -> (String, Vec<u8>) {
     out.push_str("pub(crate) static BUILTIN_PATTERN_KEYS: &[(&str, Keyed<&[&str]>)] = &[\n");
     for (pat, keyed) in &patterns {
         let k = match keyed {
-            literals::Keyed::Prefix(l, None) => format!("Keyed::Prefix({}, None)", list(&l)),
-            literals::Keyed::Prefix(l, Some(c)) => format!("Keyed::Prefix({}, Some({}))", list(&l), list(&c)),
-            literals::Keyed::Suffix(l) => format!("Keyed::Suffix({})", list(&l)),
-            literals::Keyed::Inner(l) => format!("Keyed::Inner({})", list(&l)),
+            literals::Keyed::Prefix(l, None) => format!("Keyed::Prefix({}, None)", list(l)),
+            literals::Keyed::Prefix(l, Some(c)) => format!("Keyed::Prefix({}, Some({}))", list(l), list(c)),
+            literals::Keyed::Suffix(l) => format!("Keyed::Suffix({})", list(l)),
+            literals::Keyed::Inner(l) => format!("Keyed::Inner({})", list(l)),
             literals::Keyed::Always => "Keyed::Always".to_string(),
         };
         writeln!(out, "({pat:?}, {k}),").unwrap();
@@ -135,7 +135,7 @@ fn registry_quick(files: &[PathBuf]) -> String {
             writeln!(subjects, "({s}, {}),", fields(k, v)).unwrap();
         }
         for (k, v) in table.get("code").and_then(toml::Value::as_table).into_iter().flatten() {
-            let numbers: Option<Vec<u16>> = k.strip_prefix("X.").map(|r| r.split('.').map(|n| n.parse().ok()).collect()).flatten();
+            let numbers: Option<Vec<u16>> = k.strip_prefix("X.").and_then(|r| r.split('.').map(|n| n.parse().ok()).collect());
             let Some(&[s, d]) = numbers.as_deref() else { panic!("{}: code key {k:?} is not X.s.d", p.display()) };
             writeln!(codes, "({s}, {d}, {}),", fields(k, v)).unwrap();
         }

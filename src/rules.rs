@@ -14,6 +14,7 @@ use regex_automata::{Anchored, Input};
 use smallvec::SmallVec;
 
 use crate::text::{collapse, copy_marks, BREAKS};
+use crate::{BounceType, Error, Reason, StatusCode};
 
 mod key_list;
 mod keys;
@@ -32,7 +33,6 @@ mod generated {
     /// The built-in rules' key automaton, with the key list it was built for.
     pub(crate) static KEYS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/keys.bin"));
 }
-use crate::{BounceType, Error, Reason, StatusCode};
 
 /// Rules under this priority are *weak*: they only decide when the text
 /// carries no specific enhanced status code.
@@ -128,47 +128,45 @@ fn parse_rules_checked(text: &str, source: &str, check_patterns: bool) -> Result
 /// Checks every field of one rule as read from a file.
 fn checked_rule(r: RawRule, source: &str, check_patterns: bool) -> Result<Rule, Error> {
     let err = |message: String| Error::Rules { source: source.to_string(), message };
-    {
-        let ctx = |m: String| err(format!("rule {:?}: {m}", r.id));
-        let reason: Reason = r.reason.parse().map_err(|e: Error| ctx(e.to_string()))?;
-        if r.priority > 100 {
-            return Err(ctx(format!("priority {} is over 100", r.priority)));
-        }
-        if r.phrases.is_empty() && r.patterns.is_empty() {
-            return Err(ctx("has neither phrases nor patterns".into()));
-        }
-        if r.phrases.iter().any(|p| p.trim().len() < 3) {
-            return Err(ctx("a phrase shorter than 3 characters would match almost anything".into()));
-        }
-        // Syntax only: the rule set compiles each pattern once, with its size
-        // limit, when it is built.
-        for p in r.patterns.iter().filter(|_| check_patterns) {
-            regex_syntax::ParserBuilder::new()
-                .case_insensitive(true)
-                .build()
-                .parse(p)
-                .map_err(|e| ctx(format!("pattern {p:?}: {e}")))?;
-        }
-        let status = r.status.as_deref().map(str::parse::<StatusCode>).transpose().map_err(|e| ctx(e.to_string()))?;
-        let bounce_type = r.bounce_type.as_deref().map(str::parse::<BounceType>).transpose().map_err(|e| ctx(e.to_string()))?;
-        if let Some(c) = r.class {
-            if !matches!(c, 2 | 4 | 5) {
-                return Err(ctx(format!("class {c} is not 2, 4 or 5")));
-            }
-        }
-        Ok(Rule {
-            id: r.id,
-            reason,
-            priority: r.priority,
-            phrases: r.phrases,
-            patterns: r.patterns,
-            status,
-            bounce_type,
-            class: r.class,
-            examples: r.examples,
-            source: source.to_string(),
-        })
+    let ctx = |m: String| err(format!("rule {:?}: {m}", r.id));
+    let reason: Reason = r.reason.parse().map_err(|e: Error| ctx(e.to_string()))?;
+    if r.priority > 100 {
+        return Err(ctx(format!("priority {} is over 100", r.priority)));
     }
+    if r.phrases.is_empty() && r.patterns.is_empty() {
+        return Err(ctx("has neither phrases nor patterns".into()));
+    }
+    if r.phrases.iter().any(|p| p.trim().len() < 3) {
+        return Err(ctx("a phrase shorter than 3 characters would match almost anything".into()));
+    }
+    // Syntax only: the rule set compiles each pattern once, with its size
+    // limit, when it is built.
+    for p in r.patterns.iter().filter(|_| check_patterns) {
+        regex_syntax::ParserBuilder::new()
+            .case_insensitive(true)
+            .build()
+            .parse(p)
+            .map_err(|e| ctx(format!("pattern {p:?}: {e}")))?;
+    }
+    let status = r.status.as_deref().map(str::parse::<StatusCode>).transpose().map_err(|e| ctx(e.to_string()))?;
+    let bounce_type = r.bounce_type.as_deref().map(str::parse::<BounceType>).transpose().map_err(|e| ctx(e.to_string()))?;
+    if let Some(c) = r.class {
+        if !matches!(c, 2 | 4 | 5) {
+            return Err(ctx(format!("class {c} is not 2, 4 or 5")));
+        }
+    }
+    Ok(Rule {
+        id: r.id,
+        reason,
+        priority: r.priority,
+        phrases: r.phrases,
+        patterns: r.patterns,
+        status,
+        bounce_type,
+        class: r.class,
+        examples: r.examples,
+        source: source.to_string(),
+    })
 }
 
 /// A [`Hit`] with what deciding needs of its rule, in one record: the scan
@@ -207,7 +205,7 @@ fn builtin_keys(pattern: &str) -> Option<&'static Keyed<&'static [&'static str]>
 
 /// Every key of `rules` with what it stands for, and the patterns (by
 /// number) that have none. Built-in patterns' literals are embedded.
-fn keys_of(rules: &[Rule]) -> (Vec<(Vec<u8>, Vec<Hit>)>, Vec<u32>) {
+fn keys_of(rules: &[Rule]) -> (key_list::KeyHits, Vec<u32>) {
     let patterns = || rules.iter().flat_map(|r| r.patterns.iter());
     let worked_out: Vec<Option<Keyed<Vec<String>>>> = patterns().map(|p| builtin_keys(p).is_none().then(|| literals::pattern_keys(p))).collect();
     let keyed: Vec<Keyed<Vec<&str>>> = patterns()

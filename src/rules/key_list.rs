@@ -32,6 +32,9 @@ pub(crate) enum Hit {
     Reshape,
 }
 
+/// Keys in byte order, each once, with what each stands for.
+pub(crate) type KeyHits = Vec<(Vec<u8>, Vec<Hit>)>;
+
 /// Every key (ASCII-lower-cased, in byte order, each once) with what it stands for,
 /// and the patterns that have no key (they always run).
 ///
@@ -42,7 +45,7 @@ pub(crate) fn rule_keys<P: AsRef<str>>(
     rules: impl IntoIterator<Item = (impl IntoIterator<Item = P>, usize)>,
     patterns: &[Keyed<Vec<&str>>],
     marks: impl IntoIterator<Item = Vec<u8>>,
-) -> (Vec<(Vec<u8>, Vec<Hit>)>, Vec<u32>) {
+) -> (KeyHits, Vec<u32>) {
     // Keys are matched ASCII-case-insensitively: keys that differ only in
     // ASCII case (a non-ASCII literal's case forms) are one key. Collected
     // first and grouped by one sort: a map updated per key cost ~7 million
@@ -69,7 +72,7 @@ pub(crate) fn rule_keys<P: AsRef<str>>(
     }
     // Stable: a key's hits keep the order they were added in, each once.
     all.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut by_key: Vec<(Vec<u8>, Vec<Hit>)> = Vec::new();
+    let mut by_key: KeyHits = Vec::new();
     for (key, hit) in all {
         match by_key.last_mut() {
             Some((last, hits)) if *last == key => {
