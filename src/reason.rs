@@ -226,21 +226,58 @@ pub struct ReasonInfo {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(not(test), allow(dead_code))]
 struct ReasonsFile {
     reason: BTreeMap<Reason, ReasonInfo>,
 }
 
-static REASONS_TOML: &str = include_str!("../data/reasons.toml");
+/// A reason's metadata as build.rs read it from `data/reasons.toml`.
+pub(crate) struct StaticReasonInfo {
+    pub(crate) definition: &'static str,
+    pub(crate) bounce_type: &'static str,
+    pub(crate) action: &'static str,
+    pub(crate) category: &'static str,
+    pub(crate) status: Option<&'static str>,
+    pub(crate) ses: Option<(&'static str, &'static str)>,
+    pub(crate) sparkpost: Option<u8>,
+    pub(crate) kumomta: Option<&'static str>,
+    pub(crate) sendgrid: Option<&'static str>,
+    pub(crate) postmark: Option<&'static str>,
+}
+
+impl StaticReasonInfo {
+    fn to_info(&self) -> Result<ReasonInfo, Error> {
+        let own = |s: Option<&str>| s.map(str::to_string);
+        Ok(ReasonInfo {
+            definition: self.definition.to_string(),
+            bounce_type: self.bounce_type.parse()?,
+            action: self.action.parse()?,
+            category: self.category.parse()?,
+            status: own(self.status),
+            ses: self.ses.map(|(t, s)| SesMapping { bounce_type: t.to_string(), subtype: s.to_string() }),
+            sparkpost: self.sparkpost,
+            kumomta: own(self.kumomta),
+            sendgrid: own(self.sendgrid),
+            postmark: own(self.postmark),
+        })
+    }
+}
 
 /// Indexed by the reason's declaration order: a verdict reads it several
-/// times, and an array index is cheaper than a tree search.
+/// times, and an array index is cheaper than a tree search. Made from
+/// build.rs's reading of the file (no TOML parse at run time).
 fn table() -> &'static [ReasonInfo] {
     static T: OnceLock<Vec<ReasonInfo>> = OnceLock::new();
     T.get_or_init(|| {
-        // The file is part of the build and checked by the test suite, so a
-        // parse failure here is a build defect, not a user error.
-        let mut f: ReasonsFile = toml::from_str(REASONS_TOML).expect("data/reasons.toml is valid");
-        Reason::ALL.iter().map(|r| f.reason.remove(r).unwrap_or_else(|| panic!("data/reasons.toml lacks {r}"))).collect()
+        // The file is part of the build and checked by the test suite (and
+        // below against serde's reading), so a failure here is a build
+        // defect, not a user error.
+        let mut by_reason = BTreeMap::new();
+        for (name, info) in crate::embedded::REASONS {
+            let reason: Reason = name.parse().unwrap_or_else(|e| panic!("data/reasons.toml: {e}"));
+            by_reason.insert(reason, info.to_info().unwrap_or_else(|e| panic!("data/reasons.toml: reason {name}: {e}")));
+        }
+        Reason::ALL.iter().map(|r| by_reason.remove(r).unwrap_or_else(|| panic!("data/reasons.toml lacks {r}"))).collect()
     })
 }
 
@@ -263,6 +300,22 @@ impl Reason {
         match self {
             Reason::NotAccept if class_digit != Some(5) => BounceType::Soft,
             _ => self.info().bounce_type,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What build.rs read of data/reasons.toml is what serde reads of it,
+    /// field by field, for every reason: the two cannot drift.
+    #[test]
+    fn embedded_reasons_equal_serde_reading_of_the_file() {
+        let f: ReasonsFile = toml::from_str(include_str!("../data/reasons.toml")).expect("data/reasons.toml is valid");
+        assert_eq!(f.reason.len(), Reason::ALL.len());
+        for (reason, info) in f.reason {
+            assert_eq!(reason.info(), &info, "{reason}");
         }
     }
 }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::embedded::REGISTRY_FILES;
+use crate::embedded::{QUICK_CODES, QUICK_SUBJECTS, REGISTRY_FILES};
 use crate::{Action, BounceType, Category, Error, Reason, StatusClass, StatusCode, MAX_SUBJECT};
 
 #[derive(Deserialize, Default)]
@@ -50,7 +50,11 @@ struct Entry {
     temporary_note: Option<String>,
     #[serde(default)]
     permanent_note: Option<String>,
+    // Read from build.rs's statics at run time; here they are checked
+    // (as reasons) and compared with those statics by a test.
+    #[cfg_attr(not(test), allow(dead_code))]
     reason_permanent: Reason,
+    #[cfg_attr(not(test), allow(dead_code))]
     reason_temporary: Reason,
     #[serde(default)]
     causes: Vec<String>,
@@ -94,13 +98,10 @@ struct Registry {
     classes: BTreeMap<u8, ClassEntry>,
     subjects: BTreeMap<u16, Entry>,
     codes: BTreeMap<(u16, u16), Entry>,
-    /// What a verdict reads of a code, indexed `[subject][detail]`; the
-    /// subject's own entry when the code is not registered. Classifying
-    /// reads this on every call, so it is an array look-up, not a search.
-    quick: Vec<Vec<Option<Quick>>>,
 }
 
 /// The part of an entry a verdict needs.
+#[derive(Debug, PartialEq, Eq)]
 struct Quick {
     name: Box<str>,
     reason_permanent: Reason,
@@ -108,21 +109,46 @@ struct Quick {
 }
 
 impl Quick {
+    #[cfg(test)]
     fn of(e: &Entry) -> Quick {
         Quick { name: e.name.as_str().into(), reason_permanent: e.reason_permanent, reason_temporary: e.reason_temporary }
     }
 }
 
-/// One past the highest detail the quick index covers per subject; codes
-/// beyond it fall back to the subject's entry, as unregistered ones do.
-fn quick_len(r: &Registry, subject: u16) -> usize {
-    r.codes.range((subject, 0)..=(subject, u16::MAX)).next_back().map_or(0, |((_, d), _)| usize::from(*d) + 1)
+/// What a verdict reads of every code, indexed `[subject][detail]`; the
+/// subject's own entry when the code is not registered. Classifying reads
+/// this on every call, so it is an array look-up, not a search. Codes past
+/// the highest registered detail of their subject fall back to the
+/// subject's entry, as unregistered ones do (the row's extra last slot).
+fn quick_index(subjects: &BTreeMap<u16, Quick>, codes: &BTreeMap<(u16, u16), Quick>) -> Vec<Vec<Option<Quick>>> {
+    let copy = |q: &Quick| Quick { name: q.name.clone(), reason_permanent: q.reason_permanent, reason_temporary: q.reason_temporary };
+    (0..=MAX_SUBJECT)
+        .map(|subject| {
+            let fallback = subjects.get(&subject);
+            let len = codes.range((subject, 0)..=(subject, u16::MAX)).next_back().map_or(0, |((_, d), _)| usize::from(*d) + 1);
+            (0..=len).map(|d| codes.get(&(subject, d as u16)).or(fallback).map(copy)).collect()
+        })
+        .collect()
+}
+
+/// [`quick_index`] of the names and reasons build.rs read from the
+/// registry files: a verdict needs no parse of the whole knowledge base.
+fn quick_table() -> &'static [Vec<Option<Quick>>] {
+    static Q: OnceLock<Vec<Vec<Option<Quick>>>> = OnceLock::new();
+    Q.get_or_init(|| {
+        // The names are checked against the full registry by a test.
+        let reason = |r: &str| r.parse().unwrap_or_else(|e| panic!("data/registry: {e}"));
+        let quick = |name: &str, p: &str, t: &str| Quick { name: name.into(), reason_permanent: reason(p), reason_temporary: reason(t) };
+        let subjects = QUICK_SUBJECTS.iter().map(|&(s, n, p, t)| (s, quick(n, p, t))).collect();
+        let codes = QUICK_CODES.iter().map(|&(s, d, n, p, t)| ((s, d), quick(n, p, t))).collect();
+        quick_index(&subjects, &codes)
+    })
 }
 
 fn registry() -> &'static Registry {
     static R: OnceLock<Registry> = OnceLock::new();
     R.get_or_init(|| {
-        let mut r = Registry { classes: BTreeMap::new(), subjects: BTreeMap::new(), codes: BTreeMap::new(), quick: Vec::new() };
+        let mut r = Registry { classes: BTreeMap::new(), subjects: BTreeMap::new(), codes: BTreeMap::new() };
         for (name, text) in REGISTRY_FILES {
             // Embedded at build time and checked by tests/registry.rs.
             let f: RegistryFile =
@@ -141,23 +167,13 @@ fn registry() -> &'static Registry {
                 r.codes.insert((code.subject(), code.detail()), v);
             }
         }
-        r.quick = (0..=MAX_SUBJECT)
-            .map(|subject| {
-                let fallback = r.subjects.get(&subject);
-                // Detail `quick_len` and above: the subject's entry (the
-                // extra slot stands for all of them).
-                (0..=quick_len(&r, subject))
-                    .map(|d| r.codes.get(&(subject, d as u16)).or(fallback).map(Quick::of))
-                    .collect()
-            })
-            .collect();
         r
     })
 }
 
 /// The quick entry of a code: its own, else its subject's.
 fn quick(code: StatusCode) -> Option<&'static Quick> {
-    let row = registry().quick.get(usize::from(code.subject()))?;
+    let row = quick_table().get(usize::from(code.subject()))?;
     row.get(usize::from(code.detail())).or_else(|| row.last())?.as_ref()
 }
 
@@ -333,5 +349,22 @@ pub(crate) fn default_action(reason: Reason, bounce_type: BounceType) -> Action 
         Action::Retry
     } else {
         info.action
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names and reasons build.rs pulled out of the registry files are
+    /// what the full run-time read of the same files gives: they cannot drift.
+    #[test]
+    fn quick_table_equals_the_full_registry() {
+        let r = registry();
+        let subjects = r.subjects.iter().map(|(&s, e)| (s, Quick::of(e))).collect();
+        let codes = r.codes.iter().map(|(&k, e)| (k, Quick::of(e))).collect();
+        let full = quick_index(&subjects, &codes);
+        assert_eq!(quick_table(), &full[..]);
+        assert!(full.iter().flatten().flatten().count() > 81);
     }
 }

@@ -3,7 +3,7 @@
 //! Aho-Corasick automaton for plain phrases and one `RegexSet` for patterns.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::sync::OnceLock;
 
@@ -11,17 +11,28 @@ use regex::{RegexSet, RegexSetBuilder};
 use regex_automata::meta::{self, Regex};
 use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::{Anchored, Input};
-use regex_syntax::hir::literal::{ExtractKind, Extractor};
-use regex_syntax::hir::{Hir, HirKind};
-use serde::Deserialize;
 use smallvec::SmallVec;
 
-use crate::embedded::RULE_FILES;
 use crate::text::{collapse, copy_marks, BREAKS};
-
-mod keys;
-use keys::Keys;
 use crate::{BounceType, Error, Reason, StatusCode};
+
+mod key_list;
+mod keys;
+mod literals;
+mod raw;
+use key_list::{Hit, KEY_LEN};
+use keys::Keys;
+use literals::Keyed;
+use raw::{RawRule, RulesFile};
+
+/// The build-time reading of the built-in rules files (see `build.rs`).
+mod generated {
+    use super::literals::Keyed;
+    use super::StaticRule;
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+    /// The built-in rules' key automaton, with the key list it was built for.
+    pub(crate) static KEYS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/keys.bin"));
+}
 
 /// Rules under this priority are *weak*: they only decide when the text
 /// carries no specific enhanced status code.
@@ -59,39 +70,34 @@ impl Rule {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RulesFile {
-    #[serde(default)]
-    #[allow(dead_code)]
-    meta: Option<toml::Table>,
-    #[serde(default)]
-    rule: Vec<RawRule>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRule {
-    id: String,
-    reason: String,
-    #[serde(default = "default_priority")]
+/// A built-in rule as `build.rs` read it: a [`RawRule`] in statics.
+pub(crate) struct StaticRule {
+    id: &'static str,
+    reason: &'static str,
     priority: u8,
-    #[serde(default)]
-    phrases: Vec<String>,
-    #[serde(default)]
-    patterns: Vec<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    bounce_type: Option<String>,
-    #[serde(default)]
+    phrases: &'static [&'static str],
+    patterns: &'static [&'static str],
+    status: Option<&'static str>,
+    bounce_type: Option<&'static str>,
     class: Option<u8>,
-    #[serde(default)]
-    examples: Vec<String>,
+    examples: &'static [&'static str],
 }
 
-fn default_priority() -> u8 {
-    50
+impl StaticRule {
+    fn to_raw(&self) -> RawRule {
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+        RawRule {
+            id: self.id.into(),
+            reason: self.reason.into(),
+            priority: self.priority,
+            phrases: strings(self.phrases),
+            patterns: strings(self.patterns),
+            status: self.status.map(str::to_string),
+            bounce_type: self.bounce_type.map(str::to_string),
+            class: self.class,
+            examples: strings(self.examples),
+        }
+    }
 }
 
 /// Parses one rules file (TOML) into rules, checking every field.
@@ -115,83 +121,52 @@ pub fn parse_rules(text: &str, source: &str) -> Result<Vec<Rule>, Error> {
 /// files skip it (tests/rules.rs compiles every built-in pattern), since a
 /// case-insensitive parse of every pattern was a third of start-up.
 fn parse_rules_checked(text: &str, source: &str, check_patterns: bool) -> Result<Vec<Rule>, Error> {
-    let err = |message: String| Error::Rules { source: source.to_string(), message };
-    let file: RulesFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
-    let mut out = Vec::with_capacity(file.rule.len());
-    for r in file.rule {
-        let ctx = |m: String| err(format!("rule {:?}: {m}", r.id));
-        let reason: Reason = r.reason.parse().map_err(|e: Error| ctx(e.to_string()))?;
-        if r.priority > 100 {
-            return Err(ctx(format!("priority {} is over 100", r.priority)));
-        }
-        if r.phrases.is_empty() && r.patterns.is_empty() {
-            return Err(ctx("has neither phrases nor patterns".into()));
-        }
-        if r.phrases.iter().any(|p| p.trim().len() < 3) {
-            return Err(ctx("a phrase shorter than 3 characters would match almost anything".into()));
-        }
-        // Syntax only: the rule set compiles each pattern once, with its size
-        // limit, when it is built.
-        for p in r.patterns.iter().filter(|_| check_patterns) {
-            regex_syntax::ParserBuilder::new()
-                .case_insensitive(true)
-                .build()
-                .parse(p)
-                .map_err(|e| ctx(format!("pattern {p:?}: {e}")))?;
-        }
-        let status = r.status.as_deref().map(str::parse::<StatusCode>).transpose().map_err(|e| ctx(e.to_string()))?;
-        let bounce_type = r.bounce_type.as_deref().map(str::parse::<BounceType>).transpose().map_err(|e| ctx(e.to_string()))?;
-        if let Some(c) = r.class {
-            if !matches!(c, 2 | 4 | 5) {
-                return Err(ctx(format!("class {c} is not 2, 4 or 5")));
-            }
-        }
-        out.push(Rule {
-            id: r.id,
-            reason,
-            priority: r.priority,
-            phrases: r.phrases,
-            patterns: r.patterns,
-            status,
-            bounce_type,
-            class: r.class,
-            examples: r.examples,
-            source: source.to_string(),
-        });
-    }
-    Ok(out)
+    let file: RulesFile = toml::from_str(text).map_err(|e| Error::Rules { source: source.to_string(), message: e.to_string() })?;
+    file.rule.into_iter().map(|r| checked_rule(r, source, check_patterns)).collect()
 }
 
-/// Keys in the automaton are literals cut to this many bytes: thousands of
-/// literals share far fewer short keys (regex expansions differ late), so
-/// the automaton stays small enough to live in cache, and the rest of a
-/// literal is checked only where its key occurs.
-const KEY_LEN: usize = 16;
-
-/// Prefix literals shorter than this are common words (`user `, `ofr`):
-/// a pattern keyed by them also gets confirming literals, its suffixes.
-/// Longer prefixes seldom occur without a match, and confirming them would
-/// cost more key hits than it saves regex runs.
-const CONFIRM_BELOW: usize = 8;
-
-/// What an Aho-Corasick hit on a key stands for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Hit {
-    /// Rule `.0`'s phrase `.1` (an index into `RuleSet::phrases`) may start
-    /// here: the rule matches when the whole phrase does.
-    Phrase(u32, u32),
-    /// A literal that every match of pattern `n` starts with: run its regex
-    /// anchored where the literal starts (once one of its confirming
-    /// literals has occurred too, when it has some: `.1`).
-    Prefix(u32, bool),
-    /// A literal that every match of pattern `n` ends with, where `n` is
-    /// keyed by its prefixes: without one of these its regex need not run.
-    Confirm(u32),
-    /// A literal that every match of pattern `n` contains (ends with, or
-    /// has inside): run its regex over the whole text.
-    Within(u32),
-    /// A mark that the text needs [`normalize_diagnostic`](crate::normalize_diagnostic)'s copy.
-    Reshape,
+/// Checks every field of one rule as read from a file.
+fn checked_rule(r: RawRule, source: &str, check_patterns: bool) -> Result<Rule, Error> {
+    let err = |message: String| Error::Rules { source: source.to_string(), message };
+    let ctx = |m: String| err(format!("rule {:?}: {m}", r.id));
+    let reason: Reason = r.reason.parse().map_err(|e: Error| ctx(e.to_string()))?;
+    if r.priority > 100 {
+        return Err(ctx(format!("priority {} is over 100", r.priority)));
+    }
+    if r.phrases.is_empty() && r.patterns.is_empty() {
+        return Err(ctx("has neither phrases nor patterns".into()));
+    }
+    if r.phrases.iter().any(|p| p.trim().len() < 3) {
+        return Err(ctx("a phrase shorter than 3 characters would match almost anything".into()));
+    }
+    // Syntax only: the rule set compiles each pattern once, with its size
+    // limit, when it is built.
+    for p in r.patterns.iter().filter(|_| check_patterns) {
+        regex_syntax::ParserBuilder::new()
+            .case_insensitive(true)
+            .build()
+            .parse(p)
+            .map_err(|e| ctx(format!("pattern {p:?}: {e}")))?;
+    }
+    let status = r.status.as_deref().map(str::parse::<StatusCode>).transpose().map_err(|e| ctx(e.to_string()))?;
+    let bounce_type = r.bounce_type.as_deref().map(str::parse::<BounceType>).transpose().map_err(|e| ctx(e.to_string()))?;
+    if let Some(c) = r.class {
+        if !matches!(c, 2 | 4 | 5) {
+            return Err(ctx(format!("class {c} is not 2, 4 or 5")));
+        }
+    }
+    Ok(Rule {
+        id: r.id,
+        reason,
+        priority: r.priority,
+        phrases: r.phrases,
+        patterns: r.patterns,
+        status,
+        bounce_type,
+        class: r.class,
+        examples: r.examples,
+        source: source.to_string(),
+    })
 }
 
 /// A [`Hit`] with what deciding needs of its rule, in one record: the scan
@@ -222,69 +197,22 @@ enum HitKind {
     Reshape,
 }
 
-/// Parses case-sensitively: the case-insensitive HIR would expand every letter.
-fn parse_case_sensitive(pattern: &str) -> Option<Hir> {
-    regex_syntax::ParserBuilder::new().build().parse(pattern).ok()
+/// The embedded keys of a built-in pattern (`None` for any other).
+fn builtin_keys(pattern: &str) -> Option<&'static Keyed<&'static [&'static str]>> {
+    let table = generated::BUILTIN_PATTERN_KEYS;
+    table.binary_search_by(|(p, _)| (*p).cmp(pattern)).ok().map(|i| &table[i].1)
 }
 
-/// Literals one of which occurs somewhere in every match of `pattern`: the
-/// required prefixes of one of the parts it concatenates (`^\s*loop detected`
-/// has neither a prefix nor a suffix literal, but every match contains
-/// `loop detected`). The part with the longest shortest literal is taken.
-fn inner_literals(hir: &Hir) -> Option<Vec<String>> {
-    let mut hir = hir;
-    while let HirKind::Capture(c) = hir.kind() {
-        hir = &c.sub;
-    }
-    let HirKind::Concat(parts) = hir.kind() else { return None };
-    parts
-        .iter()
-        .filter_map(|p| literals_of(p, ExtractKind::Prefix))
-        .max_by_key(|lits| (lits.iter().map(String::len).min().unwrap_or(0), std::cmp::Reverse(lits.len())))
-}
-
-/// Literals one of which occurs in every match of `hir` (its required
-/// prefixes, or its required suffixes, as `kind` says), ready for a
-/// case-insensitive key search; `None` when there are none worth searching for.
-fn literals_of(hir: &Hir, kind: ExtractKind) -> Option<Vec<String>> {
-    let mut ex = Extractor::new();
-    let prefix = matches!(kind, ExtractKind::Prefix);
-    ex.kind(kind).limit_class(4).limit_repeat(4).limit_literal_len(64).limit_total(64);
-    let seq = ex.extract(hir);
-    let lits = seq.literals()?;
-    if lits.is_empty() {
-        return None;
-    }
-    let mut out = Vec::with_capacity(lits.len());
-    for l in lits {
-        let text = std::str::from_utf8(l.as_bytes()).ok()?;
-        if text.is_ascii() {
-            if text.len() < 3 {
-                return None;
-            }
-            out.push(text.to_ascii_lowercase());
-            continue;
-        }
-        // The search folds ASCII case only: keep an ASCII part when it is long
-        // enough, else the literal in its usual case forms.
-        let ascii: &str = if prefix {
-            &text[..text.find(|c: char| !c.is_ascii()).unwrap_or(text.len())]
-        } else {
-            &text[text.rfind(|c: char| !c.is_ascii()).map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8))..]
-        };
-        if ascii.len() >= 3 {
-            out.push(ascii.to_ascii_lowercase());
-        } else {
-            // lower, UPPER and Capitalised: the case forms real texts use.
-            let lower = text.to_lowercase();
-            let mut chars = lower.chars();
-            let capitalised: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
-            out.extend([lower, text.to_uppercase(), capitalised]);
-        }
-    }
-    out.sort();
-    out.dedup();
-    Some(out)
+/// Every key of `rules` with what it stands for, and the patterns (by
+/// number) that have none. Built-in patterns' literals are embedded.
+fn keys_of(rules: &[Rule]) -> (key_list::KeyHits, Vec<u32>) {
+    let patterns = || rules.iter().flat_map(|r| r.patterns.iter());
+    let worked_out: Vec<Option<Keyed<Vec<String>>>> = patterns().map(|p| builtin_keys(p).is_none().then(|| literals::pattern_keys(p))).collect();
+    let keyed: Vec<Keyed<Vec<&str>>> = patterns()
+        .zip(&worked_out)
+        .map(|(p, own)| own.as_ref().map_or_else(|| builtin_keys(p).map_or(Keyed::Always, |k| k.view()), |k| k.view()))
+        .collect();
+    key_list::rule_keys(rules.iter().map(|r| (&r.phrases, r.patterns.len())), &keyed, copy_marks())
 }
 
 /// Compiles one rule pattern as the rule set runs it: case-insensitive,
@@ -326,7 +254,7 @@ struct LazyRegex {
 impl LazyRegex {
     fn new(pattern: &str) -> Result<LazyRegex, String> {
         let re = OnceLock::new();
-        if !builtin_patterns().contains(pattern) {
+        if builtin_keys(pattern).is_none() {
             let _ = re.set(Some(compile(pattern)?));
         }
         Ok(LazyRegex { pattern: pattern.into(), re })
@@ -339,30 +267,22 @@ impl LazyRegex {
     }
 }
 
-/// Every built-in pattern's text.
-fn builtin_patterns() -> &'static HashSet<&'static str> {
-    static P: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    P.get_or_init(|| builtin().iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect())
-}
-
 /// Every built-in rule id: a verdict names its rule by borrowing from here
 /// instead of allocating a copy on every call.
 fn builtin_ids() -> &'static HashSet<&'static str> {
     static I: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    I.get_or_init(|| builtin().iter().map(|r| r.id.as_str()).collect())
+    I.get_or_init(|| generated::BUILTIN_RULES.iter().flat_map(|(_, rules)| rules.iter().map(|r| r.id)).collect())
 }
 
-/// The built-in rules, parsed once per process.
-fn builtin() -> &'static [Rule] {
-    static B: OnceLock<Vec<Rule>> = OnceLock::new();
-    B.get_or_init(|| {
-        let mut all = Vec::new();
-        for (name, text) in RULE_FILES {
-            // Embedded at build time and checked by tests/rules.rs.
-            all.extend(parse_rules_checked(text, name, false).unwrap_or_else(|e| panic!("{e}")));
-        }
-        all
-    })
+/// The built-in rules, made from what build.rs read of the files (no
+/// parse; tests/rules.rs checks every field, and a test below that this
+/// equals a run-time read of the files).
+fn builtin() -> Vec<Rule> {
+    let mut all = Vec::with_capacity(generated::BUILTIN_RULES.iter().map(|(_, rules)| rules.len()).sum());
+    for (name, rules) in generated::BUILTIN_RULES {
+        all.extend(rules.iter().map(|r| checked_rule(r.to_raw(), name, false).unwrap_or_else(|e| panic!("{e}"))));
+    }
+    all
 }
 
 /// A compiled set of rules.
@@ -429,68 +349,20 @@ impl RuleSet {
         let rules = all;
         let mut seen = HashSet::new();
         let (mut regexes, mut pattern_rule, mut phrases) = (vec![], vec![], vec![]);
-        let (mut always, mut always_pattern) = (vec![], vec![]);
-        // Key -> what it stands for; a BTreeMap keeps the build deterministic.
-        let mut by_key: BTreeMap<Vec<u8>, Vec<Hit>> = BTreeMap::new();
-        // Keys are matched ASCII-case-insensitively: keys that differ only in
-        // ASCII case (a non-ASCII literal's case forms) are one key.
-        let mut add = |key: &[u8], hit: Hit| {
-            let v = by_key.entry(key.to_ascii_lowercase()).or_default();
-            if !v.contains(&hit) {
-                v.push(hit);
-            }
-        };
         for (i, r) in rules.iter().enumerate() {
             if !seen.insert(r.id.as_str()) {
                 return Err(Error::Rules { source: r.source.clone(), message: format!("duplicate rule id {:?}", r.id) });
             }
-            for p in &r.phrases {
-                let lower = p.to_ascii_lowercase().into_bytes();
-                add(&lower[..lower.len().min(KEY_LEN)], Hit::Phrase(i as u32, phrases.len() as u32));
-                phrases.push(lower.into_boxed_slice());
-            }
+            phrases.extend(r.phrases.iter().map(|p| p.to_ascii_lowercase().into_bytes().into_boxed_slice()));
             for p in &r.patterns {
                 let err = |m: String| Error::Rules { source: r.source.clone(), message: format!("rule {:?}: pattern {p:?}: {m}", r.id) };
-                let n = regexes.len() as u32;
                 regexes.push(LazyRegex::new(p).map_err(err)?);
                 pattern_rule.push(i as u32);
-                // Parsed once for all three literal searches below.
-                let hir = parse_case_sensitive(p);
-                let hir = hir.as_ref();
-                if let Some(lits) = hir.and_then(|h| literals_of(h, ExtractKind::Prefix)) {
-                    // Its suffixes too, when they say more than the prefixes:
-                    // a prefix that occurs without any of them (`user ` in
-                    // `user unknown` for `user is (disabled|suspended)`)
-                    // then costs no regex run.
-                    let shortest = |l: &[String]| l.iter().map(String::len).min().unwrap_or(0);
-                    let confirm = (shortest(&lits) < CONFIRM_BELOW)
-                        .then(|| hir.and_then(|h| literals_of(h, ExtractKind::Suffix)))
-                        .flatten()
-                        .filter(|c| *c != lits && shortest(c) >= shortest(&lits) && c.iter().all(|l| l.is_ascii()));
-                    for l in &lits {
-                        add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Prefix(n, confirm.is_some()));
-                    }
-                    for l in confirm.iter().flatten() {
-                        add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Confirm(n));
-                    }
-                } else if let Some(lits) = hir.and_then(|h| literals_of(h, ExtractKind::Suffix)) {
-                    for l in lits {
-                        add(&l.as_bytes()[l.len().saturating_sub(KEY_LEN)..], Hit::Within(n));
-                    }
-                } else if let Some(lits) = hir.and_then(inner_literals) {
-                    for l in lits {
-                        add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Within(n));
-                    }
-                } else {
-                    always.push(p.as_str());
-                    always_pattern.push(n);
-                }
             }
         }
-        // Scanning a raw text also tells whether it needs normalising.
-        for mark in copy_marks() {
-            add(&mark, Hit::Reshape);
-        }
+        let (by_key, always_pattern) = keys_of(&rules);
+        let patterns: Vec<&str> = rules.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
+        let always: Vec<&str> = always_pattern.iter().map(|&n| patterns[n as usize]).collect();
         let info: Vec<RuleInfo> = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
         let pack = |hit: Hit| {
             let (kind, rule, item) = match hit {
@@ -515,8 +387,15 @@ impl RuleSet {
             v.sort_by_key(|h| std::cmp::Reverse(h.rank));
             hits.extend(v);
         }
-        let sample = rules.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
-        let ac = Keys::build(&keys, sample, BREAKS).map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?;
+        // The built-in rules' automaton is built by build.rs; any other key
+        // list (a user's rules) is built here.
+        let ac = match Keys::from_bytes_for(generated::KEYS, &keys) {
+            Some(ac) => ac,
+            None => {
+                let sample = rules.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
+                Keys::build(&keys, sample, BREAKS).map_err(|e| Error::Rules { source: "(phrases)".into(), message: e.to_string() })?
+            }
+        };
         let set = RegexSetBuilder::new(&always)
             .case_insensitive(true)
             .size_limit(64 << 20)
@@ -546,7 +425,7 @@ impl RuleSet {
 
     /// The built-in rules (every file of `data/rules/`, in name order).
     pub fn builtin_rules() -> Vec<Rule> {
-        builtin().to_vec()
+        builtin()
     }
 
     /// How many of [`RuleSet::rules`] are the user's (they come first).
@@ -944,7 +823,61 @@ impl Candidates {
 
 #[cfg(test)]
 mod tests {
+    use super::literals::{inner_literals, parse_case_sensitive};
     use super::*;
+
+    /// The rules build.rs embedded are what reading the files at run time
+    /// gives, field by field, in the same order: the two cannot drift.
+    #[test]
+    fn embedded_rules_equal_a_run_time_read_of_the_files() {
+        let mut read = Vec::new();
+        for (name, text) in crate::embedded::RULE_FILES {
+            read.extend(parse_rules(text, name).unwrap_or_else(|e| panic!("{e}")));
+        }
+        assert!(read.len() > 300);
+        assert_eq!(builtin(), read);
+    }
+
+    /// The key automaton build.rs embedded is the one a run-time build of
+    /// the built-in rules gives, and only their key list gets it.
+    #[test]
+    fn embedded_automaton_equals_a_run_time_build() {
+        let rules = builtin();
+        let keys: Vec<Vec<u8>> = keys_of(&rules).0.into_iter().map(|(k, _)| k).collect();
+        let sample = rules.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
+        let built = Keys::build(&keys, sample, BREAKS).unwrap();
+        assert!(Keys::from_bytes_for(generated::KEYS, &keys) == Some(built), "build.rs's automaton differs from a run-time build");
+        let mut with_user = rules.clone();
+        with_user.insert(0, rule(0, 50, "custom [a-z]+ refused".into()));
+        let other: Vec<Vec<u8>> = keys_of(&with_user).0.into_iter().map(|(k, _)| k).collect();
+        assert!(Keys::from_bytes_for(generated::KEYS, &other).is_none());
+    }
+
+    /// The literals build.rs embedded for each built-in pattern are the ones
+    /// a run-time extraction finds, and every built-in pattern has them.
+    #[test]
+    fn embedded_pattern_keys_equal_a_run_time_extraction() {
+        let table = generated::BUILTIN_PATTERN_KEYS;
+        assert!(table.windows(2).all(|w| w[0].0 < w[1].0), "sorted, for the binary search");
+        let rules = builtin();
+        let builtin_set: HashSet<&str> = rules.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
+        assert_eq!(table.iter().map(|(p, _)| *p).collect::<HashSet<_>>(), builtin_set);
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (mut prefix, mut always) = (0, 0);
+        for (p, keyed) in table {
+            let owned = match keyed {
+                Keyed::Prefix(l, c) => Keyed::Prefix(strings(l), c.map(strings)),
+                Keyed::Suffix(l) => Keyed::Suffix(strings(l)),
+                Keyed::Inner(l) => Keyed::Inner(strings(l)),
+                Keyed::Always => Keyed::Always,
+            };
+            prefix += usize::from(matches!(owned, Keyed::Prefix(..)));
+            always += usize::from(owned == Keyed::Always);
+            assert_eq!(owned, literals::pattern_keys(p), "{p}");
+        }
+        assert!(prefix > table.len() / 2 && always < 20, "{prefix} prefix-keyed, {always} always run");
+        assert!(builtin_keys("a pattern no rule has").is_none());
+    }
 
     /// Built-in patterns compile when first needed; every one must compile.
     #[test]

@@ -45,7 +45,7 @@ const TABLE: usize = (u16::MAX as usize + 1) * CLASSES + 256;
 const TAILS: [usize; 4] = [16, 8, 4, 3];
 
 /// A table-driven automaton over ASCII-case-folded keys.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub(super) struct Keys {
     /// Byte -> column of `trans`: 0 for bytes in no tail, ASCII letters
     /// fold to one column, the rarest tail bytes share the last column.
@@ -66,14 +66,14 @@ pub(super) struct Keys {
     /// The bytes of keys longer than 16 (their middles are checked from here).
     long: Vec<u8>,
     /// How many of each key's last bytes the automaton holds (tests check it).
-    #[cfg(test)]
+    #[cfg_attr(not(test), allow(dead_code))]
     tail: usize,
 }
 
 /// One key, ready to be compared with the text that ends where its tail
 /// ended: its first and last eight (or four) bytes as words, each with the
 /// mask that folds ASCII case (0x20 on the bytes that are letters).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Check {
     key: u32,
     len: u32,
@@ -228,33 +228,34 @@ impl Keys {
 
         // Failure links breadth-first: a missing transition goes where the
         // failure state's goes; a state's matches are its own tail, then its
-        // failure state's (longest first, as an overlapping search reports).
+        // failure state's (longest first, as an overlapping search reports),
+        // so they are read by walking the failure links, not copied into
+        // every state. `order` is the breadth-first queue itself.
         let mut fail = vec![0u32; states];
-        let mut outputs: Vec<Vec<usize>> = vec![Vec::new(); states];
-        let mut queue = std::collections::VecDeque::new();
+        let mut has_out = vec![false; states];
+        let mut order = vec![0u32];
         for cell in &mut trans[..CLASSES] {
             match *cell {
                 MISSING => *cell = 0,
-                t => queue.push_back(t),
+                t => order.push(t),
             }
         }
-        let mut order = vec![0u32];
-        while let Some(s) = queue.pop_front() {
+        let mut next_in_queue = 1;
+        while let Some(&s) = order.get(next_in_queue) {
+            next_in_queue += 1;
             let s = s as usize;
-            order.push(s as u32);
             let f = fail[s] as usize;
-            let mut out: Vec<usize> = own[s].into_iter().collect();
-            out.extend_from_slice(&outputs[f]);
-            outputs[s] = out;
-            for c in 0..CLASSES {
-                let fc = trans[f * CLASSES + c];
-                let t = trans[s * CLASSES + c];
-                if t == MISSING {
-                    trans[s * CLASSES + c] = fc;
+            has_out[s] = own[s].is_some() || has_out[f];
+            // Rows of one state at a time: the failure state's is read
+            // whole first (it may be the same row's neighbour in memory).
+            let failure_row: [u32; CLASSES] = trans[f * CLASSES..][..CLASSES].try_into().ok()?;
+            for (cell, &fc) in trans[s * CLASSES..][..CLASSES].iter_mut().zip(&failure_row) {
+                if *cell == MISSING {
+                    *cell = fc;
                 } else {
-                    // Depth-one states fail to the root (set above as 0).
-                    fail[t as usize] = if s == 0 { 0 } else { fc };
-                    queue.push_back(t);
+                    // Depth-one states fail to the root (their 0 is set).
+                    fail[*cell as usize] = fc;
+                    order.push(*cell);
                 }
             }
         }
@@ -265,32 +266,41 @@ impl Keys {
         let mut by_number = Vec::with_capacity(states);
         for matching in [true, false] {
             for &s in &order {
-                if outputs[s as usize].is_empty() != matching {
+                if has_out[s as usize] == matching {
                     number[s as usize] = next;
                     by_number.push(s as usize);
                     next = next.wrapping_add(1);
                 }
             }
         }
+        // Each tail's keys longest first: tails of one length end together,
+        // so the keys behind them come out longest first overall.
+        let longest_first: Vec<Vec<u32>> = tails
+            .iter()
+            .map(|(_, ks)| {
+                let mut ks = ks.to_vec();
+                ks.sort_by_key(|&k| std::cmp::Reverse(keys[k as usize].len()));
+                ks
+            })
+            .collect();
+        let exact: Vec<bool> = keys
+            .iter()
+            .map(|key| key.len() <= tail && key.iter().all(|&b| classes[usize::from(b)] != SHARED && Some(classes[usize::from(b)]) != apart_column))
+            .collect();
         let mut table = vec![0u16; TABLE];
         let (mut match_ranges, mut matches, mut long) = (Vec::new(), Vec::new(), Vec::new());
-        for (n, &s) in by_number.iter().enumerate() {
-            for c in 0..CLASSES {
-                table[n * CLASSES + c] = number[trans[s * CLASSES + c] as usize];
+        for (row, &s) in table.chunks_exact_mut(CLASSES).zip(&by_number) {
+            for (cell, &t) in row.iter_mut().zip(&trans[s * CLASSES..][..CLASSES]) {
+                *cell = number[t as usize];
             }
-            if !outputs[s].is_empty() {
+            if has_out[s] {
                 let first = matches.len() as u32;
-                for &t in &outputs[s] {
-                    // Longest first: tails of one length end together, so
-                    // the keys behind them come out longest first overall.
-                    let mut ks = tails[t].1.clone();
-                    ks.sort_by_key(|&k| std::cmp::Reverse(keys[k as usize].len()));
-                    for k in ks {
-                        let key = &keys[k as usize];
-                        let exact = key.len() <= tail
-                            && key.iter().all(|&b| classes[usize::from(b)] != SHARED && Some(classes[usize::from(b)]) != apart_column);
-                        matches.push(Check::new(k, key, &mut long, exact));
+                let mut x = s;
+                while x != 0 {
+                    for &k in own[x].map_or(&[][..], |t| &longest_first[t]) {
+                        matches.push(Check::new(k, &keys[k as usize], &mut long, exact[k as usize]));
                     }
+                    x = fail[x] as usize;
                 }
                 match_ranges.push((first, matches.len() as u32));
             }
@@ -303,7 +313,6 @@ impl Keys {
             match_ranges,
             matches,
             long,
-            #[cfg(test)]
             tail,
         })
     }
@@ -353,6 +362,136 @@ impl Keys {
             }
         }
         None
+    }
+}
+
+/// The automaton as bytes, so that build.rs can build the built-in rules'
+/// once and the crate read it back: building it was most of a process's
+/// start. Little-endian fields, counts before lists; the key list it was
+/// built for comes first, so that it is only ever used for those keys.
+impl Keys {
+    // Called by build.rs and the tests.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(super) fn to_bytes(&self, keys: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let n = |out: &mut Vec<u8>, v: usize| out.extend_from_slice(&(v as u32).to_le_bytes());
+        n(&mut out, keys.len());
+        for k in keys {
+            n(&mut out, k.len());
+            out.extend_from_slice(k);
+        }
+        out.extend_from_slice(&self.classes);
+        out.extend_from_slice(&self.start.to_le_bytes());
+        out.extend_from_slice(&self.match_limit.to_le_bytes());
+        n(&mut out, self.tail);
+        // Rows up to the highest state any row (or the start) names: every
+        // state is the target of a transition but the start.
+        let rows = usize::from(self.trans.iter().copied().max().unwrap_or(0).max(self.start)) + 1;
+        n(&mut out, rows);
+        self.trans[..rows * CLASSES].iter().for_each(|c| out.extend_from_slice(&c.to_le_bytes()));
+        n(&mut out, self.match_ranges.len());
+        for &(a, b) in &self.match_ranges {
+            out.extend_from_slice(&a.to_le_bytes());
+            out.extend_from_slice(&b.to_le_bytes());
+        }
+        n(&mut out, self.matches.len());
+        for m in &self.matches {
+            for w in [m.key, m.len, m.long_at] {
+                out.extend_from_slice(&w.to_le_bytes());
+            }
+            for w in [m.head, m.head_mask, m.tail, m.tail_mask] {
+                out.extend_from_slice(&w.to_le_bytes());
+            }
+            out.push(u8::from(m.exact));
+        }
+        n(&mut out, self.long.len());
+        out.extend_from_slice(&self.long);
+        out
+    }
+
+    /// What [`Keys::to_bytes`] wrote, if it was written for exactly `keys`
+    /// (`None` for any other key list, or bytes that do not read back).
+    pub(super) fn from_bytes_for(bytes: &[u8], keys: &[Vec<u8>]) -> Option<Keys> {
+        let mut r = Reader(bytes);
+        if r.count()? != keys.len() {
+            return None;
+        }
+        for k in keys {
+            let len = r.count()?;
+            if r.take(len)? != &k[..] {
+                return None;
+            }
+        }
+        let classes: [u8; 256] = r.take(256)?.try_into().ok()?;
+        if classes.iter().any(|&c| usize::from(c) >= CLASSES) {
+            return None;
+        }
+        let (start, match_limit) = (r.u16()?, r.u16()?);
+        let tail = r.count()?;
+        let rows = r.count()?;
+        let mut trans: Box<[u16; TABLE]> = vec![0u16; TABLE].into_boxed_slice().try_into().ok()?;
+        let cells = r.take(rows.checked_mul(CLASSES * 2)?)?;
+        if rows > usize::from(u16::MAX) + 1 {
+            return None;
+        }
+        for (cell, b) in trans.iter_mut().zip(cells.chunks_exact(2)) {
+            *cell = u16::from_le_bytes([b[0], b[1]]);
+        }
+        let ranges = r.count()?;
+        let match_ranges: Vec<(u32, u32)> = (0..ranges).map(|_| Some((r.u32()?, r.u32()?))).collect::<Option<_>>()?;
+        let checks = r.count()?;
+        let mut matches = Vec::with_capacity(checks.min(bytes.len()));
+        for _ in 0..checks {
+            let (key, len, long_at) = (r.u32()?, r.u32()?, r.u32()?);
+            let (head, head_mask, tail, tail_mask) = (r.u64()?, r.u64()?, r.u64()?, r.u64()?);
+            let exact = r.take(1)?[0] != 0;
+            matches.push(Check { key, len, head, head_mask, tail, tail_mask, long_at, exact });
+        }
+        let long_len = r.count()?;
+        let long = r.take(long_len)?.to_vec();
+        // What the scan indexes must be in bounds: a match state's range,
+        // a long key's bytes. (Any state's row is: the table has a row for
+        // every u16.)
+        let in_bounds = usize::from(start) < rows
+            && match_ranges.len() == usize::from(match_limit)
+            && match_ranges.iter().all(|&(a, b)| a <= b && b as usize <= matches.len())
+            && matches.iter().all(|m| (m.key as usize) < keys.len() && (m.len <= 16 || (m.long_at as usize + m.len as usize) <= long.len()));
+        (r.0.is_empty() && in_bounds).then_some(Keys {
+            classes,
+            trans,
+            start,
+            match_limit,
+            match_ranges,
+            matches,
+            long,
+            tail,
+        })
+    }
+}
+
+/// Reads [`Keys::to_bytes`]'s fields, each `None` past the end.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.0.len() {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+    fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn count(&mut self) -> Option<usize> {
+        self.u32().map(|n| n as usize)
     }
 }
 
@@ -428,6 +567,37 @@ mod tests {
         (0..3000u32)
             .map(|n| format!("k{}{}{}", n % 7, char::from(b'!' + (n % 60) as u8), n).into_bytes().to_ascii_lowercase())
             .collect()
+    }
+
+    /// The automaton reads back from its bytes as it was, only for the
+    /// keys it was built for; cut or altered bytes give `None` or an
+    /// automaton whose look-ups stay in bounds, never a panic.
+    #[test]
+    fn bytes_read_back_only_for_their_keys() {
+        let keys = keys_over_many_bytes();
+        let table = Keys::build(&keys, [&b"k1!0 k2#3"[..]], b"\n").unwrap();
+        let bytes = table.to_bytes(&keys);
+        assert!(Keys::from_bytes_for(&bytes, &keys) == Some(Keys::build(&keys, [&b"k1!0 k2#3"[..]], b"\n").unwrap()));
+        assert!(Keys::from_bytes_for(&bytes, &keys[1..]).is_none());
+        let mut other = keys.clone();
+        other[7].push(b'x');
+        assert!(Keys::from_bytes_for(&bytes, &other).is_none());
+        for cut in (0..bytes.len()).step_by(997) {
+            assert!(Keys::from_bytes_for(&bytes[..cut], &keys).is_none());
+        }
+        let hay: Vec<u8> = keys.iter().step_by(13).flat_map(|k| k.iter().copied().chain(*b" ")).collect();
+        let mut seed = 3u64;
+        for _ in 0..300 {
+            let mut bad = bytes.clone();
+            for _ in 0..4 {
+                let seed = crate::test_rng::xorshift(&mut seed);
+                let at = (seed % bad.len() as u64) as usize;
+                bad[at] ^= (seed >> 32) as u8 | 1;
+            }
+            if let Some(t) = Keys::from_bytes_for(&bad, &keys) {
+                let _ = occurrences(&t, &hay);
+            }
+        }
     }
 
     /// Tails shared by many keys, and classes shared by rare bytes, still

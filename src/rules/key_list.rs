@@ -1,0 +1,112 @@
+//! The keys of a rule set, and what each stands for: every phrase's head,
+//! the literals each pattern is found by, and the text's copy marks.
+//!
+//! Shared with `build.rs` (through `#[path]`), which builds the built-in
+//! rules' key automaton from exactly this list and embeds it.
+
+use super::literals::Keyed;
+
+/// Keys in the automaton are literals cut to this many bytes: thousands of
+/// literals share far fewer short keys (regex expansions differ late), so
+/// the automaton stays small enough to live in cache, and the rest of a
+/// literal is checked only where its key occurs.
+pub(crate) const KEY_LEN: usize = 16;
+
+/// What an Aho-Corasick hit on a key stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Hit {
+    /// Rule `.0`'s phrase `.1` (an index into `RuleSet::phrases`) may start
+    /// here: the rule matches when the whole phrase does.
+    Phrase(u32, u32),
+    /// A literal that every match of pattern `n` starts with: run its regex
+    /// anchored where the literal starts (once one of its confirming
+    /// literals has occurred too, when it has some: `.1`).
+    Prefix(u32, bool),
+    /// A literal that every match of pattern `n` ends with, where `n` is
+    /// keyed by its prefixes: without one of these its regex need not run.
+    Confirm(u32),
+    /// A literal that every match of pattern `n` contains (ends with, or
+    /// has inside): run its regex over the whole text.
+    Within(u32),
+    /// A mark that the text needs [`normalize_diagnostic`](crate::normalize_diagnostic)'s copy.
+    Reshape,
+}
+
+/// Keys in byte order, each once, with what each stands for.
+pub(crate) type KeyHits = Vec<(Vec<u8>, Vec<Hit>)>;
+
+/// Every key (ASCII-lower-cased, in byte order, each once) with what it stands for,
+/// and the patterns that have no key (they always run).
+///
+/// `rules` gives each rule's phrases and how many patterns it has;
+/// `patterns` is how each pattern is found, numbered across the rules in
+/// order; `marks` are the copy marks.
+pub(crate) fn rule_keys<P: AsRef<str>>(
+    rules: impl IntoIterator<Item = (impl IntoIterator<Item = P>, usize)>,
+    patterns: &[Keyed<Vec<&str>>],
+    marks: impl IntoIterator<Item = Vec<u8>>,
+) -> (KeyHits, Vec<u32>) {
+    // Keys are matched ASCII-case-insensitively: keys that differ only in
+    // ASCII case (a non-ASCII literal's case forms) are one key. Collected
+    // first and grouped by one sort: a map updated per key cost ~7 million
+    // instructions for the built-in rules.
+    let mut all: Vec<(Vec<u8>, Hit)> = Vec::new();
+    let mut add = |key: &[u8], hit: Hit| all.push((key.to_ascii_lowercase(), hit));
+    let (mut phrase, mut n, mut always) = (0u32, 0usize, Vec::new());
+    for (i, (phrases, count)) in rules.into_iter().enumerate() {
+        for p in phrases {
+            let p = p.as_ref().as_bytes();
+            add(&p[..p.len().min(KEY_LEN)], Hit::Phrase(i as u32, phrase));
+            phrase += 1;
+        }
+        for keyed in &patterns[n..n + count] {
+            if !add_pattern_keys(keyed, n as u32, &mut add) {
+                always.push(n as u32);
+            }
+            n += 1;
+        }
+    }
+    // Scanning a raw text also tells whether it needs normalising.
+    for mark in marks {
+        add(&mark, Hit::Reshape);
+    }
+    // Stable: a key's hits keep the order they were added in, each once.
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut by_key: KeyHits = Vec::new();
+    for (key, hit) in all {
+        match by_key.last_mut() {
+            Some((last, hits)) if *last == key => {
+                if !hits.contains(&hit) {
+                    hits.push(hit);
+                }
+            }
+            _ => by_key.push((key, vec![hit])),
+        }
+    }
+    (by_key, always)
+}
+
+/// Adds the keys that find pattern `n` (cut to [`KEY_LEN`] bytes); `false`
+/// when it has none, and so must always run.
+fn add_pattern_keys(keyed: &Keyed<Vec<&str>>, n: u32, add: &mut impl FnMut(&[u8], Hit)) -> bool {
+    fn head(l: &str) -> &[u8] {
+        &l.as_bytes()[..l.len().min(KEY_LEN)]
+    }
+    fn tail(l: &str) -> &[u8] {
+        &l.as_bytes()[l.len().saturating_sub(KEY_LEN)..]
+    }
+    match keyed {
+        Keyed::Prefix(lits, confirm) => {
+            for l in lits {
+                add(head(l), Hit::Prefix(n, confirm.is_some()));
+            }
+            for l in confirm.iter().flatten() {
+                add(tail(l), Hit::Confirm(n));
+            }
+        }
+        Keyed::Suffix(lits) => lits.iter().for_each(|l| add(tail(l), Hit::Within(n))),
+        Keyed::Inner(lits) => lits.iter().for_each(|l| add(head(l), Hit::Within(n))),
+        Keyed::Always => return false,
+    }
+    true
+}
