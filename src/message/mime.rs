@@ -14,6 +14,7 @@ mod iso2022jp;
 #[cfg(test)]
 mod reference;
 mod search;
+mod single_byte;
 mod walk;
 
 pub(crate) use headers::{value, Field};

@@ -24,7 +24,7 @@ use std::borrow::Cow;
 use mail_parser::decoders::charsets::map::charset_decoder;
 use smallvec::SmallVec;
 
-use super::{boundary, decode, iso2022jp};
+use super::{boundary, decode, iso2022jp, single_byte};
 use super::headers::{self, ContentType, Field, Fields};
 use crate::message::{util, Limits, Mail, Original};
 use crate::Error;
@@ -412,6 +412,7 @@ fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
             let charset = charset.filter(|c| !ascii_reads_as_ascii(c, &bytes));
             let content: Cow<'a, str> = match charset.and_then(charset_decoder) {
                 Some(_) if charset.is_some_and(iso2022jp::is_named) => Cow::Owned(iso2022jp::decode(&bytes)),
+                Some(dec) if charset.is_some_and(single_byte::is_named) => Cow::Owned(single_byte::decode(dec, &bytes)),
                 Some(dec) => Cow::Owned(dec(&bytes)),
                 None => match bytes {
                     // Valid UTF-8 (the usual case) is checked fast and borrowed.
