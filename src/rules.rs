@@ -192,6 +192,10 @@ enum Hit {
     Within(u32),
     /// A mark that the text needs [`normalize_diagnostic`](crate::normalize_diagnostic)'s copy.
     Reshape,
+    /// Pattern `.0` is exactly a set of ASCII literals, and `.1` (an index
+    /// into `RuleSet::phrases`) is one of them, starting here: on an ASCII
+    /// text, comparing it decides what the regex would.
+    Literal(u32, u32),
 }
 
 /// A [`Hit`] with what deciding needs of its rule, in one record: the scan
@@ -203,6 +207,8 @@ struct PackedHit {
     rule: u32,
     /// The phrase (an index into `RuleSet::phrases`) or the pattern.
     item: u32,
+    /// The pattern of a `Literal` hit.
+    pattern: u32,
     kind: HitKind,
     /// The class the rule is limited to; 0 for any.
     class: u8,
@@ -220,6 +226,9 @@ enum HitKind {
     /// The text is not in normal form: when scanning a raw text, stop and
     /// scan its normalised copy instead.
     Reshape,
+    /// One literal of a pattern that is exactly a set of ASCII literals:
+    /// compared like a phrase on an ASCII text, a `Prefix` on any other.
+    Literal,
 }
 
 /// Parses case-sensitively: the case-insensitive HIR would expand every letter.
@@ -285,6 +294,33 @@ fn literals_of(hir: &Hir, kind: ExtractKind) -> Option<Vec<String>> {
     out.sort();
     out.dedup();
     Some(out)
+}
+
+/// The literals `pattern` matches exactly, when it is nothing but a set of
+/// ASCII literals (`mail ?box (?:is )?full`): compared ASCII-case-
+/// insensitively, they match an ASCII text exactly where the regex does (on
+/// ASCII, Unicode simple case folding is ASCII's). `None` for anything
+/// else: classes too big to list, repetitions, look-arounds (`\b`, `^`;
+/// literal extraction passes over them), inline flags (`(?-i)`), or a
+/// literal shorter than 3 bytes (a key that would occur everywhere).
+fn exact_literals(hir: &Hir, pattern: &str) -> Option<Vec<String>> {
+    if pattern.replace("(?:", "").contains("(?") || !hir.properties().look_set().is_empty() {
+        return None;
+    }
+    let mut ex = Extractor::new();
+    ex.kind(ExtractKind::Prefix).limit_class(4).limit_repeat(4).limit_literal_len(64).limit_total(64);
+    let seq = ex.extract(hir);
+    if !seq.is_exact() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for l in seq.literals()? {
+        let text = std::str::from_utf8(l.as_bytes()).ok().filter(|t| t.is_ascii() && t.len() >= 3)?;
+        out.push(text.to_ascii_lowercase());
+    }
+    out.sort();
+    out.dedup();
+    (!out.is_empty()).then_some(out)
 }
 
 /// Compiles one rule pattern as the rule set runs it: case-insensitive,
@@ -457,7 +493,14 @@ impl RuleSet {
                 // Parsed once for all three literal searches below.
                 let hir = parse_case_sensitive(p);
                 let hir = hir.as_ref();
-                if let Some(lits) = hir.and_then(|h| literals_of(h, ExtractKind::Prefix)) {
+                if let Some(lits) = hir.and_then(|h| exact_literals(h, p)) {
+                    // Its regex runs only on non-ASCII texts.
+                    for l in lits {
+                        let lower = l.into_bytes();
+                        add(&lower[..lower.len().min(KEY_LEN)], Hit::Literal(n, phrases.len() as u32));
+                        phrases.push(lower.into_boxed_slice());
+                    }
+                } else if let Some(lits) = hir.and_then(|h| literals_of(h, ExtractKind::Prefix)) {
                     // Its suffixes too, when they say more than the prefixes:
                     // a prefix that occurs without any of them (`user ` in
                     // `user unknown` for `user is (disabled|suspended)`)
@@ -495,15 +538,20 @@ impl RuleSet {
         let pack = |hit: Hit| {
             let (kind, rule, item) = match hit {
                 // Above every rank: never skipped as unable to win.
-                Hit::Reshape => return PackedHit { rank: u64::MAX, rule: 0, item: 0, kind: HitKind::Reshape, class: 0, weak: false },
+                Hit::Reshape => return PackedHit { rank: u64::MAX, rule: 0, item: 0, pattern: 0, kind: HitKind::Reshape, class: 0, weak: false },
                 Hit::Phrase(r, p) => (HitKind::Phrase, r, p),
+                Hit::Literal(n, p) => {
+                    let rule = pattern_rule[n as usize];
+                    let i = &info[rule as usize];
+                    return PackedHit { rank: i.rank, rule, item: p, pattern: n, kind: HitKind::Literal, class: i.class, weak: i.weak };
+                }
                 Hit::Prefix(n, false) => (HitKind::Prefix, pattern_rule[n as usize], n),
                 Hit::Prefix(n, true) => (HitKind::PrefixToConfirm, pattern_rule[n as usize], n),
                 Hit::Within(n) => (HitKind::Within, pattern_rule[n as usize], n),
                 Hit::Confirm(n) => (HitKind::Confirm, pattern_rule[n as usize], n),
             };
             let i = &info[rule as usize];
-            PackedHit { rank: i.rank, rule, item, kind, class: i.class, weak: i.weak }
+            PackedHit { rank: i.rank, rule, item, pattern: item, kind, class: i.class, weak: i.weak }
         };
         let (mut keys, mut key_hits, mut hits) = (Vec::with_capacity(by_key.len()), Vec::with_capacity(by_key.len()), vec![]);
         for (k, v) in by_key {
@@ -600,10 +648,15 @@ impl RuleSet {
         // Made at the first confirming literal: most texts have none.
         let mut confirmed: Option<PatternSet> = None;
         let bytes = text.as_bytes();
+        // Asked at the first hit that needs it: most texts are ASCII.
+        let mut ascii: Option<bool> = None;
         // Phrases are settled during the scan (a byte comparison); regex
         // candidates are only noted, then run best-first after it.
         let scanned = self.keys.scan(bytes, |start, key| {
             let (a, b) = self.key_hits[key];
+            // The pattern last noted for a `Literal` on a non-ASCII text: one
+            // note per pattern per occurrence, as a `Prefix` key gives.
+            let mut noted = u32::MAX;
             for h in &self.hits[a as usize..b as usize] {
                 // Best first: no later hit of this key can win either.
                 if h.rank <= best_rank {
@@ -614,12 +667,18 @@ impl RuleSet {
                 }
                 match h.kind {
                     HitKind::Phrase => {
-                        // The key (the phrase's first KEY_LEN bytes) matched
-                        // here already: only the rest is compared.
-                        let p = &self.phrases[h.item as usize];
-                        let k = p.len().min(KEY_LEN);
-                        if bytes.get(start + k..start + p.len()).is_some_and(|t| t.eq_ignore_ascii_case(&p[k..])) {
+                        if self.phrase_at(bytes, start, h.item) {
                             (best_rank, best) = (h.rank, Some(h.rule));
+                        }
+                    }
+                    HitKind::Literal => {
+                        if *ascii.get_or_insert_with(|| text.is_ascii()) {
+                            if self.phrase_at(bytes, start, h.item) {
+                                (best_rank, best) = (h.rank, Some(h.rule));
+                            }
+                        } else if noted != h.pattern {
+                            noted = h.pattern;
+                            cands.note(h.pattern, h.rule, h.rank, Seen::Start(start as u32, false));
                         }
                     }
                     HitKind::Prefix => cands.note(h.item, h.rule, h.rank, Seen::Start(start as u32, false)),
@@ -638,7 +697,6 @@ impl RuleSet {
         // Best-first: the first candidate that matches beats every later one.
         // A confirming literal is only required of an ASCII text: the key
         // scan folds ASCII case, the regex folds Unicode case too (`ſ`, `K`).
-        let mut ascii: Option<bool> = None;
         while let Some(c) = cands.take_best(best_rank) {
             let unconfirmed = c.flags & Candidate::TO_CONFIRM != 0 && !confirmed.as_ref().is_some_and(|set| set.contains(c.pattern));
             if (c.flags & Candidate::WITHIN == 0 && c.starts_len == 0) || (unconfirmed && *ascii.get_or_insert_with(|| text.is_ascii())) {
@@ -663,6 +721,15 @@ impl RuleSet {
             }
         }
         Ok(best.map(|i| i as usize))
+    }
+
+    /// Whether phrase `p` is in `bytes` at `start`, ASCII case aside. Its key
+    /// (its first KEY_LEN bytes) matched there already: only the rest is compared.
+    #[inline(always)]
+    fn phrase_at(&self, bytes: &[u8], start: usize, p: u32) -> bool {
+        let p = &self.phrases[p as usize];
+        let k = p.len().min(KEY_LEN);
+        bytes.get(start + k..start + p.len()).is_some_and(|t| t.eq_ignore_ascii_case(&p[k..]))
     }
 
     /// Whether rule `i` would win over the current best.
@@ -1019,6 +1086,56 @@ mod tests {
             "user\u{e9} is suspended",
         ] {
             assert_eq!(set.best_match(text, None, false).is_some(), re.is_match(text), "{text}");
+        }
+    }
+
+    /// Patterns that are exactly a set of ASCII literals are decided by
+    /// comparing the literals on ASCII texts: that must agree with the
+    /// regex. On other texts (`ſ` and `K` fold to ASCII letters) the regex
+    /// still decides, run where a literal's key occurs, as for any pattern.
+    #[test]
+    fn exact_literal_patterns_decide_like_the_regex() {
+        let builtin = RuleSet::builtin_rules();
+        let exact: Vec<&str> = builtin
+            .iter()
+            .flat_map(|r| r.patterns.iter())
+            .filter(|p| parse_case_sensitive(p).is_some_and(|h| exact_literals(&h, p).is_some()))
+            .map(String::as_str)
+            .collect();
+        assert!(exact.len() > 300, "{} exact patterns", exact.len());
+        let examples: Vec<&str> = builtin.iter().flat_map(|r| r.examples.iter().map(String::as_str)).collect();
+        let (mut matched, mut unicode) = (0, 0);
+        for (k, p) in exact.iter().enumerate() {
+            let set = RuleSet::new(vec![rule(0, 50, p.to_string())]).unwrap();
+            assert!(set.hits.iter().any(|h| h.kind == HitKind::Literal), "{p}");
+            let re = compile(p).unwrap();
+            let lits = parse_case_sensitive(p).and_then(|h| exact_literals(&h, p)).unwrap();
+            // The pattern's own rule's examples, others, and their case and
+            // Unicode-fold variants (ſ for s, K for k, é around).
+            let own = builtin.iter().find(|r| r.patterns.iter().any(|q| q == p)).map(|r| r.examples.clone()).unwrap_or_default();
+            let others = examples.iter().skip(k % 7).step_by(97).map(|e| e.to_string());
+            for e in own.into_iter().chain(others) {
+                for t in [e.clone(), e.to_uppercase(), e.replace('s', "\u{17f}"), e.replace('k', "\u{212a}"), format!("\u{e9} {e}"), e.replace(' ', "  ")] {
+                    let got = set.best_match(&t, None, false).is_some();
+                    let want = if t.is_ascii() {
+                        re.is_match(&t)
+                    } else {
+                        let lower = t.as_bytes().to_ascii_lowercase();
+                        (0..lower.len()).any(|s| {
+                            lits.iter().any(|l| lower[s..].starts_with(&l.as_bytes()[..l.len().min(KEY_LEN)]))
+                                && re.is_match(Input::new(&t).range(s..).anchored(Anchored::Yes))
+                        })
+                    };
+                    assert_eq!(got, want, "{p} on {t:?}");
+                    matched += usize::from(got);
+                    unicode += usize::from(got && !t.is_ascii());
+                }
+            }
+        }
+        assert!(matched > 1000 && unicode > 300, "{matched} matched, {unicode} non-ASCII");
+        // Look-arounds, inline flags and open classes keep the regex.
+        for p in [r"\b550 : user unknown", "(?-i)User Unknown", "user [a-z]+ unknown", "^mailbox full"] {
+            assert!(parse_case_sensitive(p).is_some_and(|h| exact_literals(&h, p).is_none()), "{p}");
         }
     }
 
