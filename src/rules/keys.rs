@@ -36,6 +36,9 @@ const SHARED: u8 = CLASSES as u8 - 1;
 /// scan needs neither a bounds check nor a mask (classes are all below
 /// `CLASSES`; the padding is never read).
 const TABLE: usize = (u16::MAX as usize + 1) * CLASSES + 256;
+/// A cache line, in bytes and in cells.
+const LINE_BYTES: usize = 64;
+const LINE_CELLS: usize = LINE_BYTES / 2;
 
 /// Tail lengths tried, longest first, until the states fit u16 ids. A
 /// tail shorter than the keys costs a check at every false occurrence, and
@@ -50,11 +53,14 @@ pub(super) struct Keys {
     /// Byte -> column of `trans`: 0 for bytes in no tail, ASCII letters
     /// fold to one column, the rarest tail bytes share the last column.
     classes: [u8; 256],
-    /// `trans[state << SHIFT | class]` is the next state. Sized for every
-    /// u16 state, so that no index can be out of bounds and the scan pays
-    /// no bounds check; rows past the last state are never touched (the
-    /// zeroed pages are not even mapped in).
-    trans: Box<[u16; TABLE]>,
+    /// `cells[row0..][state << SHIFT | class]` is the next state, with
+    /// `row0` the first cell on a cache-line boundary, so that a state's row
+    /// is one line, not the ends of two (the allocator aligns to 16 bytes
+    /// only). Sized for every u16 state, so that no index can be out of
+    /// bounds and the scan pays no bounds check; rows past the last state
+    /// are never touched (the zeroed pages are not even mapped in).
+    cells: Box<[u16]>,
+    row0: usize,
     start: u16,
     /// States below this one have matches (match states are numbered first,
     /// so one comparison a byte tells whether there is anything to check).
@@ -272,7 +278,9 @@ impl Keys {
                 }
             }
         }
-        let mut table = vec![0u16; TABLE];
+        let mut cells = vec![0u16; TABLE + LINE_CELLS].into_boxed_slice();
+        let row0 = cells.as_ptr().align_offset(LINE_BYTES).min(LINE_CELLS);
+        let table = &mut cells[row0..row0 + TABLE];
         let (mut match_ranges, mut matches, mut long) = (Vec::new(), Vec::new(), Vec::new());
         for (n, &s) in by_number.iter().enumerate() {
             for c in 0..CLASSES {
@@ -297,7 +305,8 @@ impl Keys {
         }
         Some(Keys {
             classes,
-            trans: table.into_boxed_slice().try_into().ok()?,
+            cells,
+            row0,
             start: number[0],
             match_limit: match_ranges.len() as u16,
             match_ranges,
@@ -314,7 +323,10 @@ impl Keys {
     #[inline(always)]
     pub(super) fn scan(&self, hay: &[u8], mut f: impl FnMut(usize, usize) -> ControlFlow<()>) -> ControlFlow<()> {
         let (mut i, mut s) = (0, self.start);
-        while let Some((end, state)) = self.next_match(hay, i, s) {
+        let Some(trans) = self.cells.get(self.row0..self.row0 + TABLE).and_then(|t| <&[u16; TABLE]>::try_from(t).ok()) else {
+            return ControlFlow::Continue(());
+        };
+        while let Some((end, state)) = self.next_match(trans, hay, i, s) {
             (i, s) = (end, state);
             let (a, e) = self.match_ranges[usize::from(s)];
             for m in &self.matches[a as usize..e as usize] {
@@ -331,8 +343,8 @@ impl Keys {
     /// the registers of the per-byte work. Four bytes a round: the loop's
     /// own bookkeeping is paid once for four look-ups.
     #[inline(never)]
-    fn next_match(&self, hay: &[u8], i: usize, mut s: u16) -> Option<(usize, u16)> {
-        let (trans, classes, limit) = (&*self.trans, &self.classes, self.match_limit);
+    fn next_match(&self, trans: &[u16; TABLE], hay: &[u8], i: usize, mut s: u16) -> Option<(usize, u16)> {
+        let (classes, limit) = (&self.classes, self.match_limit);
         let step = |s: u16, b: u8| trans[(usize::from(s) << SHIFT) + usize::from(classes[usize::from(b)])];
         let rest = hay.get(i..)?;
         let mut chunks = rest.chunks_exact(4);
@@ -438,6 +450,8 @@ mod tests {
         let table = Keys::build(&keys, [], &[]).unwrap();
         // The scan indexes rows without a mask: every class must fit a row.
         assert!(table.classes.iter().all(|&c| usize::from(c) < CLASSES));
+        // Each state's row is one cache line.
+        assert_eq!(table.cells[table.row0..].as_ptr() as usize % LINE_BYTES, 0);
         let hay: Vec<u8> = keys.iter().step_by(13).flat_map(|k| k.iter().copied().chain(*b" ")).collect();
         assert_finds_what_the_crate_finds(&table, &keys, &hay);
         assert!(Keys::build(&[b"ok".to_vec(), Vec::new()], [], &[]).is_err());
