@@ -26,6 +26,8 @@
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
+use smallvec::SmallVec;
+
 /// Byte classes, a power of two: a state's row is `CLASSES` u16s (64 bytes).
 const CLASSES: usize = 32;
 const SHIFT: u32 = CLASSES.trailing_zeros();
@@ -62,6 +64,9 @@ pub(super) struct Keys {
     cells: Box<[u16]>,
     row0: usize,
     start: u16,
+    /// The longest tail the automaton holds: the state after a byte depends
+    /// on this many bytes before it, no more.
+    depth: usize,
     /// States below this one have matches (match states are numbered first,
     /// so one comparison a byte tells whether there is anything to check).
     match_limit: u16,
@@ -141,6 +146,52 @@ fn word(k: &[u8]) -> (u64, u64) {
     let lower: Vec<u8> = k.iter().map(u8::to_ascii_lowercase).collect();
     let mask: Vec<u8> = lower.iter().map(|b| if b.is_ascii_lowercase() { 0x20 } else { 0 }).collect();
     (load(&lower), load(&mask))
+}
+
+/// Where [`Keys::scan`]'s walks are: the first half's walk `a` (then the
+/// only one), the second half's `b` while both run, and the second half's
+/// matches met while the first half's were still coming.
+struct Walk {
+    a: (usize, u16),
+    b: (usize, u16),
+    half: usize,
+    both: bool,
+    later: SmallVec<[(usize, u16); 8]>,
+    taken: usize,
+}
+
+impl Walk {
+    fn new(keys: &Keys, len: usize) -> Walk {
+        let half = len / 2;
+        // Short texts in one walk: the second walk's lead-in would cost more
+        // than the overlap gains.
+        let both = half >= 2 * keys.depth;
+        let b = (half.saturating_sub(keys.depth), keys.start);
+        Walk { a: (0, keys.start), b, half, both, later: SmallVec::new(), taken: 0 }
+    }
+
+    /// The next match state reached and where, in order of where they end.
+    #[inline(always)]
+    fn next(&mut self, keys: &Keys, trans: &[u16; TABLE], hay: &[u8]) -> Option<(usize, u16)> {
+        if self.both {
+            while let Some(first) = keys.next_match_pair(trans, hay, &mut self.a, self.half, &mut self.b) {
+                if first {
+                    return Some(self.a);
+                }
+                // Matches ending by `half` are the first walk's.
+                if self.b.0 > self.half {
+                    self.later.push(self.b);
+                }
+            }
+            if let Some(&m) = self.later.get(self.taken) {
+                self.taken += 1;
+                return Some(m);
+            }
+            (self.both, self.a) = (false, self.b);
+        }
+        self.a = keys.next_match(trans, hay, self.a.0, self.a.1)?;
+        Some(self.a)
+    }
 }
 
 /// Keys the table cannot hold (no key may be empty).
@@ -308,6 +359,7 @@ impl Keys {
             cells,
             row0,
             start: number[0],
+            depth: keys.iter().map(|k| k.len().min(tail)).max().unwrap_or(0),
             match_limit: match_ranges.len() as u16,
             match_ranges,
             matches,
@@ -320,15 +372,22 @@ impl Keys {
     /// Calls `f(start, key)` for every occurrence of every key, overlapping
     /// ones included, in order of where they end (longest first where
     /// several end together), until `f` breaks.
+    ///
+    /// A long text is walked as two halves at once, a byte of each in turn:
+    /// each byte's look-up waits for the one before it, so one walk leaves
+    /// the core idle while a row comes from memory; two walks overlap their
+    /// waits. The second half's walk starts `depth` bytes early, from the
+    /// root, so that it is in the right state by the half's first byte; its
+    /// matches wait until the first half's are reported.
     #[inline(always)]
     pub(super) fn scan(&self, hay: &[u8], mut f: impl FnMut(usize, usize) -> ControlFlow<()>) -> ControlFlow<()> {
-        let (mut i, mut s) = (0, self.start);
         let Some(trans) = self.cells.get(self.row0..self.row0 + TABLE).and_then(|t| <&[u16; TABLE]>::try_from(t).ok()) else {
             return ControlFlow::Continue(());
         };
-        while let Some((end, state)) = self.next_match(trans, hay, i, s) {
-            (i, s) = (end, state);
-            let (a, e) = self.match_ranges[usize::from(s)];
+        let mut walk = Walk::new(self, hay.len());
+        // One place calls `f`, so that it is inlined here.
+        while let Some((end, state)) = walk.next(self, trans, hay) {
+            let (a, e) = self.match_ranges[usize::from(state)];
             for m in &self.matches[a as usize..e as usize] {
                 if m.exact || m.matches(hay, end, &self.long) {
                     f(end - m.len as usize, m.key as usize)?;
@@ -336,6 +395,34 @@ impl Keys {
             }
         }
         ControlFlow::Continue(())
+    }
+
+    /// Walks `a` up to `a_end` and `b` a byte each in turn, until `a` ends
+    /// (`None`) or one of them reaches a match state (`Some(true)` for `a`).
+    /// Each is left where it stopped. `b` has at least as far to go as `a`
+    /// (it starts nearer the text's end than `a`'s end is from `a`).
+    #[inline(never)]
+    fn next_match_pair(&self, trans: &[u16; TABLE], hay: &[u8], a: &mut (usize, u16), a_end: usize, b: &mut (usize, u16)) -> Option<bool> {
+        let (classes, limit) = (&self.classes, self.match_limit);
+        let step = |s: u16, x: u8| trans[(usize::from(s) << SHIFT) + usize::from(classes[usize::from(x)])];
+        let ((ia, mut sa), (ib, mut sb)) = (*a, *b);
+        let left = a_end.checked_sub(ia)?;
+        let (ha, hb) = (hay.get(ia..a_end)?, hay.get(ib..ib + left)?);
+        for k in 0..left {
+            let (x, y) = (ha[k], hb[k]);
+            sa = step(sa, x);
+            if sa < limit {
+                (*a, *b) = ((ia + k + 1, sa), (ib + k, sb));
+                return Some(true);
+            }
+            sb = step(sb, y);
+            if sb < limit {
+                (*a, *b) = ((ia + k + 1, sa), (ib + k + 1, sb));
+                return Some(false);
+            }
+        }
+        (*a, *b) = ((a_end, sa), (ib + left, sb));
+        None
     }
 
     /// Runs from `i` in state `s` to the end of the next tail: a loop of
@@ -419,6 +506,44 @@ mod tests {
                 m.into_iter().map(|(end, len, k)| (end - len, k)).collect()
             };
             assert_eq!(occurrences(&table, hay.as_bytes()), expected, "{hay}");
+        }
+    }
+
+    /// Long texts are walked as two halves at once: every prefix of a text
+    /// full of keys (so keys straddle every split point, and the halves'
+    /// matches interleave) still gives the crate's matches in the crate's
+    /// order, by end, longest first.
+    #[test]
+    fn two_walks_report_what_one_walk_reports() {
+        let keys: Vec<Vec<u8>> = ["user unknown", "unknown", "known user", "no such user", "nos", "550 5.1.1", "a key longer than sixteen bytes", "than sixteen bytes", "x", "\n", "mailbox unavailable", "n u"]
+            .iter()
+            .map(|k| k.as_bytes().to_vec())
+            .collect();
+        let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&keys).unwrap();
+        let table = Keys::build(&keys, [], b"\n").unwrap();
+        assert_eq!(table.depth, 16);
+        let text = "550 5.1.1 User Unknown, known user\nno such USER: x A KEY LONGER THAN SIXTEEN BYTES mailbox unavailable nos-x \
+                    mailbox unavailable; user unknownknown user xx a key longer than sixteen bytes than sixteen bytes\n550 5.1.1 nos";
+        let mut split_walks = 0;
+        for n in 0..=text.len() {
+            let hay = &text.as_bytes()[..n];
+            let mut m: Vec<(usize, usize, usize)> = ac.find_overlapping_iter(hay).map(|m| (m.end(), m.len(), m.pattern().as_usize())).collect();
+            m.sort_by_key(|&(end, len, _)| (end, std::cmp::Reverse(len)));
+            let expected: Vec<(usize, usize)> = m.into_iter().map(|(end, len, k)| (end - len, k)).collect();
+            assert_eq!(occurrences(&table, hay), expected, "{n}");
+            split_walks += usize::from(n / 2 >= 2 * table.depth);
+        }
+        assert!(split_walks > 100);
+        // A break stops the scan in either half.
+        let total = occurrences(&table, text.as_bytes()).len();
+        assert!(total > 20);
+        for stop in 0..total {
+            let mut seen = 0;
+            let _ = table.scan(text.as_bytes(), |_, _| {
+                seen += 1;
+                if seen > stop { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+            });
+            assert_eq!(seen, stop + 1);
         }
     }
 
