@@ -408,8 +408,7 @@ impl Keys {
         let ((ia, mut sa), (ib, mut sb)) = (*a, *b);
         let left = a_end.checked_sub(ia)?;
         let (ha, hb) = (hay.get(ia..a_end)?, hay.get(ib..ib + left)?);
-        for k in 0..left {
-            let (x, y) = (ha[k], hb[k]);
+        for (k, (&x, &y)) in ha.iter().zip(hb).enumerate() {
             sa = step(sa, x);
             if sa < limit {
                 (*a, *b) = ((ia + k + 1, sa), (ib + k, sb));
