@@ -38,6 +38,8 @@ const SHARED: u8 = CLASSES as u8 - 1;
 /// scan needs neither a bounds check nor a mask (classes are all below
 /// `CLASSES`; the padding is never read).
 const TABLE: usize = (u16::MAX as usize + 1) * CLASSES + 256;
+/// The longest text walked as two halves (diagnostics are far shorter).
+const PAIRED_MAX: usize = 1 << 16;
 /// A cache line, in bytes and in cells.
 const LINE_BYTES: usize = 64;
 const LINE_CELLS: usize = LINE_BYTES / 2;
@@ -164,8 +166,9 @@ impl Walk {
     fn new(keys: &Keys, len: usize) -> Walk {
         let half = len / 2;
         // Short texts in one walk: the second walk's lead-in would cost more
-        // than the overlap gains.
-        let both = half >= 2 * keys.depth;
+        // than the overlap gains. Huge ones too: the second half's matches
+        // are held until the first half ends, and that must stay small.
+        let both = half >= 2 * keys.depth && len <= PAIRED_MAX;
         let b = (half.saturating_sub(keys.depth), keys.start);
         Walk { a: (0, keys.start), b, half, both, later: SmallVec::new(), taken: 0 }
     }
