@@ -105,6 +105,7 @@ fn rules(files: &[PathBuf]) -> (String, Vec<u8>) {
             literals::Keyed::Suffix(l) => format!("Keyed::Suffix({})", list(l)),
             literals::Keyed::Inner(l) => format!("Keyed::Inner({})", list(l)),
             literals::Keyed::Always => "Keyed::Always".to_string(),
+            literals::Keyed::Exact(l) => format!("Keyed::Exact({})", list(l)),
         };
         writeln!(out, "({pat:?}, {k}),").unwrap();
     }

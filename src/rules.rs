@@ -178,6 +178,8 @@ struct PackedHit {
     rule: u32,
     /// The phrase (an index into `RuleSet::phrases`) or the pattern.
     item: u32,
+    /// The pattern of a `Literal` hit.
+    pattern: u32,
     kind: HitKind,
     /// The class the rule is limited to; 0 for any.
     class: u8,
@@ -195,6 +197,9 @@ enum HitKind {
     /// The text is not in normal form: when scanning a raw text, stop and
     /// scan its normalised copy instead.
     Reshape,
+    /// One literal of a pattern that is exactly a set of ASCII literals:
+    /// compared like a phrase on an ASCII text, a `Prefix` on any other.
+    Literal,
 }
 
 /// The embedded keys of a built-in pattern (`None` for any other).
@@ -203,16 +208,29 @@ fn builtin_keys(pattern: &str) -> Option<&'static Keyed<&'static [&'static str]>
     table.binary_search_by(|(p, _)| (*p).cmp(pattern)).ok().map(|i| &table[i].1)
 }
 
-/// Every key of `rules` with what it stands for, and the patterns (by
-/// number) that have none. Built-in patterns' literals are embedded.
-fn keys_of(rules: &[Rule]) -> (key_list::KeyHits, Vec<u32>) {
+/// Every key of `rules` with what it stands for, the patterns (by number)
+/// that have none, and the phrases the keys' hits number: each rule's own,
+/// then the literals of its patterns that are exactly literals. Built-in
+/// patterns' literals are embedded.
+fn keys_of(rules: &[Rule]) -> (key_list::KeyHits, Vec<u32>, Vec<Box<[u8]>>) {
     let patterns = || rules.iter().flat_map(|r| r.patterns.iter());
     let worked_out: Vec<Option<Keyed<Vec<String>>>> = patterns().map(|p| builtin_keys(p).is_none().then(|| literals::pattern_keys(p))).collect();
     let keyed: Vec<Keyed<Vec<&str>>> = patterns()
         .zip(&worked_out)
         .map(|(p, own)| own.as_ref().map_or_else(|| builtin_keys(p).map_or(Keyed::Always, |k| k.view()), |k| k.view()))
         .collect();
-    key_list::rule_keys(rules.iter().map(|r| (&r.phrases, r.patterns.len())), &keyed, copy_marks())
+    let mut phrases = Vec::new();
+    let mut keyed_of = keyed.iter();
+    for r in rules {
+        phrases.extend(r.phrases.iter().map(|p| p.to_ascii_lowercase().into_bytes().into_boxed_slice()));
+        for k in keyed_of.by_ref().take(r.patterns.len()) {
+            if let Keyed::Exact(lits) = k {
+                phrases.extend(lits.iter().map(|l| l.as_bytes().into()));
+            }
+        }
+    }
+    let (by_key, always) = key_list::rule_keys(rules.iter().map(|r| (&r.phrases, r.patterns.len())), &keyed, copy_marks());
+    (by_key, always, phrases)
 }
 
 /// Compiles one rule pattern as the rule set runs it: case-insensitive,
@@ -348,34 +366,38 @@ impl RuleSet {
         all.extend(rules);
         let rules = all;
         let mut seen = HashSet::new();
-        let (mut regexes, mut pattern_rule, mut phrases) = (vec![], vec![], vec![]);
+        let (mut regexes, mut pattern_rule) = (vec![], vec![]);
         for (i, r) in rules.iter().enumerate() {
             if !seen.insert(r.id.as_str()) {
                 return Err(Error::Rules { source: r.source.clone(), message: format!("duplicate rule id {:?}", r.id) });
             }
-            phrases.extend(r.phrases.iter().map(|p| p.to_ascii_lowercase().into_bytes().into_boxed_slice()));
             for p in &r.patterns {
                 let err = |m: String| Error::Rules { source: r.source.clone(), message: format!("rule {:?}: pattern {p:?}: {m}", r.id) };
                 regexes.push(LazyRegex::new(p).map_err(err)?);
                 pattern_rule.push(i as u32);
             }
         }
-        let (by_key, always_pattern) = keys_of(&rules);
+        let (by_key, always_pattern, phrases) = keys_of(&rules);
         let patterns: Vec<&str> = rules.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
         let always: Vec<&str> = always_pattern.iter().map(|&n| patterns[n as usize]).collect();
         let info: Vec<RuleInfo> = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
         let pack = |hit: Hit| {
             let (kind, rule, item) = match hit {
                 // Above every rank: never skipped as unable to win.
-                Hit::Reshape => return PackedHit { rank: u64::MAX, rule: 0, item: 0, kind: HitKind::Reshape, class: 0, weak: false },
+                Hit::Reshape => return PackedHit { rank: u64::MAX, rule: 0, item: 0, pattern: 0, kind: HitKind::Reshape, class: 0, weak: false },
                 Hit::Phrase(r, p) => (HitKind::Phrase, r, p),
+                Hit::Literal(n, p) => {
+                    let rule = pattern_rule[n as usize];
+                    let i = &info[rule as usize];
+                    return PackedHit { rank: i.rank, rule, item: p, pattern: n, kind: HitKind::Literal, class: i.class, weak: i.weak };
+                }
                 Hit::Prefix(n, false) => (HitKind::Prefix, pattern_rule[n as usize], n),
                 Hit::Prefix(n, true) => (HitKind::PrefixToConfirm, pattern_rule[n as usize], n),
                 Hit::Within(n) => (HitKind::Within, pattern_rule[n as usize], n),
                 Hit::Confirm(n) => (HitKind::Confirm, pattern_rule[n as usize], n),
             };
             let i = &info[rule as usize];
-            PackedHit { rank: i.rank, rule, item, kind, class: i.class, weak: i.weak }
+            PackedHit { rank: i.rank, rule, item, pattern: item, kind, class: i.class, weak: i.weak }
         };
         let (mut keys, mut key_hits, mut hits) = (Vec::with_capacity(by_key.len()), Vec::with_capacity(by_key.len()), vec![]);
         for (k, v) in by_key {
@@ -479,10 +501,15 @@ impl RuleSet {
         // Made at the first confirming literal: most texts have none.
         let mut confirmed: Option<PatternSet> = None;
         let bytes = text.as_bytes();
+        // Asked at the first hit that needs it: most texts are ASCII.
+        let mut ascii: Option<bool> = None;
         // Phrases are settled during the scan (a byte comparison); regex
         // candidates are only noted, then run best-first after it.
         let scanned = self.keys.scan(bytes, |start, key| {
             let (a, b) = self.key_hits[key];
+            // The pattern last noted for a `Literal` on a non-ASCII text: one
+            // note per pattern per occurrence, as a `Prefix` key gives.
+            let mut noted = u32::MAX;
             for h in &self.hits[a as usize..b as usize] {
                 // Best first: no later hit of this key can win either.
                 if h.rank <= best_rank {
@@ -493,12 +520,18 @@ impl RuleSet {
                 }
                 match h.kind {
                     HitKind::Phrase => {
-                        // The key (the phrase's first KEY_LEN bytes) matched
-                        // here already: only the rest is compared.
-                        let p = &self.phrases[h.item as usize];
-                        let k = p.len().min(KEY_LEN);
-                        if bytes.get(start + k..start + p.len()).is_some_and(|t| t.eq_ignore_ascii_case(&p[k..])) {
+                        if self.phrase_at(bytes, start, h.item) {
                             (best_rank, best) = (h.rank, Some(h.rule));
+                        }
+                    }
+                    HitKind::Literal => {
+                        if *ascii.get_or_insert_with(|| text.is_ascii()) {
+                            if self.phrase_at(bytes, start, h.item) {
+                                (best_rank, best) = (h.rank, Some(h.rule));
+                            }
+                        } else if noted != h.pattern {
+                            noted = h.pattern;
+                            cands.note(h.pattern, h.rule, h.rank, Seen::Start(start as u32, false));
                         }
                     }
                     HitKind::Prefix => cands.note(h.item, h.rule, h.rank, Seen::Start(start as u32, false)),
@@ -517,7 +550,6 @@ impl RuleSet {
         // Best-first: the first candidate that matches beats every later one.
         // A confirming literal is only required of an ASCII text: the key
         // scan folds ASCII case, the regex folds Unicode case too (`ſ`, `K`).
-        let mut ascii: Option<bool> = None;
         while let Some(c) = cands.take_best(best_rank) {
             let unconfirmed = c.flags & Candidate::TO_CONFIRM != 0 && !confirmed.as_ref().is_some_and(|set| set.contains(c.pattern));
             if (c.flags & Candidate::WITHIN == 0 && c.starts_len == 0) || (unconfirmed && *ascii.get_or_insert_with(|| text.is_ascii())) {
@@ -542,6 +574,15 @@ impl RuleSet {
             }
         }
         Ok(best.map(|i| i as usize))
+    }
+
+    /// Whether phrase `p` is in `bytes` at `start`, ASCII case aside. Its key
+    /// (its first KEY_LEN bytes) matched there already: only the rest is compared.
+    #[inline(always)]
+    fn phrase_at(&self, bytes: &[u8], start: usize, p: u32) -> bool {
+        let p = &self.phrases[p as usize];
+        let k = p.len().min(KEY_LEN);
+        bytes.get(start + k..start + p.len()).is_some_and(|t| t.eq_ignore_ascii_case(&p[k..]))
     }
 
     /// Whether rule `i` would win over the current best.
@@ -863,19 +904,22 @@ mod tests {
         let builtin_set: HashSet<&str> = rules.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
         assert_eq!(table.iter().map(|(p, _)| *p).collect::<HashSet<_>>(), builtin_set);
         let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let (mut prefix, mut always) = (0, 0);
+        let (mut prefix, mut exact, mut always) = (0, 0, 0);
         for (p, keyed) in table {
             let owned = match keyed {
                 Keyed::Prefix(l, c) => Keyed::Prefix(strings(l), c.map(strings)),
                 Keyed::Suffix(l) => Keyed::Suffix(strings(l)),
                 Keyed::Inner(l) => Keyed::Inner(strings(l)),
                 Keyed::Always => Keyed::Always,
+                Keyed::Exact(l) => Keyed::Exact(strings(l)),
             };
             prefix += usize::from(matches!(owned, Keyed::Prefix(..)));
+            exact += usize::from(matches!(owned, Keyed::Exact(..)));
             always += usize::from(owned == Keyed::Always);
             assert_eq!(owned, literals::pattern_keys(p), "{p}");
         }
-        assert!(prefix > table.len() / 2 && always < 20, "{prefix} prefix-keyed, {always} always run");
+        // Most are exactly literals; most of the rest are found by a prefix.
+        assert!(exact > table.len() / 2 && prefix > (table.len() - exact) / 2 && always < 20, "{exact} exact, {prefix} prefix-keyed, {always} always run");
         assert!(builtin_keys("a pattern no rule has").is_none());
     }
 
@@ -952,6 +996,56 @@ mod tests {
             "user\u{e9} is suspended",
         ] {
             assert_eq!(set.best_match(text, None, false).is_some(), re.is_match(text), "{text}");
+        }
+    }
+
+    /// Patterns that are exactly a set of ASCII literals are decided by
+    /// comparing the literals on ASCII texts: that must agree with the
+    /// regex. On other texts (`ſ` and `K` fold to ASCII letters) the regex
+    /// still decides, run where a literal's key occurs, as for any pattern.
+    #[test]
+    fn exact_literal_patterns_decide_like_the_regex() {
+        let builtin = RuleSet::builtin_rules();
+        let exact: Vec<&str> = builtin
+            .iter()
+            .flat_map(|r| r.patterns.iter())
+            .filter(|p| literals::parse_case_sensitive(p).is_some_and(|h| literals::exact_literals(&h, p).is_some()))
+            .map(String::as_str)
+            .collect();
+        assert!(exact.len() > 300, "{} exact patterns", exact.len());
+        let examples: Vec<&str> = builtin.iter().flat_map(|r| r.examples.iter().map(String::as_str)).collect();
+        let (mut matched, mut unicode) = (0, 0);
+        for (k, p) in exact.iter().enumerate() {
+            let set = RuleSet::new(vec![rule(0, 50, p.to_string())]).unwrap();
+            assert!(set.hits.iter().any(|h| h.kind == HitKind::Literal), "{p}");
+            let re = compile(p).unwrap();
+            let lits = literals::parse_case_sensitive(p).and_then(|h| literals::exact_literals(&h, p)).unwrap();
+            // The pattern's own rule's examples, others, and their case and
+            // Unicode-fold variants (ſ for s, K for k, é around).
+            let own = builtin.iter().find(|r| r.patterns.iter().any(|q| q == p)).map(|r| r.examples.clone()).unwrap_or_default();
+            let others = examples.iter().skip(k % 7).step_by(97).map(|e| e.to_string());
+            for e in own.into_iter().chain(others) {
+                for t in [e.clone(), e.to_uppercase(), e.replace('s', "\u{17f}"), e.replace('k', "\u{212a}"), format!("\u{e9} {e}"), e.replace(' ', "  ")] {
+                    let got = set.best_match(&t, None, false).is_some();
+                    let want = if t.is_ascii() {
+                        re.is_match(&t)
+                    } else {
+                        let lower = t.as_bytes().to_ascii_lowercase();
+                        (0..lower.len()).any(|s| {
+                            lits.iter().any(|l| lower[s..].starts_with(&l.as_bytes()[..l.len().min(KEY_LEN)]))
+                                && re.is_match(Input::new(&t).range(s..).anchored(Anchored::Yes))
+                        })
+                    };
+                    assert_eq!(got, want, "{p} on {t:?}");
+                    matched += usize::from(got);
+                    unicode += usize::from(got && !t.is_ascii());
+                }
+            }
+        }
+        assert!(matched > 1000 && unicode > 300, "{matched} matched, {unicode} non-ASCII");
+        // Look-arounds, inline flags and open classes keep the regex.
+        for p in [r"\b550 : user unknown", "(?-i)User Unknown", "user [a-z]+ unknown", "^mailbox full"] {
+            assert!(literals::parse_case_sensitive(p).is_some_and(|h| literals::exact_literals(&h, p).is_none()), "{p}");
         }
     }
 

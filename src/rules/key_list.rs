@@ -30,6 +30,11 @@ pub(crate) enum Hit {
     Within(u32),
     /// A mark that the text needs [`normalize_diagnostic`](crate::normalize_diagnostic)'s copy.
     Reshape,
+    /// Pattern `.0` is exactly a set of ASCII literals, and `.1` (an index
+    /// into `RuleSet::phrases`, numbered after the rule's own phrases) is
+    /// one of them, starting here: on an ASCII text, comparing it decides
+    /// what the regex would.
+    Literal(u32, u32),
 }
 
 /// Keys in byte order, each once, with what each stands for.
@@ -60,7 +65,13 @@ pub(crate) fn rule_keys<P: AsRef<str>>(
             phrase += 1;
         }
         for keyed in &patterns[n..n + count] {
-            if !add_pattern_keys(keyed, n as u32, &mut add) {
+            if let Keyed::Exact(lits) = keyed {
+                // Compared like phrases: numbered after the rule's own.
+                for l in lits {
+                    add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Literal(n as u32, phrase));
+                    phrase += 1;
+                }
+            } else if !add_pattern_keys(keyed, n as u32, &mut add) {
                 always.push(n as u32);
             }
             n += 1;
@@ -106,6 +117,8 @@ fn add_pattern_keys(keyed: &Keyed<Vec<&str>>, n: u32, add: &mut impl FnMut(&[u8]
         }
         Keyed::Suffix(lits) => lits.iter().for_each(|l| add(tail(l), Hit::Within(n))),
         Keyed::Inner(lits) => lits.iter().for_each(|l| add(head(l), Hit::Within(n))),
+        // Keyed by `rule_keys` itself, as phrases.
+        Keyed::Exact(_) => {}
         Keyed::Always => return false,
     }
     true

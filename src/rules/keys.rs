@@ -26,6 +26,8 @@
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
+use smallvec::SmallVec;
+
 /// Byte classes, a power of two: a state's row is `CLASSES` u16s (64 bytes).
 const CLASSES: usize = 32;
 const SHIFT: u32 = CLASSES.trailing_zeros();
@@ -36,6 +38,11 @@ const SHARED: u8 = CLASSES as u8 - 1;
 /// scan needs neither a bounds check nor a mask (classes are all below
 /// `CLASSES`; the padding is never read).
 const TABLE: usize = (u16::MAX as usize + 1) * CLASSES + 256;
+/// The longest text walked as two halves (diagnostics are far shorter).
+const PAIRED_MAX: usize = 1 << 16;
+/// A cache line, in bytes and in cells.
+const LINE_BYTES: usize = 64;
+const LINE_CELLS: usize = LINE_BYTES / 2;
 
 /// Tail lengths tried, longest first, until the states fit u16 ids. A
 /// tail shorter than the keys costs a check at every false occurrence, and
@@ -45,17 +52,23 @@ const TABLE: usize = (u16::MAX as usize + 1) * CLASSES + 256;
 const TAILS: [usize; 4] = [16, 8, 4, 3];
 
 /// A table-driven automaton over ASCII-case-folded keys.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(super) struct Keys {
     /// Byte -> column of `trans`: 0 for bytes in no tail, ASCII letters
     /// fold to one column, the rarest tail bytes share the last column.
     classes: [u8; 256],
-    /// `trans[state << SHIFT | class]` is the next state. Sized for every
-    /// u16 state, so that no index can be out of bounds and the scan pays
-    /// no bounds check; rows past the last state are never touched (the
-    /// zeroed pages are not even mapped in).
-    trans: Box<[u16; TABLE]>,
+    /// `cells[row0..][state << SHIFT | class]` is the next state, with
+    /// `row0` the first cell on a cache-line boundary, so that a state's row
+    /// is one line, not the ends of two (the allocator aligns to 16 bytes
+    /// only). Sized for every u16 state, so that no index can be out of
+    /// bounds and the scan pays no bounds check; rows past the last state
+    /// are never touched (the zeroed pages are not even mapped in).
+    cells: Box<[u16]>,
+    row0: usize,
     start: u16,
+    /// The longest tail the automaton holds: the state after a byte depends
+    /// on this many bytes before it, no more.
+    depth: usize,
     /// States below this one have matches (match states are numbered first,
     /// so one comparison a byte tells whether there is anything to check).
     match_limit: u16,
@@ -135,6 +148,53 @@ fn word(k: &[u8]) -> (u64, u64) {
     let lower: Vec<u8> = k.iter().map(u8::to_ascii_lowercase).collect();
     let mask: Vec<u8> = lower.iter().map(|b| if b.is_ascii_lowercase() { 0x20 } else { 0 }).collect();
     (load(&lower), load(&mask))
+}
+
+/// Where [`Keys::scan`]'s walks are: the first half's walk `a` (then the
+/// only one), the second half's `b` while both run, and the second half's
+/// matches met while the first half's were still coming.
+struct Walk {
+    a: (usize, u16),
+    b: (usize, u16),
+    half: usize,
+    both: bool,
+    later: SmallVec<[(usize, u16); 8]>,
+    taken: usize,
+}
+
+impl Walk {
+    fn new(keys: &Keys, len: usize) -> Walk {
+        let half = len / 2;
+        // Short texts in one walk: the second walk's lead-in would cost more
+        // than the overlap gains. Huge ones too: the second half's matches
+        // are held until the first half ends, and that must stay small.
+        let both = half >= 2 * keys.depth && len <= PAIRED_MAX;
+        let b = (half.saturating_sub(keys.depth), keys.start);
+        Walk { a: (0, keys.start), b, half, both, later: SmallVec::new(), taken: 0 }
+    }
+
+    /// The next match state reached and where, in order of where they end.
+    #[inline(always)]
+    fn next(&mut self, keys: &Keys, trans: &[u16; TABLE], hay: &[u8]) -> Option<(usize, u16)> {
+        if self.both {
+            while let Some(first) = keys.next_match_pair(trans, hay, &mut self.a, self.half, &mut self.b) {
+                if first {
+                    return Some(self.a);
+                }
+                // Matches ending by `half` are the first walk's.
+                if self.b.0 > self.half {
+                    self.later.push(self.b);
+                }
+            }
+            if let Some(&m) = self.later.get(self.taken) {
+                self.taken += 1;
+                return Some(m);
+            }
+            (self.both, self.a) = (false, self.b);
+        }
+        self.a = keys.next_match(trans, hay, self.a.0, self.a.1)?;
+        Some(self.a)
+    }
 }
 
 /// Keys the table cannot hold (no key may be empty).
@@ -287,7 +347,8 @@ impl Keys {
             .iter()
             .map(|key| key.len() <= tail && key.iter().all(|&b| classes[usize::from(b)] != SHARED && Some(classes[usize::from(b)]) != apart_column))
             .collect();
-        let mut table = vec![0u16; TABLE];
+        let (mut cells, row0) = aligned_cells();
+        let table = &mut cells[row0..row0 + TABLE];
         let (mut match_ranges, mut matches, mut long) = (Vec::new(), Vec::new(), Vec::new());
         for (row, &s) in table.chunks_exact_mut(CLASSES).zip(&by_number) {
             for (cell, &t) in row.iter_mut().zip(&trans[s * CLASSES..][..CLASSES]) {
@@ -307,8 +368,10 @@ impl Keys {
         }
         Some(Keys {
             classes,
-            trans: table.into_boxed_slice().try_into().ok()?,
+            cells,
+            row0,
             start: number[0],
+            depth: keys.iter().map(|k| k.len().min(tail)).max().unwrap_or(0),
             match_limit: match_ranges.len() as u16,
             match_ranges,
             matches,
@@ -320,12 +383,22 @@ impl Keys {
     /// Calls `f(start, key)` for every occurrence of every key, overlapping
     /// ones included, in order of where they end (longest first where
     /// several end together), until `f` breaks.
+    ///
+    /// A long text is walked as two halves at once, a byte of each in turn:
+    /// each byte's look-up waits for the one before it, so one walk leaves
+    /// the core idle while a row comes from memory; two walks overlap their
+    /// waits. The second half's walk starts `depth` bytes early, from the
+    /// root, so that it is in the right state by the half's first byte; its
+    /// matches wait until the first half's are reported.
     #[inline(always)]
     pub(super) fn scan(&self, hay: &[u8], mut f: impl FnMut(usize, usize) -> ControlFlow<()>) -> ControlFlow<()> {
-        let (mut i, mut s) = (0, self.start);
-        while let Some((end, state)) = self.next_match(hay, i, s) {
-            (i, s) = (end, state);
-            let (a, e) = self.match_ranges[usize::from(s)];
+        let Some(trans) = self.cells.get(self.row0..self.row0 + TABLE).and_then(|t| <&[u16; TABLE]>::try_from(t).ok()) else {
+            return ControlFlow::Continue(());
+        };
+        let mut walk = Walk::new(self, hay.len());
+        // One place calls `f`, so that it is inlined here.
+        while let Some((end, state)) = walk.next(self, trans, hay) {
+            let (a, e) = self.match_ranges[usize::from(state)];
             for m in &self.matches[a as usize..e as usize] {
                 if m.exact || m.matches(hay, end, &self.long) {
                     f(end - m.len as usize, m.key as usize)?;
@@ -335,13 +408,40 @@ impl Keys {
         ControlFlow::Continue(())
     }
 
+    /// Walks `a` up to `a_end` and `b` a byte each in turn, until `a` ends
+    /// (`None`) or one of them reaches a match state (`Some(true)` for `a`).
+    /// Each is left where it stopped. `b` has at least as far to go as `a`
+    /// (it starts nearer the text's end than `a`'s end is from `a`).
+    #[inline(never)]
+    fn next_match_pair(&self, trans: &[u16; TABLE], hay: &[u8], a: &mut (usize, u16), a_end: usize, b: &mut (usize, u16)) -> Option<bool> {
+        let (classes, limit) = (&self.classes, self.match_limit);
+        let step = |s: u16, x: u8| trans[(usize::from(s) << SHIFT) + usize::from(classes[usize::from(x)])];
+        let ((ia, mut sa), (ib, mut sb)) = (*a, *b);
+        let left = a_end.checked_sub(ia)?;
+        let (ha, hb) = (hay.get(ia..a_end)?, hay.get(ib..ib + left)?);
+        for (k, (&x, &y)) in ha.iter().zip(hb).enumerate() {
+            sa = step(sa, x);
+            if sa < limit {
+                (*a, *b) = ((ia + k + 1, sa), (ib + k, sb));
+                return Some(true);
+            }
+            sb = step(sb, y);
+            if sb < limit {
+                (*a, *b) = ((ia + k + 1, sa), (ib + k + 1, sb));
+                return Some(false);
+            }
+        }
+        (*a, *b) = ((a_end, sa), (ib + left, sb));
+        None
+    }
+
     /// Runs from `i` in state `s` to the end of the next tail: a loop of
     /// its own, so that what the caller does with matches does not crowd
     /// the registers of the per-byte work. Four bytes a round: the loop's
     /// own bookkeeping is paid once for four look-ups.
     #[inline(never)]
-    fn next_match(&self, hay: &[u8], i: usize, mut s: u16) -> Option<(usize, u16)> {
-        let (trans, classes, limit) = (&*self.trans, &self.classes, self.match_limit);
+    fn next_match(&self, trans: &[u16; TABLE], hay: &[u8], i: usize, mut s: u16) -> Option<(usize, u16)> {
+        let (classes, limit) = (&self.classes, self.match_limit);
         let step = |s: u16, b: u8| trans[(usize::from(s) << SHIFT) + usize::from(classes[usize::from(b)])];
         let rest = hay.get(i..)?;
         let mut chunks = rest.chunks_exact(4);
@@ -386,9 +486,10 @@ impl Keys {
         n(&mut out, self.tail);
         // Rows up to the highest state any row (or the start) names: every
         // state is the target of a transition but the start.
-        let rows = usize::from(self.trans.iter().copied().max().unwrap_or(0).max(self.start)) + 1;
+        let trans = self.table();
+        let rows = usize::from(trans.iter().copied().max().unwrap_or(0).max(self.start)) + 1;
         n(&mut out, rows);
-        self.trans[..rows * CLASSES].iter().for_each(|c| out.extend_from_slice(&c.to_le_bytes()));
+        trans[..rows * CLASSES].iter().for_each(|c| out.extend_from_slice(&c.to_le_bytes()));
         n(&mut out, self.match_ranges.len());
         for &(a, b) in &self.match_ranges {
             out.extend_from_slice(&a.to_le_bytes());
@@ -429,12 +530,12 @@ impl Keys {
         let (start, match_limit) = (r.u16()?, r.u16()?);
         let tail = r.count()?;
         let rows = r.count()?;
-        let mut trans: Box<[u16; TABLE]> = vec![0u16; TABLE].into_boxed_slice().try_into().ok()?;
-        let cells = r.take(rows.checked_mul(CLASSES * 2)?)?;
+        let (mut cells, row0) = aligned_cells();
+        let read = r.take(rows.checked_mul(CLASSES * 2)?)?;
         if rows > usize::from(u16::MAX) + 1 {
             return None;
         }
-        for (cell, b) in trans.iter_mut().zip(cells.chunks_exact(2)) {
+        for (cell, b) in cells[row0..row0 + TABLE].iter_mut().zip(read.chunks_exact(2)) {
             *cell = u16::from_le_bytes([b[0], b[1]]);
         }
         let ranges = r.count()?;
@@ -458,8 +559,10 @@ impl Keys {
             && matches.iter().all(|m| (m.key as usize) < keys.len() && (m.len <= 16 || (m.long_at as usize + m.len as usize) <= long.len()));
         (r.0.is_empty() && in_bounds).then_some(Keys {
             classes,
-            trans,
+            cells,
+            row0,
             start,
+            depth: keys.iter().map(|k| k.len().min(tail)).max().unwrap_or(0),
             match_limit,
             match_ranges,
             matches,
@@ -468,6 +571,38 @@ impl Keys {
         })
     }
 }
+
+/// A zeroed table with room to start it on a cache line, and where it starts.
+fn aligned_cells() -> (Box<[u16]>, usize) {
+    let cells = vec![0u16; TABLE + LINE_CELLS].into_boxed_slice();
+    let row0 = cells.as_ptr().align_offset(LINE_BYTES).min(LINE_CELLS);
+    (cells, row0)
+}
+
+impl Keys {
+    /// The table proper, from its first aligned cell.
+    fn table(&self) -> &[u16] {
+        &self.cells[self.row0..self.row0 + TABLE]
+    }
+}
+
+/// Two automata are equal when they walk alike: where each table happens
+/// to start in its allocation does not matter.
+impl PartialEq for Keys {
+    fn eq(&self, o: &Keys) -> bool {
+        self.classes == o.classes
+            && self.table() == o.table()
+            && self.start == o.start
+            && self.depth == o.depth
+            && self.match_limit == o.match_limit
+            && self.match_ranges == o.match_ranges
+            && self.matches == o.matches
+            && self.long == o.long
+            && self.tail == o.tail
+    }
+}
+
+impl Eq for Keys {}
 
 /// Reads [`Keys::to_bytes`]'s fields, each `None` past the end.
 struct Reader<'a>(&'a [u8]);
@@ -549,6 +684,44 @@ mod tests {
         }
     }
 
+    /// Long texts are walked as two halves at once: every prefix of a text
+    /// full of keys (so keys straddle every split point, and the halves'
+    /// matches interleave) still gives the crate's matches in the crate's
+    /// order, by end, longest first.
+    #[test]
+    fn two_walks_report_what_one_walk_reports() {
+        let keys: Vec<Vec<u8>> = ["user unknown", "unknown", "known user", "no such user", "nos", "550 5.1.1", "a key longer than sixteen bytes", "than sixteen bytes", "x", "\n", "mailbox unavailable", "n u"]
+            .iter()
+            .map(|k| k.as_bytes().to_vec())
+            .collect();
+        let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&keys).unwrap();
+        let table = Keys::build(&keys, [], b"\n").unwrap();
+        assert_eq!(table.depth, 16);
+        let text = "550 5.1.1 User Unknown, known user\nno such USER: x A KEY LONGER THAN SIXTEEN BYTES mailbox unavailable nos-x \
+                    mailbox unavailable; user unknownknown user xx a key longer than sixteen bytes than sixteen bytes\n550 5.1.1 nos";
+        let mut split_walks = 0;
+        for n in 0..=text.len() {
+            let hay = &text.as_bytes()[..n];
+            let mut m: Vec<(usize, usize, usize)> = ac.find_overlapping_iter(hay).map(|m| (m.end(), m.len(), m.pattern().as_usize())).collect();
+            m.sort_by_key(|&(end, len, _)| (end, std::cmp::Reverse(len)));
+            let expected: Vec<(usize, usize)> = m.into_iter().map(|(end, len, k)| (end - len, k)).collect();
+            assert_eq!(occurrences(&table, hay), expected, "{n}");
+            split_walks += usize::from(n / 2 >= 2 * table.depth);
+        }
+        assert!(split_walks > 100);
+        // A break stops the scan in either half.
+        let total = occurrences(&table, text.as_bytes()).len();
+        assert!(total > 20);
+        for stop in 0..total {
+            let mut seen = 0;
+            let _ = table.scan(text.as_bytes(), |_, _| {
+                seen += 1;
+                if seen > stop { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+            });
+            assert_eq!(seen, stop + 1);
+        }
+    }
+
     /// Every (start, key) the table reports is what the aho-corasick
     /// crate's overlapping, ASCII-case-insensitive search finds.
     fn assert_finds_what_the_crate_finds(table: &Keys, keys: &[Vec<u8>], hay: &[u8]) {
@@ -608,6 +781,8 @@ mod tests {
         let table = Keys::build(&keys, [], &[]).unwrap();
         // The scan indexes rows without a mask: every class must fit a row.
         assert!(table.classes.iter().all(|&c| usize::from(c) < CLASSES));
+        // Each state's row is one cache line.
+        assert_eq!(table.cells[table.row0..].as_ptr() as usize % LINE_BYTES, 0);
         let hay: Vec<u8> = keys.iter().step_by(13).flat_map(|k| k.iter().copied().chain(*b" ")).collect();
         assert_finds_what_the_crate_finds(&table, &keys, &hay);
         assert!(Keys::build(&[b"ok".to_vec(), Vec::new()], [], &[]).is_err());

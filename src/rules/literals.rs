@@ -28,12 +28,17 @@ pub(crate) enum Keyed<L> {
     Inner(L),
     /// No usable literal: the pattern always runs.
     Always,
+    /// The pattern is exactly this set of ASCII literals (lower-cased): on
+    /// an ASCII text, comparing them decides what the regex would.
+    Exact(L),
 }
 
 /// How `pattern` is found ([`Keyed::Always`] also when it does not parse).
 pub(crate) fn pattern_keys(pattern: &str) -> Keyed<Vec<String>> {
     let Some(hir) = parse_case_sensitive(pattern) else { return Keyed::Always };
-    if let Some(lits) = literals_of(&hir, ExtractKind::Prefix) {
+    if let Some(lits) = exact_literals(&hir, pattern) {
+        Keyed::Exact(lits)
+    } else if let Some(lits) = literals_of(&hir, ExtractKind::Prefix) {
         // Its suffixes too, when they say more than the prefixes: a prefix
         // that occurs without any of them (`user ` in `user unknown` for
         // `user is (disabled|suspended)`) then costs no regex run.
@@ -50,6 +55,33 @@ pub(crate) fn pattern_keys(pattern: &str) -> Keyed<Vec<String>> {
     } else {
         Keyed::Always
     }
+}
+
+/// The literals `pattern` matches exactly, when it is nothing but a set of
+/// ASCII literals (`mail ?box (?:is )?full`): compared ASCII-case-
+/// insensitively, they match an ASCII text exactly where the regex does (on
+/// ASCII, Unicode simple case folding is ASCII's). `None` for anything
+/// else: classes too big to list, repetitions, look-arounds (`\b`, `^`;
+/// literal extraction passes over them), inline flags (`(?-i)`), or a
+/// literal shorter than 3 bytes (a key that would occur everywhere).
+pub(crate) fn exact_literals(hir: &Hir, pattern: &str) -> Option<Vec<String>> {
+    if pattern.replace("(?:", "").contains("(?") || !hir.properties().look_set().is_empty() {
+        return None;
+    }
+    let mut ex = Extractor::new();
+    ex.kind(ExtractKind::Prefix).limit_class(4).limit_repeat(4).limit_literal_len(64).limit_total(64);
+    let seq = ex.extract(hir);
+    if !seq.is_exact() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for l in seq.literals()? {
+        let text = std::str::from_utf8(l.as_bytes()).ok().filter(|t| t.is_ascii() && t.len() >= 3)?;
+        out.push(text.to_ascii_lowercase());
+    }
+    out.sort();
+    out.dedup();
+    (!out.is_empty()).then_some(out)
 }
 
 /// Parses case-sensitively: the case-insensitive HIR would expand every letter.
@@ -131,6 +163,7 @@ impl<L> Keyed<L> {
             Keyed::Suffix(l) => Keyed::Suffix(v(l.as_ref())),
             Keyed::Inner(l) => Keyed::Inner(v(l.as_ref())),
             Keyed::Always => Keyed::Always,
+            Keyed::Exact(l) => Keyed::Exact(v(l.as_ref())),
         }
     }
 }
