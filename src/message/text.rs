@@ -365,6 +365,55 @@ pub(crate) fn recipients_in(block: &str) -> Vec<Hit> {
 /// answer for less work.
 fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
     let finish = |h: &Hit| wanted.is_none_or(|w| w.iter().any(|a| h.recipient.eq_ignore_ascii_case(a)));
+    let (mut hits, head, more_preamble) = read_blocks(block, wanted);
+    if hits.len() != 1 || !finish(&hits[0]) {
+        return hits;
+    }
+    // The lines before the recipient's are read only for what they may
+    // add: a stage (only their last line tells it), or a diagnostic when
+    // the recipient's own says no failure. Most blocks need neither, and a
+    // report's boilerplate before its first address can be long.
+    let seek_command = hits[0].command.is_none() && wanted.is_none();
+    let own_fails = !trim(&hits[0].diagnostic).is_empty() && tells_failure(&hits[0].diagnostic);
+    // One recipient whose stage is told just before it (DragonFly's
+    // `host did not like our RCPT TO:` line, then the reply).
+    // Only a line that names no address: `MAIL FROM: a@b` in a quoted
+    // envelope summary is not a stage.
+    if seek_command {
+        let last = more_preamble.last().copied().or_else(|| head.rsplit('\n').map(trim).find(|t| !t.is_empty()));
+        if let Some(last) = last.filter(|l| find_address(l).is_none()) {
+            hits[0].command = super::util::detect_command(last).map(str::to_string);
+        }
+    }
+    if own_fails {
+        return hits;
+    }
+    let preamble: Vec<&str> = lines(head).map(trim).filter(|t| !t.is_empty()).chain(more_preamble).collect();
+    // One recipient named after its error (`Error message below: 550 ...` then
+    // `RCPT TO: addr`): the coded lines before it are its diagnostic.
+    if trim(&hits[0].diagnostic).is_empty() && !preamble.is_empty() {
+        // `Failure reasons: ...` then the address: the reason came first.
+        let from = preamble.len().saturating_sub(4);
+        hits[0].diagnostic = preamble[from..].join("\n");
+    } else if !preamble.is_empty() {
+        // (Without lines before it, there is nothing to add.)
+        // Only a failure code counts: a stray `222` (a byte count in a
+        // quoted summary) is no reply.
+        let coded: Vec<&str> = preamble.iter().copied().filter(|l| tells_failure(l)).collect();
+        if !coded.is_empty() {
+            let own = std::mem::take(&mut hits[0].diagnostic);
+            hits[0].diagnostic = format!("{}\n{own}", coded.join("\n"));
+        }
+    }
+    hits
+}
+
+/// The recipient blocks of `block` (success replies dropped from those
+/// [`recipients_named`] finishes), the text before the first `@` line and
+/// the lines after it read before the first recipient: the preamble a lone
+/// recipient may need.
+fn read_blocks<'a>(block: &'a str, wanted: Option<&[String]>) -> (Vec<Hit>, &'a str, Vec<&'a str>) {
+    let finish = |h: &Hit| wanted.is_none_or(|w| w.iter().any(|a| h.recipient.eq_ignore_ascii_case(a)));
     let mut hits: Vec<Hit> = Vec::new();
     let mut cur: Option<usize> = None;
     // A recipient line holds an `@`: the lines before the first one are
@@ -438,46 +487,7 @@ fn recipients_named(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
             drop_success_replies(&mut h.diagnostic);
         }
     }
-    if hits.len() != 1 || !finish(&hits[0]) {
-        return hits;
-    }
-    // The lines before the recipient's are read only for what they may
-    // add: a stage (only their last line tells it), or a diagnostic when
-    // the recipient's own says no failure. Most blocks need neither, and a
-    // report's boilerplate before its first address can be long.
-    let seek_command = hits[0].command.is_none() && wanted.is_none();
-    let own_fails = !trim(&hits[0].diagnostic).is_empty() && tells_failure(&hits[0].diagnostic);
-    // One recipient whose stage is told just before it (DragonFly's
-    // `host did not like our RCPT TO:` line, then the reply).
-    // Only a line that names no address: `MAIL FROM: a@b` in a quoted
-    // envelope summary is not a stage.
-    if seek_command {
-        let last = more_preamble.last().copied().or_else(|| head.rsplit('\n').map(trim).find(|t| !t.is_empty()));
-        if let Some(last) = last.filter(|l| find_address(l).is_none()) {
-            hits[0].command = super::util::detect_command(last).map(str::to_string);
-        }
-    }
-    if own_fails {
-        return hits;
-    }
-    let preamble: Vec<&str> = lines(head).map(trim).filter(|t| !t.is_empty()).chain(more_preamble).collect();
-    // One recipient named after its error (`Error message below: 550 ...` then
-    // `RCPT TO: addr`): the coded lines before it are its diagnostic.
-    if trim(&hits[0].diagnostic).is_empty() && !preamble.is_empty() {
-        // `Failure reasons: ...` then the address: the reason came first.
-        let from = preamble.len().saturating_sub(4);
-        hits[0].diagnostic = preamble[from..].join("\n");
-    } else if !preamble.is_empty() {
-        // (Without lines before it, there is nothing to add.)
-        // Only a failure code counts: a stray `222` (a byte count in a
-        // quoted summary) is no reply.
-        let coded: Vec<&str> = preamble.iter().copied().filter(|l| tells_failure(l)).collect();
-        if !coded.is_empty() {
-            let own = std::mem::take(&mut hits[0].diagnostic);
-            hits[0].diagnostic = format!("{}\n{own}", coded.join("\n"));
-        }
-    }
-    hits
+    (hits, head, more_preamble)
 }
 
 /// Whether a text's codes say failure (class 4 or 5). The class is the
@@ -717,82 +727,11 @@ mod tests {
     use super::*;
 
     /// `recipients_named` as it was when it read the lines before a lone
-    /// recipient's in every case: the oracle of the lazy reading.
+    /// recipient's in every case: the oracle of the lazy reading (the
+    /// blocks themselves are read by the same `read_blocks`).
     fn recipients_named_reference(block: &str, wanted: Option<&[String]>) -> Vec<Hit> {
         let finish = |h: &Hit| wanted.is_none_or(|w| w.iter().any(|a| h.recipient.eq_ignore_ascii_case(a)));
-        let mut hits: Vec<Hit> = Vec::new();
-        let mut cur: Option<usize> = None;
-        // A recipient line holds an `@`: the lines before the first one are
-        // preamble, read only if a lone recipient turns out to need them.
-        let b = block.as_bytes();
-        let head = memchr::memchr(b'@', b).map_or(b.len(), |at| memchr::memrchr(b'\n', &b[..at]).map_or(0, |i| i + 1));
-        let (head, rest) = block.split_at(head);
-        let mut more_preamble: Vec<&str> = Vec::new();
-        for line in lines(rest) {
-            let t = trim(line);
-            if t.is_empty() {
-                continue;
-            }
-            // Each line is read as a recipient line once.
-            let named = recipient_line(line);
-            if cur.is_none() && named.is_none() {
-                more_preamble.push(t);
-                continue;
-            }
-            // A reply that completes the current block's sentence ("... after
-            // end of data:" then "550 5.2.0 <sender@x> From: ...") belongs to
-            // it, even when it names another address.
-            let continues = cur.is_some_and(|i| hits[i].diagnostic.trim_end().ends_with(':'))
-                && t.as_bytes().first().is_some_and(u8::is_ascii_digit);
-            if continues {
-                let h = &mut hits[cur.unwrap()];
-                h.diagnostic.push('\n');
-                h.diagnostic.push_str(t);
-                continue;
-            }
-            if let Some((addr, diag)) = named {
-                let same_as_current = cur.is_some_and(|i| hits[i].recipient.eq_ignore_ascii_case(addr));
-                if same_as_current {
-                    let h = &mut hits[cur.unwrap()];
-                    if !h.diagnostic.is_empty() {
-                        h.diagnostic.push('\n');
-                    }
-                    h.diagnostic.push_str(t);
-                    continue;
-                }
-                if let Some(i) = hits.iter().position(|h| h.recipient.eq_ignore_ascii_case(addr)) {
-                    cur = Some(i);
-                    if !diag.is_empty() {
-                        let h = &mut hits[i];
-                        if !h.diagnostic.is_empty() {
-                            h.diagnostic.push('\n');
-                        }
-                        h.diagnostic.push_str(&diag);
-                    }
-                    continue;
-                }
-                // A transcript line (`>>> RCPT To:<addr>`) names the stage too.
-                let command = if wanted.is_none() && t.starts_with(">>>") { crate::message::util::detect_command(t).map(str::to_string) } else { None };
-                // Room for the lines under it: a block's text grows a line at a time.
-                let mut diagnostic = String::with_capacity(diag.len().max(BLOCK_ROOM));
-                diagnostic.push_str(&diag);
-                hits.push(Hit { recipient: addr.to_string(), diagnostic, command, ..Hit::default() });
-                cur = Some(hits.len() - 1);
-                continue;
-            }
-            if let Some(i) = cur {
-                let h = &mut hits[i];
-                if !h.diagnostic.is_empty() {
-                    h.diagnostic.push('\n');
-                }
-                h.diagnostic.push_str(t);
-            }
-        }
-        for h in &mut hits {
-            if finish(h) {
-                drop_success_replies(&mut h.diagnostic);
-            }
-        }
+        let (mut hits, head, more_preamble) = read_blocks(block, wanted);
         if hits.len() != 1 || !finish(&hits[0]) {
             return hits;
         }
