@@ -186,15 +186,14 @@ fn main() {
     let rule_files = toml_files("data/rules");
     let registry_files = toml_files("data/registry");
     let mut out = String::new();
-        // The rules' text only for the test that holds the statics equal to it.
-embed("data/rules", &rule_files, &mut out, "RULE_FILES", "#[cfg(test)]\n");
+    // The rules' text only for the test that holds the statics equal to it.
+    embed("data/rules", &rule_files, &mut out, "RULE_FILES", "#[cfg(test)]\n");
     embed("data/registry", &registry_files, &mut out, "REGISTRY_FILES", "");
     out.push_str(&registry_quick(&registry_files));
     out.push_str(&reasons(Path::new("data/reasons.toml")));
     println!("cargo:rerun-if-changed=data/reasons.toml");
     println!("cargo:rerun-if-changed=data/taxonomies.toml");
-    println!("cargo:rerun-if-changed=src/rules/literals.rs");
-    for shared in ["src/rules/raw.rs", "src/rules/key_list.rs", "src/rules/keys.rs", "src/text/marks.rs"] {
+    for shared in ["src/rules/literals.rs", "src/rules/raw.rs", "src/rules/key_list.rs", "src/rules/keys.rs", "src/text/marks.rs"] {
         println!("cargo:rerun-if-changed={shared}");
     }
     fs::write(Path::new(&out_dir).join("embedded.rs"), out).unwrap();
