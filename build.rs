@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::{env, fs, path::Path, path::PathBuf};
 
 #[path = "src/rules/key_list.rs"]
+#[allow(dead_code)]
 mod key_list;
 #[path = "src/rules/keys.rs"]
 #[allow(dead_code)]
@@ -112,8 +113,8 @@ fn rules(files: &[PathBuf]) -> (String, Vec<u8>) {
     out.push_str("];\n");
     // What RuleSet::with_user_rules does for the built-in rules alone.
     let keyed: Vec<literals::Keyed<Vec<&str>>> = all.iter().flat_map(|r| &r.patterns).map(|p| patterns[p].view()).collect();
-    let (by_key, _) = key_list::rule_keys(all.iter().map(|r| (&r.phrases, r.patterns.len())), &keyed, marks::copy_marks());
-    let keys: Vec<Vec<u8>> = by_key.into_iter().map(|(k, _)| k).collect();
+    let found = key_list::rule_keys(all.iter().map(|r| (&r.phrases, r.patterns.len())), &keyed, marks::copy_marks());
+    let keys: Vec<Vec<u8>> = found.by_key.into_iter().map(|(k, _)| k).collect();
     let sample = all.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
     let automaton = keys::Keys::build(&keys, sample, marks::BREAKS).unwrap_or_else(|e| panic!("data/rules: {e}"));
     (out, automaton.to_bytes(&keys))

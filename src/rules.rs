@@ -208,29 +208,15 @@ fn builtin_keys(pattern: &str) -> Option<&'static Keyed<&'static [&'static str]>
     table.binary_search_by(|(p, _)| (*p).cmp(pattern)).ok().map(|i| &table[i].1)
 }
 
-/// Every key of `rules` with what it stands for, the patterns (by number)
-/// that have none, and the phrases the keys' hits number: each rule's own,
-/// then the literals of its patterns that are exactly literals. Built-in
-/// patterns' literals are embedded.
-fn keys_of(rules: &[Rule]) -> (key_list::KeyHits, Vec<u32>, Vec<Box<[u8]>>) {
+/// [`key_list::rule_keys`] of `rules`. Built-in patterns' literals are embedded.
+fn keys_of(rules: &[Rule]) -> key_list::RuleKeys {
     let patterns = || rules.iter().flat_map(|r| r.patterns.iter());
     let worked_out: Vec<Option<Keyed<Vec<String>>>> = patterns().map(|p| builtin_keys(p).is_none().then(|| literals::pattern_keys(p))).collect();
     let keyed: Vec<Keyed<Vec<&str>>> = patterns()
         .zip(&worked_out)
         .map(|(p, own)| own.as_ref().map_or_else(|| builtin_keys(p).map_or(Keyed::Always, |k| k.view()), |k| k.view()))
         .collect();
-    let mut phrases = Vec::new();
-    let mut keyed_of = keyed.iter();
-    for r in rules {
-        phrases.extend(r.phrases.iter().map(|p| p.to_ascii_lowercase().into_bytes().into_boxed_slice()));
-        for k in keyed_of.by_ref().take(r.patterns.len()) {
-            if let Keyed::Exact(lits) = k {
-                phrases.extend(lits.iter().map(|l| l.as_bytes().into()));
-            }
-        }
-    }
-    let (by_key, always) = key_list::rule_keys(rules.iter().map(|r| (&r.phrases, r.patterns.len())), &keyed, copy_marks());
-    (by_key, always, phrases)
+    key_list::rule_keys(rules.iter().map(|r| (&r.phrases, r.patterns.len())), &keyed, copy_marks())
 }
 
 /// Compiles one rule pattern as the rule set runs it: case-insensitive,
@@ -377,7 +363,7 @@ impl RuleSet {
                 pattern_rule.push(i as u32);
             }
         }
-        let (by_key, always_pattern, phrases) = keys_of(&rules);
+        let key_list::RuleKeys { by_key, always: always_pattern, phrases } = keys_of(&rules);
         let patterns: Vec<&str> = rules.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
         let always: Vec<&str> = always_pattern.iter().map(|&n| patterns[n as usize]).collect();
         let info: Vec<RuleInfo> = rules.iter().enumerate().map(|(i, r)| RuleInfo::new(i, r, user_count)).collect();
@@ -884,13 +870,13 @@ mod tests {
     #[test]
     fn embedded_automaton_equals_a_run_time_build() {
         let rules = builtin();
-        let keys: Vec<Vec<u8>> = keys_of(&rules).0.into_iter().map(|(k, _)| k).collect();
+        let keys: Vec<Vec<u8>> = keys_of(&rules).by_key.into_iter().map(|(k, _)| k).collect();
         let sample = rules.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
         let built = Keys::build(&keys, sample, BREAKS).unwrap();
         assert!(Keys::from_bytes_for(generated::KEYS, &keys) == Some(built), "build.rs's automaton differs from a run-time build");
         let mut with_user = rules.clone();
         with_user.insert(0, rule(0, 50, "custom [a-z]+ refused".into()));
-        let other: Vec<Vec<u8>> = keys_of(&with_user).0.into_iter().map(|(k, _)| k).collect();
+        let other: Vec<Vec<u8>> = keys_of(&with_user).by_key.into_iter().map(|(k, _)| k).collect();
         assert!(Keys::from_bytes_for(generated::KEYS, &other).is_none());
     }
 

@@ -40,8 +40,17 @@ pub(crate) enum Hit {
 /// Keys in byte order, each once, with what each stands for.
 pub(crate) type KeyHits = Vec<(Vec<u8>, Vec<Hit>)>;
 
-/// Every key (ASCII-lower-cased, in byte order, each once) with what it stands for,
-/// and the patterns that have no key (they always run).
+/// What [`rule_keys`] finds: the keys, the patterns (by number) that have
+/// none and so always run, and the phrases that `Phrase` and `Literal` hits
+/// number (ASCII-lower-cased; each rule's own, then its exact patterns' literals).
+pub(crate) struct RuleKeys {
+    pub(crate) by_key: KeyHits,
+    pub(crate) always: Vec<u32>,
+    pub(crate) phrases: Vec<Box<[u8]>>,
+}
+
+/// Every key (ASCII-lower-cased, in byte order, each once) with what it
+/// stands for, the patterns that have no key, and the phrases the hits number.
 ///
 /// `rules` gives each rule's phrases and how many patterns it has;
 /// `patterns` is how each pattern is found, numbered across the rules in
@@ -50,26 +59,26 @@ pub(crate) fn rule_keys<P: AsRef<str>>(
     rules: impl IntoIterator<Item = (impl IntoIterator<Item = P>, usize)>,
     patterns: &[Keyed<Vec<&str>>],
     marks: impl IntoIterator<Item = Vec<u8>>,
-) -> (KeyHits, Vec<u32>) {
+) -> RuleKeys {
     // Keys are matched ASCII-case-insensitively: keys that differ only in
     // ASCII case (a non-ASCII literal's case forms) are one key. Collected
     // first and grouped by one sort: a map updated per key cost ~7 million
     // instructions for the built-in rules.
     let mut all: Vec<(Vec<u8>, Hit)> = Vec::new();
     let mut add = |key: &[u8], hit: Hit| all.push((key.to_ascii_lowercase(), hit));
-    let (mut phrase, mut n, mut always) = (0u32, 0usize, Vec::new());
-    for (i, (phrases, count)) in rules.into_iter().enumerate() {
-        for p in phrases {
+    let (mut phrases, mut n, mut always) = (Vec::<Box<[u8]>>::new(), 0usize, Vec::new());
+    for (i, (own, count)) in rules.into_iter().enumerate() {
+        for p in own {
             let p = p.as_ref().as_bytes();
-            add(&p[..p.len().min(KEY_LEN)], Hit::Phrase(i as u32, phrase));
-            phrase += 1;
+            add(&p[..p.len().min(KEY_LEN)], Hit::Phrase(i as u32, phrases.len() as u32));
+            phrases.push(p.to_ascii_lowercase().into_boxed_slice());
         }
         for keyed in &patterns[n..n + count] {
             if let Keyed::Exact(lits) = keyed {
                 // Compared like phrases: numbered after the rule's own.
                 for l in lits {
-                    add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Literal(n as u32, phrase));
-                    phrase += 1;
+                    add(&l.as_bytes()[..l.len().min(KEY_LEN)], Hit::Literal(n as u32, phrases.len() as u32));
+                    phrases.push(l.as_bytes().into());
                 }
             } else if !add_pattern_keys(keyed, n as u32, &mut add) {
                 always.push(n as u32);
@@ -94,7 +103,7 @@ pub(crate) fn rule_keys<P: AsRef<str>>(
             _ => by_key.push((key, vec![hit])),
         }
     }
-    (by_key, always)
+    RuleKeys { by_key, always, phrases }
 }
 
 /// Adds the keys that find pattern `n` (cut to [`KEY_LEN`] bytes); `false`
