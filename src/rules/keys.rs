@@ -392,7 +392,7 @@ impl Keys {
     /// matches wait until the first half's are reported.
     #[inline(always)]
     pub(super) fn scan(&self, hay: &[u8], mut f: impl FnMut(usize, usize) -> ControlFlow<()>) -> ControlFlow<()> {
-        let Some(trans) = self.cells.get(self.row0..self.row0 + TABLE).and_then(|t| <&[u16; TABLE]>::try_from(t).ok()) else {
+        let Ok(trans) = <&[u16; TABLE]>::try_from(self.table()) else {
             return ControlFlow::Continue(());
         };
         let mut walk = Walk::new(self, hay.len());
@@ -580,9 +580,10 @@ fn aligned_cells() -> (Box<[u16]>, usize) {
 }
 
 impl Keys {
-    /// The table proper, from its first aligned cell.
+    /// The table proper, from its first aligned cell (empty only if the
+    /// cells were too short, which `aligned_cells` rules out).
     fn table(&self) -> &[u16] {
-        &self.cells[self.row0..self.row0 + TABLE]
+        self.cells.get(self.row0..self.row0 + TABLE).unwrap_or_default()
     }
 }
 
