@@ -53,6 +53,23 @@ pub(crate) fn next_whitespace(b: &[u8], from: usize) -> usize {
     b.len()
 }
 
+/// The index of the first byte of `b` at or after `from` that is not ASCII
+/// (0x80 or above), or `b.len()`: eight bytes at a time, then one by one.
+#[inline]
+pub(crate) fn first_non_ascii(b: &[u8], from: usize) -> usize {
+    let Some(rest) = b.get(from..) else { return b.len() };
+    let mut chunks = rest.chunks_exact(8);
+    let mut at = from;
+    for c in &mut chunks {
+        let high = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) & HIGHS;
+        if high != 0 {
+            return at + (high.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    chunks.remainder().iter().position(|&c| c >= 0x80).map_or(b.len(), |n| at + n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,13 +109,16 @@ mod tests {
             for from in 0..=t.len() {
                 let want = t[from..].iter().position(u8::is_ascii_whitespace).map_or(t.len(), |n| from + n);
                 assert_eq!(next_whitespace(t, from), want, "{t:?} from {from}");
+                let want = t[from..].iter().position(|&c| c >= 0x80).map_or(t.len(), |n| from + n);
+                assert_eq!(first_non_ascii(t, from), want, "{t:?} from {from}");
             }
+            assert_eq!(first_non_ascii(t, t.len() + 1), t.len());
         }
         assert!(hits > 10_000, "{hits}");
     }
 
     #[test]
-    fn the_first_byte_up_to_a_space_is_found_by_every_byte_and_neighbour() {
+    fn the_first_byte_up_to_a_space_or_not_ascii_is_found_by_every_byte_and_neighbour() {
         // Every byte value at every place of a 20-byte text, next to each
         // other byte value before it (a borrow comes from a lower byte).
         for v in 0..=255u8 {
@@ -112,6 +132,8 @@ mod tests {
                     for from in 0..=b.len() {
                         let naive = (from..b.len()).find(|&k| b[k] <= 0x20).unwrap_or(b.len());
                         assert_eq!(first_in_range(&b, from, 0, b' ').unwrap_or(b.len()), naive, "{b:?} {from}");
+                        let naive = (from..b.len()).find(|&k| b[k] >= 0x80).unwrap_or(b.len());
+                        assert_eq!(first_non_ascii(&b, from), naive, "{b:?} {from}");
                     }
                 }
             }

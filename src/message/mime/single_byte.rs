@@ -6,6 +6,8 @@
 
 use mail_parser::decoders::charsets::DecoderFnc;
 
+use crate::find_byte::first_non_ascii;
+
 /// Shorter bodies go to the decoder whole: reading the table off it costs
 /// about what decoding 128 bytes does.
 const SHORT: usize = 512;
@@ -38,7 +40,7 @@ pub(crate) fn decode(dec: DecoderFnc, bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
     let mut i = 0;
     while i < bytes.len() {
-        let n = ascii_run(&bytes[i..]);
+        let n = first_non_ascii(bytes, i) - i;
         // ASCII: always UTF-8.
         if let Ok(s) = std::str::from_utf8(&bytes[i..i + n]) {
             out.push_str(s);
@@ -63,18 +65,6 @@ fn upper_half(dec: DecoderFnc) -> Option<[char; 128]> {
         *slot = chars.next()?;
     }
     chars.next().is_none().then_some(t)
-}
-
-/// How many bytes from the start are ASCII: eight at a time, then one by one.
-fn ascii_run(b: &[u8]) -> usize {
-    let mut n = 0;
-    while let Some(w) = b.get(n..n + 8) {
-        if u64::from_le_bytes(w.try_into().unwrap_or([0x80; 8])) & 0x8080_8080_8080_8080 != 0 {
-            break;
-        }
-        n += 8;
-    }
-    n + b[n..].iter().position(|&c| c >= 0x80).unwrap_or(b.len() - n)
 }
 
 #[cfg(test)]
