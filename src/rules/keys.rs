@@ -644,6 +644,14 @@ mod tests {
         got
     }
 
+    /// The crate's overlapping matches as (start, key), in the order the
+    /// scan reports them: by end, longest first.
+    fn in_scan_order(ac: &aho_corasick::AhoCorasick, hay: &[u8]) -> Vec<(usize, usize)> {
+        let mut m: Vec<(usize, usize, usize)> = ac.find_overlapping_iter(hay).map(|m| (m.end(), m.len(), m.pattern().as_usize())).collect();
+        m.sort_by_key(|&(end, len, _)| (end, std::cmp::Reverse(len)));
+        m.into_iter().map(|(end, len, k)| (end - len, k)).collect()
+    }
+
     /// The table finds what the crate's own overlapping search finds, in
     /// the same order (by end, longest first).
     #[test]
@@ -675,13 +683,7 @@ mod tests {
             "x#~ x#= X#~~ 550 5.1.2 550 5.1.1",
             "Mailbox Unavailable mailbox-unavailable",
         ] {
-            let expected: Vec<(usize, usize)> = {
-                let mut m: Vec<(usize, usize, usize)> =
-                    ac.find_overlapping_iter(hay).map(|m| (m.end(), m.len(), m.pattern().as_usize())).collect();
-                m.sort_by_key(|&(end, len, _)| (end, std::cmp::Reverse(len)));
-                m.into_iter().map(|(end, len, k)| (end - len, k)).collect()
-            };
-            assert_eq!(occurrences(&table, hay.as_bytes()), expected, "{hay}");
+            assert_eq!(occurrences(&table, hay.as_bytes()), in_scan_order(&ac, hay.as_bytes()), "{hay}");
         }
     }
 
@@ -703,10 +705,7 @@ mod tests {
         let mut split_walks = 0;
         for n in 0..=text.len() {
             let hay = &text.as_bytes()[..n];
-            let mut m: Vec<(usize, usize, usize)> = ac.find_overlapping_iter(hay).map(|m| (m.end(), m.len(), m.pattern().as_usize())).collect();
-            m.sort_by_key(|&(end, len, _)| (end, std::cmp::Reverse(len)));
-            let expected: Vec<(usize, usize)> = m.into_iter().map(|(end, len, k)| (end - len, k)).collect();
-            assert_eq!(occurrences(&table, hay), expected, "{n}");
+            assert_eq!(occurrences(&table, hay), in_scan_order(&ac, hay), "{n}");
             split_walks += usize::from(n / 2 >= 2 * table.depth);
         }
         assert!(split_walks > 100);
@@ -802,6 +801,38 @@ mod tests {
         assert!((0..=255u8).any(|b| column(b) == SHARED));
         let hay: Vec<u8> = keys.iter().step_by(11).flat_map(|k| k.iter().copied().chain(*b" \r\n")).chain(*b"x\ty x\ny\t").collect();
         assert_finds_what_the_crate_finds(&table, &keys, &hay);
+    }
+
+    /// Generated texts (pieces of keys, cut, joined, cased and altered at
+    /// random; many long enough for two walks, with rare bytes in the
+    /// shared column and line breaks in the `apart` one) give exactly the
+    /// crate's matches, in the crate's order.
+    #[test]
+    fn generated_texts_find_what_the_crate_finds() {
+        let mut keys = keys_over_many_bytes();
+        keys.extend(["user unknown", "unknown user", "mailbox unavailable", "mailbox full", "no such user here", "user", "\n"].map(|k| k.as_bytes().to_vec()));
+        let table = Keys::build(&keys, [&b"user unknown k1!"[..]], b"\n").unwrap();
+        let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&keys).unwrap();
+        let mut seed = 17u64;
+        let mut rand = |n: usize| (crate::test_rng::xorshift(&mut seed) % n as u64) as usize;
+        let mut two_walks = 0;
+        for _ in 0..400 {
+            let mut hay = Vec::new();
+            while hay.len() < 40 + rand(300) {
+                let k = &keys[rand(keys.len())];
+                let piece = &k[rand(k.len() / 2 + 1)..k.len() - rand(k.len() / 3 + 1)];
+                hay.extend(piece.iter().map(|&b| if rand(4) == 0 { b.to_ascii_uppercase() } else { b }));
+                match rand(6) {
+                    0 => hay.push(b' '),
+                    1 => hay.push(rand(256) as u8),
+                    2 => hay.push(b'\n'),
+                    _ => {}
+                }
+            }
+            two_walks += usize::from(hay.len() / 2 >= 2 * table.depth);
+            assert_eq!(occurrences(&table, &hay), in_scan_order(&ac, &hay), "{}", String::from_utf8_lossy(&hay));
+        }
+        assert!(two_walks > 100, "{two_walks}");
     }
 
     /// Keys too many for whole-key states fall back to shorter tails, and
