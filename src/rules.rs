@@ -227,8 +227,21 @@ fn keys_of(rules: &[Rule]) -> key_list::RuleKeys {
 /// built: that halved the cost of compiling a pattern, which every process
 /// pays for each pattern it reaches.
 fn compile(pattern: &str) -> Result<Regex, String> {
+    compile_with(pattern, true)
+}
+
+/// [`compile`], with Unicode classes and case folding (`unicode`), or with
+/// their ASCII forms, which match exactly the same ASCII texts: on an ASCII
+/// text `\S`, `.`, `\w`, `\b` or `(?i)k` cannot tell the two apart, but the
+/// Unicode forms compile to far larger automata (`\S{1,255}` cost ~40 times
+/// as much). A pattern that names a non-ASCII character has no ASCII form
+/// (an error): `K` (Kelvin) matches a `k`.
+fn compile_with(pattern: &str, unicode: bool) -> Result<Regex, String> {
+    if !unicode && !names_only_ascii(pattern) {
+        return Err("not an ASCII pattern".into());
+    }
     meta::Builder::new()
-        .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true))
+        .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true).unicode(unicode).utf8(unicode))
         .configure(
             meta::Config::new()
                 .nfa_size_limit(Some(1 << 20))
@@ -242,7 +255,16 @@ fn compile(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A rule pattern, compiled when a text first needs it.
+/// Whether `pattern` is ASCII, hex escapes included (`\x27`, not
+/// `\x{212A}`). Any `\u` counts as non-ASCII, and an escaped backslash
+/// before an `x` is read as an escape: at worst, that costs the ASCII form.
+fn names_only_ascii(pattern: &str) -> bool {
+    let ascii_hex = |rest: &str| matches!(rest.as_bytes(), [b'0'..=b'7', h, ..] if h.is_ascii_hexdigit());
+    pattern.is_ascii() && !pattern.contains("\\u") && !pattern.contains("\\U") && pattern.split("\\x").skip(1).all(ascii_hex)
+}
+
+/// A rule pattern, compiled when a text first needs it: in its ASCII form
+/// for ASCII texts (most of them), in its Unicode form for the others.
 ///
 /// Building every built-in pattern's automata up front cost ~1.6 billion
 /// instructions (a third of a second) in every process, though a run reaches
@@ -253,6 +275,8 @@ fn compile(pattern: &str) -> Result<Regex, String> {
 struct LazyRegex {
     pattern: Box<str>,
     re: OnceLock<Option<Regex>>,
+    /// The ASCII form; `None` for a pattern that has none.
+    ascii: OnceLock<Option<Regex>>,
 }
 
 impl LazyRegex {
@@ -261,12 +285,17 @@ impl LazyRegex {
         if builtin_keys(pattern).is_none() {
             let _ = re.set(Some(compile(pattern)?));
         }
-        Ok(LazyRegex { pattern: pattern.into(), re })
+        Ok(LazyRegex { pattern: pattern.into(), re, ascii: OnceLock::new() })
     }
 
-    /// The compiled pattern; `None` only if a built-in one failed to compile,
-    /// which the rules tests rule out.
-    fn get(&self) -> Option<&Regex> {
+    /// The compiled pattern for a text that is all ASCII or not; `None` only
+    /// if a built-in one failed to compile, which the rules tests rule out.
+    fn get(&self, ascii_text: bool) -> Option<&Regex> {
+        if ascii_text {
+            if let Some(re) = self.ascii.get_or_init(|| compile_with(&self.pattern, false).ok()) {
+                return Some(re);
+            }
+        }
         self.re.get_or_init(|| compile(&self.pattern).ok()).as_ref()
     }
 }
@@ -541,7 +570,7 @@ impl RuleSet {
             if (c.flags & Candidate::WITHIN == 0 && c.starts_len == 0) || (unconfirmed && *ascii.get_or_insert_with(|| text.is_ascii())) {
                 continue;
             }
-            if self.candidate_matches(text, &c) {
+            if self.candidate_matches(text, *ascii.get_or_insert_with(|| text.is_ascii()), &c) {
                 best = Some(c.rule);
                 break;
             }
@@ -580,9 +609,10 @@ impl RuleSet {
     /// place, so its offsets are the text's: a prefix-literal match can only
     /// start where its literal starts: an anchored check there usually fails within a few bytes.
     /// After [`ANCHORED_TRIES`] starts one unanchored search from the next
-    /// settles it, so a text full of the literal stays linear.
-    fn candidate_matches(&self, text: &str, c: &Candidate) -> bool {
-        let Some(re) = self.regexes[c.pattern as usize].get() else { return false };
+    /// settles it, so a text full of the literal stays linear. `ascii`: the
+    /// text is all ASCII (the pattern's ASCII form may run).
+    fn candidate_matches(&self, text: &str, ascii: bool, c: &Candidate) -> bool {
+        let Some(re) = self.regexes[c.pattern as usize].get(ascii) else { return false };
         if c.flags & Candidate::WITHIN != 0 {
             return re.is_match(text);
         }
@@ -909,15 +939,95 @@ mod tests {
         assert!(builtin_keys("a pattern no rule has").is_none());
     }
 
-    /// Built-in patterns compile when first needed; every one must compile.
+    /// Built-in patterns compile when first needed; every one must compile,
+    /// and every one written in ASCII has an ASCII form.
     #[test]
     fn every_builtin_pattern_compiles() {
         let set = RuleSet::new(RuleSet::builtin_rules()).unwrap();
         assert!(set.regexes.len() > 100);
         for r in &set.regexes {
-            assert!(r.re.get().is_none(), "{} was compiled up front", r.pattern);
-            assert!(r.get().is_some(), "{} does not compile", r.pattern);
+            assert!(r.re.get().is_none() && r.ascii.get().is_none(), "{} was compiled up front", r.pattern);
+            assert!(r.get(false).is_some(), "{} does not compile", r.pattern);
+            assert!(r.get(true).is_some());
+            assert_eq!(r.ascii.get().unwrap().is_some(), r.pattern.is_ascii(), "{}", r.pattern);
         }
+    }
+
+    /// A pattern that names a non-ASCII character, even by an escape, has
+    /// no ASCII form: `(?i)\x{212A}` (Kelvin) matches a `k`.
+    #[test]
+    fn patterns_naming_non_ascii_characters_have_no_ascii_form() {
+        for p in ["\\x{212A}elvin", "\\u{17f}", "\\U0000017F", "\\xe9", "é", "[aã]o"] {
+            assert!(compile_with(p, false).is_err(), "{p}");
+            let lazy = LazyRegex::new(p).unwrap();
+            assert!(lazy.get(true).is_some() && matches!(lazy.ascii.get(), Some(None)), "{p}");
+        }
+        assert!(compile(r"\x{212A}").unwrap().is_match("k"));
+        for p in ["\\x22", "e\\x27 piena", "\\x7f", "\\\\x7f", "plain [a-z]+ \\S{1,9}"] {
+            assert!(compile_with(p, false).is_ok(), "{p}");
+        }
+    }
+
+    /// An ASCII text with the rule examples' words and the bytes that tell
+    /// ASCII and Unicode classes apart, if anything could: every control
+    /// byte, space, `_`, digits, letters that fold (`k`, `s`), punctuation.
+    fn ascii_mutation(rng: &mut crate::test_rng::Rng, base: &str, other: &str) -> String {
+        const BYTES: &[u8] = b"\t\n\x0b\x0c\r\x00\x1c\x1f\x7f _-.@<>[]():;#0129kKsSaZ";
+        let mut t = base.as_bytes().to_vec();
+        for _ in 0..=rng.below(3) {
+            let at = rng.below(t.len() + 1);
+            match rng.below(6) {
+                0 if at < t.len() => {
+                    t.remove(at);
+                }
+                1 if at < t.len() => t[at] = BYTES[rng.below(BYTES.len())],
+                2 => {
+                    let n = rng.below(300);
+                    t.splice(at..at, std::iter::repeat_n(BYTES[rng.below(BYTES.len())], n));
+                }
+                3 => {
+                    let o = other.as_bytes();
+                    let from = rng.below(o.len() + 1);
+                    t.splice(at..at, o[from..o.len().min(from + rng.below(40))].iter().copied());
+                }
+                4 => t.make_ascii_uppercase(),
+                _ => t.truncate(at),
+            }
+        }
+        String::from_utf8(t).unwrap()
+    }
+
+    /// The ASCII form of every built-in pattern decides each ASCII text as
+    /// the Unicode form does, unanchored and anchored: on the examples,
+    /// mutations of them and splices with other examples.
+    #[test]
+    fn ascii_forms_match_like_the_unicode_forms_on_ascii_texts() {
+        let rules = RuleSet::builtin_rules();
+        let examples: Vec<&str> = rules.iter().flat_map(|r| r.examples.iter().map(String::as_str)).filter(|e| e.is_ascii()).collect();
+        let mut rng = crate::test_rng::Rng(0x5eed_a5c1);
+        let (mut checked, mut matched) = (0usize, 0usize);
+        for r in &rules {
+            for p in r.patterns.iter().filter(|p| p.is_ascii()) {
+                let (ascii, unicode) = (compile_with(p, false).unwrap(), compile(p).unwrap());
+                let own = r.examples.iter().map(String::as_str).filter(|e| e.is_ascii());
+                let bases: Vec<&str> = own.chain((0..4).map(|_| examples[rng.below(examples.len())])).collect();
+                for base in &bases {
+                    for n in 0..12 {
+                        let other = examples[rng.below(examples.len())];
+                        let t = if n == 0 { base.to_string() } else { ascii_mutation(&mut rng, base, other) };
+                        let want = unicode.is_match(&t);
+                        assert_eq!(ascii.is_match(&t), want, "{p} on {t:?}");
+                        matched += usize::from(want);
+                        for s in (0..t.len()).step_by(1 + t.len() / 8) {
+                            let input = || Input::new(&t).range(s..).anchored(Anchored::Yes);
+                            assert_eq!(ascii.is_match(input()), unicode.is_match(input()), "{p} on {t:?} from {s}");
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 40_000 && matched > 4_000, "{checked} texts, {matched} matched");
     }
 
     /// A pattern that is not built in is compiled when loaded: its error
