@@ -11,6 +11,9 @@ use std::{env, fs, path::Path, path::PathBuf};
 #[path = "src/rules/key_list.rs"]
 #[allow(dead_code)]
 mod key_list;
+#[path = "src/rules/key_lookup.rs"]
+#[allow(dead_code)]
+mod key_lookup;
 #[path = "src/rules/keys.rs"]
 #[allow(dead_code)]
 mod keys;

@@ -17,6 +17,7 @@ use crate::text::{collapse, copy_marks, BREAKS};
 use crate::{BounceType, Error, Reason, StatusCode};
 
 mod key_list;
+mod key_lookup;
 mod keys;
 mod literals;
 mod raw;

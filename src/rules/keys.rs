@@ -28,6 +28,8 @@ use std::ops::ControlFlow;
 
 use smallvec::SmallVec;
 
+use super::key_lookup::{LongLists, LOOKUP_OVER};
+
 /// Byte classes, a power of two: a state's row is `CLASSES` u16s (64 bytes).
 const CLASSES: usize = 32;
 const SHIFT: u32 = CLASSES.trailing_zeros();
@@ -78,6 +80,8 @@ pub(super) struct Keys {
     matches: Vec<Check>,
     /// The bytes of keys longer than 16 (their middles are checked from here).
     long: Vec<u8>,
+    /// The long lists of `matches`, by their keys' last bytes.
+    long_lists: LongLists,
     /// How many of each key's last bytes the automaton holds (tests check it).
     #[cfg_attr(not(test), allow(dead_code))]
     tail: usize,
@@ -190,7 +194,15 @@ impl Walk {
                 self.taken += 1;
                 return Some(m);
             }
-            (self.both, self.a) = (false, self.b);
+            // The first walk is done; the second goes on alone. Unless it
+            // never passed the half: it waits a byte for each match the
+            // first reports, and a text with a match at most bytes (one in
+            // another script) holds it back. Then the first walk, at the
+            // half, goes on instead: the second would report its matches again.
+            self.both = false;
+            if self.b.0 > self.half {
+                self.a = self.b;
+            }
         }
         self.a = keys.next_match(trans, hay, self.a.0, self.a.1)?;
         Some(self.a)
@@ -349,7 +361,7 @@ impl Keys {
             .collect();
         let (mut cells, row0) = aligned_cells();
         let table = &mut cells[row0..row0 + TABLE];
-        let (mut match_ranges, mut matches, mut long) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut match_ranges, mut matches, mut long) = (Vec::new(), Vec::<Check>::new(), Vec::new());
         for (row, &s) in table.chunks_exact_mut(CLASSES).zip(&by_number) {
             for (cell, &t) in row.iter_mut().zip(&trans[s * CLASSES..][..CLASSES]) {
                 *cell = number[t as usize];
@@ -366,6 +378,7 @@ impl Keys {
                 match_ranges.push((first, matches.len() as u32));
             }
         }
+        let long_lists = LongLists::sort(&match_ranges, &mut matches, |m| &keys[m.key as usize]);
         Some(Keys {
             classes,
             cells,
@@ -373,6 +386,7 @@ impl Keys {
             start: number[0],
             depth: keys.iter().map(|k| k.len().min(tail)).max().unwrap_or(0),
             match_limit: match_ranges.len() as u16,
+            long_lists,
             match_ranges,
             matches,
             long,
@@ -398,7 +412,10 @@ impl Keys {
         let mut walk = Walk::new(self, hay.len());
         // One place calls `f`, so that it is inlined here.
         while let Some((end, state)) = walk.next(self, trans, hay) {
-            let (a, e) = self.match_ranges[usize::from(state)];
+            let (mut a, mut e) = self.match_ranges[usize::from(state)];
+            if e - a > LOOKUP_OVER {
+                (a, e) = self.long_lists.run((a, e), hay, end);
+            }
             for m in &self.matches[a as usize..e as usize] {
                 if m.exact || m.matches(hay, end, &self.long) {
                     f(end - m.len as usize, m.key as usize)?;
@@ -557,13 +574,19 @@ impl Keys {
             && match_ranges.len() == usize::from(match_limit)
             && match_ranges.iter().all(|&(a, b)| a <= b && b as usize <= matches.len())
             && matches.iter().all(|m| (m.key as usize) < keys.len() && (m.len <= 16 || (m.long_at as usize + m.len as usize) <= long.len()));
-        (r.0.is_empty() && in_bounds).then_some(Keys {
+        if !(r.0.is_empty() && in_bounds) {
+            return None;
+        }
+        // Sorted already: this finds the tails again.
+        let long_lists = LongLists::sort(&match_ranges, &mut matches, |m| &keys[m.key as usize]);
+        Some(Keys {
             classes,
             cells,
             row0,
             start,
             depth: keys.iter().map(|k| k.len().min(tail)).max().unwrap_or(0),
             match_limit,
+            long_lists,
             match_ranges,
             matches,
             long,
@@ -599,6 +622,7 @@ impl PartialEq for Keys {
             && self.match_ranges == o.match_ranges
             && self.matches == o.matches
             && self.long == o.long
+            && self.long_lists == o.long_lists
             && self.tail == o.tail
     }
 }
@@ -709,6 +733,13 @@ mod tests {
             split_walks += usize::from(n / 2 >= 2 * table.depth);
         }
         assert!(split_walks > 100);
+        // A key at every byte of the first half: the second walk, which
+        // waits a byte for each of the first's matches, never reaches the
+        // half; what it walked is not reported twice.
+        for n in [64, 65, 100, 200, 301] {
+            let hay: Vec<u8> = b"x".repeat(n / 2).into_iter().chain(text.bytes()).take(n).collect();
+            assert_eq!(occurrences(&table, &hay), in_scan_order(&ac, &hay), "{n}");
+        }
         // A break stops the scan in either half.
         let total = occurrences(&table, text.as_bytes()).len();
         assert!(total > 20);
@@ -833,6 +864,81 @@ mod tests {
             assert_eq!(occurrences(&table, &hay), in_scan_order(&ac, &hay), "{}", String::from_utf8_lossy(&hay));
         }
         assert!(two_walks > 100, "{two_walks}");
+    }
+
+    /// The built-in rules' keys and their automaton, and texts that walk
+    /// into its long match lists: the non-ASCII rule examples (Japanese,
+    /// Chinese, Cyrillic, ...), runs of rare bytes, and both cut, joined and
+    /// cased at random.
+    fn builtin_with_rare_texts() -> (Vec<Vec<u8>>, Keys, Vec<Vec<u8>>) {
+        let rules = crate::rules::RuleSet::builtin_rules();
+        let keys: Vec<Vec<u8>> = crate::rules::keys_of(&rules).by_key.into_iter().map(|(k, _)| k).collect();
+        let table = Keys::from_bytes_for(crate::rules::generated::KEYS, &keys).unwrap();
+        let examples: Vec<&[u8]> = rules.iter().flat_map(|r| r.examples.iter()).filter(|e| !e.is_ascii()).map(|e| e.as_bytes()).collect();
+        assert!(examples.len() > 50, "{} non-ASCII examples", examples.len());
+        let rare: Vec<u8> = (0..=255u8).filter(|&b| table.classes[usize::from(b)] == SHARED).collect();
+        let mut seed = 29u64;
+        let mut rand = |n: usize| (crate::test_rng::xorshift(&mut seed) % n as u64) as usize;
+        let mut texts: Vec<Vec<u8>> = examples.iter().map(|e| e.to_vec()).collect();
+        for _ in 0..300 {
+            let mut hay = Vec::new();
+            while hay.len() < 20 + rand(400) {
+                match rand(3) {
+                    0 => hay.extend((0..1 + rand(24)).map(|_| rare[rand(rare.len())])),
+                    _ => {
+                        let e = examples[rand(examples.len())];
+                        let from = rand(e.len());
+                        hay.extend(e[from..e.len().min(from + 1 + rand(60))].iter().map(|&b| if rand(5) == 0 { b.to_ascii_uppercase() } else { b }));
+                    }
+                }
+            }
+            texts.push(hay);
+        }
+        (keys, table, texts)
+    }
+
+    /// Those texts give exactly the crate's matches, in the crate's order.
+    #[test]
+    fn long_match_lists_report_what_the_crate_finds() {
+        let (keys, table, texts) = builtin_with_rare_texts();
+        let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&keys).unwrap();
+        let long = table.match_ranges.iter().filter(|&&(a, e)| e - a > LOOKUP_OVER).count();
+        assert!(long > 10, "{long} long lists");
+        let mut found = 0;
+        for hay in &texts {
+            let got = occurrences(&table, hay);
+            assert_eq!(got, in_scan_order(&ac, hay), "{}", String::from_utf8_lossy(hay));
+            found += got.len();
+        }
+        assert!(found > 800, "{found} occurrences");
+    }
+
+    /// A long list's look-up leaves out no key that ends where the text
+    /// is: checked against every key of every long list at every end of
+    /// those texts. Its run is in list order: by length, longest first.
+    #[test]
+    fn long_list_lookups_keep_every_key_that_ends_there() {
+        let (keys, table, texts) = builtin_with_rare_texts();
+        let (mut looked, mut kept) = (0, 0);
+        for hay in texts.iter().take(120) {
+            for end in 0..=hay.len() {
+                for &(a, e) in table.match_ranges.iter().filter(|&&(a, e)| e - a > LOOKUP_OVER) {
+                    let (from, to) = table.long_lists.run((a, e), hay, end);
+                    let got: Vec<usize> = (from as usize..to as usize).collect();
+                    assert!(got.iter().all(|i| (a as usize..e as usize).contains(i)));
+                    assert!(got.windows(2).all(|w| table.matches[w[0]].len >= table.matches[w[1]].len));
+                    for i in a as usize..e as usize {
+                        let k = &keys[table.matches[i].key as usize];
+                        let ends_here = end >= k.len() && hay[end - k.len()..end].eq_ignore_ascii_case(k);
+                        assert!(!ends_here || got.contains(&i), "key {:?} at {end}", String::from_utf8_lossy(k));
+                    }
+                    looked += 1;
+                    kept += got.len();
+                }
+            }
+        }
+        // The look-up keeps few: that is its point.
+        assert!(looked > 100_000 && kept * 20 < looked * LOOKUP_OVER as usize, "{kept} kept in {looked} look-ups");
     }
 
     /// Keys too many for whole-key states fall back to shorter tails, and
