@@ -129,3 +129,30 @@ fn a_writer_killed_mid_batch_loses_only_its_open_batch() {
     let n0: i64 = l.connection().query_row("SELECT count(*) FROM events WHERE recipient LIKE 'w0-%'", [], |r| r.get(0)).unwrap();
     assert!(n0 >= 10_000);
 }
+
+/// Openers racing on a new file: each switches it to WAL mode, which needs
+/// a moment of exclusive access. Two that both read it first deadlock, and
+/// SQLite answers one of them "database is locked" at once, without
+/// waiting out the busy timeout: the open must wait and try again.
+#[test]
+fn many_openers_of_a_new_ledger_all_succeed() {
+    for round in 0..40 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("race.db");
+        let start = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let openers: Vec<_> = (0..8)
+            .map(|_| {
+                let (path, start) = (path.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    Ledger::open(&path).map(|_| ())
+                })
+            })
+            .collect();
+        for o in openers {
+            if let Err(e) = o.join().unwrap() {
+                panic!("round {round}: {e}");
+            }
+        }
+    }
+}

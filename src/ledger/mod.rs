@@ -183,6 +183,25 @@ pub fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
+/// Sets WAL mode, and answers the journal mode now in force.
+///
+/// Openers of a new file each read it, then ask for the exclusive access the
+/// switch needs: two that hold their read at once would wait for each other
+/// for ever, so SQLite answers one "database is locked" at once, without
+/// waiting out the busy timeout. That one tries again (until `timeout`):
+/// by then the other has switched.
+fn switch_to_wal(conn: &Connection, timeout: Duration) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            done => return done,
+        }
+    }
+}
+
 impl Ledger {
     /// Opens (creating if needed) a ledger file with the default options.
     pub fn open(path: impl AsRef<Path>) -> Result<Ledger, LedgerError> {
@@ -210,9 +229,9 @@ impl Ledger {
             .validate()
             .map_err(LedgerError::InvalidPolicy)?;
         conn.busy_timeout(opts.busy_timeout)?;
-        // Switching to WAL needs a moment of exclusive access; the busy
-        // timeout covers other openers. It is persistent: later opens find it.
-        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        // Switching to WAL needs a moment of exclusive access. It is
+        // persistent: later opens find it.
+        let mode = switch_to_wal(&conn, opts.busy_timeout)?;
         if path.is_some() && !mode.eq_ignore_ascii_case("wal") {
             return Err(LedgerError::NotALedger(format!("could not switch to WAL mode (journal_mode is {mode})")));
         }
