@@ -105,13 +105,10 @@ const FIELD_NAMES: &[(&str, Field)] = &[
 ];
 
 fn field_of(name: &str) -> Field {
-    // Lowercased once into a buffer (no name read here is longer), then
-    // compared whole: most lines of a status part are one of these.
-    let mut buf = [0u8; 32];
-    let Some(lc) = buf.get_mut(..name.len()) else { return Field::Other };
-    lc.copy_from_slice(name.as_bytes());
-    lc.make_ascii_lowercase();
-    FIELD_NAMES.iter().find(|(n, _)| n.as_bytes() == &*lc).map_or(Field::Other, |(_, f)| *f)
+    // Compared whole, ignoring ASCII case in place, with only the names of
+    // its length (one or two): most lines of a status part are one of these.
+    let name = name.as_bytes();
+    FIELD_NAMES.iter().find(|(n, _)| n.len() == name.len() && name.eq_ignore_ascii_case(n.as_bytes())).map_or(Field::Other, |(_, f)| *f)
 }
 
 /// Bytes of a field name as read here: ASCII letters, digits and `-`. A
@@ -398,6 +395,21 @@ mod tests {
             told += usize::from(want);
         }
         assert!(told > 2_000 && told < 18_000, "{told}");
+    }
+
+    #[test]
+    fn field_names_are_told_as_by_a_lowercase_copy() {
+        // Every name in every case mix, cut, lengthened, and other words.
+        let mut names: Vec<String> = vec![String::new(), "x".into(), "status-".into(), "a".repeat(40)];
+        for (n, _) in FIELD_NAMES {
+            names.extend([n.to_string(), n.to_ascii_uppercase(), n[1..].to_string(), n[..n.len() - 1].to_string(), format!("{n}x")]);
+            names.push(n.char_indices().map(|(i, c)| if i % 3 == 0 { c.to_ascii_uppercase() } else { c }).collect());
+        }
+        for name in &names {
+            let lower = name.to_ascii_lowercase();
+            let want = FIELD_NAMES.iter().find(|(n, _)| *n == lower).map_or(Field::Other, |(_, f)| *f);
+            assert_eq!(field_of(name), want, "{name:?}");
+        }
     }
 
     #[test]
