@@ -45,7 +45,7 @@ mod summary;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
 
@@ -191,10 +191,10 @@ pub fn now() -> i64 {
 /// waiting out the busy timeout. That one tries again (until `timeout`):
 /// by then the other has switched.
 fn switch_to_wal(conn: &Connection, timeout: Duration) -> rusqlite::Result<String> {
-    let deadline = std::time::Instant::now() + timeout;
+    let deadline = Instant::now() + timeout;
     loop {
         match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)) {
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline => {
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy && Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(5));
             }
             done => return done,

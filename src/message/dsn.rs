@@ -105,10 +105,11 @@ const FIELD_NAMES: &[(&str, Field)] = &[
 ];
 
 fn field_of(name: &str) -> Field {
-    // Compared whole, ignoring ASCII case in place, with only the names of
-    // its length (one or two): most lines of a status part are one of these.
+    // Compared whole, ignoring ASCII case in place (names of another length
+    // are told apart by their length first): most lines of a status part
+    // are one of these.
     let name = name.as_bytes();
-    FIELD_NAMES.iter().find(|(n, _)| n.len() == name.len() && name.eq_ignore_ascii_case(n.as_bytes())).map_or(Field::Other, |(_, f)| *f)
+    FIELD_NAMES.iter().find(|(n, _)| name.eq_ignore_ascii_case(n.as_bytes())).map_or(Field::Other, |(_, f)| *f)
 }
 
 /// Bytes of a field name as read here: ASCII letters, digits and `-`. A
