@@ -14,6 +14,13 @@ use anyhow::{Context, Result};
 use bouncekit::{Classifier, Reason};
 use clap::{Parser, Subcommand, ValueEnum};
 
+// mimalloc: a scan makes and frees some forty allocations a message on each
+// worker; with glibc's allocator those cost ~14K instructions a message, a
+// sixth of the scan (callgrind). `no_thp` keeps it from asking for huge
+// pages, which tripled the peak RSS of a scan.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "bouncekit", version, about = "Classify bounced email: what happened, and what to do about it")]
 struct Cli {
