@@ -269,3 +269,33 @@ fn an_original_glued_to_its_part_header_stays_the_original() {
     // and certainly not one from the original's signature.
     assert!(r.recipients.iter().all(|b| b.recipient != "colleague@example.net"), "{:?}", r.recipients);
 }
+
+/// fml (a mailing list manager) answers a post from a non-member with a
+/// notice of its own: the list that refused the post is the recipient, not
+/// the control or admin addresses the notice tells the poster to write to,
+/// nor anyone named in the returned post.
+#[test]
+fn fml_notices_name_the_list_that_refused_the_post() {
+    let headers = "From: nyaan-admin@lists.example.jp\nTo: poster@example.com\n\
+        Subject: You poster@example.com are not member (nyaan ML)\n\
+        X-MLServer: fml [fml 4.0.3 release (20011202/4.0.3)]";
+    let body = "You are not a member of this mailing list <nyaan@lists.example.jp>.\n\n\
+        If you know the general guide of this list, please send mail with\nthe mail body\n\n\tguide\n\n\
+        to the address\n\n\tnyaan-ctl@lists.example.jp\n\n\
+        where guide is equal to GUIDE for case insensitive.\n\n\
+        Original mail as follows:\n\nFrom: poster@example.com\nTo: <nyaan@lists.example.jp>\nCc: <friend@example.org>\nSubject: hello\n\nhi\n";
+    let r = parse(&mail(headers, body)).unwrap();
+    assert_eq!(r.kind, MessageKind::Bounce);
+    let got: Vec<(&str, Reason, BounceType)> =
+        r.recipients.iter().map(|b| (b.recipient.as_str(), b.classification.reason, b.classification.bounce_type)).collect();
+    assert_eq!(got, vec![("nyaan@lists.example.jp", Reason::Rejected, BounceType::Soft)]);
+    assert_eq!(r.recipients[0].decoded_by, "fml");
+
+    // Its loop alert: the looping list, a mail system error.
+    let headers = "From: nyaan-admin@lists.example.jp\nTo: nyaan-admin@lists.example.jp\n\
+        Subject: Loop Alert: Duplicated Message-ID (nyaan ML)\nX-MLServer: fml [fml 4.0.3 release (20011202/4.0.3)]";
+    let body = "Duplicated Message-ID in <nyaan@lists.example.jp>.\n\n\nOriginal mail as follows:\n\nFrom: poster@example.com\nTo: <other@example.net>\n\nhi\n";
+    let r = parse(&mail(headers, body)).unwrap();
+    let got: Vec<(&str, Reason)> = r.recipients.iter().map(|b| (b.recipient.as_str(), b.classification.reason)).collect();
+    assert_eq!(got, vec![("nyaan@lists.example.jp", Reason::SystemError)]);
+}

@@ -57,6 +57,9 @@ pub static FORMATS: &[Format] = &[
     fmt!("imailserver", body: ["Original message follows."], headers: ["x-mailer-daemon"], from: [], subject: ["undeliverable mail"], start: []),
     fmt!("kddi", body: ["au one net", "Could not be delivered to:"], headers: [], from: ["dion.ne.jp", "auone-net.jp"], subject: [], start: ["Could not be delivered to:"]),
     fmt!("apachejames", body: ["Error message below:", "Message details:"], headers: [], from: ["vtext.com"], subject: [], start: []),
+    // fml, a mailing list manager, answers a refused post or a looping one
+    // with a notice of its own, the list's address in angle brackets.
+    fmt!("fml", body: ["you are not a member of this mailing list <", "not member article from", "duplicated message-id in <", "has detected a loop condition so that"], headers: [], from: [], subject: [], start: []),
     fmt!("generic", body: ["could not be delivered to", "was not delivered to", "unable to deliver your message", "delivery has failed", "undeliverable to the following", "could not deliver your message"], headers: [], from: SYSTEM_SENDERS, subject: [], start: []),
 ];
 
@@ -273,6 +276,8 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
         block_text.push_str(block);
         if format.name == "v5sendmail" {
             hits.extend(transcript_recipients(block));
+        } else if format.name == "fml" {
+            hits.extend(bracketed_recipients(block));
         } else {
             hits.extend(recipients_in(block));
         }
@@ -315,6 +320,22 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
     let bodies = (0..m.texts.len()).map(|i| &texts.lower(i)[..texts.body(i).len()]);
     let kind = if is_delay_notice(bodies, &subject) { MessageKind::Delay } else { MessageKind::Bounce };
     Some(Draft { kind, decoded_by: format.name.to_string(), reporting_mta, hits })
+}
+
+/// fml's notices name the list that refused the post in angle brackets,
+/// in the sentence that says why (`You are not a member of this mailing
+/// list <list@example.org>.`); the addresses around it (the list's control
+/// address, its admin) are instructions, not recipients.
+fn bracketed_recipients(block: &str) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = Vec::new();
+    for line in block.lines().map(str::trim) {
+        let Some(open) = line.find('<') else { continue };
+        let Some((recipient, _, _)) = find_address(&line[open..]) else { continue };
+        if line[open..].contains('>') && !hits.iter().any(|h| h.recipient.eq_ignore_ascii_case(&recipient)) {
+            hits.push(Hit { recipient, diagnostic: line.to_string(), ..Hit::default() });
+        }
+    }
+    hits
 }
 
 /// A bounce someone forwarded ("Begin forwarded message:") comes quoted

@@ -54,6 +54,8 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "-------original message",
     "-------original mail info",
     "original mail headers",
+    // fml's notices.
+    "original mail as follows",
     "the attachment contains the original",
     // Zoho pastes the original's headers unannounced, in its own no-space form.
     "received:from ",
