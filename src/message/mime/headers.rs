@@ -592,6 +592,7 @@ type Param<'b> = (&'b [u8], &'b [u8]);
 /// escapes, comments; line breaks inside quotes), or `?` (odd after `=`:
 /// an encoded word).
 #[derive(Clone, Copy, PartialEq)]
+#[repr(u8)]
 enum V {
     In,
     End,
@@ -633,6 +634,14 @@ const UNQUOTED: [V; 256] = value_table(false);
 /// Where the value at `b[i..]` ends (its `End` byte, or the end of `b` when
 /// `to_end`), or `Err` at a byte no plain value holds.
 fn value_end(b: &[u8], mut i: usize, table: &[V; 256], to_end: bool) -> Result<usize, ()> {
+    // Whole blocks of value bytes first (a boundary runs to 70): their
+    // classes OR-ed (`In` is 0) need one test, not eight.
+    while let Some(block) = b.get(i..i + 8) {
+        if block.iter().fold(0, |a, &c| a | table[c as usize] as u8) != V::In as u8 {
+            break;
+        }
+        i += 8;
+    }
     while let Some(&c) = b.get(i) {
         match table[c as usize] {
             V::In => {}
@@ -966,6 +975,47 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
             Class::Blank => i > 0 && s[i - 1] == b' ',
             _ => false,
         })
+    }
+
+    /// `value_end` as it was, a byte at a time: the oracle for the blockwise skip.
+    fn value_end_bytewise(b: &[u8], mut i: usize, table: &[V; 256], to_end: bool) -> Result<usize, ()> {
+        while let Some(&c) = b.get(i) {
+            match table[c as usize] {
+                V::In => {}
+                V::End => return Ok(i),
+                V::Bad => return Err(()),
+                V::Question if b[i - 1] == b'=' => return Err(()),
+                V::Question => {}
+            }
+            i += 1;
+        }
+        if to_end {
+            Ok(i)
+        } else {
+            Err(())
+        }
+    }
+
+    #[test]
+    fn value_ends_are_found_as_bytewise() {
+        const BYTES: &[u8] = b"\" ;=?\\()*\r\n\t\xe9";
+        let mut seed = 0x510e_527f_ade6_82d1u64;
+        let mut next = || crate::test_rng::xorshift(&mut seed);
+        let mut ends = [0; 2];
+        for k in 0..60_000 {
+            let len = 1 + (next() % 60) as usize;
+            let sparse = if k % 2 == 0 { 6 } else { 40 };
+            let v: Vec<u8> = (0..len).map(|_| if next() % sparse == 0 { BYTES[(next() % BYTES.len() as u64) as usize] } else { b'-' + (next() % 77) as u8 }).collect();
+            let i = 1 + (next() % len as u64) as usize;
+            for (t, table) in [&QUOTED, &UNQUOTED].into_iter().enumerate() {
+                for to_end in [false, true] {
+                    let got = value_end(&v, i.min(v.len()), table, to_end);
+                    assert_eq!(got, value_end_bytewise(&v, i.min(v.len()), table, to_end), "{v:?} from {i}");
+                    ends[t] += usize::from(got.is_ok_and(|e| e >= i + 8));
+                }
+            }
+        }
+        assert!(ends.iter().all(|&n| n > 5_000), "{ends:?} ends past a whole block");
     }
 
     #[test]

@@ -362,7 +362,7 @@ pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> R
     }
     if let Some(ct) = &tree.parts[0].ct {
         if ct.ctype() == b"multipart" && ct.subtype() == Some(b"report") {
-            m.report_type = Some(lowercase_text(ct.attribute("report-type").unwrap_or(b"")));
+            m.report_type = Some(String::from_utf8_lossy(ct.attribute("report-type").unwrap_or(b"")).to_ascii_lowercase());
         }
     }
     for part in &tree.parts {
@@ -424,16 +424,6 @@ fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
             };
             text_part(ctype, sub, part.head.cd, content, m);
         }
-    }
-}
-
-/// `bytes` as text, ASCII lowercased: one allocation for ASCII (the usual
-/// case), invalid UTF-8 replaced otherwise.
-fn lowercase_text(bytes: &[u8]) -> String {
-    if bytes.is_ascii() {
-        String::from_utf8(bytes.to_ascii_lowercase()).unwrap_or_default()
-    } else {
-        String::from_utf8_lossy(bytes).to_ascii_lowercase()
     }
 }
 
