@@ -247,14 +247,15 @@ pub(crate) fn unstructured(v: &[u8]) -> Option<String> {
 #[derive(Clone, Copy)]
 #[repr(u8)]
 enum Class {
-    Fine,
-    Bad,
-    Question,
-    Blank,
-    At,
-    Lt,
-    Gt,
-    Dot,
+    // One bit each, so that [`odd`] can OR a block's classes together.
+    Fine = 0,
+    Blank = 1,
+    Bad = 2,
+    Question = 4,
+    At = 8,
+    Lt = 16,
+    Gt = 32,
+    Dot = 64,
 }
 
 /// A 256-entry byte class table for [`odd`]: one load per byte instead of
@@ -280,13 +281,14 @@ const fn table(bad: [u8; 10], below: u8, from: u16, blanks: bool) -> [Class; 256
     t
 }
 
-/// What no plain unstructured value holds (control bytes).
-const TEXT_BAD: [Class; 256] = table([0x7f; 10], b' ', 256, true);
+/// What no plain unstructured value holds (control bytes, and non-ASCII:
+/// the table scan is the value's ASCII check).
+const TEXT_BAD: [Class; 256] = table([0x7f; 10], b' ', 0x80, true);
 /// What no plain `<id>` holds.
-const ID_BAD: [Class; 256] = table([b'<', b'>', b'(', b')', b'\\', b'"', b',', b';', b' ', b' '], b' ' + 1, 256, false);
+const ID_BAD: [Class; 256] = table([b'<', b'>', b'(', b')', b'\\', b'"', b',', b';', b' ', b' '], b' ' + 1, 0x80, false);
 /// What no plain address holds, and where its parts are.
 const ADDRESS_BAD: [Class; 256] = {
-    let mut t = table([b'"', b'(', b')', b',', b';', b':', b'\\', b'[', b']', b'"'], b' ', 256, true);
+    let mut t = table([b'"', b'(', b')', b',', b';', b':', b'\\', b'[', b']', b'"'], b' ', 0x80, true);
     t[b'@' as usize] = Class::At;
     t[b'<' as usize] = Class::Lt;
     t[b'>' as usize] = Class::Gt;
@@ -305,26 +307,53 @@ const QUOTED_NAME_BAD: [Class; 256] = table([b'"', b'(', b')', b'\\', b'<', b'>'
 /// the table says so) or the start of an encoded word (`=?`). One pass, no
 /// searcher set-up; the byte before is looked at only for `?` and blanks.
 fn odd(s: &[u8], table: &[Class; 256]) -> bool {
-    for (i, &c) in s.iter().enumerate() {
-        match table[c as usize] {
-            Class::Fine => {}
-            Class::Bad => return true,
-            Class::Question if i > 0 && s[i - 1] == b'=' => return true,
-            Class::Blank if i > 0 && s[i - 1] == b' ' => return true,
-            _ => {}
+    let at = |i| odd_at(s, i, table);
+    // Eight bytes at a time: their classes OR-ed need one test, not eight.
+    // A block of fine bytes and single blanks (most of a subject) passes
+    // whole; only one holding anything else is read bytewise.
+    let mut i = 0;
+    while let Some(&block) = s.get(i..i + 8).and_then(|b| <&[u8; 8]>::try_from(b).ok()) {
+        let classes = block.iter().fold(0, |a, &c| a | table[c as usize] as u8);
+        let plain = classes == Class::Fine as u8
+            || (classes == Class::Blank as u8 && !two_spaces(block) && !(block[0] == b' ' && i > 0 && s[i - 1] == b' '));
+        if !plain && (i..i + 8).any(at) {
+            return true;
         }
+        i += 8;
     }
-    false
+    (i..s.len()).any(at)
 }
 
-/// A whole field value as ASCII text, trimmed; `None` when it was cut off by
-/// the end of the data (the field parsers read that case differently).
+/// Whether `s[i]` makes `s` odd (the byte before it is read only for `?`
+/// and blanks): [`odd`]'s test of one byte, and its block scan's oracle.
+fn odd_at(s: &[u8], i: usize, table: &[Class; 256]) -> bool {
+    match table[s[i] as usize] {
+        Class::Bad => true,
+        Class::Question => i > 0 && s[i - 1] == b'=',
+        Class::Blank => i > 0 && s[i - 1] == b' ',
+        Class::Fine | Class::At | Class::Lt | Class::Gt | Class::Dot => false,
+    }
+}
+
+/// Whether two spaces in a row may be in `block` (never `false` when they
+/// are; rarely `true` when they are not, which the bytewise read settles):
+/// the zero bytes of `block ^ spaces`, found a word at a time.
+fn two_spaces(block: [u8; 8]) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    let y = u64::from_le_bytes(block) ^ (ONES * u64::from(b' '));
+    let zero = y.wrapping_sub(ONES) & !y & (ONES << 7);
+    zero & (zero >> 8) != 0
+}
+
+/// A whole field value as text, trimmed; `None` when it was cut off by the
+/// end of the data (the field parsers read that case differently). Its
+/// callers' table scans reject non-ASCII bytes, so no ASCII pass here.
 fn plain_value(v: &[u8]) -> Option<&str> {
     if v.last() != Some(&b'\n') {
         return None;
     }
     let s = std::str::from_utf8(trim(v)).ok()?;
-    (s.is_ascii() && !s.is_empty()).then_some(s)
+    (!s.is_empty()).then_some(s)
 }
 
 /// One line of ASCII text with single spaces and no encoded words: the
@@ -390,14 +419,19 @@ fn plain_address(v: &[u8]) -> Option<(Option<&str>, &str)> {
     }
 }
 
-// ASCII by now: bytes are compared, not characters.
-fn none_of(a: &str, set: [u8; 3]) -> bool {
-    !a.bytes().any(|c| set.contains(&c))
-}
-
-/// A bare address: one `@`, no blanks or angle brackets.
-fn is_addr(a: &str) -> bool {
-    !a.is_empty() && a.bytes().filter(|&c| c == b'@').count() == 1 && none_of(a, [b' ', b'<', b'>'])
+/// A bare plain address: one `@`, no blanks or angle brackets, nothing
+/// [`odd`] rejects with [`ADDRESS_BAD`]. One pass.
+fn is_addr(a: &[u8]) -> bool {
+    let mut ats = 0;
+    for (i, &c) in a.iter().enumerate() {
+        match ADDRESS_BAD[c as usize] {
+            Class::Fine | Class::Dot => {}
+            Class::At => ats += 1,
+            Class::Question if i == 0 || a[i - 1] != b'=' => {}
+            Class::Bad | Class::Question | Class::Blank | Class::Lt | Class::Gt => return false,
+        }
+    }
+    ats == 1
 }
 
 /// `"Name" <addr>` or `addr (Name)`, the two forms MTAs name themselves
@@ -412,7 +446,7 @@ fn named_address(s: &str) -> Option<(&str, &str)> {
         (name, addr, &NAME_BAD)
     };
     let name_ok = !name.is_empty() && !name.starts_with(' ') && !name.ends_with(' ') && !odd(name.as_bytes(), bad);
-    (name_ok && is_addr(addr) && !odd(addr.as_bytes(), &ADDRESS_BAD)).then_some((name, addr))
+    (name_ok && is_addr(addr.as_bytes())).then_some((name, addr))
 }
 
 /// A parsed header value as one line of text.
@@ -563,6 +597,7 @@ type Param<'b> = (&'b [u8], &'b [u8]);
 /// escapes, comments; line breaks inside quotes), or `?` (odd after `=`:
 /// an encoded word).
 #[derive(Clone, Copy, PartialEq)]
+#[repr(u8)]
 enum V {
     In,
     End,
@@ -604,6 +639,19 @@ const UNQUOTED: [V; 256] = value_table(false);
 /// Where the value at `b[i..]` ends (its `End` byte, or the end of `b` when
 /// `to_end`), or `Err` at a byte no plain value holds.
 fn value_end(b: &[u8], mut i: usize, table: &[V; 256], to_end: bool) -> Result<usize, ()> {
+    // Whole blocks of value bytes first (a boundary runs to 70): their
+    // classes OR-ed (`In` is 0) need one test, not eight.
+    while let Some(block) = b.get(i..i + 8) {
+        if block.iter().fold(0, |a, &c| a | table[c as usize] as u8) != V::In as u8 {
+            break;
+        }
+        i += 8;
+    }
+    value_end_bytewise(b, i, table, to_end)
+}
+
+/// [`value_end`] a byte at a time: how it ends, and its block skip's oracle.
+fn value_end_bytewise(b: &[u8], mut i: usize, table: &[V; 256], to_end: bool) -> Result<usize, ()> {
     while let Some(&c) = b.get(i) {
         match table[c as usize] {
             V::In => {}
@@ -927,5 +975,87 @@ Date: Thu, 9 Apr 2015 01:23:45 +0900\nContent-Type: Multipart/Report; report-typ
         }
         // Both paths are well represented.
         assert!(plain > 3_000 && total - plain > 3_000, "{plain} of {total} plain");
+    }
+
+    /// `odd` as it was, a byte at a time: the oracle for the blockwise scan.
+    fn odd_bytewise(s: &[u8], table: &[Class; 256]) -> bool {
+        (0..s.len()).any(|i| odd_at(s, i, table))
+    }
+
+    #[test]
+    fn value_ends_are_found_as_bytewise() {
+        const BYTES: &[u8] = b"\" ;=?\\()*\r\n\t\xe9";
+        let mut seed = 0x510e_527f_ade6_82d1u64;
+        let mut next = || crate::test_rng::xorshift(&mut seed);
+        let mut ends = [0; 2];
+        for k in 0..60_000 {
+            let len = 1 + (next() % 60) as usize;
+            let sparse = if k % 2 == 0 { 6 } else { 40 };
+            let v: Vec<u8> = (0..len).map(|_| if next() % sparse == 0 { BYTES[(next() % BYTES.len() as u64) as usize] } else { b'-' + (next() % 77) as u8 }).collect();
+            let i = 1 + (next() % len as u64) as usize;
+            for (t, table) in [&QUOTED, &UNQUOTED].into_iter().enumerate() {
+                for to_end in [false, true] {
+                    let got = value_end(&v, i.min(v.len()), table, to_end);
+                    assert_eq!(got, value_end_bytewise(&v, i.min(v.len()), table, to_end), "{v:?} from {i}");
+                    ends[t] += usize::from(got.is_ok_and(|e| e >= i + 8));
+                }
+            }
+        }
+        assert!(ends.iter().all(|&n| n > 5_000), "{ends:?} ends past a whole block");
+    }
+
+    #[test]
+    fn two_spaces_never_misses_a_pair() {
+        let mut seed = 0xbb67_ae85_84ca_a73bu64;
+        let (mut pairs, mut exact) = (0, 0);
+        for _ in 0..200_000 {
+            let r = crate::test_rng::xorshift(&mut seed);
+            // Spaces, and the bytes the word trick can mistake for them.
+            let block: [u8; 8] = std::array::from_fn(|k| b" !\x00a"[((r >> (2 * k)) & 3) as usize]);
+            let pair = block.windows(2).any(|w| w == b"  ");
+            assert!(!pair || two_spaces(block), "{block:?}");
+            // Only a `!` above a space is mistaken: without one, the answer is exact.
+            if !block.contains(&b'!') {
+                assert_eq!(two_spaces(block), pair, "{block:?}");
+                exact += 1;
+            }
+            pairs += usize::from(pair);
+        }
+        assert!(pairs > 50_000 && exact > 10_000, "{pairs} pairs, {exact} without a `!`");
+    }
+
+    #[test]
+    fn the_blockwise_scans_read_as_the_bytewise_ones() {
+        // The bytes every table treats specially, and plain ones, in runs
+        // long enough to cross the eight-byte blocks.
+        const BYTES: &[u8] = b"aZ09 ?=@<>.\"(),;:[]\t\x7f\xe9-_";
+        let tables = [&TEXT_BAD, &ID_BAD, &ADDRESS_BAD, &NAME_BAD, &QUOTED_NAME_BAD];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || crate::test_rng::xorshift(&mut seed);
+        let (mut odd_seen, mut fine, mut addrs) = (0, 0, 0);
+        for k in 0..60_000 {
+            let len = (next() % 40) as usize;
+            // Mostly plain bytes, so that whole blocks are often fine.
+            let sparse = if k % 2 == 0 { 4 } else { 24 };
+            let v: Vec<u8> = (0..len).map(|_| if next() % sparse == 0 { BYTES[(next() % BYTES.len() as u64) as usize] } else { b'a' + (next() % 26) as u8 }).collect();
+            for t in tables {
+                assert_eq!(odd(&v, t), odd_bytewise(&v, t), "{v:?}");
+                odd_seen += usize::from(odd(&v, t));
+                fine += usize::from(!odd(&v, t) && v.len() > 16);
+            }
+            // `is_addr` as it was: three passes.
+            let three = !v.is_empty() && v.iter().filter(|&&c| c == b'@').count() == 1 && !v.iter().any(|c| b" <>".contains(c)) && !odd_bytewise(&v, &ADDRESS_BAD);
+            assert_eq!(is_addr(&v), three, "{v:?}");
+            addrs += usize::from(three);
+            // Non-ASCII text is never plain (the table scans are the check).
+            let text = String::from_utf8_lossy(&v);
+            if !text.is_ascii() {
+                for line in [format!("{text}\n"), format!("<{text}>\n"), format!("\"{text}\" <a@b.example>\n"), format!("a@b.example ({text})\n")] {
+                    let l = line.as_bytes();
+                    assert!(plain_text(l).is_none() && plain_id(l).is_none() && plain_address(l).is_none(), "{line:?}");
+                }
+            }
+        }
+        assert!(odd_seen > 20_000 && fine > 20_000 && addrs > 300, "{odd_seen} odd, {fine} long and fine, {addrs} addresses");
     }
 }
