@@ -7,7 +7,7 @@
 //! the original message begins. Adding a format is adding a row.
 
 use super::text::{cut_original, error_block, recipients_in, transcript_recipients, TextFacts};
-use super::util::{all_addresses, find_address};
+use super::util::{all_addresses, find_address, Literals};
 use super::{Draft, Hit, Mail, MessageKind};
 use crate::Reason;
 
@@ -133,13 +133,8 @@ fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a [u8]>, subject: &str) ->
     // lets the automaton use its vectorised prefilter, and reports the same:
     // no marker ends with a prefix of "permanent" (nor holds it), so no
     // match can hide an occurrence of it.
-    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
-    let ac = AC.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(std::iter::once(&"permanent").chain(WARNING_MARKERS))
-            .expect("a few short literals always build")
-    });
+    static AC: std::sync::OnceLock<Literals> = std::sync::OnceLock::new();
+    let ac = AC.get_or_init(|| Literals::new(std::iter::once(&"permanent").chain(WARNING_MARKERS)));
     let mut warned = subject.contains("delay");
     for body in bodies {
         for m in ac.find_iter(body) {
@@ -155,7 +150,7 @@ fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a [u8]>, subject: &str) ->
 /// The markers' automaton; each marker (lowercase) with its format's
 /// index, sorted by first byte; and per byte value, the range of the
 /// markers that start with it.
-type BodyMarkers = (aho_corasick::AhoCorasick, Vec<(Vec<u8>, usize)>, [(u16, u16); 256]);
+type BodyMarkers = (Literals, Vec<(Vec<u8>, usize)>, [(u16, u16); 256]);
 
 /// How many leading bytes of each marker the automaton looks for.
 const MARKER_PREFIX: usize = 16;
@@ -176,10 +171,7 @@ fn body_markers() -> &'static BodyMarkers {
         let mut prefixes: Vec<&[u8]> = markers.iter().map(|(m, _)| &m[..m.len().min(MARKER_PREFIX)]).collect();
         prefixes.sort_unstable();
         prefixes.dedup();
-        let ac = aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(prefixes)
-            .expect("the format table's markers always build");
+        let ac = Literals::new(prefixes);
         markers.sort_by_key(|(m, _)| m[0]);
         let mut by_first = [(0u16, 0u16); 256];
         for (i, (m, _)) in markers.iter().enumerate() {
@@ -204,7 +196,7 @@ fn body_hits(lower: &[u8]) -> Vec<bool> {
     let (ac, markers, by_first) = body_markers();
     let mut hit = vec![false; FORMATS.len()];
     let mut at = 0;
-    while let Some(m) = ac.find(aho_corasick::Input::new(lower).span(at..lower.len())) {
+    while let Some(m) = ac.find_at(lower, at) {
         let here = &lower[m.start()..];
         let (from, to) = by_first[usize::from(here[0])];
         for (marker, owner) in &markers[usize::from(from)..usize::from(to)] {
