@@ -159,7 +159,7 @@ pub(crate) fn original_start(t: &str) -> usize {
 }
 
 /// [`original_start`] given the text's ASCII-lowercase copy, which lets a
-/// case-sensitive automaton with a vectorised prefilter do the scan.
+/// case-sensitive vectorised searcher ([`Literals`]) do the scan.
 fn original_start_in(t: &str, lower: &[u8]) -> usize {
     let b = t.as_bytes();
     let mut checked = usize::MAX;

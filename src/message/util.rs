@@ -400,7 +400,7 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     // without one, the vaguer wordings anywhere: DATA's, else RCPT's. One
     // scan finds both. The search restarts one byte after any other match,
     // so no phrase that overlaps it is missed, and the first phrase found
-    // is the leftmost (phrases come first in the automaton: at one start, a
+    // is the leftmost (phrases come first in the searcher: at one start, a
     // phrase wins).
     let ac = command_words();
     let (mut data, mut rcpt) = (false, false);
@@ -432,9 +432,9 @@ const VAGUE_RCPT: usize = 2;
 /// [`COMMAND_PHRASES`] (lowercase), then [`VAGUE_COMMANDS`], then a
 /// transcript's `>>> ` (which [`detect_command`] passes over, having read
 /// it first, and [`may_name_command`] counts): every wording
-/// [`detect_command`] reads, in one leftmost-first automaton (which gets
-/// the vectorised prefilter). A match of a later wording is followed by a
-/// search from its next byte, so it hides no phrase.
+/// [`detect_command`] reads, in one leftmost-first vectorised searcher. A
+/// match of a later wording is followed by a search from its next byte,
+/// so it hides no phrase.
 fn command_words() -> &'static Literals {
     static AC: std::sync::OnceLock<Literals> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
