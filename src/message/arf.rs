@@ -96,5 +96,5 @@ pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
             ..Hit::default()
         })
         .collect();
-    Some(Draft { kind: MessageKind::Feedback, decoded_by: "arf".into(), reporting_mta: f.reporting_mta, hits })
+    Some(Draft { kind: MessageKind::Feedback, decoded_by: "arf", reporting_mta: f.reporting_mta, hits })
 }

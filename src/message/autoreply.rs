@@ -107,7 +107,7 @@ pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
             fixed: Some(Reason::Feedback),
             ..Hit::default()
         };
-        return Some(Draft { kind: MessageKind::Feedback, decoded_by: "apple-unsubscribe".into(), reporting_mta: None, hits: vec![hit] });
+        return Some(Draft { kind: MessageKind::Feedback, decoded_by: "apple-unsubscribe", reporting_mta: None, hits: vec![hit] });
     }
     let subject = m.subject_lc();
     let kind = if CHALLENGE_SUBJECTS.iter().any(|s| subject.contains(s)) {
@@ -125,5 +125,5 @@ pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
         fixed: Some(if kind == MessageKind::Autoreply { Reason::Vacation } else { Reason::OnHold }),
         ..Hit::default()
     };
-    Some(Draft { kind, decoded_by: "rfc3834".into(), reporting_mta: None, hits: vec![hit] })
+    Some(Draft { kind, decoded_by: "rfc3834", reporting_mta: None, hits: vec![hit] })
 }

@@ -358,7 +358,7 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &super::text::TextFacts<'_>) -> Optio
             });
         }
     }
-    Some(Draft { kind: MessageKind::Bounce, decoded_by: "rfc3464".into(), reporting_mta: reporting, hits })
+    Some(Draft { kind: MessageKind::Bounce, decoded_by: "rfc3464", reporting_mta: reporting, hits })
 }
 
 #[cfg(test)]

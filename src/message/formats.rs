@@ -7,7 +7,7 @@
 //! the original message begins. Adding a format is adding a row.
 
 use super::text::{cut_original, error_block, recipients_in, transcript_recipients, TextFacts};
-use super::util::{all_addresses, find_address};
+use super::util::{all_addresses, find_address, Literals};
 use super::{Draft, Hit, Mail, MessageKind};
 use crate::Reason;
 
@@ -130,19 +130,14 @@ const WARNING_MARKERS: &[&str] = &[
 /// Whether a report's own text (before the returned message) is a delay
 /// notice: a warning sentence, and no word of a permanent failure.
 /// `bodies` are ASCII-lowercased (the markers are lowercase): a
-/// case-sensitive automaton keeps its vectorised prefilter.
+/// case-sensitive vectorised search ([`Literals`]) reads them.
 fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a [u8]>, subject: &str) -> bool {
     // One pass for every marker; pattern 0 is "permanent". Leftmost-first
-    // lets the automaton use its vectorised prefilter, and reports the same:
+    // lets the vectorised searcher do it, and reports the same:
     // no marker ends with a prefix of "permanent" (nor holds it), so no
     // match can hide an occurrence of it.
-    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
-    let ac = AC.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(std::iter::once(&"permanent").chain(WARNING_MARKERS))
-            .expect("a few short literals always build")
-    });
+    static AC: std::sync::OnceLock<Literals> = std::sync::OnceLock::new();
+    let ac = AC.get_or_init(|| Literals::new(std::iter::once(&"permanent").chain(WARNING_MARKERS)));
     let mut warned = subject.contains("delay");
     for body in bodies {
         for m in ac.find_iter(body) {
@@ -155,18 +150,18 @@ fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a [u8]>, subject: &str) ->
     warned
 }
 
-/// The markers' automaton; each marker (lowercase) with its format's
+/// The markers' searcher; each marker (lowercase) with its format's
 /// index, sorted by first byte; and per byte value, the range of the
 /// markers that start with it.
-type BodyMarkers = (aho_corasick::AhoCorasick, Vec<(Vec<u8>, usize)>, [(u16, u16); 256]);
+type BodyMarkers = (Literals, Vec<(Vec<u8>, usize)>, [(u16, u16); 256]);
 
-/// How many leading bytes of each marker the automaton looks for.
+/// How many leading bytes of each marker the searcher looks for.
 const MARKER_PREFIX: usize = 16;
 
 /// Every format's body markers (lowercase), with the format each belongs
-/// to, and one automaton over their distinct first [`MARKER_PREFIX`] bytes:
+/// to, and one searcher over their distinct first [`MARKER_PREFIX`] bytes:
 /// a report's text is scanned once, not once per marker, and few enough
-/// patterns keep the scan on the automaton's fastest (slim) vectorised
+/// patterns keep the scan on the searcher's fastest (slim) vectorised
 /// search. Every marker starts where one of them does, and there
 /// [`body_hits`] compares the markers themselves.
 fn body_markers() -> &'static BodyMarkers {
@@ -179,10 +174,7 @@ fn body_markers() -> &'static BodyMarkers {
         let mut prefixes: Vec<&[u8]> = markers.iter().map(|(m, _)| &m[..m.len().min(MARKER_PREFIX)]).collect();
         prefixes.sort_unstable();
         prefixes.dedup();
-        let ac = aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(prefixes)
-            .expect("the format table's markers always build");
+        let ac = Literals::new(prefixes);
         markers.sort_by_key(|(m, _)| m[0]);
         let mut by_first = [(0u16, 0u16); 256];
         for (i, (m, _)) in markers.iter().enumerate() {
@@ -197,8 +189,8 @@ fn body_markers() -> &'static BodyMarkers {
 }
 
 /// Which formats have one of their body markers in a text, given its
-/// ASCII-lowercase copy (so that a case-sensitive automaton with a
-/// vectorised prefilter scans it).
+/// ASCII-lowercase copy (so that a case-sensitive vectorised searcher
+/// scans it).
 ///
 /// Every position where some marker starts is visited (the search restarts
 /// one byte after each match), and there every marker that starts with
@@ -207,7 +199,7 @@ fn body_hits(lower: &[u8]) -> Vec<bool> {
     let (ac, markers, by_first) = body_markers();
     let mut hit = vec![false; FORMATS.len()];
     let mut at = 0;
-    while let Some(m) = ac.find(aho_corasick::Input::new(lower).span(at..lower.len())) {
+    while let Some(m) = ac.find_at(lower, at) {
         let here = &lower[m.start()..];
         let (from, to) = by_first[usize::from(here[0])];
         for (marker, owner) in &markers[usize::from(from)..usize::from(to)] {
@@ -319,7 +311,7 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
     let reporting_mta = m.from.as_deref().and_then(find_address).and_then(|(a, _, _)| a.split('@').nth(1).map(str::to_string));
     let bodies = (0..m.texts.len()).map(|i| &texts.lower(i)[..texts.body(i).len()]);
     let kind = if is_delay_notice(bodies, &subject) { MessageKind::Delay } else { MessageKind::Bounce };
-    Some(Draft { kind, decoded_by: format.name.to_string(), reporting_mta, hits })
+    Some(Draft { kind, decoded_by: format.name, reporting_mta, hits })
 }
 
 /// fml's notices name the list that refused the post in angle brackets,

@@ -83,5 +83,5 @@ pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
         }
         _ => return None,
     }
-    Some(Draft { kind: draft_kind, decoded_by: "amazonses".into(), reporting_mta: reporting, hits })
+    Some(Draft { kind: draft_kind, decoded_by: "amazonses", reporting_mta: reporting, hits })
 }

@@ -495,7 +495,8 @@ pub(crate) struct Hit {
 /// The extracted but unclassified report.
 pub(crate) struct Draft {
     pub kind: MessageKind,
-    pub decoded_by: String,
+    /// The extractor's or format's name (a constant: no copy per message).
+    pub decoded_by: &'static str,
     pub reporting_mta: Option<String>,
     pub hits: Vec<Hit>,
 }
@@ -525,7 +526,7 @@ fn extract(m: &Mail<'_>) -> Draft {
     if let Some(d) = autoreply::extract(m) {
         return d;
     }
-    Draft { kind: MessageKind::NotBounce, decoded_by: String::new(), reporting_mta: None, hits: vec![] }
+    Draft { kind: MessageKind::NotBounce, decoded_by: "", reporting_mta: None, hits: vec![] }
 }
 
 fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Report {
@@ -553,7 +554,7 @@ fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Rep
             None => adjust(classification, action, smtp_command.as_deref()),
         };
         if matches!(classification.reason, Reason::Undefined | Reason::OnHold) {
-            if let Some(r) = formats::default_reason(&d.decoded_by) {
+            if let Some(r) = formats::default_reason(d.decoded_by) {
                 classification = with_reason(classification, r, &format!("format:{}", d.decoded_by));
             }
         }
@@ -573,7 +574,7 @@ fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Rep
             smtp_command,
             arrival_date: h.arrival.map(|s| util::rfc3339(&s)),
             last_attempt_date: h.last_attempt.map(|s| util::rfc3339(&s)),
-            decoded_by: d.decoded_by.clone(),
+            decoded_by: d.decoded_by.to_string(),
             feedback_type: h.feedback_type,
             classification,
         });

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::util::{address_span, contains_ci, find_address, find_ci, lines, trim};
+use super::util::{address_span, contains_ci, find_address, find_ci, lines, trim, Literals};
 use super::{Draft, Hit};
 
 /// Lines (lowercase, trimmed) that announce the copy of the original
@@ -161,7 +161,7 @@ pub(crate) fn original_start(t: &str) -> usize {
 }
 
 /// [`original_start`] given the text's ASCII-lowercase copy, which lets a
-/// case-sensitive automaton with a vectorised prefilter do the scan.
+/// case-sensitive vectorised searcher ([`Literals`]) do the scan.
 fn original_start_in(t: &str, lower: &[u8]) -> usize {
     let b = t.as_bytes();
     let mut checked = usize::MAX;
@@ -218,40 +218,34 @@ fn original_markers() -> &'static aho_corasick::AhoCorasick {
 /// Pieces of the markers and of the header starts (lowercase): each of
 /// them holds at least one (a test checks), so every line that may start
 /// the copy holds one. Few patterns keep the whole-text scan on the
-/// automaton's fastest (slim) vectorised search; the lines found are then
-/// checked against the markers themselves.
+/// searcher's fastest (slim) vectorised search; the lines found are then
+/// checked against the markers themselves. The pieces are the markers'
+/// rarer words: the scan stops wherever a text holds a piece's first
+/// bytes, and a report says "message" all over.
 const CANDIDATE_PIECES: &[&str] = &[
-    "copy of the message",
-    "copy of your message",
-    "original message",
-    "original mail",
-    "message header",
-    "unsent message",
-    "no message was collected",
+    "copy of",
+    "original",
+    "header",
+    "unsent",
+    "collected",
     "rfc822",
-    "returned message",
-    "returned mail",
-    "message text follows",
-    "text of the message",
-    "partial message",
+    "returned",
+    "text follows",
+    "text of the",
+    "partial",
     "failed message",
-    "attachment contains",
+    "attachment",
     "received:",
     "return-path:",
     "dkim-signature:",
     "x-originating-ip:",
 ];
 
-/// [`CANDIDATE_PIECES`] in one automaton, to find candidate lines in one
+/// [`CANDIDATE_PIECES`] in one searcher, to find candidate lines in one
 /// pass over a whole lowercased text.
-fn candidate_markers() -> &'static aho_corasick::AhoCorasick {
-    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
-    AC.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(CANDIDATE_PIECES)
-            .expect("a few short literals always build")
-    })
+fn candidate_markers() -> &'static Literals {
+    static AC: std::sync::OnceLock<Literals> = std::sync::OnceLock::new();
+    AC.get_or_init(|| Literals::new(CANDIDATE_PIECES))
 }
 
 fn starts_with_ci(s: &str, prefix: &str) -> bool {
@@ -513,8 +507,10 @@ fn tells_failure(t: &str) -> bool {
 /// "354 End data with ...") before the one that failed: when a line carries
 /// a failure code, the lines whose code says success are no diagnostic.
 fn drop_success_replies(diag: &mut String) {
-    // One line has one class: it takes two lines to have both kinds.
-    if !diag.contains('\n') {
+    // One line has one class: it takes two lines to have both kinds, and
+    // a digit of each kind (a code's class is its first digit).
+    let b = diag.as_bytes();
+    if memchr::memchr(b'\n', b).is_none() || memchr::memchr2(b'2', b'3', b).is_none() || memchr::memchr2(b'4', b'5', b).is_none() {
         return;
     }
     // A code's class is its first digit, 2 to 5: a line without one has no code.
@@ -535,7 +531,8 @@ fn drop_success_replies(diag: &mut String) {
         if !may_tell {
             continue;
         }
-        match class(l) {
+        // (The line holds a digit from 2 to 5: `class` would read it.)
+        match crate::find_codes(l).class_digit() {
             Some(c) if c >= 4 => failed = true,
             Some(_) => succeeded = true,
             None => {}

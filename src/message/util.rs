@@ -400,12 +400,12 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     // without one, the vaguer wordings anywhere: DATA's, else RCPT's. One
     // scan finds both. The search restarts one byte after any other match,
     // so no phrase that overlaps it is missed, and the first phrase found
-    // is the leftmost (phrases come first in the automaton: at one start, a
+    // is the leftmost (phrases come first in the searcher: at one start, a
     // phrase wins).
     let ac = command_words();
     let (mut data, mut rcpt) = (false, false);
     let mut at = 0;
-    while let Some(m) = ac.find(aho_corasick::Input::new(lower).span(at..lower.len())) {
+    while let Some(m) = ac.find_at(lower, at) {
         match m.pattern().as_usize().checked_sub(COMMAND_PHRASES.len()) {
             None => return Some(COMMAND_PHRASES[m.pattern().as_usize()].1),
             Some(VAGUE_RCPT) => rcpt = true,
@@ -432,17 +432,14 @@ const VAGUE_RCPT: usize = 2;
 /// [`COMMAND_PHRASES`] (lowercase), then [`VAGUE_COMMANDS`], then a
 /// transcript's `>>> ` (which [`detect_command`] passes over, having read
 /// it first, and [`may_name_command`] counts): every wording
-/// [`detect_command`] reads, in one leftmost-first automaton (which gets
-/// the vectorised prefilter). A match of a later wording is followed by a
-/// search from its next byte, so it hides no phrase.
-fn command_words() -> &'static aho_corasick::AhoCorasick {
-    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+/// [`detect_command`] reads, in one leftmost-first vectorised searcher. A
+/// match of a later wording is followed by a search from its next byte,
+/// so it hides no phrase.
+fn command_words() -> &'static Literals {
+    static AC: std::sync::OnceLock<Literals> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
         let later = VAGUE_COMMANDS.into_iter().chain([">>> "]).map(str::to_string);
-        aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()).chain(later))
-            .expect("a few short literals always build")
+        Literals::new(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()).chain(later))
     })
 }
 
@@ -455,6 +452,74 @@ fn last_transcript_mark(b: &[u8]) -> Option<usize> {
     memchr::memrchr_iter(b'>', b)
         .find(|&p| p >= 2 && b[p - 2] == b'>' && b[p - 1] == b'>' && b.get(p + 1) == Some(&b' '))
         .map(|p| p - 2)
+}
+
+/// Literals searched leftmost-first (at one start, the first listed
+/// wins), by the automaton crate's packed (Teddy) searcher alone where one
+/// builds. Through the automaton, every search also pays for its setup and
+/// for confirming the prefilter's candidate with the automaton, which cost
+/// more than finding the candidate in a report's text; the packed searcher
+/// confirms its candidates itself. Where none builds (no vector
+/// instructions, too many patterns), the automaton searches.
+pub(crate) enum Literals {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(aho_corasick::AhoCorasick),
+}
+
+impl Literals {
+    pub(crate) fn new<I, P>(patterns: I) -> Literals
+    where
+        I: IntoIterator<Item = P>,
+        P: AsRef<[u8]>,
+    {
+        let patterns: Vec<P> = patterns.into_iter().collect();
+        let packed = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(&patterns)
+            .build();
+        match packed {
+            Some(s) => Literals::Packed(s),
+            None => Literals::automaton(&patterns),
+        }
+    }
+
+    /// The same literals in the automaton alone (the fallback).
+    fn automaton<P: AsRef<[u8]>>(patterns: &[P]) -> Literals {
+        Literals::Automaton(
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(patterns)
+                .expect("a few short literals always build"),
+        )
+    }
+
+    /// The leftmost-first match that starts at `at` or later.
+    #[inline]
+    pub(crate) fn find_at(&self, hay: &[u8], at: usize) -> Option<aho_corasick::Match> {
+        let span = aho_corasick::Span::from(at..hay.len());
+        match self {
+            Literals::Packed(s) => s.find_in(hay, span),
+            Literals::Automaton(ac) => ac.find(aho_corasick::Input::new(hay).span(span)),
+        }
+    }
+
+    /// Whether `hay` holds one of the literals.
+    pub(crate) fn is_match(&self, hay: &[u8]) -> bool {
+        self.find_at(hay, 0).is_some()
+    }
+
+    /// The non-overlapping leftmost-first matches, in order (as the
+    /// automaton's `find_iter` gives them: each search starts where the
+    /// last match ended).
+    pub(crate) fn find_iter<'a>(&'a self, hay: &'a [u8]) -> impl Iterator<Item = aho_corasick::Match> + 'a {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            let m = self.find_at(hay, at)?;
+            at = m.end();
+            Some(m)
+        })
+    }
 }
 
 /// Whether an ASCII-lowercased text holds any wording [`detect_command`]
@@ -914,5 +979,32 @@ mod tests {
         ] {
             assert_eq!(decode_entities(s), chain(s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn literals_find_what_the_leftmost_first_automaton_finds() {
+        // Patterns that overlap, nest and share starts, in haystacks of
+        // their pieces (short ones too: the packed searcher reads those
+        // another way); the fallback automaton is checked the same way.
+        let patterns = ["original message", "original", "message header", "rfc822", "received:", "ived: fr", "a", "copy of the message", "e"];
+        let ac = aho_corasick::AhoCorasick::builder().match_kind(aho_corasick::MatchKind::LeftmostFirst).build(patterns).unwrap();
+        let (packed, fallback) = (Literals::new(patterns), Literals::automaton(&patterns));
+        assert!(matches!(packed, Literals::Packed(_)) || !cfg!(target_arch = "x86_64"));
+        let pieces: Vec<String> = patterns.iter().flat_map(|p| [p.to_string(), p[..p.len() / 2].to_string(), p[p.len() / 2..].to_string()]).chain([" ".into(), "x".repeat(40)]).collect();
+        let mut rng = crate::test_rng::Rng(0x11e7);
+        let mut found = 0;
+        for _ in 0..5_000 {
+            let hay: String = (0..rng.below(8)).map(|_| pieces[rng.below(pieces.len())].as_str()).collect();
+            let hay = hay.as_bytes();
+            let at = rng.below(hay.len() + 1);
+            let want = ac.find(aho_corasick::Input::new(hay).span(at..hay.len())).map(|m| (m.start(), m.end(), m.pattern()));
+            for l in [&packed, &fallback] {
+                assert_eq!(l.find_at(hay, at).map(|m| (m.start(), m.end(), m.pattern())), want, "{:?} {at}", String::from_utf8_lossy(hay));
+                let all: Vec<_> = l.find_iter(hay).map(|m| (m.start(), m.pattern())).collect();
+                assert_eq!(all, ac.find_iter(hay).map(|m| (m.start(), m.pattern())).collect::<Vec<_>>());
+            }
+            found += usize::from(want.is_some());
+        }
+        assert!(found > 2_000 && found < 5_000, "{found}");
     }
 }
