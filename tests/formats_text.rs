@@ -283,6 +283,7 @@ fn fml_notices_name_the_list_that_refused_the_post() {
         If you know the general guide of this list, please send mail with\nthe mail body\n\n\tguide\n\n\
         to the address\n\n\tnyaan-ctl@lists.example.jp\n\n\
         where guide is equal to GUIDE for case insensitive.\n\n\
+        Questions go to <the list owner>, nyaan-admin@lists.example.jp.\n\n\
         Original mail as follows:\n\nFrom: poster@example.com\nTo: <nyaan@lists.example.jp>\nCc: <friend@example.org>\nSubject: hello\n\nhi\n";
     let r = parse(&mail(headers, body)).unwrap();
     assert_eq!(r.kind, MessageKind::Bounce);

@@ -321,9 +321,11 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
 fn bracketed_recipients(block: &str) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     for line in block.lines().map(str::trim) {
-        let Some(open) = line.find('<') else { continue };
-        let Some((recipient, _, _)) = find_address(&line[open..]) else { continue };
-        if line[open..].contains('>') && !hits.iter().any(|h| h.recipient.eq_ignore_ascii_case(&recipient)) {
+        // The whole of the first `<...>` of the line is an address.
+        let Some((_, rest)) = line.split_once('<') else { continue };
+        let Some((inside, _)) = rest.split_once('>') else { continue };
+        let Some((recipient, _, _)) = find_address(inside).filter(|(a, _, _)| a.len() == inside.len()) else { continue };
+        if !hits.iter().any(|h| h.recipient.eq_ignore_ascii_case(&recipient)) {
             hits.push(Hit { recipient, diagnostic: line.to_string(), ..Hit::default() });
         }
     }
