@@ -300,3 +300,25 @@ fn fml_notices_name_the_list_that_refused_the_post() {
     let got: Vec<(&str, Reason)> = r.recipients.iter().map(|b| (b.recipient.as_str(), b.classification.reason)).collect();
     assert_eq!(got, vec![("nyaan@lists.example.jp", Reason::SystemError)]);
 }
+
+#[test]
+fn a_failed_recipients_header_the_error_text_never_names_is_stale() {
+    // The error text lists two recipients, each with its own reply; the
+    // header names a third address the text never mentions.
+    let headers = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: sender@example.com\n\
+        Subject: Mail delivery failed: returning message to sender\nX-Failed-Recipients: someone@example.net";
+    let body = "|------------------------- Failed addresses follow: ---------------------|\n \
+        <one@example.net>\n   552 5.2.2 <one@example.net> Quota exceeded (mailbox for user is full)\n \
+        <two@example.net>\n   550 5.1.1 <two@example.net> unknown user\n\n\
+        |------------------------- Message header follows: ----------------------|\n\
+        From: sender@example.com\nTo: <one@example.net>, <two@example.net>, <someone@example.net>\nSubject: hi\n";
+    let r = parse(&mail(headers, body)).unwrap();
+    let got: Vec<(&str, Reason)> = r.recipients.iter().map(|b| (b.recipient.as_str(), b.classification.reason)).collect();
+    assert_eq!(got, vec![("one@example.net", Reason::MailboxFull), ("two@example.net", Reason::UserUnknown)]);
+
+    // The header that does name a listed recipient still decides who failed.
+    let headers = headers.replace("someone@example.net", "two@example.net");
+    let r = parse(&mail(&headers, body)).unwrap();
+    let got: Vec<(&str, Reason)> = r.recipients.iter().map(|b| (b.recipient.as_str(), b.classification.reason)).collect();
+    assert_eq!(got, vec![("two@example.net", Reason::UserUnknown)]);
+}

@@ -39,7 +39,7 @@ macro_rules! fmt {
 
 /// The formats, most specific first.
 pub static FORMATS: &[Format] = &[
-    fmt!("googlegroups", body: ["Google Groups"], headers: [], from: ["mailer-daemon@googlemail.com"], subject: [], start: []),
+    fmt!("googlegroups", body: ["Google Groups"], headers: [], from: [], subject: [], start: []),
     fmt!("gmail", body: ["Delivery to the following recipient", "Technical details of permanent failure", "Technical details of temporary failure", "The response from the remote server was:", "The error that the other server returned was:"], headers: [], from: ["mailer-daemon@googlemail.com", "mailer-daemon@gmail.com"], subject: ["delivery status notification"], start: ["Delivery to the following recipient", "Delivery to these recipients"]),
     fmt!("qmail", body: ["This is the qmail-send program", "Hi. This is the qmail"], headers: [], from: [], subject: [], start: ["I'm afraid I wasn't able to deliver", "Sorry. Although I'm listed as a best-preference MX"]),
     fmt!("yahoo", body: ["Sorry, we were unable to deliver your message to the following address"], headers: [], from: [], subject: [], start: ["Sorry, we were unable to deliver"]),
@@ -274,7 +274,15 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
             hits.extend(recipients_in(block));
         }
     }
-    if !failed.is_empty() {
+    // A header none of whose addresses the error text mentions, beside an
+    // error text that lists its own recipients each with an SMTP answer, is
+    // stale (carried over from another message): the listed recipients are
+    // the report. (A greeting that names the poster is no such list.)
+    let stale = !failed.is_empty() && !hits.is_empty() && hits.iter().all(|h| has_code(&h.diagnostic)) && {
+        let lower_block = block_text.to_ascii_lowercase();
+        failed.iter().all(|a| !lower_block.contains(&a.to_ascii_lowercase()))
+    };
+    if !failed.is_empty() && !stale {
         // The MTA said who failed: those and only those, each with its own block when there is one.
         let whole = block_text.trim().to_string();
         hits = failed
@@ -312,6 +320,12 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
     let bodies = (0..m.texts.len()).map(|i| &texts.lower(i)[..texts.body(i).len()]);
     let kind = if is_delay_notice(bodies, &subject) { MessageKind::Delay } else { MessageKind::Bounce };
     Some(Draft { kind, decoded_by: format.name, reporting_mta, hits })
+}
+
+/// Whether a text carries an SMTP reply or enhanced status code.
+fn has_code(text: &str) -> bool {
+    let found = crate::status::find_codes(text);
+    found.reply.is_some() || found.status.is_some()
 }
 
 /// fml's notices name the list that refused the post in angle brackets,
