@@ -178,3 +178,34 @@ fn a_garbled_dsn_date_gives_way_to_a_real_one() {
     assert!(bouncekit::parse_timestamp(t).is_some(), "{t}");
     assert_eq!(bouncekit::parse_timestamp(t), Some(1_351_676_803));
 }
+
+/// A delay notice is never final: whatever its text says of the address or
+/// the domain, the MTA is still trying, so the verdict is soft and the
+/// address is kept; the same words in a failure stay hard.
+#[test]
+fn a_delay_notice_never_suppresses() {
+    let dsn = |action: &str, status: &str, diagnostic: &str| {
+        format!(
+            "From: MAILER-DAEMON@mta.example.net\nTo: sender@example.com\nSubject: Delivery Status Notification\n\
+             MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+             --b\nContent-Type: text/plain\n\nTHIS IS A WARNING ONLY.\n\n\
+             --b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.example.net\n\n\
+             Final-Recipient: rfc822; user@example.org\nAction: {action}\nStatus: {status}\n\
+             Diagnostic-Code: smtp; {diagnostic}\n\n--b--\n"
+        )
+        .into_bytes()
+    };
+    for (action, status, diagnostic, reason) in [
+        ("delayed", "4.4.4", "454 4.4.4 Host or domain name not found", Reason::HostUnknown),
+        ("delayed", "4.1.1", "450 4.1.1 <user@example.org>: Recipient address rejected: User unknown", Reason::UserUnknown),
+    ] {
+        let r = parse(&dsn(action, status, diagnostic)).unwrap();
+        let b = &r.recipients[0];
+        assert_eq!((b.dsn_action, b.classification.reason), (DsnAction::Delayed, reason), "{diagnostic}");
+        assert_eq!(b.classification.bounce_type, bouncekit::BounceType::Soft, "{diagnostic}");
+        assert_eq!(b.classification.action, bouncekit::Action::Retry, "{diagnostic}");
+        assert_eq!(r.kind, MessageKind::Delay);
+    }
+    let r = parse(&dsn("failed", "5.4.4", "550 5.4.4 Host or domain name not found")).unwrap();
+    assert_eq!(r.recipients[0].classification.bounce_type, bouncekit::BounceType::Hard);
+}

@@ -558,6 +558,9 @@ fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Rep
                 classification = with_reason(classification, r, &format!("format:{}", d.decoded_by));
             }
         }
+        if action == DsnAction::Delayed {
+            classification = still_trying(classification);
+        }
         recipients.push(Bounce {
             recipient: h.recipient,
             original_recipient: h.original_recipient,
@@ -634,6 +637,18 @@ fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classi
         Some((reason, why)) => with_reason(c, reason, why),
         None => c,
     }
+}
+
+/// A delay notice: the sending MTA is still trying, so nothing is final yet,
+/// whatever the text says of the address ("454 4.4.4 Host or domain name
+/// not found" in a warning): soft, and the address is kept.
+fn still_trying(mut c: Classification) -> Classification {
+    if c.bounce_type == BounceType::Hard {
+        c.bounce_type = BounceType::Soft;
+        c.action = default_action(c.reason, BounceType::Soft);
+        c.rule = format!("{}+action:delayed", c.rule).into();
+    }
+    c
 }
 
 /// A local delivery program failed and its text says nothing more precise
