@@ -1,22 +1,21 @@
 //! Arrow in, Arrow out: a column of diagnostic texts (any object with
 //! `__arrow_c_array__` or `__arrow_c_stream__`: pyarrow, polars, nanoarrow,
 //! arro3, ...) to a record batch of classifications, through the Arrow
-//! PyCapsule interface (pyo3-arrow does the capsule handling).
+//! PyCapsule interface (`arrow_ffi` does the capsule handling).
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use arrow_array::builder::{Int32Builder, StringBuilder};
+use arrow_array::builder::{BinaryBuilder, Int32Builder, StringBuilder};
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{new_null_array, Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use bouncekit::{Classification, Classifier};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3_arrow::input::AnyArray;
-use pyo3_arrow::PyRecordBatch;
 
+use crate::arrow_ffi::{self, ArrowBatch};
 use crate::batch;
 use crate::types::status_source_str;
 
@@ -176,22 +175,40 @@ fn import_chunks(py: Python<'_>, obj: &Bound<'_, PyAny>, who: &str, expected: &s
             crate::convert::type_name(obj)
         )));
     }
-    let any: AnyArray = obj.extract()?;
-    let reader = any.into_reader()?;
-    let field = reader.field();
+    let (field, mut chunks) = arrow_ffi::import(py, obj)?;
     if !is_text(field.data_type()) {
         return Err(PyTypeError::new_err(format!("{who}: expected {expected}, got {}", field.data_type())));
     }
-    let mut chunks: Vec<ArrayRef> = reader
-        .collect::<Result<_, _>>()
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
     for c in chunks.iter_mut() {
-        if let DataType::Dictionary(_, v) = c.data_type() {
-            let v = (**v).clone();
-            *c = arrow_cast::cast(c, &v).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        if matches!(c.data_type(), DataType::Dictionary(..)) {
+            *c = decode_dictionary(c.as_ref());
         }
     }
     Ok(chunks)
+}
+
+/// A dictionary-encoded chunk of text or binary as a plain one (its values
+/// copied out, row by row).
+fn decode_dictionary(c: &dyn Array) -> ArrayRef {
+    let dict = c.as_any_dictionary();
+    let (keys, values) = (dict.normalized_keys(), dict.values().as_ref());
+    match values.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            let mut b = StringBuilder::with_capacity(c.len(), 0);
+            for (i, &k) in keys.iter().enumerate() {
+                b.append_option(if c.is_null(i) { None } else { text_at(values, k) });
+            }
+            Arc::new(b.finish())
+        }
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => {
+            let mut b = BinaryBuilder::with_capacity(c.len(), 0);
+            for (i, &k) in keys.iter().enumerate() {
+                b.append_option(if c.is_null(i) { None } else { raw_at(values, k) });
+            }
+            Arc::new(b.finish())
+        }
+        _ => new_null_array(&DataType::Utf8, c.len()),
+    }
 }
 
 /// Classifies every text of an Arrow array (or stream of arrays) of strings;
@@ -217,7 +234,7 @@ pub fn classify_arrow<'py>(
     let batch = py
         .detach(|| build(&results))
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(PyRecordBatch::new(batch).into_pyobject(py)?.into_any())
+    Ok(Bound::new(py, ArrowBatch::new(batch))?.into_any())
 }
 
 // ------------------------------------------------------------ parse_arrow
@@ -369,5 +386,5 @@ pub fn parse_arrow<'py>(
     let batch = py
         .detach(|| build_rows(&parsed))
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(PyRecordBatch::new(batch).into_pyobject(py)?.into_any())
+    Ok(Bound::new(py, ArrowBatch::new(batch))?.into_any())
 }

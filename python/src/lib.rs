@@ -23,6 +23,7 @@ use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod arrow;
+mod arrow_ffi;
 mod batch;
 mod convert;
 mod ledger;

@@ -75,6 +75,50 @@ def test_wrong_types() -> None:
         bouncekit.classify_arrow(pa.array([[1]]))
 
 
+class _Producer:
+    """An Arrow producer that hands over what it is given (to test the
+    capsule checks)."""
+
+    def __init__(self, array: object = None, stream: object = None) -> None:
+        if array is not None:
+            self.__arrow_c_array__ = lambda requested_schema=None: array
+        if stream is not None:
+            self.__arrow_c_stream__ = lambda requested_schema=None: stream
+
+
+def test_broken_producers_raise_clean_errors() -> None:
+    texts = pa.array(["550 5.1.1 user unknown", None])
+    schema, array = texts.__arrow_c_array__()
+    # Capsules swapped, a non-tuple, a non-capsule: typed errors, no crash.
+    with pytest.raises(ValueError):
+        bouncekit.classify_arrow(_Producer(array=(array, schema)))
+    with pytest.raises(TypeError):
+        bouncekit.classify_arrow(_Producer(array="not a tuple"))
+    with pytest.raises(TypeError):
+        bouncekit.classify_arrow(_Producer(array=(1, 2)))
+    with pytest.raises(ValueError):
+        bouncekit.classify_arrow(_Producer(stream=texts.__arrow_c_array__()[0]))
+    # A capsule can be consumed once: the second use is refused.
+    schema, array = texts.__arrow_c_array__()
+    assert bouncekit.classify_arrow(_Producer(array=(schema, array))).num_rows == 2
+    with pytest.raises(ValueError, match="consumed"):
+        bouncekit.classify_arrow(_Producer(array=(schema, array)))
+    stream = pa.chunked_array([texts, texts]).__arrow_c_stream__()
+    assert bouncekit.classify_arrow(_Producer(stream=stream)).num_rows == 4
+    with pytest.raises(ValueError, match="consumed"):
+        bouncekit.classify_arrow(_Producer(stream=stream))
+
+
+def test_output_is_an_arrow_producer() -> None:
+    # What classify_arrow wraps: any consumer takes it, once or many times.
+    out = bouncekit._bouncekit._classify_arrow(pa.array(["550 5.1.1 user unknown"]), None)
+    assert len(out) == 1
+    first, second = pa.record_batch(out), pa.record_batch(out)
+    assert first.equals(second)
+    assert first.column("reason").to_pylist() == ["userunknown"]
+    assert pa.schema(out).names == list(bouncekit.ARROW_COLUMNS)
+
+
 def test_with_classifier() -> None:
     rules = '[[rule]]\nid = "mine.vip"\nreason = "filtered"\npriority = 100\nphrases = ["vip list only"]\nexamples = ["550 5.1.1 vip list only"]\n'
     c = bouncekit.Classifier(rules_text=rules)
