@@ -109,6 +109,26 @@ def test_broken_producers_raise_clean_errors() -> None:
         bouncekit.classify_arrow(_Producer(stream=stream))
 
 
+def test_malformed_arrow_data_is_refused() -> None:
+    # Buffers that disagree with their type, which pyarrow's cheap checks let
+    # through: offsets that go backwards, bytes that are not UTF-8 in a
+    # string array, dictionary keys past the dictionary.
+    import struct
+
+    backwards = pa.Array.from_buffers(
+        pa.string(), 2, [None, pa.py_buffer(struct.pack("<3i", 0, 8, 4)), pa.py_buffer(b"550 5.1.1")]
+    )
+    not_utf8 = pa.Array.from_buffers(
+        pa.string(), 1, [None, pa.py_buffer(struct.pack("<2i", 0, 3)), pa.py_buffer(b"\xff\xfe\xfd")]
+    )
+    bad_keys = pa.DictionaryArray.from_arrays(pa.array([0, 5], pa.int32()), pa.array(["550 5.1.1"]), safe=False)
+    for bad in (backwards, not_utf8, bad_keys):
+        with pytest.raises(ValueError, match="invalid Arrow data"):
+            bouncekit.classify_arrow(bad)
+    with pytest.raises(ValueError, match="invalid Arrow data"):
+        bouncekit.parse_arrow(backwards)
+
+
 def test_output_is_an_arrow_producer() -> None:
     # What classify_arrow wraps: any consumer takes it, once or many times.
     out = bouncekit._bouncekit._classify_arrow(pa.array(["550 5.1.1 user unknown"]), None)
