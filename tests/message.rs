@@ -209,3 +209,25 @@ fn a_delay_notice_never_suppresses() {
     let r = parse(&dsn("failed", "5.4.4", "550 5.4.4 Host or domain name not found")).unwrap();
     assert_eq!(r.recipients[0].classification.bounce_type, bouncekit::BounceType::Hard);
 }
+
+/// A Final-Recipient that is a source route, not a mailbox (an LMTP hop),
+/// gives way to the Original-Recipient; a dotless internal mailbox stays.
+#[test]
+fn a_source_routed_final_recipient_gives_way_to_the_original() {
+    let dsn = |final_recipient: &str| {
+        format!(
+            "From: MAILER-DAEMON@mta.example.net\nTo: sender@example.com\nSubject: Delivery failure\n\
+             MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+             --b\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n\
+             --b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.example.net\n\n\
+             Original-recipient: rfc822;user@example.net\nFinal-recipient: rfc822;{final_recipient}\n\
+             Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 Over quota\n\n--b--\n"
+        )
+        .into_bytes()
+    };
+    let r = parse(&dsn("@mss1.example.net.lmtp:35065@lmtpcs-daemon")).unwrap();
+    assert_eq!(r.recipients[0].recipient, "user@example.net");
+    assert_eq!(r.recipients[0].classification.reason, Reason::MailboxFull);
+    let r = parse(&dsn("user@ms-daemon")).unwrap();
+    assert_eq!(r.recipients[0].recipient, "user@ms-daemon");
+}
