@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::util::{dsn_address, find_address, lines, split_at_byte, trim};
+use super::util::{dsn_address, lines, split_at_byte, trim, whole_address};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
 use crate::{find_codes, Reason, ReplyCode, StatusCode};
 
@@ -329,9 +329,8 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &super::text::TextFacts<'_>) -> Optio
             // A Final-Recipient that is a source route, no mailbox (an LMTP
             // hop such as `@host.lmtp:35065@daemon`, `@relay:user@host`),
             // gives way to a proper Original-Recipient.
-            let mailbox = |a: &str| find_address(a).is_some_and(|(m, _, _)| m.len() == a.len());
             let recipient = match r.final_recipient.or(r.actual_recipient) {
-                Some(f) if f.starts_with('@') && r.original_recipient.as_deref().is_some_and(mailbox) => r.original_recipient.clone(),
+                Some(f) if f.starts_with('@') && r.original_recipient.as_deref().and_then(whole_address).is_some() => r.original_recipient.clone(),
                 Some(f) => Some(f),
                 None => r.original_recipient.clone(),
             };

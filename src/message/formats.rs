@@ -7,7 +7,7 @@
 //! the original message begins. Adding a format is adding a row.
 
 use super::text::{cut_original, error_block, recipients_in, transcript_recipients, TextFacts};
-use super::util::{all_addresses, find_address, Literals};
+use super::util::{all_addresses, contains_ci, find_address, whole_address, Literals};
 use super::{Draft, Hit, Mail, MessageKind};
 use crate::Reason;
 
@@ -278,10 +278,10 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
     // error text that lists its own recipients each with an SMTP answer, is
     // stale (carried over from another message): the listed recipients are
     // the report. (A greeting that names the poster is no such list.)
-    let stale = !failed.is_empty() && !hits.is_empty() && hits.iter().all(|h| has_code(&h.diagnostic)) && {
-        let lower_block = block_text.to_ascii_lowercase();
-        failed.iter().all(|a| !lower_block.contains(&a.to_ascii_lowercase()))
-    };
+    let stale = !failed.is_empty()
+        && !hits.is_empty()
+        && hits.iter().all(|h| crate::find_codes(&h.diagnostic).class_digit().is_some())
+        && failed.iter().all(|a| !contains_ci(&block_text, a));
     if !failed.is_empty() && !stale {
         // The MTA said who failed: those and only those, each with its own block when there is one.
         let whole = block_text.trim().to_string();
@@ -322,12 +322,6 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
     Some(Draft { kind, decoded_by: format.name, reporting_mta, hits })
 }
 
-/// Whether a text carries an SMTP reply or enhanced status code.
-fn has_code(text: &str) -> bool {
-    let found = crate::status::find_codes(text);
-    found.reply.is_some() || found.status.is_some()
-}
-
 /// fml's notices name the list that refused the post in angle brackets,
 /// in the sentence that says why (`You are not a member of this mailing
 /// list <list@example.org>.`); the addresses around it (the list's control
@@ -338,7 +332,7 @@ fn bracketed_recipients(block: &str) -> Vec<Hit> {
         // The whole of the first `<...>` of the line is an address.
         let Some((_, rest)) = line.split_once('<') else { continue };
         let Some((inside, _)) = rest.split_once('>') else { continue };
-        let Some((recipient, _, _)) = find_address(inside).filter(|(a, _, _)| a.len() == inside.len()) else { continue };
+        let Some(recipient) = whole_address(inside) else { continue };
         if !hits.iter().any(|h| h.recipient.eq_ignore_ascii_case(&recipient)) {
             hits.push(Hit { recipient, diagnostic: line.to_string(), ..Hit::default() });
         }

@@ -214,6 +214,11 @@ pub fn find_address(s: &str) -> Option<(String, usize, usize)> {
     find_address_from(s, 0)
 }
 
+/// The address that is the whole of `s` (no text around it), if `s` is one.
+pub(crate) fn whole_address(s: &str) -> Option<String> {
+    find_address(s).filter(|(a, _, _)| a.len() == s.len()).map(|(a, _, _)| a)
+}
+
 pub(crate) fn find_address_from(s: &str, from: usize) -> Option<(String, usize, usize)> {
     address_span(s, from).map(|(begin, st, en)| (s[begin..en].to_string(), st, en))
 }
