@@ -231,3 +231,34 @@ fn a_source_routed_final_recipient_gives_way_to_the_original() {
     let r = parse(&dsn("user@ms-daemon")).unwrap();
     assert_eq!(r.recipients[0].recipient, "user@ms-daemon");
 }
+
+/// Sendmail puts only the first line of a multi-line reply into the
+/// Diagnostic-Code; the session transcript in the text has all of it, and
+/// the words that decide are often on the later lines.
+#[test]
+fn a_reply_cut_to_its_first_line_is_read_whole_from_the_transcript() {
+    let report = |transcript: &str| {
+        format!(
+            "From: Mail Delivery Subsystem <MAILER-DAEMON@mta.example.net>\nTo: sender@example.com\nSubject: Returned mail: see transcript for details\n\
+             MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+             --b\n\n   ----- The following addresses had permanent fatal errors -----\n<user@example.org>\n\
+             \x20   (reason: 550-5.7.1 [192.0.2.7      7] Our system has detected that this message is)\n\n\
+             \x20  ----- Transcript of session follows -----\n... while talking to mx.example.org.:\n>>> DATA\n{transcript}\
+             554 5.0.0 Service unavailable\n\n\
+             --b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.example.net\n\n\
+             Final-Recipient: RFC822; user@example.org\nAction: failed\nStatus: 5.7.1\nRemote-MTA: DNS; mx.example.org\n\
+             Diagnostic-Code: SMTP; 550-5.7.1 [192.0.2.7      7] Our system has detected that this message is\n\n--b--\n"
+        )
+        .into_bytes()
+    };
+    let whole = "<<< 550-5.7.1 [192.0.2.7      7] Our system has detected that this message is\n\
+                 <<< 550-5.7.1 likely unsolicited mail. To reduce the amount of spam sent to Gmail,\n\
+                 <<< 550-5.7.1 this message has been blocked.\n<<< 550 5.7.1 more information. x1si1 - gsmtp\n";
+    let r = parse(&report(whole)).unwrap();
+    let b = &r.recipients[0];
+    assert_eq!(b.classification.reason, Reason::SpamDetected);
+    assert!(b.diagnostic.ends_with("550 5.7.1 more information. x1si1 - gsmtp"), "{}", b.diagnostic);
+    // A transcript that never reaches the reply's last line adds nothing.
+    let r = parse(&report("<<< 550-5.7.1 [192.0.2.7      7] Our system has detected that this message is\n")).unwrap();
+    assert_eq!(r.recipients[0].diagnostic, "550-5.7.1 [192.0.2.7 7] Our system has detected that this message is");
+}

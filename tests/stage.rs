@@ -77,3 +77,9 @@ fn undeclared_iso_2022_jp_in_a_status_part_is_decoded() {
     let r = parse(&dsn(g)).unwrap();
     assert!(r.recipients[0].diagnostic.contains("ディレクトリ"), "{}", r.recipients[0].diagnostic);
 }
+
+#[test]
+fn exims_own_diagnostic_field_is_read_when_no_server_answered() {
+    let g = "Status: 5.0.0\r\nX-Exim-Diagnostic: X-str; a TLS session is required, but the server did not offer TLS support";
+    assert_eq!(reason_of(g).0, Reason::FailedStartTls);
+}

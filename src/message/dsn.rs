@@ -86,6 +86,7 @@ enum Field {
     RemoteMta,
     DiagnosticCode,
     LastAttemptDate,
+    EximDiagnostic,
     Other,
 }
 
@@ -102,6 +103,7 @@ const FIELD_NAMES: &[(&str, Field)] = &[
     ("remote-mta", Field::RemoteMta),
     ("diagnostic-code", Field::DiagnosticCode),
     ("last-attempt-date", Field::LastAttemptDate),
+    ("x-exim-diagnostic", Field::EximDiagnostic),
 ];
 
 fn field_of(name: &str) -> Field {
@@ -179,8 +181,16 @@ fn fields(text: &str) -> Vec<(Field, Cow<'_, str>)> {
 pub fn parse_status(text: &str) -> DeliveryStatus {
     let mut out = DeliveryStatus::default();
     let mut cur: Option<PerRecipient> = None;
-    let push = |cur: &mut Option<PerRecipient>, out: &mut DeliveryStatus| {
-        if let Some(r) = cur.take() {
+    // Exim's `X-Exim-Diagnostic` says what went wrong when no server
+    // answered (no TLS offered, a connection refused): it stands in for a
+    // missing `Diagnostic-Code`, never beside one.
+    let mut exim_note: Option<String> = None;
+    let push = |cur: &mut Option<PerRecipient>, note: &mut Option<String>, out: &mut DeliveryStatus| {
+        let note = note.take();
+        if let Some(mut r) = cur.take() {
+            if r.diagnostic.as_deref().is_none_or(str::is_empty) && note.is_some() {
+                r.diagnostic = note;
+            }
             if r.final_recipient.is_some() || r.original_recipient.is_some() || r.actual_recipient.is_some() {
                 out.recipients.push(r);
             }
@@ -188,7 +198,7 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
     };
     for (field, value) in fields(text) {
         match field {
-            Field::Blank => push(&mut cur, &mut out),
+            Field::Blank => push(&mut cur, &mut exim_note, &mut out),
             Field::FinalRecipient | Field::OriginalRecipient | Field::ActualRecipient => {
                 let addr = dsn_address(&value);
                 let program = field == Field::ActualRecipient && strip_type(&value).trim_start_matches('"').starts_with('|');
@@ -199,7 +209,7 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
                     _ => r.actual_recipient.is_some(),
                 };
                 if slot_taken {
-                    push(&mut cur, &mut out);
+                    push(&mut cur, &mut exim_note, &mut out);
                 }
                 let r = cur.get_or_insert_with(PerRecipient::default);
                 match field {
@@ -220,6 +230,10 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
             }
             Field::VendorCategory => {
                 cur.get_or_insert_with(PerRecipient::default).vendor_category = Some(value.trim().to_ascii_lowercase());
+            }
+            Field::EximDiagnostic => {
+                cur.get_or_insert_with(PerRecipient::default);
+                exim_note = Some(strip_type(&value)).filter(|s| !s.is_empty());
             }
             Field::ArrivalDate if out.message.arrival_date.is_none() => out.message.arrival_date = Some(value.into_owned()),
             Field::ReceivedFromMta => out.message.received_from_mta = Some(strip_type(&value)),
@@ -246,7 +260,7 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
             _ => {}
         }
     }
-    push(&mut cur, &mut out);
+    push(&mut cur, &mut exim_note, &mut out);
     out
 }
 
@@ -437,5 +451,26 @@ mod tests {
         let d = parse_status("Original-Recipient: rfc822;a@example.org\nFinal-Recipient: rfc822;b@example.org\nAction: failed\n");
         assert_eq!(d.recipients.len(), 1);
         assert_eq!(d.recipients[0].final_recipient.as_deref(), Some("b@example.org"));
+    }
+
+    /// Exim's `X-Exim-Diagnostic` (a TLS or connection failure, where no
+    /// server answered) is the diagnostic when the group has no
+    /// `Diagnostic-Code`; beside one, in either order, it is not read.
+    #[test]
+    fn exim_diagnostic_stands_in_for_a_missing_diagnostic_code() {
+        let alone = parse_status(
+            "Reporting-MTA: dns; mx.example\n\nAction: failed\nFinal-Recipient: rfc822;a@example.org\nStatus: 5.0.0\n\
+             X-Exim-Diagnostic: X-str; a TLS session is required, but the server did not offer TLS support\n\n\
+             Action: failed\nFinal-Recipient: rfc822;b@example.org\nStatus: 5.0.0\n",
+        );
+        let diags: Vec<_> = alone.recipients.iter().map(|r| r.diagnostic.as_deref()).collect();
+        assert_eq!(diags, [Some("a TLS session is required, but the server did not offer TLS support"), None]);
+        for group in [
+            "Diagnostic-Code: smtp; 550 5.1.1 no such user\nX-Exim-Diagnostic: X-str; other words",
+            "X-Exim-Diagnostic: X-str; other words\nDiagnostic-Code: smtp; 550 5.1.1 no such user",
+        ] {
+            let d = parse_status(&format!("Final-Recipient: rfc822;a@example.org\nAction: failed\n{group}\n"));
+            assert_eq!(d.recipients[0].diagnostic.as_deref(), Some("550 5.1.1 no such user"), "{group}");
+        }
     }
 }

@@ -638,6 +638,11 @@ pub(crate) fn error_block<'a>(body: &'a str, start: &[&str]) -> &'a str {
 
 /// Fills what a DSN left out (diagnostic, SMTP command) from the human text.
 pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
+    for h in &mut d.hits {
+        if let Some(whole) = cut_reply(&h.diagnostic).and_then(|first| whole_reply(texts, first)) {
+            h.diagnostic = whole;
+        }
+    }
     let needs = d.hits.iter().any(|h| trim(&h.diagnostic).is_empty() || h.command.is_none());
     if !needs {
         return;
@@ -703,6 +708,36 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
             h.command = super::util::detect_command(&f.diagnostic).map(str::to_string);
         }
     }
+}
+
+/// A multi-line reply cut to its first line, as Sendmail writes one into
+/// its `Diagnostic-Code` (`550-5.7.1 Our system has detected that this
+/// message is`): that line, when the text is one `NNN-` line and no more.
+fn cut_reply(diagnostic: &str) -> Option<&str> {
+    let d = trim(diagnostic);
+    let b = d.as_bytes();
+    let coded = b.len() > 4 && b[..3].iter().all(u8::is_ascii_digit) && b[3] == b'-' && matches!(b[0], b'4' | b'5');
+    // Its last line (`550 5.7.1 ...`) would follow the code and a space.
+    (coded && memchr::memchr(b'\n', b).is_none() && !d[4..].contains(&format!("{} ", &d[..3]))).then_some(d)
+}
+
+/// The whole reply a session transcript quotes (`<<< 550-...` lines down to
+/// `<<< 550 ...`) whose first line is `first`, joined by spaces.
+fn whole_reply(texts: &TextFacts<'_>, first: &str) -> Option<String> {
+    texts.bodies().find_map(|body| {
+        let mut lines = body.lines().map(trim).skip_while(|l| l.strip_prefix("<<<").map(trim) != Some(first));
+        let mut whole = lines.next()?.trim_start_matches('<').trim().to_string();
+        for l in lines {
+            let Some(reply) = l.strip_prefix("<<<").map(trim).filter(|r| r.starts_with(&first[..3])) else { break };
+            whole.push(' ');
+            whole.push_str(reply);
+            // A space after the code marks the reply's last line.
+            if reply.as_bytes().get(3) == Some(&b' ') {
+                return Some(whole);
+            }
+        }
+        None
+    })
 }
 
 /// The first line before any copy of the original message that names `addr`.

@@ -328,7 +328,10 @@ impl<'a> Block<'a> {
 /// Reads `raw` (already line-ending normalised) into `m`.
 pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> Result<(), Error> {
     let mut top = Head::default();
-    let mut it = Fields::new(raw, 0);
+    // Blank lines before the header block (a saved message that starts with
+    // one) are no empty block: the fields after them are the message's.
+    let start = raw.iter().position(|c| !c.is_ascii_whitespace()).map_or(raw.len(), |i| raw[..i].iter().rposition(|&c| c == b'\n').map_or(0, |n| n + 1));
+    let mut it = Fields::new(raw, start);
     // Room for a typical report's header block at once (most have 8-15
     // fields), kept under 1 KB: a larger request takes glibc's slow path,
     // which first consolidates the fast bins.
@@ -343,7 +346,10 @@ pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> R
         }
         m.headers.push(f);
     }
-    if m.headers.is_empty() && !it.complete {
+    // A message has at least one header field: text with none (notes, a
+    // Markdown file in a scanned folder) is no message, even when a line of
+    // it names an address beside words of a bounce.
+    if m.headers.is_empty() {
         return Err(Error::NotAMessage);
     }
     let [from, subject, date] = first.map(|f| f.map(|f| headers::value(&f).into_owned()));
@@ -628,6 +634,13 @@ RnJvbTogbWVAZXhhbXBsZS5uZXQNClN1YmplY3Q6IGhpDQoNCmJvZHkNCg==\r\n--=_b--\r\n";
         assert_eq!(m.texts, [""]);
         let mut m = Mail::default();
         assert_eq!(collect(b"no header here", &Limits::default(), &mut m), Err(Error::NotAMessage));
+        // Lines that are no fields, then a blank line: still no header block.
+        let mut m = Mail::default();
+        let notes = b"# notes\n\n| file | recipient |\n| a.eml | user@example.org: 550 5.1.1 user unknown |\n";
+        assert_eq!(collect(notes, &Limits::default(), &mut m), Err(Error::NotAMessage));
+        // Blank lines, some of blanks, before the fields: the fields are the header block.
+        let m = mail(b"\n   \t\n\nFrom: a@b.example\nSubject: x\n\nbody\n");
+        assert_eq!((m.from.as_deref(), m.texts.as_slice()), (Some("a@b.example"), &["body\n".into()][..]));
     }
 
     #[test]
