@@ -290,3 +290,24 @@ fn an_exim_block_is_read_for_the_address_it_was_generated_from() {
     assert_eq!(got, [("alias@example.org", Reason::HostUnknown), ("other@example.org", Reason::OnHold)]);
     assert_eq!(r.recipients[1].diagnostic, "an undisclosed address (generated from other@example.org)");
 }
+
+/// `Action: delivered` is the report's own word: Exchange's "Delivered:"
+/// notices carry `Status: 5.4.0` beside it, and no failure is read from that.
+#[test]
+fn a_delivered_action_is_a_delivery_whatever_status_is_beside_it() {
+    let dsn = |action: &str, status: &str| {
+        format!(
+            "From: postmaster@mta.example.net\nTo: sender@example.com\nSubject: Delivered: report\n\
+             MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+             --b\nContent-Type: text/plain\n\nYour message has been delivered to the following recipients:\n\n\
+             --b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns;mta.example.net\n\n\
+             Final-recipient: RFC822; user@example.org\nAction: {action}\nStatus: {status}\nX-Supplementary-Info: < #2.0.0>\n\n--b--\n"
+        )
+        .into_bytes()
+    };
+    let r = parse(&dsn("delivered", "5.4.0")).unwrap();
+    assert_eq!((r.kind, r.recipients[0].classification.reason), (MessageKind::Delivery, Reason::Delivered));
+    // Relayed with a failure status stays a failure: relaying says less.
+    let r = parse(&dsn("relayed", "5.4.0")).unwrap();
+    assert_ne!(r.recipients[0].classification.reason, Reason::Delivered);
+}

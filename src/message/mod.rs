@@ -539,8 +539,12 @@ fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Rep
             MessageKind::Delivery | MessageKind::Autoreply | MessageKind::Feedback => DsnAction::Delivered,
             _ => DsnAction::Failed,
         });
-        let success = matches!(action, DsnAction::Delivered | DsnAction::Relayed | DsnAction::Expanded)
-            && h.status.is_none_or(|s| s.class() == crate::StatusClass::Success);
+        // `Action: delivered` is the report's own word: a failure status
+        // beside it (Exchange's `Delivered:` notices with `Status: 5.4.0`)
+        // does not undo it. Relayed and expanded are taken with a success
+        // status only.
+        let success = action == DsnAction::Delivered
+            || (matches!(action, DsnAction::Relayed | DsnAction::Expanded) && h.status.is_none_or(|s| s.class() == crate::StatusClass::Success));
         let classification = match h.fixed {
             Some(r) => fixed_classification(r, h.status, h.reply),
             None if success => fixed_classification(Reason::Delivered, h.status, h.reply),
