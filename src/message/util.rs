@@ -412,6 +412,11 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     let mut at = 0;
     while let Some(m) = ac.find_at(lower, at) {
         match m.pattern().as_usize().checked_sub(COMMAND_PHRASES.len()) {
+            // A phrase inside a word ("email from" holds "mail from") names
+            // nothing; it still holds the vague "rcpt" it hid ("xrcpt to").
+            None if m.start() > 0 && lower[m.start() - 1].is_ascii_alphanumeric() && lower[m.start()].is_ascii_alphabetic() => {
+                rcpt |= lower[m.start()..].starts_with(VAGUE_COMMANDS[VAGUE_RCPT].as_bytes());
+            }
             None => return Some(COMMAND_PHRASES[m.pattern().as_usize()].1),
             Some(VAGUE_RCPT) => rcpt = true,
             Some(v) if v < VAGUE_COMMANDS.len() => data = true,
@@ -781,6 +786,8 @@ mod tests {
         assert_eq!(detect_command("Rcpt refused; see data command log"), Some("DATA"));
         assert_eq!(detect_command("bad rcpt"), Some("RCPT"));
         assert_eq!(detect_command("mailbox full"), None);
+        // Exchange's 5.7.1 text: "email from" is no MAIL FROM stage.
+        assert_eq!(detect_command("the address might only accept email from certain senders"), None);
         assert_eq!(detect_command(">>> RCPT To:<a@b.example>\n<<< 550 no"), Some("RCPT"));
         // Whatever names a command holds a wording may_name_command knows.
         let texts = ["mailbox full", "550 x (in reply to RCPT TO command)", ">>> DATA", "said during data", "bad Rcpt", "quota exceeded"];
@@ -800,12 +807,16 @@ mod tests {
             }
         }
         let lower = text.to_ascii_lowercase();
-        let phrases = aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(COMMAND_PHRASES.iter().map(|(k, _)| k.to_ascii_lowercase()))
-            .unwrap();
-        if let Some(m) = phrases.find(&lower) {
-            return Some(COMMAND_PHRASES[m.pattern().as_usize()].1);
+        // The leftmost phrase (ties: table order) that does not start inside a word.
+        let b = lower.as_bytes();
+        for i in 0..b.len() {
+            for (k, c) in COMMAND_PHRASES {
+                let k = k.to_ascii_lowercase();
+                let inside_word = i > 0 && b[i - 1].is_ascii_alphanumeric() && k.as_bytes()[0].is_ascii_alphabetic();
+                if b[i..].starts_with(k.as_bytes()) && !inside_word {
+                    return Some(c);
+                }
+            }
         }
         if lower.contains("data command") || lower.contains("during data") {
             return Some("DATA");
@@ -831,6 +842,8 @@ mod tests {
             }
         }
         texts.push("rcpt rcpt rcpt during dat during data".into());
+        texts.push("only accept email from certain senders".into());
+        texts.push("email from x, then mail from y".into());
         texts.push("x".repeat(600) + " after data");
         for t in &texts {
             assert_eq!(detect_command(t), detect_command_by_parts(t), "{t:?}");
