@@ -691,7 +691,9 @@ pub(crate) fn complete_from_text(texts: &TextFacts<'_>, d: &mut Draft) {
         if trim(&h.diagnostic).is_empty() && f.is_none_or(|f| is_alias_line(&f.diagnostic)) {
             if let Some(block) = alias_block(texts, &h.recipient) {
                 h.diagnostic = block;
-                h.command = h.command.take().or_else(|| super::util::detect_command(&h.diagnostic).map(str::to_string));
+                if h.command.is_none() {
+                    h.command = super::util::detect_command(&h.diagnostic).map(str::to_string);
+                }
                 continue;
             }
         }
@@ -742,8 +744,9 @@ fn is_alias_line(diagnostic: &str) -> bool {
 fn alias_block(texts: &TextFacts<'_>, addr: &str) -> Option<String> {
     let indent = |l: &str| l.len() - l.trim_start().len();
     texts.bodies().find_map(|body| {
+        // Most bodies have no such line: the lines are gathered only for one that has.
+        let at = body.lines().position(|l| is_alias_line(l) && contains_ci(l, addr))?;
         let lines: Vec<&str> = body.lines().collect();
-        let at = lines.iter().position(|l| is_alias_line(l) && contains_ci(l, addr))?;
         // The first line above it that is less indented, with no blank line between.
         let head = (0..at).rev().take_while(|&j| !lines[j].trim().is_empty()).find(|&j| indent(lines[j]) < indent(lines[at]))?;
         let end = (at + 1..lines.len()).find(|&j| lines[j].trim().is_empty() || indent(lines[j]) <= indent(lines[head])).unwrap_or(lines.len());
@@ -767,7 +770,9 @@ fn cut_reply(diagnostic: &str) -> Option<&str> {
 fn whole_reply(texts: &TextFacts<'_>, first: &str) -> Option<String> {
     texts.bodies().find_map(|body| {
         let mut lines = body.lines().map(trim).skip_while(|l| l.strip_prefix("<<<").map(trim) != Some(first));
-        let mut whole = lines.next()?.trim_start_matches('<').trim().to_string();
+        // That line is `first` itself.
+        lines.next()?;
+        let mut whole = first.to_string();
         for l in lines {
             let Some(reply) = l.strip_prefix("<<<").map(trim).filter(|r| r.starts_with(&first[..3])) else { break };
             whole.push(' ');
