@@ -86,7 +86,8 @@ enum Field {
     RemoteMta,
     DiagnosticCode,
     LastAttemptDate,
-    EximDiagnostic,
+    /// `X-Exim-Diagnostic` or `X-Supplementary-Info`.
+    Supplementary,
     Other,
 }
 
@@ -103,7 +104,8 @@ const FIELD_NAMES: &[(&str, Field)] = &[
     ("remote-mta", Field::RemoteMta),
     ("diagnostic-code", Field::DiagnosticCode),
     ("last-attempt-date", Field::LastAttemptDate),
-    ("x-exim-diagnostic", Field::EximDiagnostic),
+    ("x-exim-diagnostic", Field::Supplementary),
+    ("x-supplementary-info", Field::Supplementary),
 ];
 
 fn field_of(name: &str) -> Field {
@@ -182,9 +184,11 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
     let mut out = DeliveryStatus::default();
     let mut cur: Option<PerRecipient> = None;
     // Exim's `X-Exim-Diagnostic` says what went wrong when no server
-    // answered (no TLS offered, a connection refused): it stands in for a
-    // missing `Diagnostic-Code`, never beside one.
-    let mut exim_note: Option<String> = None;
+    // answered (no TLS offered, a connection refused); Exchange 2003 and
+    // Hotmail put the server's answer in `X-Supplementary-Info`
+    // (`< #5.5.0 smtp;550 ...>`). Either stands in for a missing
+    // `Diagnostic-Code`, never beside one.
+    let mut note: Option<String> = None;
     let push = |cur: &mut Option<PerRecipient>, note: &mut Option<String>, out: &mut DeliveryStatus| {
         let note = note.take();
         if let Some(mut r) = cur.take() {
@@ -198,7 +202,7 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
     };
     for (field, value) in fields(text) {
         match field {
-            Field::Blank => push(&mut cur, &mut exim_note, &mut out),
+            Field::Blank => push(&mut cur, &mut note, &mut out),
             Field::FinalRecipient | Field::OriginalRecipient | Field::ActualRecipient => {
                 let addr = dsn_address(&value);
                 let program = field == Field::ActualRecipient && strip_type(&value).trim_start_matches('"').starts_with('|');
@@ -209,7 +213,7 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
                     _ => r.actual_recipient.is_some(),
                 };
                 if slot_taken {
-                    push(&mut cur, &mut exim_note, &mut out);
+                    push(&mut cur, &mut note, &mut out);
                 }
                 let r = cur.get_or_insert_with(PerRecipient::default);
                 match field {
@@ -231,9 +235,13 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
             Field::VendorCategory => {
                 cur.get_or_insert_with(PerRecipient::default).vendor_category = Some(value.trim().to_ascii_lowercase());
             }
-            Field::EximDiagnostic => {
+            Field::Supplementary => {
                 cur.get_or_insert_with(PerRecipient::default);
-                exim_note = Some(strip_type(&value)).filter(|s| !s.is_empty());
+                // Exchange's form: `< #5.5.0 smtp;550 ...>`, the status first.
+                let v = value.trim();
+                let v = v.strip_prefix('<').and_then(|v| v.strip_suffix('>')).unwrap_or(v).trim_start();
+                let v = v.strip_prefix('#').map_or(v, |v| v.split_once(char::is_whitespace).map_or("", |(_, rest)| rest));
+                note = Some(strip_type(v)).filter(|s| !s.is_empty());
             }
             Field::ArrivalDate if out.message.arrival_date.is_none() => out.message.arrival_date = Some(value.into_owned()),
             Field::ReceivedFromMta => out.message.received_from_mta = Some(strip_type(&value)),
@@ -260,7 +268,7 @@ pub fn parse_status(text: &str) -> DeliveryStatus {
             _ => {}
         }
     }
-    push(&mut cur, &mut exim_note, &mut out);
+    push(&mut cur, &mut note, &mut out);
     out
 }
 
@@ -472,5 +480,19 @@ mod tests {
             let d = parse_status(&format!("Final-Recipient: rfc822;a@example.org\nAction: failed\n{group}\n"));
             assert_eq!(d.recipients[0].diagnostic.as_deref(), Some("550 5.1.1 no such user"), "{group}");
         }
+    }
+
+    /// Exchange 2003 and Hotmail give the server's answer in
+    /// `X-Supplementary-Info` (`< #5.5.0 smtp;550 ...>`), folded like any
+    /// field: it is the diagnostic of a group without `Diagnostic-Code`.
+    #[test]
+    fn exchange_supplementary_info_stands_in_for_a_missing_diagnostic_code() {
+        let d = parse_status(
+            "Reporting-MTA: dns; mx.example\n\nFinal-recipient: RFC822; a@example.org\nAction: failed\nStatus: 5.5.0\n\
+             X-Supplementary-Info: < #5.5.0 smtp;550 Requested action not taken: mailbox\n unavailable (495782920:4198:-2147467259)>\n",
+        );
+        assert_eq!(d.recipients[0].diagnostic.as_deref(), Some("550 Requested action not taken: mailbox unavailable (495782920:4198:-2147467259)"));
+        let beside = parse_status("Final-Recipient: rfc822;a@example.org\nDiagnostic-Code: smtp; 550 5.1.1 no such user\nX-Supplementary-Info: <other words>\n");
+        assert_eq!(beside.recipients[0].diagnostic.as_deref(), Some("550 5.1.1 no such user"));
     }
 }
