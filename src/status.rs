@@ -402,6 +402,14 @@ fn in_reply_position(b: &[u8], start: usize, end: usize) -> Option<Option<Status
     while k > 0 && matches!(b[k - 1], b' ' | b'\t' | b'"' | b'\'' | b'<' | b'[') {
         k -= 1;
     }
+    // A session transcript's arrow for what the server said (MDaemon's
+    // `08:01:30: <-- 550 ...`; Sendmail's `<<<` is skipped above).
+    if b[..k].ends_with(b"<--") {
+        k -= 3;
+        while k > 0 && matches!(b[k - 1], b' ' | b'\t') {
+            k -= 1;
+        }
+    }
     (k == 0 || matches!(b[k - 1], b'\n' | b'\r' | b';' | b':' | b'#' | b'(' | b'>' | b']' | b'|')).then_some(None)
 }
 
@@ -428,6 +436,9 @@ mod tests {
         assert_eq!(rc("host mx.example[192.0.2.1] said: 452 4.2.2 over quota"), Some(452));
         assert_eq!(st("Diagnostic: mailbox unavailable (status 5.2.1)").as_deref(), Some("5.2.1"));
         assert_eq!(rc("550-5.1.1 first line\n550 5.1.1 last line"), Some(550));
+        // Transcripts: Sendmail's `<<<` and MDaemon's `<--` mark the server's answers.
+        assert_eq!(rc("<<< 554 5.7.1 rejected"), Some(554));
+        assert_eq!(rc("Wed 2026-08-05 08:01:30: <-- 500 Message rejected"), Some(500));
     }
 
     #[test]
@@ -444,6 +455,7 @@ mod tests {
         assert_eq!(rc("port 25 and 4250 bytes"), None);
         assert_eq!(rc("at 12:30:45 the host said"), None);
         assert_eq!(rc("user550 unknown"), None);
+        assert_eq!(rc("items 1 -- 250 of 300"), None);
     }
 
     #[test]

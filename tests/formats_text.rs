@@ -322,3 +322,32 @@ fn a_failed_recipients_header_the_error_text_never_names_is_stale() {
     let got: Vec<(&str, Reason)> = r.recipients.iter().map(|b| (b.recipient.as_str(), b.classification.reason)).collect();
     assert_eq!(got, vec![("two@example.net", Reason::UserUnknown)]);
 }
+
+/// MDaemon's own notice lists its session log: the message summary names
+/// the sender (`From:`) and the recipient (`To:`), each after a timestamp,
+/// and the failure is a line of the log. The recipient is the one address
+/// that names no sender; a server's answer after MDaemon's `<--` arrow is
+/// a reply, so a `250` for RCPT TO does not hide the refusal after DATA.
+#[test]
+fn mdaemon_session_logs_give_the_recipient_and_the_failure() {
+    let headers = "From: \"MDaemon at mx.example.net\" <MDaemon@mx.example.net>\nTo: sender@example.jp\nSubject: Permanent Delivery Failure";
+    let body = "MDaemon Delivery Status Notification\n\nThe attached message had PERMANENT fatal delivery errors.\n\n\
+        --- Session Transcript ---\n\
+        \x20Wed 2013-09-11 12:22:04: *  From: sender@example.jp\n\
+        \x20Wed 2013-09-11 12:22:04: *  To: kijitora@example.org\n\
+        \x20Wed 2013-09-11 12:22:04: Attempting SMTP connection to [mx.example.org:25]\n\
+        \x20Wed 2013-09-11 12:22:05: *  Name server reports domain name unknown\n";
+    let r = parse(&mail(headers, body)).unwrap();
+    let got: Vec<(&str, Reason)> = r.recipients.iter().map(|b| (b.recipient.as_str(), b.classification.reason)).collect();
+    assert_eq!(got, vec![("kijitora@example.org", Reason::HostUnknown)]);
+
+    let body = "Non-Delivery Report\n\nFailed address: kijitora@example.org\n\n--- Session Transcript ---\n\
+        Wed 2026-08-05 08:01:19: --> RCPT To:<kijitora@example.org>\n\
+        Wed 2026-08-05 08:01:19: <-- 250 2.1.5 Recipient OK\n\
+        Wed 2026-08-05 08:01:19: --> DATA\n\
+        Wed 2026-08-05 08:01:30: <-- 554 5.7.1 Message rejected as spam\n--- End Transcript ---\n";
+    let r = parse(&mail(headers, body)).unwrap();
+    let b = &r.recipients[0];
+    assert_eq!((b.recipient.as_str(), b.classification.reason), ("kijitora@example.org", Reason::SpamDetected));
+    assert_eq!((b.reply_code.map(|c| c.get()), b.status.map(|s| s.to_string())), (Some(554), Some("5.7.1".to_string())));
+}

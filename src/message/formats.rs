@@ -398,9 +398,12 @@ fn words_before(body: &str, addr: &str) -> String {
 }
 
 /// Whether the words before an address make it a sender ("not accepting
-/// mail from a@b"); "generated from a@b" names the recipient's own alias.
+/// mail from a@b", a summary's `From: a@b`); "generated from a@b" names the
+/// recipient's own alias.
 fn names_sender(before: &str) -> bool {
-    ["mail from", "message from", "messages from", "sender", "sent by"].iter().any(|w| before.ends_with(w))
+    let before = before.trim_end();
+    ["mail from", "message from", "messages from", "sender", "sent by", "from:", "sender:"].iter().any(|w| before.ends_with(w))
+        && !before.ends_with("expanded from:")
 }
 
 /// Whether the words before an address make it the target of the delivery
