@@ -401,7 +401,6 @@ fn words_before(body: &str, addr: &str) -> String {
 /// mail from a@b", a summary's `From: a@b`); "generated from a@b" names the
 /// recipient's own alias.
 fn names_sender(before: &str) -> bool {
-    let before = before.trim_end();
     ["mail from", "message from", "messages from", "sender", "sent by", "from:", "sender:"].iter().any(|w| before.ends_with(w))
         && !before.ends_with("expanded from:")
 }
