@@ -87,6 +87,66 @@ fn non_standard_never_reads_the_quoted_original() {
     assert_ne!(r.recipients[1].diagnostic, r.recipients[0].diagnostic, "each its own diagnostic");
 }
 
+/// Italian certified mail (PEC): the provider's notices carry their facts in
+/// `daticert.xml`. The recipient is the one `consegna` names, not every
+/// `destinatari` of the message; a refusal before sending names no
+/// `consegna` and is about them all. Receipts of acceptance are no bounce.
+#[test]
+fn pec_notices_are_read_from_their_daticert() {
+    let r = parse(&fixture("pec-errore-consegna.eml")).unwrap();
+    assert_eq!(r.kind, MessageKind::Bounce);
+    let got: Vec<_> = r.recipients.iter().map(|b| (b.recipient.as_str(), b.dsn_action, b.classification.reason, b.status.map(|s| s.to_string()))).collect();
+    assert_eq!(got, vec![("protocollo@pec.example.org", DsnAction::Failed, Reason::UserUnknown, Some("5.1.1".to_string()))]);
+    assert_eq!(r.recipients[0].decoded_by, "pec");
+    assert_eq!(r.recipients[0].diagnostic, "5.1.1 - Example PEC S.p.A. - indirizzo non valido");
+
+    let notice = |ricevuta: &str, xml: &str| {
+        format!(
+            "From: posta-certificata@pec.example.it\nTo: ufficio@pec.example.it\nSubject: Avviso\nX-Ricevuta: {ricevuta}\n\
+             MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nAvviso.\n\
+             --b\nContent-Type: application/xml; name=daticert.xml\n\n{xml}\n--b--\n"
+        )
+        .into_bytes()
+    };
+    let head = "<intestazione><destinatari tipo=\"certificato\">a@pec.example.org</destinatari>\
+                <destinatari tipo=\"esterno\">b@example.org</destinatari></intestazione>";
+    let cases = [
+        ("preavviso-errore-consegna", "<postacert tipo=\"preavviso-errore-consegna\" errore=\"altro\">", "<consegna>a@pec.example.org</consegna>", MessageKind::Delay, vec![("a@pec.example.org", DsnAction::Delayed)]),
+        ("avvenuta-consegna", "<postacert tipo=\"avvenuta-consegna\" errore=\"nessuno\">", "<consegna>b@example.org</consegna>", MessageKind::Delivery, vec![("b@example.org", DsnAction::Delivered)]),
+        ("accettazione", "<postacert tipo=\"accettazione\" errore=\"nessuno\">", "", MessageKind::NotBounce, vec![]),
+        (
+            "non-accettazione",
+            "<postacert tipo='non-accettazione' errore='virus'>",
+            "<errore-esteso>Virus rilevato nel messaggio</errore-esteso>",
+            MessageKind::Bounce,
+            vec![("a@pec.example.org", DsnAction::Failed), ("b@example.org", DsnAction::Failed)],
+        ),
+    ];
+    for (ricevuta, root, dati, kind, want) in cases {
+        let r = parse(&notice(ricevuta, &format!("{root}{head}<dati>{dati}</dati></postacert>"))).unwrap();
+        assert_eq!(r.kind, kind, "{ricevuta}");
+        let got: Vec<_> = r.recipients.iter().map(|b| (b.recipient.as_str(), b.dsn_action)).collect();
+        assert_eq!(got, want, "{ricevuta}");
+    }
+    let virus = parse(&notice("non-accettazione", &format!("<postacert tipo=\"non-accettazione\" errore=\"virus\">{head}</postacert>"))).unwrap();
+    assert!(virus.recipients.iter().all(|b| b.classification.reason == Reason::VirusDetected));
+    // The `errore` attribute decides when the provider's words name no reason.
+    let xml = "<postacert tipo=\"errore-consegna\" errore=\"no-dominio\"><dati><consegna>a@pec.example.org</consegna>\
+               <errore-esteso>errore nella consegna</errore-esteso></dati></postacert>";
+    let r = parse(&notice("errore-consegna", xml)).unwrap();
+    assert_eq!(r.recipients[0].classification.reason, Reason::HostUnknown);
+
+    // A standard report that only carries a PEC part along (no X-Ricevuta) is read as the report.
+    let dsn = "From: MAILER-DAEMON@mx.example.net\nTo: ufficio@example.it\nSubject: Undelivered Mail\nMIME-Version: 1.0\n\
+               Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\nContent-Type: text/plain\n\nNot delivered.\n\
+               --b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; c@example.org\n\
+               Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 Mailbox full\n\n\
+               --b\nContent-Type: application/xml; name=daticert.xml\n\n<postacert tipo=\"posta-certificata\" errore=\"nessuno\"></postacert>\n--b--\n";
+    let r = parse(dsn.as_bytes()).unwrap();
+    let got: Vec<_> = r.recipients.iter().map(|b| (b.recipient.as_str(), b.classification.reason, b.decoded_by.as_str())).collect();
+    assert_eq!(got, vec![("c@example.org", Reason::MailboxFull, "rfc3464")]);
+}
+
 #[test]
 fn cr_only_line_endings() {
     let r = parse(&fixture("exim-cr.eml")).unwrap();

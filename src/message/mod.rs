@@ -25,6 +25,7 @@ pub mod dsn;
 pub mod formats;
 pub mod json;
 mod mime;
+mod pec;
 mod row;
 pub mod text;
 
@@ -433,6 +434,8 @@ pub(crate) struct Mail<'a> {
     pub feedback: Vec<Cow<'a, str>>,
     /// JSON bodies (application/json, or text bodies that are a JSON object).
     pub json: Vec<Cow<'a, str>>,
+    /// Italian PEC notices' `daticert.xml` parts.
+    pub pec: Vec<Cow<'a, str>>,
     /// The returned original message's headers, when present.
     pub original: Original,
     /// Whether the report has a multipart/report content type.
@@ -506,7 +509,11 @@ fn extract(m: &Mail<'_>) -> Draft {
     if let Some(d) = arf::extract(m) {
         return d;
     }
-    // 2. RFC 3464 / RFC 6533 delivery status, completed from the human text.
+    // 2. Italian PEC notices, whose facts are in XML.
+    if let Some(d) = pec::extract(m) {
+        return d;
+    }
+    // 3. RFC 3464 / RFC 6533 delivery status, completed from the human text.
     let texts = text::TextFacts::new(&m.texts);
     if let Some(mut d) = dsn::extract(m, &texts) {
         if !d.hits.is_empty() {
@@ -514,15 +521,15 @@ fn extract(m: &Mail<'_>) -> Draft {
             return d;
         }
     }
-    // 3. JSON notifications (Amazon SES).
+    // 4. JSON notifications (Amazon SES).
     if let Some(d) = json::extract(m) {
         return d;
     }
-    // 4. Non-standard MTA and provider formats.
+    // 5. Non-standard MTA and provider formats.
     if let Some(d) = formats::extract(m, &texts) {
         return d;
     }
-    // 5. Auto-replies.
+    // 6. Auto-replies.
     if let Some(d) = autoreply::extract(m) {
         return d;
     }

@@ -393,7 +393,7 @@ fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
         Body::Multipart => {}
         Body::Inline { start, end, block } => inner_message(&raw[start..end], &block, m),
         // A part no arm below reads (images, archives, TNEF, ...): not worth decoding.
-        _ if !matches!((ctype, sub), (b"text" | b"message" | b"", _) | (b"application", b"json")) => {}
+        _ if !matches!((ctype, sub), (b"text" | b"message" | b"", _) | (b"application", b"json" | b"xml")) => {}
         Body::Leaf { start, end, line_end, raw: keep_raw } => {
             let bytes = &raw[start..end];
             let decoded: Option<Cow<'a, [u8]>> = match part.head.enc() {
@@ -469,6 +469,12 @@ fn text_part<'a>(ctype: &[u8], sub: &[u8], cd: Option<&[u8]>, content: Cow<'a, s
             }
         }
         (b"application", b"json") => m.json.push(content),
+        // Italian PEC notices' `daticert.xml`; other XML is not read.
+        (b"application" | b"text", b"xml") => {
+            if content.contains("<postacert") {
+                m.pec.push(content);
+            }
+        }
         (b"text", b"html") => m.texts.push(Cow::Owned(util::html_to_text(&content))),
         (b"text", _) | (b"", _) if is_header_attachment(cd, &content) => {
             // `mailheaders.txt`: the original message's headers as an attachment.
