@@ -147,6 +147,28 @@ fn pec_notices_are_read_from_their_daticert() {
     assert_eq!(got, vec![("c@example.org", Reason::MailboxFull, "rfc3464")]);
 }
 
+/// `Action: failed` with a success status and a `250 OK` diagnostic (AOL's
+/// relays wrote such groups): the action stands, and the human text's
+/// transcript says why.
+#[test]
+fn a_failed_action_beside_a_success_status_reads_the_transcript() {
+    let raw = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.com>\nTo: sender@example.net\n\
+               Subject: Returned mail: see transcript for details\nMIME-Version: 1.0\n\
+               Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\nContent-Type: text/plain\n\n\
+               \x20  ----- The following addresses had permanent fatal errors -----\n<gone@example.com>\n\n\
+               \x20  ----- Transcript of session follows -----\n... while talking to mx2.example.com.:\n\
+               >>> RCPT TO:<gone@example.com>\n<<< 550 MAILBOX NOT FOUND\n550 <gone@example.com>... User unknown\n\n\
+               --b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n\
+               Final-Recipient: RFC822; gone@example.com\nAction: failed\nStatus: 2.0.0\nRemote-MTA: DNS; mx2.example.com\n\
+               Diagnostic-Code: SMTP; 250 OK\n\n--b--\n";
+    let r = parse(raw.as_bytes()).unwrap();
+    let b = &r.recipients[0];
+    assert_eq!((b.recipient.as_str(), b.dsn_action, b.classification.reason), ("gone@example.com", DsnAction::Failed, Reason::UserUnknown));
+    assert_eq!(b.reply_code.map(|c| c.get()), Some(550));
+    assert!(b.status.is_none_or(|s| s.to_string() != "2.0.0"), "{:?}", b.status);
+    assert!(b.diagnostic.contains("User unknown"), "{}", b.diagnostic);
+}
+
 #[test]
 fn cr_only_line_endings() {
     let r = parse(&fixture("exim-cr.eml")).unwrap();

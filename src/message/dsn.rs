@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use super::util::{dsn_address, lines, split_at_byte, trim, whole_address};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
-use crate::{find_codes, Reason, ReplyCode, StatusCode};
+use crate::{find_codes, Reason, ReplyCode, StatusClass, StatusCode};
 
 /// The per-message fields.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -363,14 +363,24 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &super::text::TextFacts<'_>) -> Optio
             if !recipient.contains('@') {
                 continue;
             }
-            let diagnostic = r.diagnostic.unwrap_or_default();
-            let codes = find_codes(&diagnostic);
-            let reply: Option<ReplyCode> = codes.reply;
+            let mut diagnostic = r.diagnostic.unwrap_or_default();
+            let mut reply: Option<ReplyCode> = find_codes(&diagnostic).reply;
+            let mut status = r.status;
+            // `Action: failed` beside a success status (AOL's relays wrote
+            // `Status: 2.0.0` and `Diagnostic-Code: SMTP; 250 OK` there): the
+            // action is the report's word, the codes are left over from a step
+            // that went well. They give way to the human text's account.
+            if r.action == Some(DsnAction::Failed) && status.is_some_and(|s| s.class() == StatusClass::Success) {
+                status = None;
+                if reply.is_some_and(|c| c.class_digit() == 2) {
+                    (diagnostic, reply) = (String::new(), None);
+                }
+            }
             hits.push(Hit {
                 recipient,
                 original_recipient: r.original_recipient,
                 action: r.action,
-                status: r.status,
+                status,
                 reply,
                 diagnostic,
                 remote_mta: r.remote_mta,
