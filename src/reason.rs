@@ -295,10 +295,20 @@ impl Reason {
     }
 
     /// The bounce type of this reason given the class digit of the codes
-    /// found (notaccept is hard only with a permanent code).
+    /// found: notaccept is hard only with a permanent code, and an address
+    /// verdict (userunknown, hostunknown, hasmoved) under a temporary 4xx
+    /// code is soft, the receiver asking for a retry.
+    ///
+    /// ```
+    /// use bouncekit::{BounceType, Reason};
+    /// assert_eq!(Reason::UserUnknown.bounce_type_for(Some(5)), BounceType::Hard);
+    /// assert_eq!(Reason::UserUnknown.bounce_type_for(Some(4)), BounceType::Soft);
+    /// assert_eq!(Reason::UserUnknown.bounce_type_for(None), BounceType::Hard);
+    /// ```
     pub fn bounce_type_for(self, class_digit: Option<u8>) -> BounceType {
         match self {
             Reason::NotAccept if class_digit != Some(5) => BounceType::Soft,
+            Reason::UserUnknown | Reason::HostUnknown | Reason::HasMoved if class_digit == Some(4) => BounceType::Soft,
             _ => self.info().bounce_type,
         }
     }

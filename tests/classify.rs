@@ -94,6 +94,17 @@ fn a_temporary_not_accepting_answer_is_retried() {
     check("556 5.1.10 Recipient address has null MX", Reason::NotAccept, BounceType::Hard, Action::Suppress);
 }
 
+/// An address verdict under a temporary code is soft: the receiver asks for
+/// a retry (Postfix's 450 while the domain's DNS does not answer). The same
+/// words under a permanent code are hard.
+#[test]
+fn an_address_verdict_under_a_temporary_code_is_retried() {
+    check("450 4.1.2 <user@example.com>: Recipient address rejected: Domain not found", Reason::HostUnknown, BounceType::Soft, Action::Retry);
+    check("550 5.1.2 <user@example.com>: Recipient address rejected: Domain not found", Reason::HostUnknown, BounceType::Hard, Action::Suppress);
+    check("451 Invalid Recipient", Reason::UserUnknown, BounceType::Soft, Action::Retry);
+    check("550 Invalid Recipient", Reason::UserUnknown, BounceType::Hard, Action::Suppress);
+}
+
 #[test]
 fn the_reply_code_decides_when_nothing_else_does() {
     let bare = bouncekit::Classifier::with_rules(vec![]).unwrap();

@@ -169,6 +169,31 @@ fn a_failed_action_beside_a_success_status_reads_the_transcript() {
     assert!(b.diagnostic.contains("User unknown"), "{}", b.diagnostic);
 }
 
+/// A failure the report calls final keeps an address verdict hard, even
+/// under the last attempt's temporary code; a failure report that quotes a
+/// success reply (Domino: "because: 250 Message received OK.") is no
+/// delivery, and says nothing of why.
+#[test]
+fn a_final_failure_is_final_whatever_the_last_code() {
+    let raw = "From: MAILER-DAEMON@mx.example.net\nTo: sender@example.net\nSubject: Undelivered Mail Returned to Sender\n\
+               MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n\
+               --b\nContent-Type: text/plain\n\nGave up.\n--b\nContent-Type: message/delivery-status\n\n\
+               Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; gone@example.org\nAction: failed\nStatus: 4.1.1\n\
+               Diagnostic-Code: smtp; 450 4.1.1 <gone@example.org>: Recipient address rejected: User unknown\n\n--b--\n";
+    let r = parse(raw.as_bytes()).unwrap();
+    let c = &r.recipients[0].classification;
+    assert_eq!((c.reason, c.bounce_type), (Reason::UserUnknown, bouncekit::BounceType::Hard));
+
+    let raw = "From: Mail Router <postmaster@domino.example.de>\nTo: sender@domino.example.de\n\
+               Subject: DELIVERY FAILURE: 250 Message received OK.\nMIME-Version: 1.0\nContent-Type: text/plain\n\n\
+               Delivery Failure Report\nYour document:\nZusaetzliche Dokumentation\nwas not delivered to:\nxxxx@example.com\n\
+               because:\n250 Message received OK.\n";
+    let r = parse(raw.as_bytes()).unwrap();
+    let b = &r.recipients[0];
+    assert_eq!((b.recipient.as_str(), b.dsn_action, b.classification.reason), ("xxxx@example.com", DsnAction::Failed, Reason::Undefined));
+    assert!(b.classification.status.is_none(), "{:?}", b.classification.status);
+}
+
 #[test]
 fn cr_only_line_endings() {
     let r = parse(&fixture("exim-cr.eml")).unwrap();

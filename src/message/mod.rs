@@ -569,6 +569,9 @@ fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Rep
                 classification = with_reason(classification, r, &format!("format:{}", d.decoded_by));
             }
         }
+        if action == DsnAction::Failed {
+            classification = given_up(classification);
+        }
         if action == DsnAction::Delayed {
             classification = still_trying(classification);
         }
@@ -658,6 +661,28 @@ fn still_trying(mut c: Classification) -> Classification {
         c.bounce_type = BounceType::Soft;
         c.action = default_action(c.reason, BounceType::Soft);
         c.rule = format!("{}+action:delayed", c.rule).into();
+    }
+    c
+}
+
+/// A failure the sender's MTA reports as final: an address verdict is final
+/// too, even under the last attempt's temporary code (Postfix's `4.1.1`
+/// after the queue lifetime, Gmail's NXDOMAIN under `4.0.0`). A bare 4xx
+/// line, with no report around it, keeps the soft type the code gives.
+/// A failure that quotes a success reply (Domino's "was not delivered
+/// to: ... because: 250 Message received OK.") is no delivery: the reply
+/// says nothing of why, so the reason is undefined.
+fn given_up(mut c: Classification) -> Classification {
+    if c.reason == Reason::Delivered {
+        let rule = format!("{}+action:failed", c.rule);
+        let mut u = fixed_classification(Reason::Undefined, None, c.reply_code);
+        u.rule = rule.into();
+        return u;
+    }
+    let own = c.reason.info().bounce_type;
+    if c.bounce_type != own && matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::HasMoved) {
+        c.bounce_type = own;
+        c.action = default_action(c.reason, own);
     }
     c
 }
