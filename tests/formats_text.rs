@@ -352,3 +352,38 @@ fn mdaemon_session_logs_give_the_recipient_and_the_failure() {
     assert_eq!(b.reply_code.map(|c| c.get()), Some(554));
     assert!(!b.diagnostic.contains("250 2.1.5"), "{}", b.diagnostic);
 }
+
+/// Chinese providers' notices (Tencent, Coremail) introduce the recipient
+/// with "无法发送到" ("could not be sent to"), sometimes with no space before
+/// the address: the change of script starts the address.
+#[test]
+fn chinese_notices_name_their_recipient() {
+    let headers = "From: postmaster@mail.example.cn\nTo: sender@example.cn\nSubject: =?UTF-8?B?57O757uf6YCA5L+h?=";
+    let body = "您发送的邮件被退回，相关信息如下：\n    发件人：sender@example.cn\n\n无法发送到admin@example.com\n    \
+        系统应答：(9)connect to the \"192.0.2.34(192.0.2.34) of example.com\" server failed\n    \
+        退信原因：连接收件方邮件系统失败，导致邮件被系统退回。\n";
+    let raw = format!("{headers}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n{body}").into_bytes();
+    let r = parse(&raw).unwrap();
+    let got: Vec<(&str, Reason)> = r.recipients.iter().map(|b| (b.recipient.as_str(), b.classification.reason)).collect();
+    assert_eq!(got, vec![("admin@example.com", Reason::NetworkError)]);
+}
+
+/// A delay warning that quotes a remote server's "will be permanently
+/// deferred" (Yahoo's TS03) is still a warning: the word is the reply's,
+/// the sending MTA is still trying.
+#[test]
+fn a_warning_quoting_permanently_deferred_is_a_delay() {
+    let headers = "From: Mail Delivery System <Mailer-Daemon@mx.example.org>\nTo: sender@example.org\nSubject: Warning: message 1abc delayed 24 hours";
+    let body = "This message was created automatically by mail delivery software.\n\n\
+        A message that you sent has not yet been delivered to one or more of its\n\
+        recipients after more than 24 hours on the queue on mx.example.org.\n\n\
+        The address to which the message has not yet been delivered is:\n\n  user@yahoo.example\n    \
+        host mta5.am0.yahoodns.example [192.0.2.5]: 421 4.7.0 [TS03] All messages from 192.0.2.130 will be\n    \
+        permanently deferred; Retrying will NOT succeed. See https://help.yahoo.example\n\n\
+        No action is required on your part. Delivery attempts will continue for\nsome time.\n";
+    let r = parse(&mail(headers, body)).unwrap();
+    assert_eq!(r.kind, MessageKind::Delay);
+    assert_eq!(r.recipients.len(), 1);
+    assert_eq!(r.recipients[0].recipient, "user@yahoo.example");
+    assert_eq!(r.recipients[0].classification.bounce_type, BounceType::Soft);
+}

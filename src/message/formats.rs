@@ -60,7 +60,8 @@ pub static FORMATS: &[Format] = &[
     // fml, a mailing list manager, answers a refused post or a looping one
     // with a notice of its own, the list's address in angle brackets.
     fmt!("fml", body: ["you are not a member of this mailing list <", "not member article from", "duplicated message-id in <", "has detected a loop condition so that"], headers: [], from: [], subject: [], start: []),
-    fmt!("generic", body: ["could not be delivered to", "was not delivered to", "unable to deliver your message", "delivery has failed", "undeliverable to the following", "could not deliver your message"], headers: [], from: SYSTEM_SENDERS, subject: [], start: []),
+    // "无法发送到" ("could not be sent to"): Chinese providers' notices (Tencent, Coremail).
+    fmt!("generic", body: ["could not be delivered to", "was not delivered to", "unable to deliver your message", "delivery has failed", "undeliverable to the following", "could not deliver your message", "无法发送到"], headers: [], from: SYSTEM_SENDERS, subject: [], start: []),
 ];
 
 /// Words of the `From` of a mail system rather than a person (lowercase).
@@ -99,6 +100,8 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "error sending message",
     // MDaemon names the recipient and the verdict in the subject.
     "user unknown",
+    // Chinese providers' "退信" (returned mail).
+    "退信",
 ];
 
 static BOUNCE_SUBJECT_WORDS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
@@ -132,19 +135,22 @@ const WARNING_MARKERS: &[&str] = &[
 /// `bodies` are ASCII-lowercased (the markers are lowercase): a
 /// case-sensitive vectorised search ([`Literals`]) reads them.
 fn is_delay_notice<'a>(bodies: impl Iterator<Item = &'a [u8]>, subject: &str) -> bool {
-    // One pass for every marker; pattern 0 is "permanent". Leftmost-first
+    // One pass for every marker; pattern 1 is "permanent". Leftmost-first
     // lets the vectorised searcher do it, and reports the same:
     // no marker ends with a prefix of "permanent" (nor holds it), so no
-    // match can hide an occurrence of it.
+    // match can hide an occurrence of it. Pattern 0, found first where both
+    // start, is a remote server's "will be permanently deferred" (Yahoo's
+    // TS03) quoted in a warning: a word of the reply, not of the verdict.
     static AC: std::sync::OnceLock<Literals> = std::sync::OnceLock::new();
-    let ac = AC.get_or_init(|| Literals::new(std::iter::once(&"permanent").chain(WARNING_MARKERS)));
+    let ac = AC.get_or_init(|| Literals::new([&"permanently deferred", &"permanent"].into_iter().chain(WARNING_MARKERS)));
     let mut warned = subject.contains("delay");
     for body in bodies {
         for m in ac.find_iter(body) {
-            if m.pattern().as_usize() == 0 {
-                return false;
+            match m.pattern().as_usize() {
+                0 => {}
+                1 => return false,
+                _ => warned = true,
             }
-            warned = true;
         }
     }
     warned
@@ -486,8 +492,10 @@ mod tests {
         // way, in both cases: `holds_word` answers as a search per word.
         let mut pieces: Vec<String> = vec![String::new(), " ".into(), "x".into(), "re: ".into(), "\u{e9}".into()];
         for w in BOUNCE_SUBJECTS.iter().chain(SYSTEM_SENDERS) {
-            let h = w.len() / 2;
-            pieces.extend([w.to_string(), w[..h].to_string(), w[h..].to_string(), w[1..].to_string(), w.to_uppercase()]);
+            // Cut at character boundaries: some words are not ASCII (退信).
+            let h = (0..=w.len() / 2).rev().find(|&i| w.is_char_boundary(i)).unwrap_or(0);
+            let second = w.char_indices().nth(1).map_or(w.len(), |(i, _)| i);
+            pieces.extend([w.to_string(), w[..h].to_string(), w[h..].to_string(), w[second..].to_string(), w.to_uppercase()]);
         }
         let mut n = 0;
         for a in &pieces {

@@ -259,6 +259,10 @@ fn label_ok(label: &str) -> bool {
         return true;
     }
     let core = l.trim_end_matches(['<', ' ', '"', '\'', '(', '[']);
+    // Chinese notices' "无法发送到" ("could not be sent to") takes no colon.
+    if CJK_TARGETS.iter().any(|p| core.ends_with(p)) {
+        return true;
+    }
     if !(core.ends_with(':') || core.ends_with('：') || core.ends_with('-')) {
         return false;
     }
@@ -267,22 +271,31 @@ fn label_ok(label: &str) -> bool {
         return false;
     }
     // The sender's or the original message's own headers name no recipient,
-    // nor does a report's "System Contact:".
+    // nor does a report's "System Contact:", in English or another language
+    // (German "Absender", "Von:"; Chinese 发件人/寄件人; Japanese 差出人/送信者;
+    // Korean 발신/보낸 사람; French, Spanish and Italian words for the sender).
     // (ASCII case is enough: no other character lowercases to these words.)
     let mut buf = [0u8; 160];
     let lower = &mut buf[..l.len()];
     lower.copy_from_slice(l.as_bytes());
     lower.make_ascii_lowercase();
     let has = |w: &str| lower.windows(w.len()).any(|x| x == w.as_bytes());
-    !["from", "sender", "reply", "return", "message-id", "contact"].into_iter().any(has)
+    const SENDER_WORDS: [&str; 17] = [
+        "from", "sender", "reply", "return", "message-id", "contact", "absender", "von:", "发件人", "寄件人", "差出人", "送信者", "발신", "보낸",
+        "expéditeur", "remitente", "mittente",
+    ];
+    !SENDER_WORDS.into_iter().any(has)
 }
+
+/// Phrases that introduce the failed recipient without a colon.
+const CJK_TARGETS: [&str; 2] = ["无法发送到", "无法投递到"];
 
 /// Labels that only say "this is the recipient".
 fn is_address_label(label: &str) -> bool {
     const PLAIN: &[&str] = &[
         "to", "rcpt to", "rcpt", "recipient", "recipients", "recipient address", "address", "addresses", "original recipient",
         "final recipient", "failed recipient", "failed address", "e-mail address", "email address", "mail address", "user", "mailbox",
-        "destination", "宛先", "受信者", "could not be delivered to", "delivery to", "undeliverable to",
+        "destination", "宛先", "受信者", "could not be delivered to", "delivery to", "undeliverable to", "无法发送到", "无法投递到",
     ];
     // Words that say what went wrong: "Unknown user:" is a verdict, not a label.
     const FAULT: &[&str] = &["unknown", "invalid", "illegal", "bad ", "no such", "inactive", "disabled", "not found", "rejected"];

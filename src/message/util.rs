@@ -280,6 +280,19 @@ pub(crate) fn address_span(s: &str, from: usize) -> Option<(usize, usize, usize)
                 }
             }
         }
+        // Prose in a CJK script run into an ASCII address ("无法发送到a@b",
+        // "cannot deliver to"): the change of script starts the address. An
+        // address whose local part is all in such a script is kept whole.
+        let mut st = st;
+        let local = &s[begin..at];
+        if !local.is_ascii() {
+            if let Some(k) = local.char_indices().find(|(_, c)| c.is_ascii()).map(|(k, _)| k) {
+                if k > 0 && local[..k].chars().all(is_cjk) && local[k..].is_ascii() {
+                    begin += k;
+                    st = st.max(begin);
+                }
+            }
+        }
         // `'a@b'`: single quotes around an address are not part of it.
         if at - begin > 1 && b[begin] == b'\'' && b.get(en) == Some(&b'\'') {
             begin += 1;
@@ -290,6 +303,12 @@ pub(crate) fn address_span(s: &str, from: usize) -> Option<(usize, usize, usize)
         return Some((begin, st, en));
     }
     None
+}
+
+/// Whether `c` is a character of the CJK scripts or their punctuation and
+/// full-width forms.
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}' | '\u{FF00}'..='\u{FFEF}')
 }
 
 /// Every address in `s`, in order.
@@ -540,7 +559,7 @@ pub(crate) fn may_name_command(lower: &[u8]) -> bool {
 }
 
 /// Phrases that name the SMTP command a reply answered.
-const COMMAND_PHRASES: [(&str, &str); 22] = [
+const COMMAND_PHRASES: [(&str, &str); 23] = [
     ("END OF DATA", "DATA"),
     ("AFTER DATA", "DATA"),
     ("REPLY TO DATA", "DATA"),
@@ -557,6 +576,8 @@ const COMMAND_PHRASES: [(&str, &str); 22] = [
     ("AFTER AUTH", "AUTH"),
     // qmail's and Exim's prose for the same stages.
     ("DOES NOT LIKE RECIPIENT", "RCPT"),
+    // Postfix's refusal of a recipient, given only at RCPT TO.
+    ("RECIPIENT ADDRESS REJECTED", "RCPT"),
     ("DID NOT LIKE OUR RCPT", "RCPT"),
     ("SENDER WAS REJECTED", "MAIL"),
     ("AFTER INITIAL CONNECTION", "CONN"),
@@ -736,6 +757,11 @@ mod tests {
         assert!(find_address("user@localhost").is_none());
         assert_eq!(dsn_address("rfc822; <A@B.example>").unwrap(), "A@B.example");
         assert_eq!(all_addresses("a@b.example, c@d.example").len(), 2);
+        // CJK prose run into an ASCII address ends where the script changes;
+        // a local part wholly in such a script, or a Latin one, is kept.
+        assert_eq!(find_address("无法发送到admin@example.com").unwrap().0, "admin@example.com");
+        assert_eq!(find_address("用户@例子.example").unwrap().0, "用户@例子.example");
+        assert_eq!(find_address("éric@example.fr").unwrap().0, "éric@example.fr");
     }
 
     #[test]
