@@ -811,6 +811,7 @@ mod tests {
         assert_eq!(detect_command("rcpt rejected, said during data transfer"), Some("DATA"));
         assert_eq!(detect_command("Rcpt refused; see data command log"), Some("DATA"));
         assert_eq!(detect_command("bad rcpt"), Some("RCPT"));
+        assert_eq!(detect_command("550 5.1.1 <a@b.example>: Recipient address rejected: User unknown"), Some("RCPT"));
         assert_eq!(detect_command("mailbox full"), None);
         // Exchange's 5.7.1 text: "email from" is no MAIL FROM stage.
         assert_eq!(detect_command("the address might only accept email from certain senders"), None);
