@@ -387,3 +387,18 @@ fn a_warning_quoting_permanently_deferred_is_a_delay() {
     assert_eq!(r.recipients[0].recipient, "user@yahoo.example");
     assert_eq!(r.recipients[0].classification.bounce_type, BounceType::Soft);
 }
+
+/// An address the reply itself calls the sender (`<a@b> sender rejected`,
+/// Postfix's `<a@b>: Sender address rejected`) is never taken for the
+/// failed recipient, even when it is the only address in the report.
+#[test]
+fn an_address_called_the_sender_is_no_recipient() {
+    let headers = "From: Mail Delivery System <Mailer-Daemon@example.co.uk>\nTo: info@example.co.uk\nSubject: Mail delivery failed: returning message to sender";
+    let body = "A message that you sent could not be delivered to one or more of its\n\
+        recipients. This is a permanent error. The following address(es) failed:\n\
+        \x20   SMTP error from remote mail server after end of data:\n\
+        \x20   550 eKqgqwhcolWFfeKqgqLWon - <info@example.co.uk> sender rejected AUP#CDRBL\n";
+    let r = parse(&mail(headers, body)).unwrap();
+    let who: Vec<&str> = r.recipients.iter().map(|b| b.recipient.as_str()).collect();
+    assert!(who.is_empty(), "{who:?}");
+}

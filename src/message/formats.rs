@@ -372,7 +372,7 @@ fn lone_address(text: &str, original_from: Option<&str>) -> Option<String> {
     let mut uniq: Vec<String> = Vec::new();
     for a in all_addresses(text) {
         let own = is_system_address(&a) || original_from.is_some_and(|f| f.eq_ignore_ascii_case(&a));
-        if !own && !uniq.iter().any(|u| u.eq_ignore_ascii_case(&a)) && !names_sender(&words_before(text, &a)) {
+        if !own && !uniq.iter().any(|u| u.eq_ignore_ascii_case(&a)) && !names_sender(&words_before(text, &a)) && !called_sender(text, &a) {
             uniq.push(a);
         }
     }
@@ -401,6 +401,15 @@ fn words_before(body: &str, addr: &str) -> String {
     let Some(at) = super::util::find_ci(body, addr) else { return String::new() };
     let line_start = body[..at].rfind('\n').map_or(0, |i| i + 1);
     body[line_start..at].trim_end_matches(['<', '"', '\'', ' ', '\t']).to_lowercase()
+}
+
+/// Whether the words right after an address call it the sender (Postfix's
+/// `<a@b>: Sender address rejected`, a filter's `<a@b> sender rejected`).
+fn called_sender(body: &str, addr: &str) -> bool {
+    let Some(at) = super::util::find_ci(body, addr) else { return false };
+    let after = body[at + addr.len()..].trim_start_matches(['>', '"', '\'', ':', ' ', '\t']);
+    let head = &after.as_bytes()[..after.len().min(24)];
+    ["sender rejected", "sender address rejected", "sender denied"].iter().any(|w| head.len() >= w.len() && head[..w.len()].eq_ignore_ascii_case(w.as_bytes()))
 }
 
 /// Whether the words before an address make it a sender ("not accepting

@@ -671,9 +671,11 @@ fn still_trying(mut c: Classification) -> Classification {
 /// line, with no report around it, keeps the soft type the code gives.
 /// A failure that quotes a success reply (Domino's "was not delivered
 /// to: ... because: 250 Message received OK.") is no delivery: the reply
-/// says nothing of why, so the reason is undefined.
+/// says nothing of why, so the reason is undefined. (A success status
+/// alone, with no reply, is left as it reads: in a block read out of
+/// quoted headers it is no answer to anything.)
 fn given_up(mut c: Classification) -> Classification {
-    if c.reason == Reason::Delivered {
+    if c.reason == Reason::Delivered && c.reply_code.is_some_and(|r| r.class_digit() == 2) {
         let rule = format!("{}+action:failed", c.rule);
         let mut u = fixed_classification(Reason::Undefined, None, c.reply_code);
         u.rule = rule.into();
