@@ -402,3 +402,20 @@ fn an_address_called_the_sender_is_no_recipient() {
     let who: Vec<&str> = r.recipients.iter().map(|b| b.recipient.as_str()).collect();
     assert!(who.is_empty(), "{who:?}");
 }
+
+/// Postfix's `<a@b> (expanded from <alias@c>): host ... said: ...` wrapped
+/// right after "(expanded from": the alias on the next line is the same
+/// recipient's block, not a second recipient.
+#[test]
+fn an_alias_wrapped_after_expanded_from_is_the_same_block() {
+    let headers = "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\nTo: sender@example.net\nSubject: Undelivered Mail Returned to Sender";
+    let body = "This is the mail system at host mx.example.net.\n\n\
+        I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n\
+        \x20                  The mail system\n\n\
+        user@mainaddress.example (expanded from\n\
+        \x20   user@alias.example: host smtpin.example.de[192.0.2.97] said:\n\
+        \x20   550 5.1.2 No such mailbox (in reply to RCPT TO command)\n";
+    let r = parse(&mail(headers, body)).unwrap();
+    let got: Vec<(&str, Reason)> = r.recipients.iter().map(|b| (b.recipient.as_str(), b.classification.reason)).collect();
+    assert_eq!(got, vec![("user@mainaddress.example", Reason::UserUnknown)]);
+}

@@ -456,7 +456,13 @@ fn read_blocks<'a>(block: &'a str, wanted: Option<&[String]>) -> (Vec<Hit>, &'a 
         // end of data:" then "550 5.2.0 <sender@x> From: ...") belongs to
         // it, even when it names another address.
         let continues = cur.is_some_and(|i| hits[i].diagnostic.trim_end().ends_with(':'))
-            && t.as_bytes().first().is_some_and(u8::is_ascii_digit);
+            && t.as_bytes().first().is_some_and(u8::is_ascii_digit)
+            // Postfix's `<a@b> (expanded from` wrapped before the alias's
+            // address: the alias and its reply are the same block.
+            || cur.is_some_and(|i| {
+                let d = hits[i].diagnostic.trim_end().as_bytes();
+                d.len() >= 14 && d[d.len() - 14..].eq_ignore_ascii_case(b"(expanded from")
+            });
         if continues {
             let h = &mut hits[cur.unwrap()];
             h.diagnostic.push('\n');
