@@ -283,7 +283,6 @@ pub(crate) fn address_span(s: &str, from: usize) -> Option<(usize, usize, usize)
         // Prose in a CJK script run into an ASCII address ("无法发送到a@b",
         // "cannot deliver to"): the change of script starts the address. An
         // address whose local part is all in such a script is kept whole.
-        let mut st = st;
         let local = &s[begin..at];
         if !local.is_ascii() {
             if let Some(k) = local.char_indices().find(|(_, c)| c.is_ascii()).map(|(k, _)| k) {
