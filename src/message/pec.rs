@@ -67,14 +67,14 @@ pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
     Some(Draft { kind, decoded_by: "pec", reporting_mta: None, hits })
 }
 
-/// The attributes of the first `<name ...>` start tag.
+/// The attributes of the first `<name ...>` start tag. (The tag's end is
+/// looked for only once its name matched: a text of many `<` is read once.)
 fn start_tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
     let mut from = 0;
     while let Some(i) = xml[from..].find('<').map(|i| from + i) {
         let rest = &xml[i + 1..];
-        let end = rest.find('>')?;
         if rest.starts_with(name) && rest[name.len()..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/') {
-            return Some(&rest[name.len()..end]);
+            return rest.find('>').map(|end| &rest[name.len()..end]);
         }
         from = i + 1;
     }
