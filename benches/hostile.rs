@@ -117,6 +117,16 @@ fn mbox(n: usize) -> Vec<u8> {
     m
 }
 
+/// A PEC notice whose `daticert.xml` is `n` bytes of `<` before its root.
+fn pec_angles(n: usize) -> Vec<u8> {
+    let mut m = b"From: posta-certificata@pec.example.it\r\nX-Ricevuta: errore-consegna\r\nContent-Type: multipart/mixed; boundary=\"p\"\r\n\r\n\
+                  --p\r\nContent-Type: application/xml\r\n\r\n"
+        .to_vec();
+    m.resize(m.len() + n, b'<');
+    m.extend_from_slice(b"<postacert tipo=\"errore-consegna\" errore=\"no-dest\"><dati><consegna>a@b.example</consegna></dati></postacert>\r\n--p--\r\n");
+    m
+}
+
 fn cases() -> Vec<Case> {
     vec![
         Case { name: "dsn_recipients", unit: 5_000, make: dsn },
@@ -125,6 +135,7 @@ fn cases() -> Vec<Case> {
         Case { name: "text_body_bytes", unit: 1 << 20, make: text_body },
         Case { name: "encoded_words", unit: 20_000, make: encoded_words },
         Case { name: "mbox_messages", unit: 20_000, make: mbox },
+        Case { name: "pec_angle_bytes", unit: 1 << 20, make: pec_angles },
     ]
 }
 

@@ -67,16 +67,18 @@ pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
     Some(Draft { kind, decoded_by: "pec", reporting_mta: None, hits })
 }
 
-/// The attributes of the first `<name ...>` start tag. (The tag's end is
-/// looked for only once its name matched: a text of many `<` is read once.)
+/// The attributes of the first `<name ...>` start tag. (`<name` is
+/// searched for as a whole, and the tag's end only once it is found: a
+/// text of many `<` is read once.)
 fn start_tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}");
     let mut from = 0;
-    while let Some(i) = xml[from..].find('<').map(|i| from + i) {
-        let rest = &xml[i + 1..];
-        if rest.starts_with(name) && rest[name.len()..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/') {
-            return rest.find('>').map(|end| &rest[name.len()..end]);
+    while let Some(i) = xml[from..].find(&open).map(|i| from + i) {
+        let rest = &xml[i + open.len()..];
+        if rest.starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/') {
+            return rest.find('>').map(|end| &rest[..end]);
         }
-        from = i + 1;
+        from = i + open.len();
     }
     None
 }
@@ -101,16 +103,16 @@ fn attribute<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
 
 /// The contents of every `<name>` (or `<name attr=...>`) element, in order.
 fn elements<'a>(xml: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    let (open, close) = (format!("<{name}"), format!("</{name}"));
     let mut from = 0;
     std::iter::from_fn(move || {
-        while let Some(i) = xml[from..].find('<').map(|i| from + i) {
-            from = i + 1;
-            let rest = &xml[i + 1..];
-            if !(rest.starts_with(name) && rest[name.len()..].starts_with(|c: char| c.is_whitespace() || c == '>')) {
+        while let Some(i) = xml[from..].find(&open).map(|i| from + i) {
+            from = i + open.len();
+            let rest = &xml[from..];
+            if !rest.starts_with(|c: char| c.is_whitespace() || c == '>') {
                 continue;
             }
-            let open_end = i + 1 + rest.find('>')? + 1;
-            let close = format!("</{name}");
+            let open_end = from + rest.find('>')? + 1;
             let end = xml[open_end..].find(&close).map(|e| open_end + e)?;
             from = end;
             return Some(&xml[open_end..end]);
