@@ -81,7 +81,7 @@ fn rules(files: &[PathBuf]) -> (String, Vec<u8>) {
             let opt = |o: &Option<String>| o.as_ref().map_or("None".to_string(), |s| format!("Some({s:?})"));
             writeln!(
                 out,
-                "StaticRule {{ id: {:?}, reason: {:?}, priority: {}, phrases: {}, patterns: {}, status: {}, bounce_type: {}, class: {:?}, examples: {} }},",
+                "StaticRule {{ id: {:?}, reason: {:?}, priority: {}, phrases: {}, patterns: {}, status: {}, bounce_type: {}, class: {:?}, in_report: {}, examples: {} }},",
                 r.id,
                 r.reason,
                 r.priority,
@@ -90,6 +90,7 @@ fn rules(files: &[PathBuf]) -> (String, Vec<u8>) {
                 opt(&r.status),
                 opt(&r.bounce_type),
                 r.class,
+                opt(&r.in_report),
                 list(&r.examples)
             )
             .unwrap();
@@ -133,7 +134,9 @@ fn registry_quick(files: &[PathBuf]) -> String {
             let get = |f: &str| {
                 v.get(f).and_then(toml::Value::as_str).unwrap_or_else(|| panic!("{}: {key} lacks a string {f}", p.display())).to_string()
             };
-            format!("{:?}, {:?}, {:?}", get("name"), get("reason_permanent"), get("reason_temporary"))
+            // The reason inside a report is optional: "" when it is the same.
+            let in_report = v.get("reason_in_report").and_then(toml::Value::as_str).unwrap_or("");
+            format!("{:?}, {:?}, {:?}, {in_report:?}", get("name"), get("reason_permanent"), get("reason_temporary"))
         };
         for (k, v) in table.get("subject").and_then(toml::Value::as_table).into_iter().flatten() {
             let s: u16 = k.parse().unwrap_or_else(|_| panic!("{}: subject key {k:?} is not a number", p.display()));
@@ -146,8 +149,8 @@ fn registry_quick(files: &[PathBuf]) -> String {
         }
     }
     format!(
-        "pub(crate) static QUICK_SUBJECTS: &[(u16, &str, &str, &str)] = &[\n{subjects}];\n\
-         pub(crate) static QUICK_CODES: &[(u16, u16, &str, &str, &str)] = &[\n{codes}];\n"
+        "pub(crate) static QUICK_SUBJECTS: &[(u16, &str, &str, &str, &str)] = &[\n{subjects}];\n\
+         pub(crate) static QUICK_CODES: &[(u16, u16, &str, &str, &str, &str)] = &[\n{codes}];\n"
     )
 }
 

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::registry::{default_action, reason_for, short_name};
+use crate::registry::{default_action, reason_for, report_reason_for, short_name};
 use crate::rules::{parse_rules, Rule, RuleSet};
 use crate::status::{find_codes, FoundCodes};
 use crate::{Action, BounceType, Category, Error, Reason, ReplyCode, StatusClass, StatusCode, MAX_SUBJECT};
@@ -134,6 +134,27 @@ impl Classifier {
     /// Classifies one diagnostic text.
     pub fn classify(&self, text: &str) -> Classification {
         self.classify_with(text, FoundCodes::default())
+    }
+
+    /// The reason a verdict of [`Classifier::classify`] takes inside a
+    /// bounce or delay report, where it differs from the bare text's: the
+    /// deciding rule's [`Rule::in_report`], or the registry's for a class 4
+    /// code that decided alone. A report means the sender's mailer has been
+    /// retrying: "Connection timed out" alone is a network error; in a
+    /// report it is a message that expired in the queue.
+    ///
+    /// ```
+    /// use bouncekit::{Classifier, Reason};
+    /// let c = Classifier::new();
+    /// let v = c.classify("421 4.4.1 Connection timed out");
+    /// assert_eq!(v.reason, Reason::NetworkError);
+    /// assert_eq!(c.in_report(&v), Some(Reason::Expired));
+    /// ```
+    pub fn in_report(&self, c: &Classification) -> Option<Reason> {
+        if c.rule.starts_with("status:") {
+            return c.status.and_then(report_reason_for);
+        }
+        self.rules.in_report(&c.rule)
     }
 
     /// Classifies a diagnostic with codes known from elsewhere (a DSN's
@@ -306,6 +327,19 @@ fn derive_status(rule: Option<&Rule>, reason: Reason, reply: Option<ReplyCode>) 
         _ => base.class(),
     };
     Some(base.with_class(class))
+}
+
+/// A verdict whose reason changed after the fact: a status derived from the
+/// old reason (with its description) is derived again from the new one.
+pub(crate) fn rederived(mut c: Classification) -> Classification {
+    if c.status_source == StatusSource::Derived {
+        c.status = derive_status(None, c.reason, c.reply_code);
+        c.description = Cow::Borrowed(c.status.and_then(short_name).unwrap_or(&c.reason.info().definition));
+        if let Some(s) = c.status {
+            c.category = Category::of_subject(s.subject());
+        }
+    }
+    c
 }
 
 pub(crate) fn default_classifier() -> &'static Classifier {

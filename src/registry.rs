@@ -57,6 +57,9 @@ struct Entry {
     #[cfg_attr(not(test), allow(dead_code))]
     reason_temporary: Reason,
     #[serde(default)]
+    #[cfg_attr(not(test), allow(dead_code))]
+    reason_in_report: Option<Reason>,
+    #[serde(default)]
     causes: Vec<String>,
     #[serde(default)]
     senders: Vec<String>,
@@ -85,6 +88,7 @@ fn blank_entry(code: StatusCode) -> Entry {
         permanent_note: None,
         reason_permanent: Reason::Undefined,
         reason_temporary: Reason::Undefined,
+        reason_in_report: None,
         causes: vec![],
         senders: vec![],
         developers: vec![],
@@ -106,12 +110,19 @@ struct Quick {
     name: Box<str>,
     reason_permanent: Reason,
     reason_temporary: Reason,
+    /// The reason inside a bounce or delay report, where it differs.
+    reason_in_report: Option<Reason>,
 }
 
 impl Quick {
     #[cfg(test)]
     fn of(e: &Entry) -> Quick {
-        Quick { name: e.name.as_str().into(), reason_permanent: e.reason_permanent, reason_temporary: e.reason_temporary }
+        Quick {
+            name: e.name.as_str().into(),
+            reason_permanent: e.reason_permanent,
+            reason_temporary: e.reason_temporary,
+            reason_in_report: e.reason_in_report,
+        }
     }
 }
 
@@ -121,7 +132,12 @@ impl Quick {
 /// the highest registered detail of their subject fall back to the
 /// subject's entry, as unregistered ones do (the row's extra last slot).
 fn quick_index(subjects: &BTreeMap<u16, Quick>, codes: &BTreeMap<(u16, u16), Quick>) -> Vec<Vec<Option<Quick>>> {
-    let copy = |q: &Quick| Quick { name: q.name.clone(), reason_permanent: q.reason_permanent, reason_temporary: q.reason_temporary };
+    let copy = |q: &Quick| Quick {
+        name: q.name.clone(),
+        reason_permanent: q.reason_permanent,
+        reason_temporary: q.reason_temporary,
+        reason_in_report: q.reason_in_report,
+    };
     (0..=MAX_SUBJECT)
         .map(|subject| {
             let fallback = subjects.get(&subject);
@@ -138,9 +154,14 @@ fn quick_table() -> &'static [Vec<Option<Quick>>] {
     Q.get_or_init(|| {
         // The names are checked against the full registry by a test.
         let reason = |r: &str| r.parse().unwrap_or_else(|e| panic!("data/registry: {e}"));
-        let quick = |name: &str, p: &str, t: &str| Quick { name: name.into(), reason_permanent: reason(p), reason_temporary: reason(t) };
-        let subjects = QUICK_SUBJECTS.iter().map(|&(s, n, p, t)| (s, quick(n, p, t))).collect();
-        let codes = QUICK_CODES.iter().map(|&(s, d, n, p, t)| ((s, d), quick(n, p, t))).collect();
+        let quick = |name: &str, p: &str, t: &str, r: &str| Quick {
+            name: name.into(),
+            reason_permanent: reason(p),
+            reason_temporary: reason(t),
+            reason_in_report: Some(r).filter(|r| !r.is_empty()).map(reason),
+        };
+        let subjects = QUICK_SUBJECTS.iter().map(|&(s, n, p, t, r)| (s, quick(n, p, t, r))).collect();
+        let codes = QUICK_CODES.iter().map(|&(s, d, n, p, t, r)| ((s, d), quick(n, p, t, r))).collect();
         quick_index(&subjects, &codes)
     })
 }
@@ -325,6 +346,17 @@ pub(crate) fn reason_for(code: StatusCode) -> Option<Reason> {
         StatusClass::Transient => e.reason_temporary,
         _ => e.reason_permanent,
     })
+}
+
+/// The reason [`reason_for`] gives way to for a class 4 code inside a
+/// bounce or delay report, where the registry entry names one (a 4.4.1
+/// there is a host that never answered while the queue retried: the
+/// message expired).
+pub(crate) fn report_reason_for(code: StatusCode) -> Option<Reason> {
+    if code.class() != StatusClass::Transient {
+        return None;
+    }
+    quick(code)?.reason_in_report
 }
 
 /// The short registry name of a code (the subject's name when unregistered).

@@ -3,7 +3,7 @@
 //! Aho-Corasick automaton for plain phrases and one `RegexSet` for patterns.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 use std::sync::OnceLock;
 
@@ -58,6 +58,10 @@ pub struct Rule {
     pub bounce_type: Option<BounceType>,
     /// Only applies when the codes found are of this class (4 or 5).
     pub class: Option<u8>,
+    /// The reason inside a bounce or delay report, where it differs: there
+    /// the sender's mailer has been retrying, so a host that timed out at
+    /// every attempt means the message expired in the queue.
+    pub in_report: Option<Reason>,
     /// Real diagnostics that must classify to `reason`.
     pub examples: Vec<String>,
     /// The file (stem) the rule came from.
@@ -81,6 +85,7 @@ pub(crate) struct StaticRule {
     status: Option<&'static str>,
     bounce_type: Option<&'static str>,
     class: Option<u8>,
+    in_report: Option<&'static str>,
     examples: &'static [&'static str],
 }
 
@@ -96,6 +101,7 @@ impl StaticRule {
             status: self.status.map(str::to_string),
             bounce_type: self.bounce_type.map(str::to_string),
             class: self.class,
+            in_report: self.in_report.map(str::to_string),
             examples: strings(self.examples),
         }
     }
@@ -156,6 +162,7 @@ fn checked_rule(r: RawRule, source: &str, check_patterns: bool) -> Result<Rule, 
             return Err(ctx(format!("class {c} is not 2, 4 or 5")));
         }
     }
+    let in_report = r.in_report.as_deref().map(str::parse::<Reason>).transpose().map_err(|e| ctx(format!("in_report: {e}")))?;
     Ok(Rule {
         id: r.id,
         reason,
@@ -165,6 +172,7 @@ fn checked_rule(r: RawRule, source: &str, check_patterns: bool) -> Result<Rule, 
         status,
         bounce_type,
         class: r.class,
+        in_report,
         examples: r.examples,
         source: source.to_string(),
     })
@@ -348,6 +356,8 @@ pub struct RuleSet {
     user_count: usize,
     /// What matching needs of each rule, packed (the rules themselves are big).
     info: Vec<RuleInfo>,
+    /// [`Rule::in_report`] by rule id, for the few rules that have one.
+    in_report: HashMap<String, Reason>,
 }
 
 /// The part of a rule that deciding between matches reads.
@@ -444,8 +454,10 @@ impl RuleSet {
             .iter()
             .map(|r| builtin_ids().get(r.id.as_str()).map_or_else(|| Cow::Owned(r.id.clone()), |&id| Cow::Borrowed(id)))
             .collect();
+        let in_report = rules.iter().filter_map(|r| Some((r.id.clone(), r.in_report?))).collect();
         Ok(RuleSet {
             info,
+            in_report,
             ids,
             rules,
             keys: ac,
@@ -483,6 +495,11 @@ impl RuleSet {
     /// stand aside).
     pub fn best_match(&self, text: &str, class: Option<u8>, specific_status: bool) -> Option<&Rule> {
         self.best_index(text, class, specific_status).map(|i| &self.rules[i])
+    }
+
+    /// The [`Rule::in_report`] reason of the rule with this id.
+    pub(crate) fn in_report(&self, id: &str) -> Option<Reason> {
+        self.in_report.get(id).copied()
     }
 
     /// The rule at `i` of [`RuleSet::rules`] and its id, ready to hand out.
@@ -1051,6 +1068,7 @@ mod tests {
             status: None,
             bounce_type: None,
             class: None,
+            in_report: None,
             examples: vec![],
             source: "t".into(),
         }

@@ -194,6 +194,35 @@ fn a_final_failure_is_final_whatever_the_last_code() {
     assert!(b.classification.status.is_none(), "{:?}", b.classification.status);
 }
 
+/// A timeout alone is a network error; in a report (failed or delayed),
+/// the mailer has kept retrying, and the message expired. A 4.4.1 that
+/// decides alone goes the same way, through the registry.
+#[test]
+fn a_timeout_in_a_report_is_an_expired_message() {
+    let text = "connect to mx.example.org[192.0.2.1]:25: Connection timed out";
+    assert_eq!(bouncekit::classify(text).reason, Reason::NetworkError);
+    assert_eq!(bouncekit::classify("441 4.4.1 No answer from host").reason, Reason::NetworkError);
+    for (action, diagnostic) in [("failed", text), ("delayed", text), ("failed", "441 4.4.1 No answer from host")] {
+        let raw = format!(
+            "From: MAILER-DAEMON@mx.example.net\nTo: sender@example.net\nSubject: Undelivered Mail Returned to Sender\n\
+             MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n\
+             --b\nContent-Type: text/plain\n\nNot delivered.\n--b\nContent-Type: message/delivery-status\n\n\
+             Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; x@example.org\nAction: {action}\nStatus: 4.4.1\n\
+             Diagnostic-Code: smtp; {diagnostic}\n\n--b--\n"
+        );
+        let c = &parse(raw.as_bytes()).unwrap().recipients[0].classification;
+        assert_eq!(c.reason, Reason::Expired, "{action}: {diagnostic}: {c:?}");
+        assert!(c.rule.ends_with("+report"), "{}", c.rule);
+    }
+    // A refused connection is no timeout: a network error, report or not.
+    let raw = "From: MAILER-DAEMON@mx.example.net\nTo: sender@example.net\nSubject: Undelivered Mail Returned to Sender\n\
+               MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n\
+               --b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n\
+               Final-Recipient: rfc822; x@example.org\nAction: failed\nStatus: 4.4.1\n\
+               Diagnostic-Code: X-Postfix; connect to mx.example.org[192.0.2.1]:25: No route to host\n\n--b--\n";
+    assert_eq!(parse(raw.as_bytes()).unwrap().recipients[0].classification.reason, Reason::NetworkError);
+}
+
 #[test]
 fn cr_only_line_endings() {
     let r = parse(&fixture("exim-cr.eml")).unwrap();

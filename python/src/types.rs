@@ -847,6 +847,12 @@ impl PyRule {
     fn status_class(&self) -> Option<u8> {
         self.0.class
     }
+    /// The reason inside a bounce or delay report where it differs from
+    /// ``reason`` (a timeout there is a message that expired), or None.
+    #[getter]
+    fn in_report<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.0.in_report.map(|r| py_word(py, r)).transpose()
+    }
     /// Real diagnostics that must classify to ``reason``.
     #[getter]
     fn examples(&self) -> Vec<String> {
@@ -872,6 +878,7 @@ impl PyRule {
             x.bounce_type.map(|b| b.as_str()),
         )?;
         d.set_item(intern!(py, "status_class"), x.class)?;
+        d.set_item(intern!(py, "in_report"), x.in_report.map(|r| r.as_str()))?;
         d.set_item(intern!(py, "examples"), &x.examples)?;
         d.set_item(intern!(py, "source"), &x.source)?;
         Ok(d)

@@ -555,7 +555,13 @@ fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Rep
         let classification = match h.fixed {
             Some(r) => fixed_classification(r, h.status, h.reply),
             None if success => fixed_classification(Reason::Delivered, h.status, h.reply),
-            None => classifier.classify_with(&diagnostic, FoundCodes { status: h.status, reply: h.reply }),
+            None => {
+                let c = classifier.classify_with(&diagnostic, FoundCodes { status: h.status, reply: h.reply });
+                match classifier.in_report(&c) {
+                    Some(r) if r != c.reason => crate::classify::rederived(with_reason(c, r, "report")),
+                    _ => c,
+                }
+            }
         };
         let smtp_command = h.command.or_else(|| util::detect_command(&diagnostic).map(str::to_string));
         let mut classification = match h.vendor {

@@ -52,6 +52,8 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "---- start of returned message",
     "------- returned message",
     "-------original message",
+    // Gmail's and Yahoo's forward rule, which some relays put before the original.
+    "---------- forwarded message ----------",
     "-------original mail info",
     "original mail headers",
     // fml's notices.
@@ -234,6 +236,7 @@ const CANDIDATE_PIECES: &[&str] = &[
     "text of the",
     "partial",
     "failed message",
+    "forwarded message",
     "attachment",
     "received:",
     "return-path:",

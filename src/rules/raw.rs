@@ -34,6 +34,8 @@ pub(crate) struct RawRule {
     #[serde(default)]
     pub(crate) class: Option<u8>,
     #[serde(default)]
+    pub(crate) in_report: Option<String>,
+    #[serde(default)]
     pub(crate) examples: Vec<String>,
 }
 

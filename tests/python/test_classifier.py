@@ -93,3 +93,24 @@ def test_pickle_carries_the_rules(tmp_path: Path) -> None:
     assert back.source == str(p)
     d = pickle.loads(pickle.dumps(bouncekit.Classifier()))
     assert d.user_rule_count == 0
+
+
+def test_a_timeout_is_a_network_error_alone_and_expired_in_a_report() -> None:
+    c = bouncekit.Classifier()
+    rule = next(r for r in c.rules if r.id == "generic-delivery.connection-timed-out")
+    assert rule.reason is Reason.NETWORKERROR
+    assert rule.in_report is Reason.EXPIRED
+    assert rule.to_dict()["in_report"] == "expired"
+    assert next(r for r in c.rules if r.in_report is None).to_dict()["in_report"] is None
+    text = "connect to mx.example.org[192.0.2.1]:25: Connection timed out"
+    assert bouncekit.classify(text).reason is Reason.NETWORKERROR
+    raw = (
+        "From: MAILER-DAEMON@example.net\nTo: a@example.net\nSubject: Undelivered Mail Returned to Sender\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n"
+        "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; example.net\n\n"
+        f"Final-Recipient: rfc822; x@example.org\nAction: failed\nStatus: 4.4.1\nDiagnostic-Code: X-Postfix; {text}\n\n--b--\n"
+    )
+    row = bouncekit.parse(raw).recipients[0]
+    assert row.classification.reason is Reason.EXPIRED
+    assert row.classification.rule == "generic-delivery.connection-timed-out+report"
