@@ -663,6 +663,11 @@ fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classi
 /// whatever the text says of the address ("454 4.4.4 Host or domain name
 /// not found" in a warning): soft, and the address is kept.
 fn still_trying(mut c: Classification) -> Classification {
+    // A status bouncekit derived (the report gave none) is a temporary one
+    // while the mailer is still trying.
+    if c.status_source == StatusSource::Derived {
+        c.status = c.status.map(|s| s.with_class(crate::StatusClass::Transient));
+    }
     if c.bounce_type == BounceType::Hard {
         c.bounce_type = BounceType::Soft;
         c.action = default_action(c.reason, BounceType::Soft);

@@ -253,6 +253,11 @@ pub(crate) fn address_span(s: &str, from: usize) -> Option<(usize, usize, usize)
                 en += 1;
             }
         }
+        // The mirror case: an ASCII domain run into CJK prose
+        // ("postmaster@example.jpまで返信"): the change of script ends it.
+        if let Some(k) = s.get(at + 1..en).and_then(|d| d.char_indices().find(|(_, c)| !c.is_ascii())).filter(|&(k, c)| k > 0 && is_cjk(c)).map(|(k, _)| k) {
+            en = at + 1 + k;
+        }
         while st < at && b[st] == b'.' {
             st += 1;
         }
@@ -759,6 +764,7 @@ mod tests {
         // CJK prose run into an ASCII address ends where the script changes;
         // a local part wholly in such a script, or a Latin one, is kept.
         assert_eq!(find_address("无法发送到admin@example.com").unwrap().0, "admin@example.com");
+        assert_eq!(find_address("Postmaster@dti.example.jpまで返信をお願いします。").unwrap().0, "Postmaster@dti.example.jp");
         assert_eq!(find_address("用户@例子.example").unwrap().0, "用户@例子.example");
         assert_eq!(find_address("éric@example.fr").unwrap().0, "éric@example.fr");
     }
