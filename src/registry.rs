@@ -105,7 +105,7 @@ struct Registry {
 }
 
 /// The part of an entry a verdict needs.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Quick {
     name: Box<str>,
     reason_permanent: Reason,
@@ -132,17 +132,11 @@ impl Quick {
 /// the highest registered detail of their subject fall back to the
 /// subject's entry, as unregistered ones do (the row's extra last slot).
 fn quick_index(subjects: &BTreeMap<u16, Quick>, codes: &BTreeMap<(u16, u16), Quick>) -> Vec<Vec<Option<Quick>>> {
-    let copy = |q: &Quick| Quick {
-        name: q.name.clone(),
-        reason_permanent: q.reason_permanent,
-        reason_temporary: q.reason_temporary,
-        reason_in_report: q.reason_in_report,
-    };
     (0..=MAX_SUBJECT)
         .map(|subject| {
             let fallback = subjects.get(&subject);
             let len = codes.range((subject, 0)..=(subject, u16::MAX)).next_back().map_or(0, |((_, d), _)| usize::from(*d) + 1);
-            (0..=len).map(|d| codes.get(&(subject, d as u16)).or(fallback).map(copy)).collect()
+            (0..=len).map(|d| codes.get(&(subject, d as u16)).or(fallback).cloned()).collect()
         })
         .collect()
 }

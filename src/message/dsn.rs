@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::util::{dsn_address, lines, split_at_byte, trim, whole_address};
+use super::util::{dsn_address, lines, split_at_byte, starts_with_ci, trim, whole_address};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
 use crate::{find_codes, Reason, ReplyCode, StatusClass, StatusCode};
 
@@ -301,8 +301,8 @@ fn has_inline_fields(t: &str) -> bool {
     let mut saw_recipient = false;
     let mut saw_other = false;
     for line in lines(t) {
-        let l = line.trim_start().as_bytes();
-        let starts = |p: &str| l.len() >= p.len() && l[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+        let l = line.trim_start();
+        let starts = |p: &str| starts_with_ci(l, p);
         if starts("final-recipient:") || starts("original-recipient:") {
             saw_recipient = true;
         } else if starts("action:") || starts("status:") || starts("diagnostic-code:") {
@@ -415,7 +415,7 @@ mod tests {
     #[test]
     fn inline_fields_are_told_as_when_every_line_was_read() {
         let by_every_line = |t: &str| {
-            let starts = |l: &str, p: &str| l.len() >= p.len() && l.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+            let starts = starts_with_ci;
             let ls: Vec<&str> = t.lines().map(str::trim_start).collect();
             ls.iter().any(|l| starts(l, "final-recipient:") || starts(l, "original-recipient:"))
                 && ls.iter().any(|l| {

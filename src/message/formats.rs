@@ -7,7 +7,7 @@
 //! the original message begins. Adding a format is adding a row.
 
 use super::text::{cut_original, error_block, recipients_in, transcript_recipients, TextFacts};
-use super::util::{all_addresses, contains_ci, find_address, whole_address, Literals};
+use super::util::{all_addresses, contains_ci, find_address, find_ci, starts_with_ci, whole_address, Literals};
 use super::{Draft, Hit, Mail, MessageKind};
 use crate::Reason;
 
@@ -406,10 +406,9 @@ fn words_before(body: &str, addr: &str) -> String {
 /// Whether the words right after an address call it the sender (Postfix's
 /// `<a@b>: Sender address rejected`, a filter's `<a@b> sender rejected`).
 fn called_sender(body: &str, addr: &str) -> bool {
-    let Some(at) = super::util::find_ci(body, addr) else { return false };
+    let Some(at) = find_ci(body, addr) else { return false };
     let after = body[at + addr.len()..].trim_start_matches(['>', '"', '\'', ':', ' ', '\t']);
-    let head = &after.as_bytes()[..after.len().min(24)];
-    ["sender rejected", "sender address rejected", "sender denied"].iter().any(|w| head.len() >= w.len() && head[..w.len()].eq_ignore_ascii_case(w.as_bytes()))
+    ["sender rejected", "sender address rejected", "sender denied"].iter().any(|w| starts_with_ci(after, w))
 }
 
 /// Whether the words before an address make it a sender ("not accepting

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::util::{address_span, contains_ci, find_address, find_ci, lines, trim, Literals};
+use super::util::{address_span, contains_ci, ends_with_ci, find_address, find_ci, lines, starts_with_ci, trim, Literals};
 use super::{Draft, Hit};
 
 /// Lines (lowercase, trimmed) that announce the copy of the original
@@ -251,10 +251,6 @@ fn candidate_markers() -> &'static Literals {
     AC.get_or_init(|| Literals::new(CANDIDATE_PIECES))
 }
 
-fn starts_with_ci(s: &str, prefix: &str) -> bool {
-    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
-}
-
 /// Labels that may precede a recipient's address at the start of a line.
 fn label_ok(label: &str) -> bool {
     let l = trim(label);
@@ -298,7 +294,7 @@ fn is_address_label(label: &str) -> bool {
     const PLAIN: &[&str] = &[
         "to", "rcpt to", "rcpt", "recipient", "recipients", "recipient address", "address", "addresses", "original recipient",
         "final recipient", "failed recipient", "failed address", "e-mail address", "email address", "mail address", "user", "mailbox",
-        "destination", "宛先", "受信者", "could not be delivered to", "delivery to", "undeliverable to", "无法发送到", "无法投递到",
+        "destination", "宛先", "受信者", "could not be delivered to", "delivery to", "undeliverable to",
     ];
     // Words that say what went wrong: "Unknown user:" is a verdict, not a label.
     const FAULT: &[&str] = &["unknown", "invalid", "illegal", "bad ", "no such", "inactive", "disabled", "not found", "rejected"];
@@ -316,7 +312,7 @@ fn is_address_label(label: &str) -> bool {
     let is = |p: &str| eq(lb, p.as_bytes());
     let after_space = |p: &str| lb.len() > p.len() && eq(&lb[lb.len() - p.len()..], p.as_bytes()) && lb[lb.len() - p.len() - 1] == b' ';
     let has = |f: &str| if ascii { contains_ci(l, f) } else { l.contains(f) };
-    PLAIN.iter().any(|p| is(p) || after_space(p) && l.len() < p.len() + 12 && !FAULT.iter().any(|f| has(f)))
+    PLAIN.iter().chain(&CJK_TARGETS).any(|p| is(p) || after_space(p) && l.len() < p.len() + 12 && !FAULT.iter().any(|f| has(f)))
 }
 
 /// `550 5.1.1 <addr>... text`: a reply line that names the recipient first.
@@ -462,10 +458,7 @@ fn read_blocks<'a>(block: &'a str, wanted: Option<&[String]>) -> (Vec<Hit>, &'a 
             && t.as_bytes().first().is_some_and(u8::is_ascii_digit)
             // Postfix's `<a@b> (expanded from` wrapped before the alias's
             // address: the alias and its reply are the same block.
-            || cur.is_some_and(|i| {
-                let d = hits[i].diagnostic.trim_end().as_bytes();
-                d.len() >= 14 && d[d.len() - 14..].eq_ignore_ascii_case(b"(expanded from")
-            });
+            || cur.is_some_and(|i| ends_with_ci(hits[i].diagnostic.trim_end(), "(expanded from"));
         if continues {
             let h = &mut hits[cur.unwrap()];
             h.diagnostic.push('\n');
@@ -819,8 +812,7 @@ fn sentence_naming(texts: &TextFacts<'_>, addr: &str) -> Option<String> {
         let mut sentence = line.to_string();
         // A header field ("Final-Recipient: rfc822; a@b") is not a lead-in.
         let field = line.split_once(':').is_some_and(|(n, _)| !n.is_empty() && !n.contains(' '));
-        let end = line.trim_end_matches(['\'', '"', '>', ':', '.', ',']).as_bytes();
-        let lead_in = !field && end.len() >= addr.len() && end[end.len() - addr.len()..].eq_ignore_ascii_case(addr.as_bytes());
+        let lead_in = !field && ends_with_ci(line.trim_end_matches(['\'', '"', '>', ':', '.', ',']), addr);
         if lead_in {
             for next in lines.take_while(|l| !l.is_empty()).take(MAX_REASON_LINES) {
                 sentence.push(' ');

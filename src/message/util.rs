@@ -710,6 +710,16 @@ pub(crate) fn rfc3339_of(d: &mail_parser::DateTime) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Whether `s` starts with `prefix`, ignoring ASCII case.
+pub(crate) fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+/// Whether `s` ends with `suffix`, ignoring ASCII case.
+pub(crate) fn ends_with_ci(s: &str, suffix: &str) -> bool {
+    s.len() >= suffix.len() && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+}
+
 /// Case-insensitive (ASCII) substring search.
 pub(crate) fn contains_ci(hay: &str, needle: &str) -> bool {
     find_ci(hay, needle).is_some()
