@@ -223,6 +223,41 @@ fn a_timeout_in_a_report_is_an_expired_message() {
     assert_eq!(parse(raw.as_bytes()).unwrap().recipients[0].classification.reason, Reason::NetworkError);
 }
 
+/// A machine part that says nothing but "failed" (a bare X.0.0, a
+/// gateway's "Unable-To-Transfer") gives way to the human-readable notice
+/// when that names the failure; a notice that names nothing, or a report
+/// for several recipients (whose notice may be about another), leaves the
+/// verdict as the code gives it.
+#[test]
+fn a_vague_report_takes_the_reason_its_notice_gives() {
+    let report = |notice: &str, groups: &str| {
+        format!(
+            "From: postmaster@mx.example.net\nTo: sender@example.net\nSubject: Delivery Notification: Delivery has failed\n\
+             MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n\
+             --b\nContent-Type: text/plain\n\n{notice}\n--b\nContent-Type: message/delivery-status\n\n\
+             Reporting-MTA: dns; mx.example.net\n\n{groups}\n--b--\n"
+        )
+    };
+    let one = "Final-Recipient: rfc822; x@example.org\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: smtp; rejected by system\n";
+    let quota = "Your message cannot be delivered to x@example.org:\n-SYSTEM-F-EXDISKQUOTA, disk quota exceeded";
+    let c = &parse(report(quota, one).as_bytes()).unwrap().recipients[0].classification;
+    assert_eq!(c.reason, Reason::MailboxFull, "{c:?}");
+    assert!(c.rule.ends_with("+notification"), "{}", c.rule);
+    let relay = "Your message was not delivered.\nMTA '192.0.2.7' gives error message 5.7.1 Unable to relay for x@example.org";
+    assert_eq!(parse(report(relay, one).as_bytes()).unwrap().recipients[0].classification.reason, Reason::NoRelaying);
+    // Nothing decisive in the notice: the code's verdict stands.
+    let plain = "Your message could not be delivered to one or more recipients.";
+    assert_eq!(parse(report(plain, one).as_bytes()).unwrap().recipients[0].classification.reason, Reason::OnHold);
+    // Two recipients: the notice is not read for either.
+    let two = format!("{one}\nFinal-Recipient: rfc822; y@example.org\nAction: failed\nStatus: 5.0.0\n");
+    for b in parse(report(quota, &two).as_bytes()).unwrap().recipients {
+        assert_eq!(b.classification.reason, Reason::OnHold, "{}", b.recipient);
+    }
+    // A diagnostic that decides keeps its own verdict.
+    let decided = "Final-Recipient: rfc822; x@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 no such user\n";
+    assert_eq!(parse(report(quota, decided).as_bytes()).unwrap().recipients[0].classification.reason, Reason::UserUnknown);
+}
+
 #[test]
 fn cr_only_line_endings() {
     let r = parse(&fixture("exim-cr.eml")).unwrap();

@@ -538,6 +538,7 @@ fn extract(m: &Mail<'_>) -> Draft {
 
 fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Report {
     let mut recipients = Vec::with_capacity(d.hits.len());
+    let single = d.hits.len() == 1;
     for h in d.hits {
         let mut diagnostic = unfold(&h.diagnostic);
         util::truncate(&mut diagnostic, limits.max_diagnostic_len);
@@ -570,6 +571,11 @@ fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Rep
             None if h.local_mailer && local_mailer_failure(&classification) => with_reason(classification, Reason::MailerError, "x-unix"),
             None => adjust(classification, action, smtp_command.as_deref()),
         };
+        if single && d.decoded_by == "rfc3464" && vague(&classification) {
+            if let Some(r) = notification_reason(classifier, &m.texts, &classification) {
+                classification = with_reason(classification, r, "notification");
+            }
+        }
         if matches!(classification.reason, Reason::Undefined | Reason::OnHold) {
             if let Some(r) = formats::default_reason(d.decoded_by) {
                 classification = with_reason(classification, r, &format!("format:{}", d.decoded_by));
@@ -709,6 +715,24 @@ fn local_mailer_failure(c: &Classification) -> bool {
 
 /// Whether a verdict came from wording anyone may write or from a code alone
 /// (not from a provider's or product's own wording).
+/// A verdict that no wording decided: the code alone, or nothing, left
+/// the reason open.
+fn vague(c: &Classification) -> bool {
+    matches!(c.reason, Reason::Undefined | Reason::OnHold) && ["status:", "reply:", "none"].iter().any(|p| c.rule.starts_with(p))
+}
+
+/// The reason the report's human-readable notice gives, when its machine
+/// part gave none (163.com's "rejected by system" beside a notice that
+/// says the message was taken for spam): the first text a rule decides.
+fn notification_reason(classifier: &Classifier, texts: &[Cow<'_, str>], c: &Classification) -> Option<Reason> {
+    // A notice is a few lines; a long text is more than the notice.
+    const NOTICE_MAX: usize = 4096;
+    texts.iter().filter(|t| t.len() <= NOTICE_MAX).find_map(|t| {
+        let n = classifier.classify_with(t, FoundCodes { status: c.status, reply: c.reply_code });
+        (!vague(&n) && !matches!(n.reason, Reason::Delivered | Reason::Undefined | Reason::OnHold) && !n.rule.starts_with("status:")).then_some(n.reason)
+    })
+}
+
 fn is_generic(rule: &str) -> bool {
     ["generic-", "lang-", "status:", "reply:", "none"].iter().any(|p| rule.starts_with(p))
 }
