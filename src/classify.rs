@@ -201,7 +201,9 @@ fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
     let class = codes.class_digit();
     // One registry look-up serves both the weak-rule gate and the verdict.
     let status_reason = codes.status.and_then(reason_for);
-    let specific = status_reason.is_some() && codes.status.is_some_and(|s| s.detail() != 0);
+    // X.7.1 ("delivery not authorized") is as vague as a catch-all: any
+    // refusal on policy grounds carries it, so weak wordings still decide.
+    let specific = status_reason.is_some() && codes.status.is_some_and(|s| s.detail() != 0 && !(s.subject() == 7 && s.detail() == 1));
     let success = class == Some(2);
     let rule = if success { None } else { rules.best_index_normalized(text, class, specific).map(|i| rules.rule_and_id(i)) };
     let (rule, rule_id) = (rule.map(|(r, _)| r), rule.map(|(_, id)| id));
