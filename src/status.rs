@@ -234,11 +234,35 @@ impl FoundCodes {
 /// ```
 pub fn find_codes(text: &str) -> FoundCodes {
     let b = text.as_bytes();
+    let (first, mut end) = codes_in(b);
+    // A client's transcript quotes the steps that went well (`250 2.1.0 Ok`)
+    // before the one that failed (`553 5.7.1 ...`): the failure is the
+    // answer. A few steps are looked past, no more (each look is a scan).
+    let mut from = 0;
+    for _ in 0..SUCCESS_STEPS {
+        let Some(e) = end.filter(|_| first.reply.is_some_and(|r| r.class_digit() == 2)) else { break };
+        from += e;
+        let (later, next) = codes_in(&b[from..]);
+        match later.reply {
+            Some(r) if r.class_digit() != 2 => return later,
+            Some(_) => end = next,
+            None => break,
+        }
+    }
+    first
+}
+
+/// Transcript steps that went well looked past by [`find_codes`].
+const SUCCESS_STEPS: usize = 4;
+
+/// The first reply code with its enhanced code (or the first enhanced code
+/// alone), and where that reply code ends.
+fn codes_in(b: &[u8]) -> (FoundCodes, Option<usize>) {
     match find_reply(b) {
         // The code right after the reply was already checked for.
-        Some((reply, _, Some(status))) => FoundCodes { status: Some(status), reply: Some(reply) },
-        Some((reply, end, None)) => FoundCodes { status: find_status(b, Some(end)), reply: Some(reply) },
-        None => FoundCodes { status: find_status(b, None), reply: None },
+        Some((reply, end, Some(status))) => (FoundCodes { status: Some(status), reply: Some(reply) }, Some(end)),
+        Some((reply, end, None)) => (FoundCodes { status: find_status(b, Some(end)), reply: Some(reply) }, Some(end)),
+        None => (FoundCodes { status: find_status(b, None), reply: None }, None),
     }
 }
 

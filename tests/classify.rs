@@ -122,6 +122,20 @@ fn success_is_not_a_failure() {
     assert_eq!((c.reason, c.bounce_type, c.action), (Reason::Delivered, BounceType::None, Action::Ignore));
 }
 
+/// A client's log quotes the steps that went well before the one that
+/// failed: the failing reply decides, not the first `250`. X.7.1 alone is
+/// no reason to silence a weak wording either.
+#[test]
+fn a_transcript_is_judged_by_its_failing_step() {
+    let c = classify(">> MAIL FROM:<a@example.org> << 250 2.1.0 Ok >> RCPT TO:<b@example.net> << 553 5.7.1 <a@example.org>: Sender address rejected: not owned by user c@example.org");
+    assert_eq!((c.reply_code.map(|r| r.get()), c.status.map(|s| s.to_string())), (Some(553), Some("5.7.1".to_string())));
+    assert_eq!(c.reason, Reason::SecurityError);
+    let c = classify("250 2.1.5 Ok then 250 2.0.0 queued as ABC");
+    assert_eq!(c.reason, Reason::Delivered);
+    let c = classify("554 5.7.1 <client.example[192.0.2.9]>: Client host rejected: CONN:SPAM");
+    assert_eq!(c.reason, Reason::Blocked, "{}", c.rule);
+}
+
 #[test]
 fn disagreeing_codes_are_explained() {
     let c = classify("550 4.2.2 zzz qqq");
