@@ -258,6 +258,38 @@ fn a_vague_report_takes_the_reason_its_notice_gives() {
     assert_eq!(parse(report(quota, decided).as_bytes()).unwrap().recipients[0].classification.reason, Reason::UserUnknown);
 }
 
+/// A Sieve `reject` (RFC 5429) may answer with a disposition notification
+/// instead of a DSN: `Disposition: ...; deleted` is the refusal, the
+/// notice's text after its lead-in the reason. A read receipt is no failure.
+#[test]
+fn a_sieve_reject_by_disposition_notification_is_a_bounce() {
+    let mdn = |reason: &str, disposition: &str| {
+        format!(
+            "From: Mail Delivery Subsystem <postmaster@example.net>\nTo: <news@shop.example>\nSubject: Automatically rejected mail\n\
+             Auto-Submitted: auto-replied (rejected)\nMIME-Version: 1.0\n\
+             Content-Type: multipart/report; report-type=disposition-notification; boundary=\"b\"\n\n\
+             --b\nContent-Type: text/plain; charset=utf-8\n\n\
+             Your message was automatically rejected by the mail delivery agent.\n\nThe following reason was given:\n{reason}\n\n\
+             --b\nContent-Type: message/disposition-notification\n\n\
+             Reporting-UA: mail.example.net; Mail Delivery Agent\nFinal-Recipient: rfc822; anna@example.net\n\
+             Original-Message-ID: <1@shop.example>\nDisposition: automatic-action/MDN-sent-automatically; {disposition}\n\n\
+             --b\nContent-Type: message/rfc822\n\nFrom: news@shop.example\nTo: anna@example.net\nSubject: offers\n\nhello\n--b--\n"
+        )
+    };
+    let r = parse(mdn("Quota exceeded (mailbox for user is full)", "deleted").as_bytes()).unwrap();
+    assert_eq!(r.recipients.len(), 1);
+    let b = &r.recipients[0];
+    assert_eq!((b.recipient.as_str(), b.decoded_by.as_str(), b.dsn_action), ("anna@example.net", "mdn", DsnAction::Failed));
+    assert_eq!(b.classification.reason, Reason::MailboxFull);
+    assert_eq!(b.diagnostic, "Quota exceeded (mailbox for user is full)");
+    // The script's own words decide nothing: the recipient's filter refused it.
+    let r = parse(mdn("Go away!", "deleted").as_bytes()).unwrap();
+    assert_eq!(r.recipients[0].classification.reason, Reason::Filtered);
+    // A read receipt reports no failure.
+    let r = parse(mdn("", "displayed").as_bytes()).unwrap();
+    assert!(r.recipients.iter().all(|b| b.dsn_action != DsnAction::Failed), "{:?}", r.recipients);
+}
+
 #[test]
 fn cr_only_line_endings() {
     let r = parse(&fixture("exim-cr.eml")).unwrap();

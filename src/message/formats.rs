@@ -71,7 +71,12 @@ const SYSTEM_SENDERS: &[&str] =
 /// Verdicts a format implies when its text decides nothing: Google Groups
 /// returns "the group may not exist, or you may not have permission to post"
 /// in the sender's language, a refusal of the sender by the list.
-pub static FORMAT_REASONS: &[(&str, Reason)] = &[("googlegroups", Reason::Rejected)];
+pub static FORMAT_REASONS: &[(&str, Reason)] = &[
+    ("googlegroups", Reason::Rejected),
+    // A refusal by disposition notification is the recipient's own filter
+    // (a Sieve script) speaking, whatever words it was given.
+    ("mdn", Reason::Filtered),
+];
 
 /// The verdict a format implies when its text decides nothing.
 pub fn default_reason(format: &str) -> Option<Reason> {

@@ -2,7 +2,8 @@
 //!
 //! Standards first: RFC 3464 delivery-status (and RFC 6533's
 //! `message/global-delivery-status`) in [`dsn`], RFC 5965 feedback reports in
-//! [`arf`], RFC 3834 auto-replies in [`autoreply`]. Then the non-standard
+//! [`arf`], RFC 3834 auto-replies in [`autoreply`], and refusals sent as
+//! RFC 8098 disposition notifications (a Sieve reject) in `mdn`. Then the non-standard
 //! formats real MTAs and providers send, described as data in [`formats`] and
 //! read by one generic extractor ([`text`]), plus the few that need code of
 //! their own (Amazon SES's JSON notification in [`json`]).
@@ -24,6 +25,7 @@ pub mod autoreply;
 pub mod dsn;
 pub mod formats;
 pub mod json;
+mod mdn;
 mod mime;
 mod pec;
 mod row;
@@ -432,6 +434,8 @@ pub(crate) struct Mail<'a> {
     pub dsn: Vec<Cow<'a, str>>,
     /// `message/feedback-report` bodies.
     pub feedback: Vec<Cow<'a, str>>,
+    /// `message/disposition-notification` bodies (RFC 8098).
+    pub mdn: Vec<Cow<'a, str>>,
     /// JSON bodies (application/json, or text bodies that are a JSON object).
     pub json: Vec<Cow<'a, str>>,
     /// Italian PEC notices' `daticert.xml` parts.
@@ -521,15 +525,19 @@ fn extract(m: &Mail<'_>) -> Draft {
             return d;
         }
     }
-    // 4. JSON notifications (Amazon SES).
+    // 4. Disposition notifications that report a refusal (Sieve reject).
+    if let Some(d) = mdn::extract(m) {
+        return d;
+    }
+    // 5. JSON notifications (Amazon SES).
     if let Some(d) = json::extract(m) {
         return d;
     }
-    // 5. Non-standard MTA and provider formats.
+    // 6. Non-standard MTA and provider formats.
     if let Some(d) = formats::extract(m, &texts) {
         return d;
     }
-    // 6. Auto-replies.
+    // 7. Auto-replies.
     if let Some(d) = autoreply::extract(m) {
         return d;
     }

@@ -110,7 +110,7 @@ pub(crate) fn old_collect(
         }
     }
     walk(msg, 0, 0, limits, m)?;
-    if m.texts.is_empty() && m.dsn.is_empty() && m.feedback.is_empty() && m.json.is_empty() {
+    if m.texts.is_empty() && m.dsn.is_empty() && m.feedback.is_empty() && m.mdn.is_empty() && m.json.is_empty() {
         // A multipart whose boundaries are missing or broken: read the body as text.
         let raw = msg.raw_message();
         let body = raw.get(root.offset_body as usize..).unwrap_or(b"");
@@ -177,6 +177,7 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
             match (ctype.as_str(), sub.as_str()) {
                 ("message", "delivery-status") | ("message", "global-delivery-status") => m.dsn.push(Cow::Owned(content.into_owned())),
                 ("message", "feedback-report") => m.feedback.push(Cow::Owned(content.into_owned())),
+                ("message", "disposition-notification") => m.mdn.push(Cow::Owned(content.into_owned())),
                 ("text", "rfc822-headers") | ("message", "rfc822-headers") | ("message", "global-headers") => {
                     if m.original.message_id.is_none() && m.original.from.is_none() {
                         m.original = original_from_header_block(content.as_bytes());
@@ -295,6 +296,7 @@ mod tests {
                     ("texts", a.texts == b.texts),
                     ("dsn", a.dsn == b.dsn),
                     ("feedback", a.feedback == b.feedback),
+                    ("mdn", a.mdn == b.mdn),
                     ("json", a.json == b.json),
                     ("original.message_id", a.original.message_id == b.original.message_id),
                     ("original.from", a.original.from == b.original.from),

@@ -374,7 +374,7 @@ pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> R
     for part in &tree.parts {
         read_part(raw, part, m);
     }
-    if m.texts.is_empty() && m.dsn.is_empty() && m.feedback.is_empty() && m.json.is_empty() {
+    if m.texts.is_empty() && m.dsn.is_empty() && m.feedback.is_empty() && m.mdn.is_empty() && m.json.is_empty() {
         // A multipart whose boundaries are missing or broken: read the body as text.
         let body = &raw[root_body.min(raw.len())..];
         if !body.is_empty() {
@@ -459,6 +459,7 @@ fn text_part<'a>(ctype: &[u8], sub: &[u8], cd: Option<&[u8]>, content: Cow<'a, s
     match (ctype, sub) {
         (b"message", b"delivery-status") | (b"message", b"global-delivery-status") => m.dsn.push(content),
         (b"message", b"feedback-report") => m.feedback.push(content),
+        (b"message", b"disposition-notification") => m.mdn.push(content),
         (b"text", b"rfc822-headers")
         | (b"message", b"rfc822-headers")
         | (b"message", b"global-headers")
