@@ -36,7 +36,7 @@ mod generated {
 }
 
 /// Rules under this priority are *weak*: they only decide when the text
-/// carries no specific enhanced status code.
+/// carries no specific enhanced status code (`X.Y.0` and `X.7.1` are not).
 pub const WEAK_BELOW: u8 = 50;
 
 /// One diagnostic-text rule.
