@@ -721,8 +721,6 @@ fn local_mailer_failure(c: &Classification) -> bool {
     is_generic(&c.rule) && matches!(c.reason, Reason::UserUnknown | Reason::Filtered | Reason::OnHold | Reason::Undefined)
 }
 
-/// Whether a verdict came from wording anyone may write or from a code alone
-/// (not from a provider's or product's own wording).
 /// A verdict that no wording decided: the code alone, or nothing, left
 /// the reason open.
 fn vague(c: &Classification) -> bool {
@@ -741,6 +739,8 @@ fn notification_reason(classifier: &Classifier, texts: &[Cow<'_, str>], c: &Clas
     })
 }
 
+/// Whether a verdict came from wording anyone may write or from a code alone
+/// (not from a provider's or product's own wording).
 fn is_generic(rule: &str) -> bool {
     ["generic-", "lang-", "status:", "reply:", "none"].iter().any(|p| rule.starts_with(p))
 }
