@@ -238,15 +238,17 @@ pub fn find_codes(text: &str) -> FoundCodes {
     // A client's transcript quotes the steps that went well (`250 2.1.0 Ok`)
     // before the one that failed (`553 5.7.1 ...`): the failure is the
     // answer. A few steps are looked past, no more (each look is a scan).
-    let mut from = 0;
-    for _ in 0..SUCCESS_STEPS {
-        let Some(e) = end.filter(|_| first.reply.is_some_and(|r| r.class_digit() == 2)) else { break };
-        from += e;
-        let (later, next) = codes_in(&b[from..]);
-        match later.reply {
-            Some(r) if r.class_digit() != 2 => return later,
-            Some(_) => end = next,
-            None => break,
+    if first.reply.is_some_and(|r| r.class_digit() == 2) {
+        let mut from = 0;
+        for _ in 0..SUCCESS_STEPS {
+            let Some(e) = end else { break };
+            from += e;
+            let (later, next) = codes_in(&b[from..]);
+            match later.reply {
+                Some(r) if r.class_digit() != 2 => return later,
+                Some(_) => end = next,
+                None => break,
+            }
         }
     }
     first

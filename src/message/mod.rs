@@ -735,7 +735,7 @@ fn notification_reason(classifier: &Classifier, texts: &[Cow<'_, str>], c: &Clas
     const NOTICE_MAX: usize = 4096;
     texts.iter().filter(|t| t.len() <= NOTICE_MAX).find_map(|t| {
         let n = classifier.classify_with(t, FoundCodes { status: c.status, reply: c.reply_code });
-        (!vague(&n) && !matches!(n.reason, Reason::Delivered | Reason::Undefined | Reason::OnHold) && !n.rule.starts_with("status:")).then_some(n.reason)
+        (!matches!(n.reason, Reason::Delivered | Reason::Undefined | Reason::OnHold) && !n.rule.starts_with("status:")).then_some(n.reason)
     })
 }
 
