@@ -290,6 +290,28 @@ fn a_sieve_reject_by_disposition_notification_is_a_bounce() {
     assert!(r.recipients.iter().all(|b| b.dsn_action != DsnAction::Failed), "{:?}", r.recipients);
 }
 
+/// A notice someone forwarded (to a help desk, say) quotes its own header
+/// block: its `To:` is whom the notice went to, the sender of the failed
+/// message, and must never come out as a failed recipient.
+#[test]
+fn a_forwarded_notice_names_its_recipient_not_its_addressee() {
+    let notice = "** Address not found **\n\nYour message wasn't delivered to bob.nobody@example.com because the address couldn't be found, \
+                  or is unable to receive mail.\n\nThe response was:\n\nThe email account that you tried to reach does not exist. \
+                  Please try double-checking the recipient's email address for typos or unnecessary spaces. - gsmtp\n";
+    for (intro, headers) in [
+        ("---------- Forwarded message ---------", "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nDate: Mon, 3 Feb 2025 at 09:58\nSubject: Delivery Status Notification (Failure)\nTo: <alice@example.org>\n"),
+        ("Begin forwarded message:\n", "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nSubject: Delivery Status Notification (Failure)\nDate: 3 February 2025 at 09:58:00 CET\nTo: alice@example.org\nCc: archive@example.org\n"),
+    ] {
+        let raw = format!(
+            "From: Alice Sender <alice@example.org>\nTo: helpdesk@example.net\nSubject: Fwd: Delivery Status Notification (Failure)\n\
+             MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\nCan you check why this bounced?\n\n{intro}\n{headers}\n\n{notice}"
+        );
+        let r = parse(raw.as_bytes()).unwrap();
+        let found: Vec<(&str, Reason)> = r.recipients.iter().map(|b| (b.recipient.as_str(), b.classification.reason)).collect();
+        assert_eq!(found, [("bob.nobody@example.com", Reason::UserUnknown)], "{intro}");
+    }
+}
+
 #[test]
 fn cr_only_line_endings() {
     let r = parse(&fixture("exim-cr.eml")).unwrap();

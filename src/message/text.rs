@@ -440,13 +440,17 @@ fn read_blocks<'a>(block: &'a str, wanted: Option<&[String]>) -> (Vec<Hit>, &'a 
     let head = memchr::memchr(b'@', b).map_or(b.len(), |at| memchr::memrchr(b'\n', &b[..at]).map_or(0, |i| i + 1));
     let (head, rest) = block.split_at(head);
     let mut more_preamble: Vec<&str> = Vec::new();
+    // Inside a forwarded notice's own header block (see `notice_from`).
+    let mut notice_header = lines(head).map(trim).fold(false, |open, t| !t.is_empty() && (open || notice_from(t)));
     for line in lines(rest) {
         let t = trim(line);
         if t.is_empty() {
+            notice_header = false;
             continue;
         }
+        notice_header |= notice_from(t);
         // Each line is read as a recipient line once.
-        let named = recipient_line(line);
+        let named = if notice_header && (starts_with_ci(t, "to:") || starts_with_ci(t, "cc:")) { None } else { recipient_line(line) };
         if cur.is_none() && named.is_none() {
             more_preamble.push(t);
             continue;
@@ -509,6 +513,15 @@ fn read_blocks<'a>(block: &'a str, wanted: Option<&[String]>) -> (Vec<Hit>, &'a 
         }
     }
     (hits, head, more_preamble)
+}
+
+/// The `From:` line of a notice's own header block, as a mail client quotes
+/// it when someone forwards the notice ("---------- Forwarded message",
+/// "-----Original Message-----", "Begin forwarded message:"). The `To:` and
+/// `Cc:` lines of that block name whom the notice was sent to (the sender of
+/// the failed message, often the forwarder), never a failed recipient.
+fn notice_from(t: &str) -> bool {
+    starts_with_ci(t, "from:") && ["mailer-daemon", "postmaster", "mail delivery", "microsoftexchange"].iter().any(|w| contains_ci(t, w))
 }
 
 /// Whether a text's codes say failure (class 4 or 5). The class is the
