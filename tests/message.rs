@@ -290,6 +290,30 @@ fn a_sieve_reject_by_disposition_notification_is_a_bounce() {
     assert!(r.recipients.iter().all(|b| b.dsn_action != DsnAction::Failed), "{:?}", r.recipients);
 }
 
+/// A notice that says why once, then lists the addresses: each takes that
+/// reason. When one address's own line decides, the notice may be telling
+/// that one's cause, and the other keeps the verdict of its own text.
+#[test]
+fn addresses_listed_under_one_cause_take_it() {
+    let notice = |ben: &str| {
+        format!(
+            "From: Mail Administrator <postmaster@mail.example.net>\nTo: sender@example.org\nSubject: Mail System Error - Returned Mail\n\
+             Content-Type: text/plain\n\nThis Message was undeliverable due to the following reason:\n\n\
+             The recipients' mailboxes are over their storage quota.\n\nThe following recipients did not receive your message:\n\n\
+             \x20    <anna@example.net>\n     <ben@example.net>{ben}\n\n\
+             Please reply to postmaster@mail.example.net if you feel this message to be in error.\n"
+        )
+    };
+    let reasons = |raw: String| -> Vec<(String, Reason)> {
+        parse(raw.as_bytes()).unwrap().recipients.into_iter().map(|b| (b.recipient, b.classification.reason)).collect()
+    };
+    assert_eq!(reasons(notice("")), [("anna@example.net".into(), Reason::MailboxFull), ("ben@example.net".into(), Reason::MailboxFull)]);
+    assert_eq!(
+        reasons(notice(": 550 5.1.1 User unknown")),
+        [("anna@example.net".into(), Reason::Undefined), ("ben@example.net".into(), Reason::UserUnknown)]
+    );
+}
+
 /// A notice someone forwarded (to a help desk, say) quotes its own header
 /// block: its `To:` is whom the notice went to, the sender of the failed
 /// message, and must never come out as a failed recipient.

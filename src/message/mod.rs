@@ -546,8 +546,9 @@ fn extract(m: &Mail<'_>) -> Draft {
 
 fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Report {
     let mut recipients = Vec::with_capacity(d.hits.len());
-    let single = d.hits.len() == 1;
-    for h in d.hits {
+    // First each recipient's own verdict, then what the report as a whole adds.
+    let mut staged = Vec::with_capacity(d.hits.len());
+    for mut h in d.hits {
         let mut diagnostic = unfold(&h.diagnostic);
         util::truncate(&mut diagnostic, limits.max_diagnostic_len);
         let action = h.action.unwrap_or(match d.kind {
@@ -572,14 +573,26 @@ fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Rep
                 }
             }
         };
-        let smtp_command = h.command.or_else(|| util::detect_command(&diagnostic).map(str::to_string));
-        let mut classification = match h.vendor {
+        let smtp_command = h.command.take().or_else(|| util::detect_command(&diagnostic).map(str::to_string));
+        let classification = match h.vendor {
             Some(r) if is_generic(&classification.rule) && r != classification.reason => with_reason(classification, r, "vendor-category"),
             Some(_) => classification,
             None if h.local_mailer && local_mailer_failure(&classification) => with_reason(classification, Reason::MailerError, "x-unix"),
             None => adjust(classification, action, smtp_command.as_deref()),
         };
-        if single && d.decoded_by == "rfc3464" && vague(&classification) {
+        staged.push((h, diagnostic, action, smtp_command, classification));
+    }
+    // A report whose recipients' own texts decide nothing (a lone status
+    // group with a bare code, or addresses listed under one sentence saying
+    // why) takes the reason its notice gives. Not when any recipient's text
+    // decided, nor for a DSN's several groups: the notice may be telling one
+    // recipient's cause, and another's would be made up.
+    let failing = |a: DsnAction| matches!(a, DsnAction::Failed | DsnAction::Delayed);
+    let notice_speaks = (d.decoded_by == "generic" || (d.decoded_by == "rfc3464" && staged.len() == 1))
+        && staged.iter().any(|s| failing(s.2))
+        && staged.iter().filter(|s| failing(s.2)).all(|s| vague(&s.4));
+    for (h, diagnostic, action, smtp_command, mut classification) in staged {
+        if notice_speaks && failing(action) {
             if let Some(r) = notification_reason(classifier, &m.texts, &classification) {
                 classification = with_reason(classification, r, "notification");
             }
