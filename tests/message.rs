@@ -323,6 +323,8 @@ fn a_forwarded_notice_names_its_recipient_not_its_addressee() {
                   or is unable to receive mail.\n\nThe response was:\n\nThe email account that you tried to reach does not exist. \
                   Please try double-checking the recipient's email address for typos or unnecessary spaces. - gsmtp\n";
     for (intro, headers) in [
+        // Gmail's marker until about 2017, also the one its forward rule puts before an original.
+        ("---------- Forwarded message ----------", "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nDate: Mon, Mar 15, 2010 at 10:17 PM\nSubject: Delivery Status Notification (Failure)\nTo: alice@example.org\n"),
         ("---------- Forwarded message ---------", "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nDate: Mon, 3 Feb 2025 at 09:58\nSubject: Delivery Status Notification (Failure)\nTo: <alice@example.org>\n"),
         ("Begin forwarded message:\n", "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nSubject: Delivery Status Notification (Failure)\nDate: 3 February 2025 at 09:58:00 CET\nTo: alice@example.org\nCc: archive@example.org\n"),
     ] {

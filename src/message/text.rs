@@ -175,11 +175,20 @@ fn original_start_in(t: &str, lower: &[u8]) -> usize {
         checked = start;
         let end = memchr::memchr(b'\n', &b[m.start()..]).map_or(b.len(), |i| m.start() + i + 1);
         let prev_start = memchr::memrchr(b'\n', &b[..start - 1]).map_or(0, |i| i + 1);
-        if is_cut_line(&t[start..end], &t[prev_start..start], &lower[start..end]) {
+        if is_cut_line(&t[start..end], &t[prev_start..start], &lower[start..end]) && !forwards_a_notice(&lower[start..end], &t[end..]) {
             return start;
         }
     }
     t.len()
+}
+
+/// Whether a "Forwarded message" line introduces a forwarded notice (its
+/// header block names a mailer daemon as the sender), not the original: a
+/// relay's forward rule puts the line before the original, a person who
+/// forwards a bounce puts it before the bounce.
+fn forwards_a_notice(lower_line: &[u8], after: &str) -> bool {
+    memchr::memmem::find(lower_line, b"forwarded message").is_some()
+        && lines(after).map(trim).skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).take(6).any(notice_from)
 }
 
 /// Whether `line` (its `\n` included) starts the copy of the original
@@ -939,7 +948,9 @@ mod tests {
                 let lower = trimmed.to_ascii_lowercase();
                 let marker = ORIGINAL_MARKERS.iter().any(|m| lower.contains(&m.to_ascii_lowercase()))
                     || (prev_blank && !line.starts_with([' ', '\t']) && HEADER_STARTS.iter().any(|h| starts_with_ci(trimmed, h)));
-                if marker && pos > 0 {
+                let notice_follows = lower.contains("forwarded message")
+                    && t[pos + line.len()..].lines().map(str::trim).skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).take(6).any(notice_from);
+                if marker && pos > 0 && !notice_follows {
                     return pos;
                 }
             }
@@ -1005,7 +1016,9 @@ mod tests {
         // Markers and header starts in mixed case, their pieces, blanks
         // (ASCII and wide) around them, rules, line breaks of every kind.
         let mut pieces: Vec<String> =
-            ["\n", "\r\n", "\n\n", " ", "\t", "\u{a0}", "\u{3000}", "x", "error", "----------", "é", ":"].map(String::from).to_vec();
+            ["\n", "\r\n", "\n\n", " ", "\t", "\u{a0}", "\u{3000}", "x", "error", "----------", "é", ":", "From: Mail Delivery System <MAILER-DAEMON@mx.example>"]
+                .map(String::from)
+                .to_vec();
         for m in ORIGINAL_MARKERS.iter().chain(HEADER_STARTS) {
             let h = m.len() / 2;
             pieces.extend([m.to_string(), m.to_ascii_uppercase(), m[..h].to_string(), m[h..].to_string()]);
