@@ -13,7 +13,7 @@ use serde_json::json;
 /// Where the ledger is and how decisions are made.
 #[derive(Args, Clone)]
 pub struct LedgerArgs {
-    /// The ledger file (SQLite; created when missing).
+    /// The ledger file (SQLite). `ledger record` creates it when missing; the commands that only read it need it to exist.
     #[arg(long, value_name = "FILE.db")]
     pub ledger: PathBuf,
     /// A policy file (TOML; see docs/policy.md). Default: the built-in policy.
