@@ -64,6 +64,25 @@ fn autoreplies_are_vacation_not_bounces() {
     }
 }
 
+/// An automatic acknowledgement ("Thank you for your e-mail") is an
+/// auto-reply when a header marks it as machine mail; the same subject from
+/// a person is not.
+#[test]
+fn acknowledgements_marked_as_machine_mail_are_autoreplies() {
+    let ack = |extra: &str| {
+        format!(
+            "From: John Smith <john@example.org>\nTo: <bounces@example.com>\nSubject: Thank you for your e-mail\n{extra}\
+             Content-Type: text/plain\n\nThank you for you e-mail.\nI will endeavour to reply as soon as possible.\n"
+        )
+    };
+    for extra in ["Precedence: bulk\n", "Return-Path: <>\n"] {
+        let r = parse(ack(extra).as_bytes()).unwrap();
+        assert_eq!(r.kind, MessageKind::Autoreply, "{extra}");
+        assert_eq!(r.recipients[0].classification.reason, Reason::Vacation);
+    }
+    assert_ne!(parse(ack("").as_bytes()).unwrap().kind, MessageKind::Autoreply);
+}
+
 /// Out-of-office replies with no RFC 3834 header, known by their subject
 /// in the languages they come in.
 #[test]

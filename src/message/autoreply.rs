@@ -77,6 +77,27 @@ pub const VACATION_SUBJECTS: &[&str] = &[
 /// Subject words of challenge-response requests (lowercase).
 const CHALLENGE_SUBJECTS: &[&str] = &["please confirm your message", "verify your email to", "challenge-response", "confirm your email address to reach"];
 
+/// Subjects of automatic acknowledgements ("Thank you for your e-mail", a
+/// help desk's "We have received your message"), which people write too:
+/// they count with a header that marks machine mail (`Precedence: bulk`,
+/// `junk` or `list`, or the null return path RFC 3834 asks of replies).
+const ACKNOWLEDGEMENT_SUBJECTS: &[&str] = &[
+    "thank you for your e-mail",
+    "thank you for your email",
+    "thank you for your message",
+    "thanks for your e-mail",
+    "thanks for your email",
+    "thanks for your message",
+    "thank you for contacting",
+    "we have received your",
+    "we've received your",
+];
+
+fn machine_mail(m: &Mail<'_>) -> bool {
+    m.header("precedence").is_some_and(|p| ["bulk", "junk", "list"].iter().any(|w| p.trim().eq_ignore_ascii_case(w)))
+        || m.header("return-path").is_some_and(|r| r.trim() == "<>")
+}
+
 fn header_says_autoreply(m: &Mail<'_>) -> bool {
     let auto = m.header("auto-submitted").map(|v| v.trim().to_ascii_lowercase());
     if auto.as_deref().is_some_and(|v| v.starts_with("auto-replied")) {
@@ -112,7 +133,10 @@ pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
     let subject = m.subject_lc();
     let kind = if CHALLENGE_SUBJECTS.iter().any(|s| subject.contains(s)) {
         MessageKind::Challenge
-    } else if header_says_autoreply(m) || VACATION_SUBJECTS.iter().any(|s| subject.contains(s)) {
+    } else if header_says_autoreply(m)
+        || VACATION_SUBJECTS.iter().any(|s| subject.contains(s))
+        || (ACKNOWLEDGEMENT_SUBJECTS.iter().any(|s| subject.contains(s)) && machine_mail(m))
+    {
         MessageKind::Autoreply
     } else {
         return None;
