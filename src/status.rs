@@ -395,7 +395,8 @@ fn find_reply(b: &[u8]) -> Option<(ReplyCode, usize, Option<StatusCode>)> {
         let boundary = match next {
             None => true,
             Some(n) if n.is_ascii_alphanumeric() || n == b'.' || n == b'_' || n == b'@' => false,
-            Some(b':') => !b.get(end + 1).is_some_and(|c| c.is_ascii_digit()),
+            // A time (`12:30`) or a ratio (`250/200`, cPanel's hourly limit) is no reply.
+            Some(b':' | b'/') => !b.get(end + 1).is_some_and(|c| c.is_ascii_digit()),
             Some(_) => true,
         };
         if boundary {
@@ -465,6 +466,8 @@ mod tests {
         // Transcripts: Sendmail's `<<<` and MDaemon's `<--` mark the server's answers.
         assert_eq!(rc("<<< 554 5.7.1 rejected"), Some(554));
         assert_eq!(rc("Wed 2026-08-05 08:01:30: <-- 500 Message rejected"), Some(500));
+        // A count out of a limit is no reply.
+        assert_eq!(rc("Domain example.com has exceeded the max emails per hour (250/200 (125%) allowed."), None);
     }
 
     #[test]
