@@ -93,6 +93,7 @@ const ACKNOWLEDGEMENT_SUBJECTS: &[&str] = &[
     "we've received your",
 ];
 
+/// Whether a header marks the message as sent by a program, not typed by a person.
 fn machine_mail(m: &Mail<'_>) -> bool {
     m.header("precedence").is_some_and(|p| ["bulk", "junk", "list"].iter().any(|w| p.trim().eq_ignore_ascii_case(w)))
         || m.header("return-path").is_some_and(|r| r.trim() == "<>")
