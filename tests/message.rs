@@ -333,6 +333,21 @@ fn addresses_listed_under_one_cause_take_it() {
     );
 }
 
+/// An address that two texts of a notice name (the notice and a footer
+/// below it), in different case, is one recipient with the notice's verdict.
+#[test]
+fn one_address_in_two_texts_is_one_recipient() {
+    let raw = "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\nTo: sender@example.org\nSubject: Undelivered Mail Returned to Sender\n\
+               MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n\
+               --b\nContent-Type: text/plain\n\nI'm sorry to have to inform you that your message could not be delivered.\n\n\
+               <Ann@Example.net>: host mx.example.net said: 550 5.1.1 User unknown (in reply to RCPT TO command)\n\n\
+               --b\nContent-Type: text/plain\n\n_______________________________________________\nSupport list\nann@example.net\n\
+               https://lists.example.net/listinfo/support\n--b--\n";
+    let r = parse(raw.as_bytes()).unwrap();
+    let found: Vec<(String, Reason)> = r.recipients.iter().map(|b| (b.recipient.to_ascii_lowercase(), b.classification.reason)).collect();
+    assert_eq!(found, [("ann@example.net".to_string(), Reason::UserUnknown)]);
+}
+
 /// A notice someone forwarded (to a help desk, say) quotes its own header
 /// block: its `To:` is whom the notice went to, the sender of the failed
 /// message, and must never come out as a failed recipient.

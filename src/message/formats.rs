@@ -285,6 +285,21 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
             hits.extend(recipients_in(block));
         }
     }
+    // One address named in two texts (a notice and a list's footer, an
+    // alternative part), its case aside, is one recipient: the first text's
+    // block, with the later one's text when the first had none.
+    let mut i = 1;
+    while i < hits.len() {
+        match hits[..i].iter().position(|h| h.recipient.eq_ignore_ascii_case(&hits[i].recipient)) {
+            Some(first) => {
+                let later = hits.remove(i);
+                if hits[first].diagnostic.trim().is_empty() {
+                    hits[first].diagnostic = later.diagnostic;
+                }
+            }
+            None => i += 1,
+        }
+    }
     // A header none of whose addresses the error text mentions, beside an
     // error text that lists its own recipients each with an SMTP answer, is
     // stale (carried over from another message): the listed recipients are
