@@ -588,9 +588,10 @@ fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Rep
     // decided, nor for a DSN's several groups: the notice may be telling one
     // recipient's cause, and another's would be made up.
     let failing = |a: DsnAction| matches!(a, DsnAction::Failed | DsnAction::Delayed);
+    let failing_verdicts = || staged.iter().filter(|(_, _, action, _, _)| failing(*action)).map(|(.., c)| c);
     let notice_speaks = (d.decoded_by == "generic" || (d.decoded_by == "rfc3464" && staged.len() == 1))
-        && staged.iter().any(|s| failing(s.2))
-        && staged.iter().filter(|s| failing(s.2)).all(|s| vague(&s.4));
+        && failing_verdicts().next().is_some()
+        && failing_verdicts().all(vague);
     for (h, diagnostic, action, smtp_command, mut classification) in staged {
         if notice_speaks && failing(action) {
             if let Some(r) = notification_reason(classifier, &m.texts, &classification) {
