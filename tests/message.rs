@@ -1,6 +1,6 @@
 //! The standards and the general mechanisms, on small hand-written messages.
 
-use bouncekit::{parse, parse_with, Classifier, DsnAction, Error, Limits, MessageKind, Reason};
+use bouncekit::{parse, BounceType, parse_with, Classifier, DsnAction, Error, Limits, MessageKind, Reason};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -277,6 +277,28 @@ fn a_vague_report_takes_the_reason_its_notice_gives() {
     assert_eq!(parse(report(quota, decided).as_bytes()).unwrap().recipients[0].classification.reason, Reason::UserUnknown);
 }
 
+/// "No such user" is a filter's answer only when something says the
+/// address was accepted first: a stage after RCPT TO, or a status that is
+/// not about the address (X.7.1). Status X.0.0 says nothing of either.
+#[test]
+fn an_unknown_user_is_filtered_only_on_evidence_of_a_later_stage() {
+    let verdict = |status: &str, extra: &str| {
+        let raw = format!(
+            "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\nTo: sender@example.net\nSubject: Mail delivery failed\n\
+             MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n\
+             --b\nContent-Type: text/plain\n\nThe following address failed:\n\n  x@example.org\n    Unknown user\n\n\
+             --b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n\
+             Final-Recipient: rfc822; x@example.org\nAction: failed\nStatus: {status}\nDiagnostic-Code: smtp; 550 Unknown user{extra}\n\n--b--\n"
+        );
+        let c = parse(raw.as_bytes()).unwrap().recipients.remove(0).classification;
+        (c.reason, c.bounce_type)
+    };
+    assert_eq!(verdict("5.0.0", ""), (Reason::UserUnknown, BounceType::Hard));
+    assert_eq!(verdict("5.7.1", ""), (Reason::Filtered, BounceType::Soft));
+    assert_eq!(verdict("5.0.0", " (in reply to end of DATA command)"), (Reason::Filtered, BounceType::Soft));
+    assert_eq!(verdict("5.0.0", " (in reply to RCPT TO command)"), (Reason::UserUnknown, BounceType::Hard));
+}
+
 /// A Sieve `reject` (RFC 5429) may answer with a disposition notification
 /// instead of a DSN: `Disposition: ...; deleted` is the refusal, the
 /// notice's text after its lead-in the reason. A read receipt is no failure.
@@ -346,6 +368,29 @@ fn one_address_in_two_texts_is_one_recipient() {
     let r = parse(raw.as_bytes()).unwrap();
     let found: Vec<(String, Reason)> = r.recipients.iter().map(|b| (b.recipient.to_ascii_lowercase(), b.classification.reason)).collect();
     assert_eq!(found, [("ann@example.net".to_string(), Reason::UserUnknown)]);
+}
+
+/// A notice a mailing list passed on carries the list's footer: the list's
+/// posting address there is no failed recipient, whether the notice names
+/// a real one (a bounce sent to the list) or none (a spam run's fake one).
+#[test]
+fn a_list_footer_names_no_recipient() {
+    let raw = |notice: &str| {
+        format!(
+            "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\nTo: dev@lists.example.org\n\
+             Subject: [Dev] Undeliverable: Outgoing mail failed\nList-Id: <dev.lists.example.org>\n\
+             List-Post: <mailto:dev@lists.example.org>\nPrecedence: list\nContent-Type: text/plain\n\n{notice}\n\
+             _______________________________________________\nDev mailing list\nDev@lists.example.org\n\
+             https://lists.example.org/listinfo/dev\n"
+        )
+    };
+    let r = parse(raw("Dear, dev\nYou have 3 pending messages that could not be sent.").as_bytes()).unwrap();
+    assert!(r.recipients.is_empty(), "{:?}", r.recipients);
+    let real = "This is the mail system at host mx.example.net.\n\n<ann@example.net>: host mx.example.net said: 550 5.1.1 User unknown \
+                (in reply to RCPT TO command)";
+    let r = parse(raw(real).as_bytes()).unwrap();
+    let found: Vec<(&str, Reason)> = r.recipients.iter().map(|b| (b.recipient.as_str(), b.classification.reason)).collect();
+    assert_eq!(found, [("ann@example.net", Reason::UserUnknown)]);
 }
 
 /// A notice someone forwarded (to a help desk, say) quotes its own header

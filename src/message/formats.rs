@@ -61,7 +61,7 @@ pub static FORMATS: &[Format] = &[
     // with a notice of its own, the list's address in angle brackets.
     fmt!("fml", body: ["you are not a member of this mailing list <", "not member article from", "duplicated message-id in <", "has detected a loop condition so that"], headers: [], from: [], subject: [], start: []),
     // "无法发送到" ("could not be sent to"): Chinese providers' notices (Tencent, Coremail).
-    fmt!("generic", body: ["could not be delivered to", "was not delivered to", "unable to deliver your message", "delivery has failed", "undeliverable to the following", "could not deliver your message", "无法发送到"], headers: [], from: SYSTEM_SENDERS, subject: [], start: []),
+    fmt!("generic", body: ["could not be delivered to", "issue delivering your message to", "was not delivered to", "unable to deliver your message", "delivery has failed", "undeliverable to the following", "could not deliver your message", "无法发送到"], headers: [], from: SYSTEM_SENDERS, subject: [], start: []),
 ];
 
 /// Words of the `From` of a mail system rather than a person (lowercase).
@@ -332,6 +332,14 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
         };
         if let Some((recipient, diagnostic)) = found {
             hits.push(Hit { recipient, diagnostic: diagnostic.to_string(), ..Hit::default() });
+        }
+    }
+    // A notice a mailing list passed on (a spam run's fake bounce sent to
+    // the list, a bounce someone posted) ends with the list's footer: the
+    // list's own posting address there is no recipient of the notice.
+    if let Some((list, _, _)) = m.header("list-post").as_deref().and_then(find_address) {
+        if !failed.iter().any(|a| a.eq_ignore_ascii_case(&list)) {
+            hits.retain(|h| !h.recipient.eq_ignore_ascii_case(&list));
         }
     }
     if hits.is_empty() && format.name == "generic" && !bounce_subject {

@@ -663,6 +663,8 @@ fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Rep
 fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classification {
     let found = c.status_source == StatusSource::Found;
     let address_status = found && c.status.is_some_and(|s| s.subject() == 1);
+    // X.0.0 ("other or undefined") tells nothing of the stage either.
+    let bare_status = found && c.status.is_some_and(|s| s.subject() == 0 && s.detail() == 0);
     // Verdicts from wording anyone may write, or from a code alone; a
     // provider's or product's own wording keeps its verdict.
     let generic = is_generic(&c.rule);
@@ -677,7 +679,7 @@ fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classi
         // With no stage and no code in the text, the usual case is the plain
         // one: the address does not exist ("User unknown in local recipient
         // table" is Postfix's RCPT TO answer even when the report omits it).
-        (Reason::UserUnknown, _, cmd) if generic && !address_status && (cmd.is_some() || found) => Some((Reason::Filtered, "not-at-rcpt")),
+        (Reason::UserUnknown, _, cmd) if generic && !address_status && (cmd.is_some() || (found && !bare_status)) => Some((Reason::Filtered, "not-at-rcpt")),
         (_, DsnAction::Delayed, _) if code_only || matches!(c.reason, Reason::Undefined | Reason::OnHold) => Some((Reason::Expired, "action:delayed")),
         _ => None,
     };
