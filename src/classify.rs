@@ -162,6 +162,14 @@ impl Classifier {
     /// a missing code and replaces a text code whose detail is 0 (`5.0.0`)
     /// with a more specific one.
     pub fn classify_with(&self, text: &str, hints: FoundCodes) -> Classification {
+        let spaced;
+        let text = match underscored(text) {
+            true => {
+                spaced = text.replace('_', " ");
+                spaced.as_str()
+            }
+            false => text,
+        };
         let mut codes = find_codes(text);
         codes.status = codes.status.map(|s| specific_after(text, s));
         codes.status = match (codes.status, hints.status) {
@@ -172,6 +180,20 @@ impl Classifier {
         codes.reply = codes.reply.or(hints.reply);
         decide(&self.rules, text, codes)
     }
+}
+
+/// Whether `text` is in the form qmail's logs give a remote reply, with `_`
+/// for every space (`failure: Remote_host_said:_550_5.1.1_<a@example.org>..._User_unknown/`):
+/// at least three underscores, and more of them than spaces (the log's own
+/// prefix may keep a few). Most texts have no underscore: one vectorised
+/// search settles those.
+fn underscored(text: &str) -> bool {
+    let b = text.as_bytes();
+    if memchr::memchr(b'_', b).is_none() {
+        return false;
+    }
+    let underscores = memchr::memchr_iter(b'_', b).count();
+    underscores >= 3 && underscores > memchr::memchr_iter(b' ', b).count()
 }
 
 /// A catch-all code (`X.Y.0`) followed in the text by a specific one of the

@@ -177,3 +177,23 @@ fn a_catch_all_code_gives_way_to_the_specific_one_it_quotes() {
     assert_eq!(classify("550 5.1.1 unknown user, relayed 4.4.2 timeout").status.unwrap().to_string(), "5.1.1");
     assert_eq!(classify("554 5.0.0 failed <421 4.4.2 Connection timed out>").status.unwrap().to_string(), "5.0.0");
 }
+
+/// qmail's logs write a remote reply with `_` for every space; such a line
+/// reads as the reply it spells. One underscore in an ordinary reply
+/// (`ofr_506`) changes nothing.
+#[test]
+fn a_qmail_log_reply_reads_as_spaced_text() {
+    let c = check(
+        "failure: 192.0.2.11_does_not_like_recipient./Remote_host_said:_550_5.1.1_<ann@example.org>_is_not_a_valid_mailbox./Giving_up_on_192.0.2.11./",
+        Reason::UserUnknown,
+        BounceType::Hard,
+        Action::Suppress,
+    );
+    assert_eq!(c.status.map(|s| s.to_string()), Some("5.1.1".into()));
+    assert_eq!(c.reply_code.map(|r| r.get()), Some(550));
+    check("deferral: Sorry,_I_wasn't_able_to_establish_an_SMTP_connection._(#4.4.1)/", Reason::NetworkError, BounceType::Soft, Action::Retry);
+    assert_eq!(classify("550_5.1.1_user_unknown").reason, Reason::UserUnknown);
+    // With spaces in it, a text's underscores are its own.
+    assert_eq!(classify("550_mailbox_full_for_user").reason, Reason::MailboxFull);
+    assert_ne!(classify("550 sorry, rejected: mailbox_full_for_user").reason, Reason::MailboxFull);
+}
