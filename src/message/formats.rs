@@ -443,8 +443,17 @@ fn called_sender(body: &str, addr: &str) -> bool {
 /// mail from a@b", a summary's `From: a@b`); "generated from a@b" names the
 /// recipient's own alias.
 fn names_sender(before: &str) -> bool {
-    ["mail from", "message from", "messages from", "sender", "sent by", "from:", "sender:"].iter().any(|w| before.ends_with(w))
-        && !before.ends_with("expanded from:")
+    (["mail from", "message from", "messages from", "sender", "sent by", "from:", "sender:"].iter().any(|w| before.ends_with(w))
+        && !before.ends_with("expanded from:"))
+        || greets(before)
+}
+
+/// Whether the words before an address greet it ("Sorry a@b. Your mail to
+/// ... could not be delivered", "Dear a@b,"): a notice greets its reader,
+/// the sender of the failed mail.
+fn greets(before: &str) -> bool {
+    let word = before.rsplit([' ', '\t']).next().unwrap_or("");
+    ["sorry", "dear", "hello", "hi", "hallo", "bonjour", "hola", "ciao"].contains(&word.trim_end_matches(',')) && before.len() <= 24
 }
 
 /// Whether the words before an address make it the target of the delivery
@@ -504,6 +513,15 @@ mod tests {
             hits += want.iter().filter(|&&h| h).count();
         }
         assert!(hits > 2_000, "{hits}");
+    }
+
+    #[test]
+    fn a_greeted_address_is_the_reader_not_a_recipient() {
+        let notice = "Sorry ann@example.org. Your mail to the following recipients could not be delivered:\n\tbob";
+        assert_eq!(lone_address(notice, None), None);
+        assert_eq!(lone_address("Dear ann@example.org,\nyour message to bob@example.net could not be delivered.", None).as_deref(), Some("bob@example.net"));
+        // An address after other words is no greeting.
+        assert_eq!(lone_address("We are sorry, delivery to bob@example.net failed.", None).as_deref(), Some("bob@example.net"));
     }
 
     #[test]
