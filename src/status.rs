@@ -381,7 +381,7 @@ fn find_reply(b: &[u8]) -> Option<(ReplyCode, usize, Option<StatusCode>)> {
             None => break,
         }
         let c = b[i];
-        if i > 0 && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'-' | b'_' | b'/' | b'+' | b'=')) {
+        if i > 0 && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'-' | b'_' | b'/' | b'+' | b'=') || in_ipv6(b, i)) {
             i += 1;
             continue;
         }
@@ -408,6 +408,20 @@ fn find_reply(b: &[u8]) -> Option<(ReplyCode, usize, Option<StatusCode>)> {
         i += 1;
     }
     None
+}
+
+/// Whether the digits at `i` continue an IPv6 address (`[2001:db8::250]`,
+/// `2001:db8:0:250::1`): after `::`, or after `:` and a group of one to
+/// four hex digits that itself follows a `:`.
+fn in_ipv6(b: &[u8], i: usize) -> bool {
+    if i < 2 || b[i - 1] != b':' {
+        return false;
+    }
+    if b[i - 2] == b':' {
+        return true;
+    }
+    let group = b[..i - 1].iter().rev().take_while(|c| c.is_ascii_hexdigit()).count();
+    (1..=4).contains(&group) && i - 1 > group && b[i - 2 - group] == b':'
 }
 
 /// `Some` when the token at `start..end` is in reply position, with the
@@ -466,6 +480,11 @@ mod tests {
         // Transcripts: Sendmail's `<<<` and MDaemon's `<--` mark the server's answers.
         assert_eq!(rc("<<< 554 5.7.1 rejected"), Some(554));
         assert_eq!(rc("Wed 2026-08-05 08:01:30: <-- 500 Message rejected"), Some(500));
+        // The last group of an IPv6 address is no reply.
+        assert_eq!(rc("Access denied, the sending IPv6 address [2a01:111:f200:2004::240] must have a reverse DNS record"), None);
+        assert_eq!(rc("from [2001:db8:0:250:1::7]"), None);
+        assert_eq!(rc("said: 550 no"), Some(550));
+        assert_eq!(rc("code:550 no such user"), Some(550));
         // A count out of a limit is no reply.
         assert_eq!(rc("Domain example.com has exceeded the max emails per hour (250/200 (125%) allowed."), None);
     }
