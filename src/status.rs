@@ -420,7 +420,8 @@ fn in_ipv6(b: &[u8], i: usize) -> bool {
     if b[i - 2] == b':' {
         return true;
     }
-    let group = b[..i - 1].iter().rev().take_while(|c| c.is_ascii_hexdigit()).count();
+    // (At most five looked at: a group has four.)
+    let group = b[..i - 1].iter().rev().take(5).take_while(|c| c.is_ascii_hexdigit()).count();
     (1..=4).contains(&group) && i - 1 > group && b[i - 2 - group] == b':'
 }
 

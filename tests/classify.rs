@@ -179,8 +179,8 @@ fn a_catch_all_code_gives_way_to_the_specific_one_it_quotes() {
 }
 
 /// qmail's logs write a remote reply with `_` for every space; such a line
-/// reads as the reply it spells. One underscore in an ordinary reply
-/// (`ofr_506`) changes nothing.
+/// reads as the reply it spells. A text spaced as usual keeps its
+/// underscores.
 #[test]
 fn a_qmail_log_reply_reads_as_spaced_text() {
     let c = check(
