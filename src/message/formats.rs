@@ -65,7 +65,7 @@ pub static FORMATS: &[Format] = &[
 ];
 
 /// Words of the `From` of a mail system rather than a person (lowercase).
-const SYSTEM_SENDERS: &[&str] =
+pub(crate) const SYSTEM_SENDERS: &[&str] =
     &["mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "mailer_daemon", "mail administrator", "system administrator"];
 
 /// Verdicts a format implies when its text decides nothing: Google Groups

@@ -529,8 +529,13 @@ fn read_blocks<'a>(block: &'a str, wanted: Option<&[String]>) -> (Vec<Hit>, &'a 
 /// "-----Original Message-----", "Begin forwarded message:"). The `To:` and
 /// `Cc:` lines of that block name whom the notice was sent to (the sender of
 /// the failed message, often the forwarder), never a failed recipient.
+///
+/// The words are those of a mail system's `From` that make a report
+/// ([`super::formats::SYSTEM_SENDERS`]), and Exchange's own sender: quoted
+/// before a notice's text, it names that notice's author. (Alone it makes
+/// no report: Exchange also sends quota warnings and meeting notices.)
 fn notice_from(t: &str) -> bool {
-    starts_with_ci(t, "from:") && ["mailer-daemon", "postmaster", "mail delivery", "microsoftexchange"].iter().any(|w| contains_ci(t, w))
+    starts_with_ci(t, "from:") && super::formats::SYSTEM_SENDERS.iter().chain(&["microsoftexchange"]).any(|w| contains_ci(t, w))
 }
 
 /// Whether a text's codes say failure (class 4 or 5). The class is the
