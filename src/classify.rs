@@ -162,14 +162,8 @@ impl Classifier {
     /// a missing code and replaces a text code whose detail is 0 (`5.0.0`)
     /// with a more specific one.
     pub fn classify_with(&self, text: &str, hints: FoundCodes) -> Classification {
-        let spaced;
-        let text = match underscored(text) {
-            true => {
-                spaced = text.replace('_', " ");
-                spaced.as_str()
-            }
-            false => text,
-        };
+        let spaced = underscored(text).then(|| text.replace('_', " "));
+        let text = spaced.as_deref().unwrap_or(text);
         let mut codes = find_codes(text);
         codes.status = codes.status.map(|s| specific_after(text, s));
         codes.status = match (codes.status, hints.status) {
@@ -185,13 +179,10 @@ impl Classifier {
 /// Whether `text` is in the form qmail's logs give a remote reply, with `_`
 /// for every space (`failure: Remote_host_said:_550_5.1.1_<a@example.org>..._User_unknown/`):
 /// at least three underscores, and more of them than spaces (the log's own
-/// prefix may keep a few). Most texts have no underscore: one vectorised
-/// search settles those.
+/// prefix may keep a few). Spaces are counted only past three underscores,
+/// which most texts never reach.
 fn underscored(text: &str) -> bool {
     let b = text.as_bytes();
-    if memchr::memchr(b'_', b).is_none() {
-        return false;
-    }
     let underscores = memchr::memchr_iter(b'_', b).count();
     underscores >= 3 && underscores > memchr::memchr_iter(b' ', b).count()
 }
