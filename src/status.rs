@@ -452,6 +452,10 @@ fn in_reply_position(b: &[u8], start: usize, end: usize) -> Option<Option<Status
             k -= 1;
         }
     }
+    // A number alone in parentheses is a count or a limit ("per hour (200)"), not a reply.
+    if k > 0 && b[k - 1] == b'(' && b.get(end) == Some(&b')') {
+        return None;
+    }
     (k == 0 || matches!(b[k - 1], b'\n' | b'\r' | b';' | b':' | b'#' | b'(' | b'>' | b']' | b'|')).then_some(None)
 }
 
@@ -488,6 +492,8 @@ mod tests {
         assert_eq!(rc("code:550 no such user"), Some(550));
         // A count out of a limit is no reply.
         assert_eq!(rc("Domain example.com has exceeded the max emails per hour (250/200 (125%) allowed."), None);
+        assert_eq!(rc("Domain example.com has exceeded the max emails per hour (200) allowed."), None);
+        assert_eq!(rc("host said (550 no such user)"), Some(550));
     }
 
     #[test]
