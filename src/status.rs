@@ -350,6 +350,11 @@ fn candidate_at(b: &[u8], i: usize) -> Option<StatusCode> {
         if p.is_ascii_alphanumeric() || p == b'.' || p == b'_' || p == b'/' {
             return None;
         }
+        // `mailman-2.1.6`, `postfix-2.11.3`: a name's version (a reply's
+        // `550-5.1.1` has a digit before the hyphen).
+        if p == b'-' && i >= 2 && b[i - 2].is_ascii_alphabetic() {
+            return None;
+        }
     }
     let (code, end) = parse_at(b, i)?;
     if let Some(&n) = b.get(end) {
@@ -506,6 +511,8 @@ mod tests {
         assert_eq!(st("error 5.9.999 happened"), None);
         assert_eq!(st("on 5.11.2023 the host"), None);
         assert_eq!(st("id 5.1.1234"), None);
+        assert_eq!(st("Command died with status 8: \"/mail/mailman-2.1.6/mail/mailman bounces\""), None);
+        assert_eq!(st("smtp;550-5.1.1 no such user").as_deref(), Some("5.1.1"));
         assert_eq!(rc("we sent over 500 messages today"), None);
         assert_eq!(rc("port 25 and 4250 bytes"), None);
         assert_eq!(rc("at 12:30:45 the host said"), None);
