@@ -197,3 +197,16 @@ fn a_qmail_log_reply_reads_as_spaced_text() {
     assert_eq!(classify("550_mailbox_full_for_user").reason, Reason::MailboxFull);
     assert_ne!(classify("550 sorry, rejected: mailbox_full_for_user").reason, Reason::MailboxFull);
 }
+
+/// Numbers that only look like codes leave the words to decide: a count in
+/// parentheses is no reply, a program's version (`mailman-2.1.6`) no status.
+#[test]
+fn counts_and_versions_are_not_codes() {
+    let c = classify("Domain example.com has exceeded the max emails per hour (200) allowed. Message discarded.");
+    assert_eq!((c.reason, c.reply_code), (Reason::RateLimited, None), "{c:#?}");
+    let c = classify(
+        "status=bounced (Command died with status 8: \"/mail/mailman-2.1.6/mail/mailman bounces list\". Command output: Failure to find group name mailman.)",
+    );
+    // The status is the reason's own (derived), not 2.1.6 found in the path.
+    assert_eq!((c.reason, c.status_source), (Reason::MailerError, StatusSource::Derived), "{c:#?}");
+}
