@@ -7,6 +7,7 @@ mod render;
 mod scan;
 
 use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -79,6 +80,9 @@ enum Command {
         /// The ledger's policy file (TOML; see docs/policy.md), with --ledger.
         #[arg(long, value_name = "FILE.toml", requires = "ledger")]
         policy: Option<PathBuf>,
+        /// Parse threads (default: one per core, or RAYON_NUM_THREADS). The rows come out in input order on any count.
+        #[arg(short = 'j', long, value_name = "N", value_parser = thread_count)]
+        threads: Option<NonZeroUsize>,
     },
     /// List the reason vocabulary with defaults and mappings.
     Reasons {
@@ -111,6 +115,14 @@ enum Command {
         #[command(subcommand)]
         command: ledger::LedgerCommand,
     },
+}
+
+/// `--threads`: a whole number of at least 1.
+fn thread_count(s: &str) -> Result<NonZeroUsize, String> {
+    match s.parse::<usize>() {
+        Ok(n) => NonZeroUsize::new(n).ok_or_else(|| "a scan needs at least 1 thread".to_string()),
+        Err(_) => Err("expected a whole number of threads, at least 1".to_string()),
+    }
 }
 
 fn main() -> ExitCode {
@@ -188,9 +200,9 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Scan { paths, format, max_size, rules, ledger, policy } => {
+        Command::Scan { paths, format, max_size, rules, ledger, policy, threads } => {
             let ledger = ledger.map(|path| ledger::LedgerArgs { ledger: path, policy });
-            scan::run(scan::Options { inputs: paths, format, max_size, rules, ledger }, &mut out)?;
+            scan::run(scan::Options { inputs: paths, format, max_size, rules, ledger, threads }, &mut out)?;
         }
         Command::Reasons { format } => match format {
             Format::Human => render::reasons(&mut out, color)?,

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,8 @@ pub struct Options {
     pub rules: Option<PathBuf>,
     /// Record rows into this ledger as the scan goes.
     pub ledger: Option<crate::ledger::LedgerArgs>,
+    /// Parse threads; None: the scan's default (one per core).
+    pub threads: Option<NonZeroUsize>,
 }
 
 /// Rows waiting to be recorded: written in batches, one transaction each.
@@ -271,7 +274,10 @@ pub fn run(opts: Options, out: &mut impl Write) -> Result<u64> {
     let limits = Limits { max_message_size: opts.max_size, ..Limits::default() };
     let inputs: Vec<Input> = if opts.inputs.is_empty() { vec![Input::Stdin] } else { opts.inputs.iter().map(|s| Input::from(s.as_str())).collect() };
     let format = opts.format.unwrap_or(if io::stdout().is_terminal() { ScanFormat::Table } else { ScanFormat::Jsonl });
-    let scan = Scan::new(inputs, &classifier, limits);
+    let mut scan = Scan::new(inputs, &classifier, limits);
+    if let Some(n) = opts.threads {
+        scan = scan.threads(n.get());
+    }
     let progress = scan.progress();
     let mut recorder = match &opts.ledger {
         Some(a) => Some(Recorder {

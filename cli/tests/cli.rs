@@ -164,4 +164,19 @@ fn scan_of_an_mbox_on_stdin_gives_the_rows_of_the_file_in_order_on_any_thread_co
     for format in ["csv", "summary", "table"] {
         assert_eq!(run("4", format, path), run("1", format, path), "{format}");
     }
+    // --threads (-j) overrides RAYON_NUM_THREADS, with the same rows.
+    for j in ["1", "3"] {
+        let out = bk().env("RAYON_NUM_THREADS", "2").args(["scan", "-j", j, "--format", "jsonl", "--max-size", "2000", path]).assert().success();
+        assert_eq!(String::from_utf8(out.get_output().stdout.clone()).unwrap(), file_rows, "-j {j}");
+    }
+}
+
+#[test]
+fn scan_threads_must_be_a_positive_count() {
+    for bad in ["0", "-1", "many", ""] {
+        let out = bk().args(["scan", &format!("--threads={bad}"), &fixture("arf.eml")]).assert().failure().code(2);
+        let e = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(e.contains("--threads"), "{bad}: {e}");
+        assert!(out.get_output().stdout.is_empty(), "{bad}: nothing scanned");
+    }
 }
