@@ -540,26 +540,33 @@ fn a_delay_notice_never_suppresses() {
     assert_eq!(r.recipients[0].classification.bounce_type, bouncekit::BounceType::Hard);
 }
 
-/// A Final-Recipient that is a source route, not a mailbox (an LMTP hop),
-/// gives way to the Original-Recipient; a dotless internal mailbox stays.
+/// A Final-Recipient that is a source route, not a mailbox (an LMTP hop), or
+/// a mailbox of a dotless internal name (Sun Messaging Server's
+/// `ims-ms-daemon` channel), gives way to the Original-Recipient: the
+/// address the sender wrote to. A dotless Original-Recipient gives nothing.
 #[test]
 fn a_source_routed_final_recipient_gives_way_to_the_original() {
-    let dsn = |final_recipient: &str| {
+    let dsn2 = |original_recipient: &str, final_recipient: &str| {
         format!(
             "From: MAILER-DAEMON@mta.example.net\nTo: sender@example.com\nSubject: Delivery failure\n\
              MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
              --b\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n\
              --b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.example.net\n\n\
-             Original-recipient: rfc822;user@example.net\nFinal-recipient: rfc822;{final_recipient}\n\
+             Original-recipient: rfc822;{original_recipient}\nFinal-recipient: rfc822;{final_recipient}\n\
              Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 Over quota\n\n--b--\n"
         )
         .into_bytes()
     };
+    let dsn = |final_recipient: &str| dsn2("user@example.net", final_recipient);
     let r = parse(&dsn("@mss1.example.net.lmtp:35065@lmtpcs-daemon")).unwrap();
     assert_eq!(r.recipients[0].recipient, "user@example.net");
     assert_eq!(r.recipients[0].classification.reason, Reason::MailboxFull);
-    let r = parse(&dsn("user@ms-daemon")).unwrap();
-    assert_eq!(r.recipients[0].recipient, "user@ms-daemon");
+    let r = parse(&dsn("user@ims-ms-daemon")).unwrap();
+    assert_eq!(r.recipients[0].recipient, "user@example.net");
+    let r = parse(&dsn("other@example.org")).unwrap();
+    assert_eq!(r.recipients[0].recipient, "other@example.org", "a proper Final-Recipient stays");
+    let r = parse(&dsn2("user@ims", "user@ims-ms-daemon")).unwrap();
+    assert_eq!(r.recipients[0].recipient, "user@ims-ms-daemon", "no better address to give");
 }
 
 /// Sendmail puts only the first line of a multi-line reply into the

@@ -349,10 +349,14 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &super::text::TextFacts<'_>) -> Optio
         }
         for r in s.recipients {
             // A Final-Recipient that is a source route, no mailbox (an LMTP
-            // hop such as `@host.lmtp:35065@daemon`, `@relay:user@host`),
-            // gives way to a proper Original-Recipient.
+            // hop such as `@host.lmtp:35065@daemon`, `@relay:user@host`), or
+            // whose domain is a bare internal name (Sun Messaging Server's
+            // `user@ims-ms-daemon`), gives way to a proper Original-Recipient:
+            // the address the sender wrote to, the one it can act on.
             let recipient = match r.final_recipient.or(r.actual_recipient) {
-                Some(f) if f.starts_with('@') && r.original_recipient.as_deref().and_then(whole_address).is_some() => r.original_recipient.clone(),
+                Some(f) if (f.starts_with('@') || !dotted_domain(&f)) && r.original_recipient.as_deref().and_then(whole_address).is_some_and(|o| dotted_domain(&o)) => {
+                    r.original_recipient.clone()
+                }
                 Some(f) => Some(f),
                 None => r.original_recipient.clone(),
             };
@@ -399,6 +403,11 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &super::text::TextFacts<'_>) -> Optio
         }
     }
     Some(Draft { kind: MessageKind::Bounce, decoded_by: "rfc3464", reporting_mta: reporting, hits })
+}
+
+/// Whether an address's domain has a dot (`user@ims-ms-daemon` has none).
+fn dotted_domain(address: &str) -> bool {
+    address.rsplit_once('@').is_some_and(|(_, domain)| domain.trim_end_matches('.').contains('.'))
 }
 
 #[cfg(test)]
