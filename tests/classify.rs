@@ -114,6 +114,11 @@ fn the_reply_code_decides_when_nothing_else_does() {
     assert_eq!(c.status_source, StatusSource::Derived);
     let c = bare.classify("452 zzz qqq");
     assert_eq!((c.reason, c.bounce_type, &*c.rule), (Reason::SystemFull, BounceType::Soft, "reply:452"));
+    // 553 is RFC 5321's "mailbox name not allowed", but servers give it for
+    // any refusal (a relay check, an open-relay listing, a content filter):
+    // alone it suppresses no address.
+    let c = bare.classify("553 zzz qqq");
+    assert_eq!((c.reason, c.bounce_type, &*c.rule), (Reason::OnHold, BounceType::Soft, "reply:553"));
 }
 
 #[test]
