@@ -154,20 +154,30 @@ fn run(cli: Cli) -> Result<()> {
                 anyhow::bail!("classify needs a diagnostic TEXT, or `-` to read diagnostics from stdin");
             }
             if text.len() == 1 && text[0] == "-" {
-                let stdin = io::stdin();
+                let mut stdin = io::stdin().lock();
                 let mut rows = Vec::new();
-                for line in stdin.lock().split(b'\n') {
-                    let line = line.context("reading stdin")?;
-                    let line = String::from_utf8_lossy(&line);
+                // One line and one output row at a time, in buffers reused
+                // from line to line: the stream costs no allocation a line.
+                let (mut raw, mut row) = (Vec::new(), Vec::new());
+                loop {
+                    raw.clear();
+                    if stdin.read_until(b'\n', &mut raw).context("reading stdin")? == 0 {
+                        break;
+                    }
+                    let line = String::from_utf8_lossy(raw.strip_suffix(b"\n").unwrap_or(&raw));
                     let line = line.trim_end_matches('\r');
                     if line.trim().is_empty() {
                         continue;
                     }
                     let c = classifier.classify(line);
-                    if format == Format::Json {
-                        rows.push(render::classification_json(line, &c));
-                    } else {
-                        render::classification(&mut out, format == Format::Jsonl, color, line, &c)?;
+                    match format {
+                        Format::Json => rows.push(render::classification_json(line, &c)),
+                        Format::Jsonl => {
+                            row.clear();
+                            jsonl::write_classification(&mut row, line, &c);
+                            out.write_all(&row)?;
+                        }
+                        Format::Human => render::classification(&mut out, false, color, line, &c)?,
                     }
                 }
                 if format == Format::Json {

@@ -33,8 +33,9 @@ pub fn classification_json(text: &str, c: &Classification) -> Value {
 /// One verdict: a JSON line, or a readable block.
 pub fn classification(out: &mut impl Write, jsonl: bool, color: bool, text: &str, c: &Classification) -> io::Result<()> {
     if jsonl {
-        serde_json::to_writer(&mut *out, &classification_json(text, c))?;
-        return writeln!(out);
+        let mut line = Vec::new();
+        crate::jsonl::write_classification(&mut line, text, c);
+        return out.write_all(&line);
     }
     let verdict_color = match c.bounce_type {
         bouncekit::BounceType::Hard => "1;31",
