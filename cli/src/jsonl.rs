@@ -1,7 +1,7 @@
 //! One output row (or one classified diagnostic) as a JSON line, written
 //! directly: the bytes serde_json writes for `Row` (field order, escapes,
 //! `null`), without its serializer machinery, which cost the scan more than
-//! a fifth of a message's parse, and `classify -` over a third of a line's.
+//! a fifth of a message's parse, and `classify -` more than half a line's.
 //! The tests hold the two equal on the corpus and on every escape.
 
 use bouncekit::{Classification, RowRef, StatusCode, StatusSource};
