@@ -387,6 +387,7 @@ impl RuleSet {
     /// over any other rule, whatever the priorities; among user rules (and
     /// among the others) priority decides, then order.
     pub fn with_user_rules(user: Vec<Rule>, rules: Vec<Rule>) -> Result<RuleSet, Error> {
+        let cells = keys::Cells::new();
         let user_count = user.len();
         let mut all = user;
         all.extend(rules);
@@ -437,7 +438,7 @@ impl RuleSet {
         }
         // The built-in rules' automaton is built by build.rs; any other key
         // list (a user's rules) is built here.
-        let ac = match Keys::from_bytes_for(generated::KEYS, &keys) {
+        let ac = match Keys::from_bytes_into(cells, generated::KEYS, &keys) {
             Some(ac) => ac,
             None => {
                 let sample = rules.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
