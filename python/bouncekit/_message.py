@@ -236,18 +236,24 @@ def scan(
     classifier: Classifier | None = None,
     limits: Limits | None = None,
     errors: Errors = "raise",
+    threads: int | None = None,
 ) -> Iterator[Any]:
     """Reads files, directories (recursively), mbox files and Maildirs and
     yields one :class:`Report` per message (``report.source`` is the path,
     ``path#N`` for the N-th message of an mbox). Parsing runs on all cores
-    in the background, memory stays bounded.
+    in the background (``threads`` parse threads when given, at least 1),
+    memory stays bounded, and the reports come in input order either way.
 
     ``errors`` as for :func:`parse_many` (``"return"`` yields the exception,
     with the source in its message)."""
     _check_errors(errors)
     if not paths:
         raise TypeError("scan: give at least one path")
-    for source, r in _bouncekit._scan([os.fspath(p) for p in paths], classifier, _limits(limits)):
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)):
+        raise TypeError(f"scan: threads must be an int or None, not {type(threads).__name__}")
+    if threads is not None and threads < 1:
+        raise ValueError("scan: threads must be at least 1")
+    for source, r in _bouncekit._scan([os.fspath(p) for p in paths], classifier, _limits(limits), threads):
         if isinstance(r, BounceKitError):
             if errors == "raise":
                 raise type(r)(f"{source}: {r}") from r
@@ -262,13 +268,15 @@ def frame(
     classifier: Classifier | None = None,
     limits: Limits | None = None,
     errors: Errors = "skip",
+    threads: int | None = None,
 ) -> pandas.DataFrame:
     """A pandas DataFrame of every recipient of every message under
     ``paths``: the output contract's columns (:data:`ROW_FIELDS`). Messages
-    that do not parse are skipped by default."""
+    that do not parse are skipped by default; ``threads`` as for :func:`scan`."""
     import pandas as pd
 
-    rows = [row for rep in scan(*paths, classifier=classifier, limits=limits, errors=errors) if isinstance(rep, Report) for row in rep.rows()]
+    reports = scan(*paths, classifier=classifier, limits=limits, errors=errors, threads=threads)
+    rows = [row for rep in reports if isinstance(rep, Report) for row in rep.rows()]
     df = pd.DataFrame.from_records(rows, columns=list(ROW_FIELDS))
     df["reply_code"] = df["reply_code"].astype("Int64")
     return df

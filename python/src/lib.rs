@@ -184,19 +184,24 @@ fn _parse_many<'py>(
 
 /// Scans files, directories, mbox files and Maildirs: an iterator of
 /// ``(source, Report or exception)``.
+/// ``threads``: parse threads, at least 1 (``None``: one per core).
 #[pyfunction]
-#[pyo3(signature = (paths, classifier=None, limits=None))]
+#[pyo3(signature = (paths, classifier=None, limits=None, threads=None))]
 fn _scan(
     paths: Vec<std::path::PathBuf>,
     classifier: Option<PyRef<'_, PyClassifier>>,
     limits: Option<&Bound<'_, PyAny>>,
+    threads: Option<usize>,
 ) -> PyResult<message::PyScan> {
     let limits = message::limits_arg(limits)?;
+    if threads == Some(0) {
+        return Err(pyo3::exceptions::PyValueError::new_err("scan: threads must be at least 1"));
+    }
     let paths = paths
         .into_iter()
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
-    message::PyScan::start(classifier_or_default(&classifier), paths, limits)
+    message::PyScan::start(classifier_or_default(&classifier), paths, limits, threads.unwrap_or(0))
 }
 
 /// Arrow column of raw messages -> a record batch of output-contract rows

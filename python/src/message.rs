@@ -173,7 +173,8 @@ pub struct PyScan {
 }
 
 impl PyScan {
-    pub fn start(clf: Arc<Classifier>, paths: Vec<String>, limits: Limits) -> PyResult<Self> {
+    /// `threads`: parse threads; 0 for the scan's default (one per core).
+    pub fn start(clf: Arc<Classifier>, paths: Vec<String>, limits: Limits, threads: usize) -> PyResult<Self> {
         let (tx, rx) = sync_channel::<Item>(256);
         std::thread::Builder::new()
             .name("bouncekit-scan".into())
@@ -182,7 +183,8 @@ impl PyScan {
                     paths.into_iter().map(std::path::PathBuf::from),
                     &clf,
                     limits,
-                );
+                )
+                .threads(threads);
                 // The core's pipeline: read and parse threads work ahead of
                 // this one, which hands reports over in input order. An
                 // error means the iterator was dropped: the scan stops.

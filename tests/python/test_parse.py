@@ -135,6 +135,22 @@ def test_scan_and_frame(tmp_path: Path) -> None:
         list(bouncekit.scan())
 
 
+def test_scan_threads_give_the_same_reports_in_order(tmp_path: Path) -> None:
+    mbox = b"".join(b"From MAILER-DAEMON Mon Jan  1 00:00:00 2024\n" + p.read_bytes().replace(b"\r\n", b"\n") + b"\n" for p in fixtures() * 20)
+    (tmp_path / "box.mbox").write_bytes(mbox)
+    default = list(bouncekit.scan(tmp_path, errors="skip"))
+    assert len(default) > 100 and all(isinstance(r, Report) for r in default)
+    for n in (1, 3):
+        assert list(bouncekit.scan(tmp_path, errors="skip", threads=n)) == default, n
+    assert bouncekit.frame(tmp_path, threads=2).equals(bouncekit.frame(tmp_path))
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match="at least 1"):
+            list(bouncekit.scan(tmp_path, threads=bad))
+    for wrong in ("2", 2.0, True):
+        with pytest.raises(TypeError, match="threads"):
+            list(bouncekit.scan(tmp_path, threads=wrong))  # type: ignore[arg-type]
+
+
 def test_scan_stops_early(tmp_path: Path) -> None:
     for i in range(50):
         (tmp_path / f"{i}.eml").write_bytes(DSN)
