@@ -16,6 +16,10 @@ static bk_result gobk_scanner_add_path(bk_scanner *s, const uint8_t *path, size_
 	return gobk_check(bk_scanner_add_path(s, path, len), e);
 }
 
+static bk_result gobk_scanner_set_threads(bk_scanner *s, size_t threads, gobk_err *e) {
+	return gobk_check(bk_scanner_set_threads(s, threads), e);
+}
+
 // The next report, or the error and the source it belongs to; with a
 // ledger, the report is recorded into it first (a failure to record frees
 // it and is the error).
@@ -129,6 +133,9 @@ type ScanOptions struct {
 	// DefaultTime is the time of recipients whose report gives none
 	// (with Ledger; zero: the time the Scanner was made).
 	DefaultTime time.Time
+	// Threads is how many threads parse the messages (0: one per core, or
+	// RAYON_NUM_THREADS). The reports come in input order whatever the count.
+	Threads int
 }
 
 // Scanner reads files, directories (recursively, in name order), mbox
@@ -157,8 +164,12 @@ type Scanner struct {
 }
 
 // NewScanner starts a scan of paths. The error wraps ResultIOError when a
-// path does not exist, ResultInvalidParameter for bad limits.
+// path does not exist, ResultInvalidParameter for bad limits or a negative
+// Threads.
 func NewScanner(opts ScanOptions, paths ...string) (*Scanner, error) {
+	if opts.Threads < 0 {
+		return nil, &Error{Code: ResultInvalidParameter, Message: fmt.Sprintf("invalid Threads %d: at least 1, or 0 for one per core", opts.Threads)}
+	}
 	var limits *C.bk_limits
 	if opts.Limits != nil {
 		l, err := opts.Limits.toC()
@@ -190,6 +201,13 @@ func NewScanner(opts ScanOptions, paths ...string) (*Scanner, error) {
 		s.defaultTime = time.Now().Unix()
 	}
 	runtime.SetFinalizer(s, (*Scanner).Close)
+	if opts.Threads > 0 {
+		if r := C.gobk_scanner_set_threads(ptr, C.size_t(opts.Threads), &e); r != C.BK_RESULT_OK {
+			err := newError(r, &e)
+			s.Close()
+			return nil, err
+		}
+	}
 	for _, path := range paths {
 		p, n := stringArg(path)
 		if r := C.gobk_scanner_add_path(ptr, p, n, &e); r != C.BK_RESULT_OK {

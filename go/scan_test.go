@@ -75,10 +75,17 @@ func TestParseWithLimits(t *testing.T) {
 }
 
 func TestScanner(t *testing.T) {
+	// One per core, then one and three parse threads: the same reports in the same order.
+	for _, threads := range []int{0, 1, 3} {
+		testScanner(t, threads)
+	}
+}
+
+func testScanner(t *testing.T, threads int) {
 	root := writeTree(t)
 	limits := DefaultLimits()
 	limits.MaxMessageSize = 16 * 1024
-	s, err := NewScanner(ScanOptions{Limits: &limits}, root)
+	s, err := NewScanner(ScanOptions{Limits: &limits, Threads: threads}, root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,12 +109,12 @@ func TestScanner(t *testing.T) {
 		if w.err != nil {
 			var se *ScanError
 			if !errors.As(err, &se) || !errors.Is(err, w.err) || !strings.HasSuffix(se.Source, w.source) {
-				t.Errorf("%d: want %v at %s, got %v", i, w.err, w.source, err)
+				t.Errorf("threads %d, %d: want %v at %s, got %v", threads, i, w.err, w.source, err)
 			}
 			continue
 		}
 		if err != nil || r.Kind != w.kind || !strings.HasSuffix(r.Source, w.source) {
-			t.Errorf("%d: want %v at %s, got %+v %v", i, w.kind, w.source, r, err)
+			t.Errorf("threads %d, %d: want %v at %s, got %+v %v", threads, i, w.kind, w.source, r, err)
 		}
 	}
 	for i := 0; i < 2; i++ {
@@ -135,6 +142,9 @@ func TestScannerBadInput(t *testing.T) {
 	bad.MaxMessageSize = -1
 	if _, err := NewScanner(ScanOptions{Limits: &bad}); !errors.Is(err, ErrInvalidParameter) {
 		t.Errorf("bad limits: %v", err)
+	}
+	if _, err := NewScanner(ScanOptions{Threads: -1}); !errors.Is(err, ErrInvalidParameter) {
+		t.Errorf("negative threads: %v", err)
 	}
 	c, _ := NewClassifier()
 	c.Close()

@@ -2197,6 +2197,19 @@ bk_result bk_scanner_new(const struct bk_classifier *classifier,
 bk_result bk_scanner_add_path(struct bk_scanner *scanner, const uint8_t *path, size_t len);
 
 /**
+ * Sets how many threads parse the messages (by default one per core, or
+ * `RAYON_NUM_THREADS`). The reports come in input order whatever the count.
+ * Call it before the first `bk_scanner_next`.
+ *
+ * Returns `BK_RESULT_INVALID_PARAMETER` when `threads` is 0 or the scan
+ * has started, `BK_RESULT_NULL_PARAMETER` when `scanner` is NULL.
+ *
+ * # Safety
+ * `scanner` must be NULL or a live handle.
+ */
+bk_result bk_scanner_set_threads(struct bk_scanner *scanner, size_t threads);
+
+/**
  * Reads the next message. On success `*out` receives a new `bk_report`
  * (release it with `bk_report_free`; `bk_report_source` says where it
  * came from), or NULL when every input has been read.

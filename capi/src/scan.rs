@@ -33,6 +33,8 @@ struct ScanState {
     classifier: Arc<Classifier>,
     limits: Limits,
     inputs: Vec<Input>,
+    /// Parse threads; 0: one per core.
+    threads: usize,
     /// The source of the last item `bk_scanner_next` returned.
     source: Option<CString>,
 }
@@ -50,7 +52,7 @@ impl ScanState {
             // outlives the classifier, and an Arc's contents do not move.
             let cl: &'static Classifier = unsafe { &*Arc::as_ptr(&self.classifier) };
             let inputs = std::mem::take(&mut self.inputs);
-            self.scan = Some(Scan::new(inputs, cl, self.limits.clone()));
+            self.scan = Some(Scan::new(inputs, cl, self.limits.clone()).threads(self.threads));
         }
         self.scan.as_mut().expect("just set")
     }
@@ -94,6 +96,7 @@ pub unsafe extern "C" fn bk_scanner_new(
                 classifier,
                 limits,
                 inputs: Vec::new(),
+                threads: 0,
                 source: None,
             }),
         });
@@ -132,6 +135,34 @@ pub unsafe extern "C" fn bk_scanner_add_path(
             ));
         }
         st.inputs.push(Input::Path(p));
+        Ok(())
+    })
+}
+
+/// Sets how many threads parse the messages (by default one per core, or
+/// `RAYON_NUM_THREADS`). The reports come in input order whatever the count.
+/// Call it before the first `bk_scanner_next`.
+///
+/// Returns `BK_RESULT_INVALID_PARAMETER` when `threads` is 0 or the scan
+/// has started, `BK_RESULT_NULL_PARAMETER` when `scanner` is NULL.
+///
+/// # Safety
+/// `scanner` must be NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn bk_scanner_set_threads(scanner: *mut bk_scanner, threads: usize) -> bk_result {
+    guard("bk_scanner_set_threads", || {
+        let s = handle_arg(scanner.cast_const(), "scanner")?;
+        if threads == 0 {
+            return Err(Failure::new(bk_result::InvalidParameter, "threads must be at least 1"));
+        }
+        let mut st = lock(s);
+        if st.scan.is_some() {
+            return Err(Failure::new(
+                bk_result::InvalidParameter,
+                "the scan has started: set the threads before the first bk_scanner_next",
+            ));
+        }
+        st.threads = threads;
         Ok(())
     })
 }

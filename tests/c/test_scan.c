@@ -135,6 +135,9 @@ static void test_scanner_bad_input(void) {
     CHECK_RESULT(bk_scanner_add_path(s, (const uint8_t *)nul, 3), BK_RESULT_INVALID_PARAMETER);
     CHECK_RESULT(bk_scanner_next(s, NULL), BK_RESULT_NULL_PARAMETER);
     CHECK_RESULT(bk_scanner_next(NULL, NULL), BK_RESULT_NULL_PARAMETER);
+    CHECK_RESULT(bk_scanner_set_threads(NULL, 2), BK_RESULT_NULL_PARAMETER);
+    CHECK_RESULT(bk_scanner_set_threads(s, 0), BK_RESULT_INVALID_PARAMETER);
+    CHECK_RESULT(bk_scanner_set_threads(s, 2), BK_RESULT_OK);
     /* No inputs: the end at once, and again. */
     bk_report *r = (bk_report *)0x1;
     CHECK_RESULT(bk_scanner_next(s, &r), BK_RESULT_OK);
@@ -144,8 +147,9 @@ static void test_scanner_bad_input(void) {
     CHECK(bk_scanner_source(s) == NULL);
     CHECK(bk_scanner_source(NULL) == NULL);
     CHECK(bk_scanner_bytes_read(NULL) == 0);
-    /* Started: no more paths. */
+    /* Started: no more paths, no other thread count. */
     CHECK_RESULT(bk_scanner_add_path(s, (const uint8_t *)root, strlen(root)), BK_RESULT_INVALID_PARAMETER);
+    CHECK_RESULT(bk_scanner_set_threads(s, 1), BK_RESULT_INVALID_PARAMETER);
     bk_scanner_free(s);
     bk_scanner_free(NULL);
 }
@@ -169,6 +173,8 @@ static void test_scan_tree(void) {
     char padded[310];
     snprintf(padded, sizeof padded, "%sXYZ", tree);
     CHECK_RESULT(bk_scanner_add_path(s, (const uint8_t *)padded, strlen(tree)), BK_RESULT_OK);
+    /* Three parse threads: the reports still come in input order. */
+    CHECK_RESULT(bk_scanner_set_threads(s, 3), BK_RESULT_OK);
 
     bk_policy *p = NULL;
     bk_ledger *ledger = NULL;
