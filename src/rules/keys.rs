@@ -359,7 +359,7 @@ impl Keys {
             .iter()
             .map(|key| key.len() <= tail && key.iter().all(|&b| classes[usize::from(b)] != SHARED && Some(classes[usize::from(b)]) != apart_column))
             .collect();
-        let (mut cells, row0) = aligned_cells();
+        let Cells(mut cells, row0) = Cells::new();
         let table = &mut cells[row0..row0 + TABLE];
         let (mut match_ranges, mut matches, mut long) = (Vec::new(), Vec::<Check>::new(), Vec::new());
         for (row, &s) in table.chunks_exact_mut(CLASSES).zip(&by_number) {
@@ -601,28 +601,23 @@ impl Keys {
     }
 }
 
-/// A zeroed table with room to start it on a cache line, and where it starts.
-fn aligned_cells() -> (Box<[u16]>, usize) {
-    let cells = vec![0u16; TABLE + LINE_CELLS].into_boxed_slice();
-    let row0 = cells.as_ptr().align_offset(LINE_BYTES).min(LINE_CELLS);
-    (cells, row0)
-}
-
-/// The zeroed table of an automaton to be read, taken before the rule set's
-/// other allocations: then the allocator hands out fresh pages, which are
-/// zero already, instead of clearing a freed 4 MB block (1.5-2 ms a process).
+/// A zeroed table with room to start it on a cache line, and where it
+/// starts. The rule set takes the one it reads before its other
+/// allocations: then the allocator hands out fresh pages, which are zero
+/// already, instead of clearing a freed 4 MB block (1.5-2 ms a process).
 pub(super) struct Cells(Box<[u16]>, usize);
 
 impl Cells {
     pub(super) fn new() -> Cells {
-        let (cells, row0) = aligned_cells();
+        let cells = vec![0u16; TABLE + LINE_CELLS].into_boxed_slice();
+        let row0 = cells.as_ptr().align_offset(LINE_BYTES).min(LINE_CELLS);
         Cells(cells, row0)
     }
 }
 
 impl Keys {
     /// The table proper, from its first aligned cell (empty only if the
-    /// cells were too short, which `aligned_cells` rules out).
+    /// cells were too short, which `Cells::new` rules out).
     fn table(&self) -> &[u16] {
         self.cells.get(self.row0..self.row0 + TABLE).unwrap_or_default()
     }
