@@ -8,8 +8,6 @@ use std::ops::ControlFlow;
 use std::sync::OnceLock;
 
 use regex::{RegexSet, RegexSetBuilder};
-use regex_automata::meta::{self, Regex};
-use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::{Anchored, Input};
 use smallvec::SmallVec;
 
@@ -20,10 +18,12 @@ mod key_list;
 mod key_lookup;
 mod keys;
 mod literals;
+mod matcher;
 mod raw;
 use key_list::{Hit, KEY_LEN};
 use keys::Keys;
 use literals::Keyed;
+use matcher::Matcher;
 use raw::{RawRule, RulesFile};
 
 /// The build-time reading of the built-in rules files (see `build.rs`).
@@ -235,7 +235,7 @@ fn keys_of(rules: &[Rule]) -> key_list::RuleKeys {
 /// engines that exist to report groups (one-pass DFA, backtracker) are not
 /// built: that halved the cost of compiling a pattern, which every process
 /// pays for each pattern it reaches.
-fn compile(pattern: &str) -> Result<Regex, String> {
+fn compile(pattern: &str) -> Result<Matcher, String> {
     compile_with(pattern, true)
 }
 
@@ -245,23 +245,11 @@ fn compile(pattern: &str) -> Result<Regex, String> {
 /// Unicode forms compile to far larger automata (`\S{1,255}` cost ~40 times
 /// as much). A pattern that names a non-ASCII character has no ASCII form
 /// (an error): `K` (Kelvin) matches a `k`.
-fn compile_with(pattern: &str, unicode: bool) -> Result<Regex, String> {
+fn compile_with(pattern: &str, unicode: bool) -> Result<Matcher, String> {
     if !unicode && !names_only_ascii(pattern) {
         return Err("not an ASCII pattern".into());
     }
-    meta::Builder::new()
-        .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true).unicode(unicode).utf8(unicode))
-        .configure(
-            meta::Config::new()
-                .nfa_size_limit(Some(1 << 20))
-                .which_captures(WhichCaptures::Implicit)
-                .onepass(false)
-                .backtrack(false)
-                .dfa(false)
-                .auto_prefilter(false),
-        )
-        .build(pattern)
-        .map_err(|e| e.to_string())
+    Matcher::new(pattern, unicode)
 }
 
 /// Whether `pattern` is ASCII, hex escapes included (`\x27`, not
@@ -283,9 +271,9 @@ fn names_only_ascii(pattern: &str) -> bool {
 #[derive(Debug)]
 struct LazyRegex {
     pattern: Box<str>,
-    re: OnceLock<Option<Regex>>,
+    re: OnceLock<Option<Matcher>>,
     /// The ASCII form; `None` for a pattern that has none.
-    ascii: OnceLock<Option<Regex>>,
+    ascii: OnceLock<Option<Matcher>>,
 }
 
 impl LazyRegex {
@@ -299,7 +287,7 @@ impl LazyRegex {
 
     /// The compiled pattern for a text that is all ASCII or not; `None` only
     /// if a built-in one failed to compile, which the rules tests rule out.
-    fn get(&self, ascii_text: bool) -> Option<&Regex> {
+    fn get(&self, ascii_text: bool) -> Option<&Matcher> {
         if ascii_text {
             if let Some(re) = self.ascii.get_or_init(|| compile_with(&self.pattern, false).ok()) {
                 return Some(re);
