@@ -81,3 +81,48 @@ impl Matcher {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Matcher;
+    use regex_automata::{Anchored, Input};
+
+    #[test]
+    fn a_unicode_word_boundary_next_to_non_ascii_text_falls_back_to_the_pikevm() {
+        // The lazy DFA quits on the non-ASCII bytes; the answer must still be Unicode's.
+        let m = Matcher::new(r"\bfoo\b", true).unwrap();
+        assert!(m.is_match("é foo"));
+        assert!(!m.is_match("éfoo"), "é is a word character, so there is no boundary before foo");
+        assert!(m.is_match("FOO bar"), "case is folded");
+        // ASCII form: é is not a word character there.
+        let ascii = Matcher::new(r"\bfoo\b", false).unwrap();
+        assert!(ascii.is_match("a-foo"));
+        assert!(!ascii.is_match("afoo"));
+    }
+
+    #[test]
+    fn anchored_searches_start_where_asked_and_see_the_text_before() {
+        let m = Matcher::new(r"\buser unknown", false).unwrap();
+        let text = "550 5.1.1 user unknown";
+        assert!(m.is_match(Input::new(text).range(10..).anchored(Anchored::Yes)));
+        assert!(!m.is_match(Input::new(text).range(9..).anchored(Anchored::Yes)));
+        // The byte before the span counts for \b: "xuser" has no boundary at 1.
+        assert!(!m.is_match(Input::new("xuser unknown").range(1..).anchored(Anchored::Yes)));
+    }
+
+    #[test]
+    fn a_bad_pattern_is_an_error_and_one_matcher_serves_many_threads() {
+        assert!(Matcher::new("(unclosed", true).is_err());
+        let m = Matcher::new(r"mailbox (?:is )?full", true).unwrap();
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..100 {
+                        assert!(m.is_match("452 4.2.2 Mailbox is full"));
+                        assert!(!m.is_match("550 5.1.1 user unknown"));
+                    }
+                });
+            }
+        });
+    }
+}
