@@ -53,6 +53,21 @@ fn arf_feedback_row() {
     assert_eq!(rows[0].bounce_type, "none");
 }
 
+/// Copies that went through Notes or a web page often have "empty" lines
+/// holding a space: such a line still ends a header block.
+#[test]
+fn lines_of_blanks_read_as_empty_lines() {
+    for name in ["arf.eml", "dsn-two-recipients.eml"] {
+        let raw = String::from_utf8(fixture(name)).unwrap();
+        let spaced = raw.replace("\r\n", "\n").replace("\n\n", "\n \n");
+        assert_ne!(spaced, raw, "{name} has empty lines to replace");
+        let (want, got) = (parse(raw.as_bytes()).unwrap(), parse(spaced.as_bytes()).unwrap());
+        assert_eq!(got.kind, want.kind, "{name}");
+        let summary = |r: &bouncekit::Report| r.rows(name).into_iter().map(|w| (w.recipient, w.reason, w.status, w.feedback_type)).collect::<Vec<_>>();
+        assert_eq!(summary(&got), summary(&want), "{name}");
+    }
+}
+
 #[test]
 fn autoreplies_are_vacation_not_bounces() {
     for f in ["autoreply-de.eml", "autoreply-subject-only.eml"] {

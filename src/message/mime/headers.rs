@@ -91,13 +91,16 @@ impl<'a> Iterator for Fields<'a> {
                 continue;
             }
             let name = d[start..colon].trim_ascii_end();
-            // The value runs to the first line break not followed by a blank.
+            // The value runs to the first line break not followed by a blank,
+            // or followed by a line of nothing but blanks: that line ends the
+            // block, as an empty one would (mail that passed through Notes or
+            // a web page often has such "empty" lines; folding never makes one).
             let mut p = colon + 1;
             let end = loop {
                 match self.find.lf(&d[p..]) {
                     Some(j) => {
                         p += j + 1;
-                        if !matches!(d.get(p), Some(b' ' | b'\t')) {
+                        if !matches!(d.get(p), Some(b' ' | b'\t')) || blank_line(&d[p..]) {
                             break p;
                         }
                     }
@@ -109,6 +112,11 @@ impl<'a> Iterator for Fields<'a> {
         }
         None
     }
+}
+
+/// Whether `rest` starts with a line of blanks only (or is blanks to its end).
+fn blank_line(rest: &[u8]) -> bool {
+    rest.iter().find(|c| !matches!(c, b' ' | b'\t' | b'\r')).is_none_or(|&c| c == b'\n')
 }
 
 /// A value as plain text: blanks and line breaks trimmed at both ends,
@@ -776,6 +784,22 @@ mod tests {
         // No blank line: the block runs to the end.
         let (n, body, complete) = names(b"A: 1\nB: 2");
         assert_eq!((n.len(), body, complete), (2, 9, false));
+    }
+
+    #[test]
+    fn a_line_of_blanks_ends_the_block_as_an_empty_one_does() {
+        // As Notes and pasted copies write them: a line of spaces after the last field.
+        let raw = b"Content-Type: multipart/report;\n    boundary=\"b\"\n \n--b\nContent-Type: text/plain\n";
+        let (n, body, complete) = names(raw);
+        assert_eq!(n, ["Content-Type"]);
+        assert_eq!(&raw[body..], b"--b\nContent-Type: text/plain\n");
+        assert!(complete);
+        let f: Vec<_> = Fields::new(raw, 0).collect();
+        assert_eq!(raw_text(f[0].value), "multipart/report;\n    boundary=\"b\"");
+        // CRLF and tabs too; a folded line with text after its blanks still folds.
+        let (n, body, _) = names(b"A: 1\r\n\t \r\nB: body\r\n");
+        assert_eq!((n.len(), body), (1, 10));
+        assert_eq!(names(b"A: 1\n  x\nB: 2\n").0, ["A", "B"]);
     }
 
     #[test]
