@@ -53,6 +53,23 @@ fn arf_feedback_row() {
     assert_eq!(rows[0].bounce_type, "none");
 }
 
+/// Microsoft's older JMRP form is the complained-of message itself, sent on
+/// by staff@hotmail.com, with the complainer in X-HmXmrOriginalRecipient.
+#[test]
+fn jmrp_raw_forward_is_a_complaint() {
+    let msg = "Return-Path: staff@hotmail.com\nX-HmXmrOriginalRecipient: reader@hotmail.com\n\
+From: news@sender.example\nTo: reader@hotmail.com\nSubject: Our offers\n\nHello\n";
+    let r = parse(msg.as_bytes()).unwrap();
+    assert_eq!(r.kind, MessageKind::Feedback);
+    let rows = r.rows("jmrp.eml");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].recipient, "reader@hotmail.com");
+    assert_eq!(rows[0].feedback_type.as_deref(), Some("abuse"));
+    // The same header on mail that did not come from Microsoft's reporting address is no complaint.
+    let other = msg.replace("staff@hotmail.com", "someone@example.org");
+    assert_ne!(parse(other.as_bytes()).unwrap().kind, MessageKind::Feedback);
+}
+
 /// Copies that went through Notes or a web page often have "empty" lines
 /// holding a space: such a line still ends a header block.
 #[test]

@@ -104,6 +104,12 @@ pub(crate) fn old_collect(
         };
         headers.push((name, value));
     }
+    // Microsoft's older JMRP form, as the walker reads it.
+    if let Some((_, v)) = headers.iter().find(|(n, _)| n == "x-hmxmroriginalrecipient") {
+        if headers.iter().any(|(n, h)| (n == "return-path" || n == "from") && h.to_ascii_lowercase().contains("staff@hotmail.com")) {
+            m.jmrp_recipient = util::find_address(v).map(|a| a.0);
+        }
+    }
     if let Some(ct) = root.content_type() {
         if ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")) {
             m.report_type = Some(ct.attribute("report-type").unwrap_or("").to_ascii_lowercase());
