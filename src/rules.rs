@@ -231,10 +231,10 @@ fn keys_of(rules: &[Rule]) -> key_list::RuleKeys {
 /// Compiles one rule pattern as the rule set runs it: case-insensitive,
 /// size-limited so a hostile user pattern cannot take the memory.
 ///
-/// Only `is_match` is ever asked, so no capture groups are compiled and the
-/// engines that exist to report groups (one-pass DFA, backtracker) are not
-/// built: that halved the cost of compiling a pattern, which every process
-/// pays for each pattern it reaches.
+/// Only `is_match` is ever asked, so only the engines that answer it are
+/// built (see [`Matcher`]): no capture groups, no one-pass DFA or
+/// backtracker, no reverse automata. Every process pays that compile for
+/// each pattern it reaches.
 fn compile(pattern: &str) -> Result<Matcher, String> {
     compile_with(pattern, true)
 }
