@@ -106,7 +106,7 @@ pub(crate) fn old_collect(
     }
     // Microsoft's older JMRP form, as the walker reads it.
     if let Some((_, v)) = headers.iter().find(|(n, _)| n == "x-hmxmroriginalrecipient") {
-        if headers.iter().any(|(n, h)| (n == "return-path" || n == "from") && h.to_ascii_lowercase().contains("staff@hotmail.com")) {
+        if headers.iter().any(|(n, h)| (n == "return-path" || n == "from") && util::contains_ci(h, "staff@hotmail.com")) {
             m.jmrp_recipient = util::find_address(v).map(|a| a.0);
         }
     }

@@ -357,7 +357,7 @@ pub(crate) fn collect<'a>(raw: &'a [u8], limits: &Limits, m: &mut Mail<'a>) -> R
     // Microsoft's older JMRP form: the complained-of message itself, sent on
     // by staff@hotmail.com with the complainer in a header of its own.
     if let Some(v) = m.headers.iter().find(|f| f.is("x-hmxmroriginalrecipient")) {
-        let from_jmrp = m.headers.iter().any(|f| (f.is("return-path") || f.is("from")) && headers::raw_text(f.value).to_ascii_lowercase().contains("staff@hotmail.com"));
+        let from_jmrp = m.headers.iter().any(|f| (f.is("return-path") || f.is("from")) && util::contains_ci(&headers::raw_text(f.value), "staff@hotmail.com"));
         if from_jmrp {
             m.jmrp_recipient = util::find_address(&headers::raw_text(v.value)).map(|a| a.0);
         }
