@@ -70,6 +70,31 @@ From: news@sender.example\nTo: reader@hotmail.com\nSubject: Our offers\n\nHello\
     assert_ne!(parse(other.as_bytes()).unwrap().kind, MessageKind::Feedback);
 }
 
+/// A notice that hard-wraps its lines can split an address in the middle of
+/// a diagnostic (1&1's "... identity list-dev\nel@lists.example.net, and ip
+/// ..."): the tail opening the next line is no second recipient.
+#[test]
+fn an_address_split_by_a_wrap_is_no_recipient() {
+    let msg = "From: \"Mail Delivery System\" <mailer-daemon@kundenserver.de>\n\
+To: list-devel@lists.example.net\nSubject: Mail delivery failed: returning message to sender\n\n\
+This message was created automatically by mail delivery software.\n\n\
+A message that you sent could not be delivered to one or more of\n\
+its recipients. This is a permanent error. The following address(es)\nfailed:\n\n\
+hello@shop.example.com:\n\
+SMTP error from remote server for TEXT command, host: mx10.example.org (192.0.2.50) reason: 550 192.0.2.130 is not allowed to send mail from lists.example.net\n\
+. Please see the SPF record, with scope mfrom, identity list-dev\n\
+el@lists.example.net, and ip 192.0.2.130\n\n";
+    let r = parse(msg.as_bytes()).unwrap();
+    let rows = r.rows("wrap.eml");
+    assert_eq!(rows.iter().map(|w| w.recipient.as_str()).collect::<Vec<_>>(), ["hello@shop.example.com"]);
+    assert_eq!(rows[0].reason, "authfailure");
+    assert!(rows[0].diagnostic.ends_with("and ip 192.0.2.130"), "{:?}", rows[0].diagnostic);
+    // A list of bare addresses, one line each or comma-separated, still names every one.
+    let listed = msg.replace("hello@shop.example.com:\n", "hello@shop.example.com, other@shop.example.com:\n");
+    let names: Vec<String> = parse(listed.as_bytes()).unwrap().rows("list.eml").into_iter().map(|w| w.recipient).collect();
+    assert!(names.iter().any(|a| a == "hello@shop.example.com") && !names.iter().any(|a| a == "el@lists.example.net"), "{names:?}");
+}
+
 /// Copies that went through Notes or a web page often have "empty" lines
 /// holding a space: such a line still ends a header block.
 #[test]

@@ -360,6 +360,16 @@ pub(crate) fn recipient_line(line: &str) -> Option<(&str, Cow<'_, str>)> {
         if !(c == ':' || c == '.' || c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == '：') {
             return None;
         }
+        // A bare address opening a line, then a comma: a list goes on with
+        // another address; words are a sentence that a hard wrap split
+        // inside an address ("identity list-\nowner@example.org, and ip
+        // 192.0.2.1"): no recipient line.
+        if c == ',' && st == 0 {
+            let after = trim(&rest[1..]);
+            if !after.is_empty() && address_span(after, 0).is_none_or(|(_, st, _)| st > 1) {
+                return None;
+            }
+        }
     }
     let diag = if whole_line_diag {
         Cow::Borrowed(t)
@@ -941,6 +951,10 @@ mod tests {
         assert!(recipient_line("Remote host said: 550 5.1.1 <k@example.org>... User Unknown").is_none());
         assert!(recipient_line("SMTP error from remote mail server after MAIL FROM:<s@example.jp> SIZE=1:").is_none());
         assert_eq!(recipient_line("Recipient address: r@example.net").unwrap().0, "r@example.net");
+        // The tail of an address that a wrap split, then the sentence going on.
+        assert!(recipient_line("el@lists.example.net, and ip 192.0.2.1").is_none());
+        assert_eq!(recipient_line("a@example.org, <b@example.org>").unwrap().0, "a@example.org");
+        assert_eq!(recipient_line("[Status: Error, Address: <k@example.jp>, ResponseCode 421, , Host not reachable.]").unwrap().0, "k@example.jp");
     }
 
     /// The line-by-line definition that `original_start`'s one scan must agree with.
