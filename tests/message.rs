@@ -89,7 +89,7 @@ el@lists.example.net, and ip 192.0.2.130\n\n";
     assert_eq!(rows.iter().map(|w| w.recipient.as_str()).collect::<Vec<_>>(), ["hello@shop.example.com"]);
     assert_eq!(rows[0].reason, "authfailure");
     assert!(rows[0].diagnostic.ends_with("and ip 192.0.2.130"), "{:?}", rows[0].diagnostic);
-    // A list of bare addresses, one line each or comma-separated, still names every one.
+    // A comma followed by another address (a list) still opens a recipient's block.
     let listed = msg.replace("hello@shop.example.com:\n", "hello@shop.example.com, other@shop.example.com:\n");
     let names: Vec<String> = parse(listed.as_bytes()).unwrap().rows("list.eml").into_iter().map(|w| w.recipient).collect();
     assert!(names.iter().any(|a| a == "hello@shop.example.com") && !names.iter().any(|a| a == "el@lists.example.net"), "{names:?}");

@@ -366,7 +366,7 @@ pub(crate) fn recipient_line(line: &str) -> Option<(&str, Cow<'_, str>)> {
         // 192.0.2.1"): no recipient line.
         if c == ',' && st == 0 {
             let after = trim(&rest[1..]);
-            if !after.is_empty() && address_span(after, 0).is_none_or(|(_, st, _)| st > 1) {
+            if !after.is_empty() && address_span(after, 0).is_none_or(|(_, label_end, _)| label_end > 1) {
                 return None;
             }
         }
