@@ -95,6 +95,26 @@ el@lists.example.net, and ip 192.0.2.130\n\n";
     assert!(names.iter().any(|a| a == "hello@shop.example.com") && !names.iter().any(|a| a == "el@lists.example.net"), "{names:?}");
 }
 
+/// The English form of the Chinese providers' notices names each recipient
+/// after "Unable to send to", without a colon, as "无法发送到" does.
+#[test]
+fn unable_to_send_to_names_each_recipient() {
+    let msg = "From: Mail Delivery System <postmaster@mail.example.cn>\nTo: sender@example.org\n\
+Subject: Undelivered Mail Returned to Sender\n\n\
+Unable to send to abuse@example.com\n\
+Bounce reason: The recipient's email address (abuse@example.com) does not exist, so the message could not be delivered.\n\
+550 No such user (TB)\n\
+Solution: Please contact your recipient, verify the email address again, or send to another receiving mailbox.\n\n\
+Unable to send to legal@example.com\n\
+Bounce reason: The recipient's email address (legal@example.com) does not exist, so the message could not be delivered.\n\
+host route2.mx.example.net[192.0.2.17] said: 550 5.1.1 Address does not exist. (in reply to RCPT TO command)\n\
+Solution: Please contact your recipient, verify the email address again, or send to another receiving mailbox.\n";
+    let rows = parse(msg.as_bytes()).unwrap().rows("unable.eml");
+    let got: Vec<(&str, &str)> = rows.iter().map(|w| (w.recipient.as_str(), w.reason)).collect();
+    assert_eq!(got, [("abuse@example.com", "userunknown"), ("legal@example.com", "userunknown")]);
+    assert_eq!(rows[1].status.as_ref().map(|s| s.to_string()).as_deref(), Some("5.1.1"));
+}
+
 /// Copies that went through Notes or a web page often have "empty" lines
 /// holding a space: such a line still ends a header block.
 #[test]

@@ -267,8 +267,9 @@ fn label_ok(label: &str) -> bool {
         return true;
     }
     let core = l.trim_end_matches(['<', ' ', '"', '\'', '(', '[']);
-    // Chinese notices' "无法发送到" ("could not be sent to") takes no colon.
-    if CJK_TARGETS.iter().any(|p| core.ends_with(p)) {
+    // Chinese notices' "无法发送到" ("could not be sent to") takes no
+    // colon, nor does the English of the same notices ("Unable to send to").
+    if CJK_TARGETS.iter().any(|p| core.ends_with(p)) || ends_with_ci(core, "unable to send to") {
         return true;
     }
     if !(core.ends_with(':') || core.ends_with('：') || core.ends_with('-')) {
