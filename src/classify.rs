@@ -132,8 +132,21 @@ impl Classifier {
     }
 
     /// Classifies one diagnostic text.
+    ///
+    /// A stage the text names changes a verdict that generic wording or a
+    /// bare code gave, as in a report: refused at MAIL FROM is about the
+    /// sender, at the greeting about the client.
+    ///
+    /// ```
+    /// use bouncekit::{Classifier, Reason};
+    /// let c = Classifier::new();
+    /// let said = "host mx.example.net said: 553 mail.example.org does not exist";
+    /// assert_eq!(c.classify(said).reason, Reason::HostUnknown);
+    /// let at_mail = format!("{said} (in reply to MAIL FROM command)");
+    /// assert_eq!(c.classify(&at_mail).reason, Reason::Rejected);
+    /// ```
     pub fn classify(&self, text: &str) -> Classification {
-        self.classify_with(text, FoundCodes::default())
+        crate::message::by_stated_stage(self.classify_with(text, FoundCodes::default()), text)
     }
 
     /// The reason a verdict of [`Classifier::classify`] takes inside a

@@ -215,3 +215,23 @@ fn counts_and_versions_are_not_codes() {
     // The status is the reason's own (derived), not 2.1.6 found in the path.
     assert_eq!((c.reason, c.status_source), (Reason::MailerError, StatusSource::Derived), "{c:#?}");
 }
+
+/// A lone line that states the stage it answered is read as a report reads
+/// it: "does not exist" said to MAIL FROM is about the sender's domain, so
+/// no recipient is suppressed for it.
+#[test]
+fn a_stated_mail_from_stage_makes_an_address_verdict_the_senders() {
+    let said = "host mail.example.net[192.0.2.1] said: 553 box.example.net does not exist";
+    check(said, Reason::HostUnknown, BounceType::Hard, Action::Suppress);
+    check(&format!("{said} (in reply to MAIL FROM command)"), Reason::Rejected, BounceType::Soft, Action::FixSender);
+    check(
+        "SMTP error from remote mail server after MAIL FROM:<list@example.org> SIZE=2048: 550 5.1.1 Unknown user",
+        Reason::Rejected,
+        BounceType::Soft,
+        Action::FixSender,
+    );
+    // At RCPT TO the address is the recipient's; prose that merely says
+    // "mail from" names no stage.
+    check("host mx.example.net said: 550 5.1.1 User unknown (in reply to RCPT TO command)", Reason::UserUnknown, BounceType::Hard, Action::Suppress);
+    assert_eq!(classify("550 5.7.1 The recipient is not accepting any mail from you").reason, Reason::Filtered);
+}

@@ -668,13 +668,8 @@ fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classi
     // Verdicts from wording anyone may write, or from a code alone; a
     // provider's or product's own wording keeps its verdict.
     let generic = is_generic(&c.rule);
-    // What may be re-read by stage: an address verdict from generic wording,
-    // or any verdict from a bare code.
     let code_only = ["status:", "reply:", "none"].iter().any(|p| c.rule.starts_with(p));
-    let vague = code_only || matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered);
-    let to = match (c.reason, action, command) {
-        (_, _, Some("MAIL")) if vague && generic => Some((Reason::Rejected, "at-mail-from")),
-        (_, _, Some("CONN" | "EHLO" | "HELO")) if vague && generic => Some((Reason::Blocked, "at-connect")),
+    let to = at_stage(&c, command).or_else(|| match (c.reason, action, command) {
         (Reason::UserUnknown, _, Some("RCPT")) => None,
         // With no stage and no code in the text, the usual case is the plain
         // one: the address does not exist ("User unknown in local recipient
@@ -682,7 +677,7 @@ fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classi
         (Reason::UserUnknown, _, cmd) if generic && !address_status && (cmd.is_some() || (found && !bare_status)) => Some((Reason::Filtered, "not-at-rcpt")),
         (_, DsnAction::Delayed, _) if code_only || matches!(c.reason, Reason::Undefined | Reason::OnHold) => Some((Reason::Expired, "action:delayed")),
         _ => None,
-    };
+    });
     match to {
         Some((reason, why)) => with_reason(c, reason, why),
         None => c,
@@ -728,6 +723,57 @@ fn given_up(mut c: Classification) -> Classification {
         c.action = default_action(c.reason, own);
     }
     c
+}
+
+/// The stage arms of [`adjust`], which a lone diagnostic line takes too
+/// ([`by_stated_stage`]): an address verdict from generic wording, or any
+/// verdict from a bare code, given at MAIL FROM is about the sender
+/// (`rejected`), given at the greeting or EHLO/HELO about the client
+/// (`blocked`).
+fn at_stage(c: &Classification, command: Option<&str>) -> Option<(Reason, &'static str)> {
+    let code_only = ["status:", "reply:", "none"].iter().any(|p| c.rule.starts_with(p));
+    let vague = code_only || matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered);
+    if !(vague && is_generic(&c.rule)) {
+        return None;
+    }
+    match command? {
+        "MAIL" => Some((Reason::Rejected, "at-mail-from")),
+        "CONN" | "EHLO" | "HELO" => Some((Reason::Blocked, "at-connect")),
+        _ => None,
+    }
+}
+
+/// A lone diagnostic read by the stage its own words name ("... does not
+/// exist (in reply to MAIL FROM command)" is the sender's domain, not the
+/// recipient's), as [`adjust`] reads a report's, for address verdicts
+/// only: a bare code beside prose that merely names commands ("503 ... MAIL
+/// FROM and RCPT TO before sending data") keeps its own reading. The stage
+/// is looked for only when it could change the verdict.
+pub(crate) fn by_stated_stage(c: Classification, text: &str) -> Classification {
+    let address_verdict = matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered);
+    if !address_verdict || at_stage(&c, Some("MAIL")).is_none() {
+        return c;
+    }
+    match at_stage(&c, stated_stage(text)) {
+        Some((reason, why)) => with_reason(c, reason, why),
+        None => c,
+    }
+}
+
+/// The stage a lone line states outright, as Postfix ("in reply to MAIL
+/// FROM command") and Exim ("after MAIL FROM:", "after initial connection")
+/// write it. Narrower than [`util::detect_command`]: a line's prose may say
+/// "mail from" of anything ("not accepting mail from you").
+fn stated_stage(text: &str) -> Option<&'static str> {
+    const MAIL: [&str; 2] = ["in reply to mail from command", "after mail from"];
+    const CONNECT: [&str; 5] = ["after initial connection", "in reply to ehlo command", "in reply to helo command", "after ehlo", "after helo"];
+    if MAIL.iter().any(|p| util::contains_ci(text, p)) {
+        Some("MAIL")
+    } else if CONNECT.iter().any(|p| util::contains_ci(text, p)) {
+        Some("CONN")
+    } else {
+        None
+    }
 }
 
 /// A local delivery program failed and its text says nothing more precise
