@@ -763,17 +763,25 @@ pub(crate) fn by_stated_stage(c: Classification, text: &str) -> Classification {
 /// The stage a lone line states outright, as Postfix ("in reply to MAIL
 /// FROM command") and Exim ("after MAIL FROM:", "after initial connection")
 /// write it. Narrower than [`util::detect_command`]: a line's prose may say
-/// "mail from" of anything ("not accepting mail from you").
+/// "mail from" of anything ("not accepting mail from you"). Both MTAs write
+/// the lead-in in lower case: one vectorised search for each.
 fn stated_stage(text: &str) -> Option<&'static str> {
-    const MAIL: [&str; 2] = ["in reply to mail from command", "after mail from"];
-    const CONNECT: [&str; 5] = ["after initial connection", "in reply to ehlo command", "in reply to helo command", "after ehlo", "after helo"];
-    if MAIL.iter().any(|p| util::contains_ci(text, p)) {
-        Some("MAIL")
-    } else if CONNECT.iter().any(|p| util::contains_ci(text, p)) {
-        Some("CONN")
-    } else {
-        None
+    static LEADS: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 2]> = std::sync::OnceLock::new();
+    let leads = LEADS.get_or_init(|| [memchr::memmem::Finder::new("in reply to "), memchr::memmem::Finder::new("after ")]);
+    let mut stage = None;
+    for lead in leads {
+        for i in lead.find_iter(text.as_bytes()) {
+            // The lead is ASCII: the byte after it is a char boundary.
+            let rest = &text[i + lead.needle().len()..];
+            if util::starts_with_ci(rest, "mail from") {
+                return Some("MAIL");
+            }
+            if ["initial connection", "ehlo", "helo"].iter().any(|w| util::starts_with_ci(rest, w)) {
+                stage = Some("CONN");
+            }
+        }
     }
+    stage
 }
 
 /// A local delivery program failed and its text says nothing more precise
