@@ -133,9 +133,9 @@ impl Classifier {
 
     /// Classifies one diagnostic text.
     ///
-    /// A stage the text names changes a verdict that generic wording or a
-    /// bare code gave, as in a report: refused at MAIL FROM is about the
-    /// sender, at the greeting about the client.
+    /// A stage the text states outright changes an address verdict that
+    /// generic wording gave, as in a report: refused at MAIL FROM is about
+    /// the sender, at the greeting about the client.
     ///
     /// ```
     /// use bouncekit::{Classifier, Reason};
