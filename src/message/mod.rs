@@ -668,14 +668,13 @@ fn adjust(c: Classification, action: DsnAction, command: Option<&str>) -> Classi
     // Verdicts from wording anyone may write, or from a code alone; a
     // provider's or product's own wording keeps its verdict.
     let generic = is_generic(&c.rule);
-    let code_only = ["status:", "reply:", "none"].iter().any(|p| c.rule.starts_with(p));
     let to = at_stage(&c, command).or_else(|| match (c.reason, action, command) {
         (Reason::UserUnknown, _, Some("RCPT")) => None,
         // With no stage and no code in the text, the usual case is the plain
         // one: the address does not exist ("User unknown in local recipient
         // table" is Postfix's RCPT TO answer even when the report omits it).
         (Reason::UserUnknown, _, cmd) if generic && !address_status && (cmd.is_some() || (found && !bare_status)) => Some((Reason::Filtered, "not-at-rcpt")),
-        (_, DsnAction::Delayed, _) if code_only || matches!(c.reason, Reason::Undefined | Reason::OnHold) => Some((Reason::Expired, "action:delayed")),
+        (_, DsnAction::Delayed, _) if code_only(&c) || matches!(c.reason, Reason::Undefined | Reason::OnHold) => Some((Reason::Expired, "action:delayed")),
         _ => None,
     });
     match to {
@@ -731,8 +730,7 @@ fn given_up(mut c: Classification) -> Classification {
 /// (`rejected`), given at the greeting or EHLO/HELO about the client
 /// (`blocked`).
 fn at_stage(c: &Classification, command: Option<&str>) -> Option<(Reason, &'static str)> {
-    let code_only = ["status:", "reply:", "none"].iter().any(|p| c.rule.starts_with(p));
-    let vague = code_only || matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered);
+    let vague = code_only(c) || matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered);
     if !(vague && is_generic(&c.rule)) {
         return None;
     }
@@ -751,7 +749,7 @@ fn at_stage(c: &Classification, command: Option<&str>) -> Option<(Reason, &'stat
 /// is looked for only when it could change the verdict.
 pub(crate) fn by_stated_stage(c: Classification, text: &str) -> Classification {
     let address_verdict = matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered);
-    if !address_verdict || at_stage(&c, Some("MAIL")).is_none() {
+    if !(address_verdict && is_generic(&c.rule)) {
         return c;
     }
     match at_stage(&c, stated_stage(text)) {
@@ -794,7 +792,7 @@ fn local_mailer_failure(c: &Classification) -> bool {
 /// A verdict that no wording decided: the code alone, or nothing, left
 /// the reason open.
 fn vague(c: &Classification) -> bool {
-    matches!(c.reason, Reason::Undefined | Reason::OnHold) && ["status:", "reply:", "none"].iter().any(|p| c.rule.starts_with(p))
+    matches!(c.reason, Reason::Undefined | Reason::OnHold) && code_only(c)
 }
 
 /// The reason the report's human-readable notice gives, when its machine
@@ -807,6 +805,11 @@ fn notification_reason(classifier: &Classifier, texts: &[Cow<'_, str>], c: &Clas
         let n = classifier.classify_with(t, FoundCodes { status: c.status, reply: c.reply_code });
         (!matches!(n.reason, Reason::Delivered | Reason::Undefined | Reason::OnHold) && !n.rule.starts_with("status:")).then_some(n.reason)
     })
+}
+
+/// Whether a verdict came from a code alone, or from nothing: no wording decided it.
+fn code_only(c: &Classification) -> bool {
+    ["status:", "reply:", "none"].iter().any(|p| c.rule.starts_with(p))
 }
 
 /// Whether a verdict came from wording anyone may write or from a code alone
