@@ -235,17 +235,19 @@ impl FoundCodes {
 pub fn find_codes(text: &str) -> FoundCodes {
     let b = text.as_bytes();
     let (first, mut end) = codes_in(b);
-    // A client's transcript quotes the steps that went well (`250 2.1.0 Ok`)
-    // before the one that failed (`553 5.7.1 ...`): the failure is the
-    // answer. A few steps are looked past, no more (each look is a scan).
-    if first.reply.is_some_and(|r| r.class_digit() == 2) {
+    // A client's transcript quotes the steps that went well (`250 2.1.0 Ok`,
+    // `354 go ahead`) before the one that failed (`553 5.7.1 ...`): the
+    // failure is the answer. A few steps are looked past, no more (each look
+    // is a scan).
+    let went_well = |r: ReplyCode| matches!(r.class_digit(), 2 | 3);
+    if first.reply.is_some_and(went_well) {
         let mut from = 0;
         for _ in 0..SUCCESS_STEPS {
             let Some(e) = end else { break };
             from += e;
             let (later, next) = codes_in(&b[from..]);
             match later.reply {
-                Some(r) if r.class_digit() != 2 => return later,
+                Some(r) if !went_well(r) => return later,
                 Some(_) => end = next,
                 None => break,
             }
@@ -461,7 +463,18 @@ fn in_reply_position(b: &[u8], start: usize, end: usize) -> Option<Option<Status
     if k > 0 && b[k - 1] == b'(' && b.get(end) == Some(&b')') {
         return None;
     }
-    (k == 0 || matches!(b[k - 1], b'\n' | b'\r' | b';' | b':' | b'#' | b'(' | b'>' | b']' | b'|')).then_some(None)
+    let opens = k == 0 || matches!(b[k - 1], b'\n' | b'\r' | b';' | b':' | b'#' | b'(' | b'>' | b']' | b'|');
+    (opens || named_reply(&b[..k], b[k..start].iter().any(|&c| c == b'"' || c == b'\''))).then_some(None)
+}
+
+/// Whether `before` ends with a word that names the number after it as the
+/// server's reply, as mail libraries word their exceptions: "got code 550",
+/// "error code 421", and, the number quoted, `with message "550 ..."`
+/// (Symfony Mailer, SwiftMailer).
+fn named_reply(before: &[u8], quoted: bool) -> bool {
+    let word = before.len() - before.iter().rev().take_while(|c| c.is_ascii_alphabetic()).count();
+    let word = &before[word..];
+    word.eq_ignore_ascii_case(b"code") || (quoted && word.eq_ignore_ascii_case(b"message"))
 }
 
 #[cfg(test)]
@@ -499,6 +512,11 @@ mod tests {
         assert_eq!(rc("Domain example.com has exceeded the max emails per hour (250/200 (125%) allowed."), None);
         assert_eq!(rc("Domain example.com has exceeded the max emails per hour (200) allowed."), None);
         assert_eq!(rc("host said (550 no such user)"), Some(550));
+        // Named by the word before it, as mail libraries' exceptions do.
+        assert_eq!(rc(r#"Expected response code "250" but got code "550", with message "550 Mailbox unavailable""#), Some(550));
+        assert_eq!(rc(r#"Expected response code 354 but got code "421", with message "421 Try again later""#), Some(421));
+        assert_eq!(rc("SMTP error code 452 too many recipients"), Some(452));
+        assert_eq!(rc("the message 550 bytes long"), None);
     }
 
     #[test]

@@ -141,6 +141,20 @@ fn a_transcript_is_judged_by_its_failing_step() {
     assert_eq!(c.reason, Reason::Blocked, "{}", c.rule);
 }
 
+/// Mail libraries wrap the server's reply in their own exception text
+/// (Symfony Mailer and SwiftMailer: `Expected response code "250" but got
+/// code "550", with message "550 ..."`): the reply inside the quotes is the
+/// server's, and a weak wording keyed to a 5xx reply still reads.
+#[test]
+fn a_reply_quoted_in_a_library_exception_is_found() {
+    let c = classify(r#"Expected response code "250" but got code "550", with message "550 MIME message is missing 'From' header"."#);
+    assert_eq!(c.reply_code.map(|r| r.get()), Some(550));
+    let c = classify(r#"Expected response code 354 but got code "554", with message "554 5.7.1 Message rejected""#);
+    assert_eq!(c.reply_code.map(|r| r.get()), Some(554), "the 354 that went well is looked past");
+    let c = check(r#"Expected response code "250" but got code "550", with message "550 Mailbox unavailable or access denied""#, Reason::UserUnknown, BounceType::Hard, Action::Suppress);
+    assert_eq!(c.rule, "generic-userunknown.mailbox-unavailable-weak");
+}
+
 #[test]
 fn disagreeing_codes_are_explained() {
     let c = classify("550 4.2.2 zzz qqq");
