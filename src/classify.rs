@@ -175,7 +175,7 @@ impl Classifier {
     /// a missing code and replaces a text code whose detail is 0 (`5.0.0`)
     /// with a more specific one.
     pub fn classify_with(&self, text: &str, hints: FoundCodes) -> Classification {
-        let spaced = underscored(text).then(|| text.replace('_', " "));
+        let spaced = spaced_out(text);
         let text = spaced.as_deref().unwrap_or(text);
         let mut codes = find_codes(text);
         codes.status = codes.status.map(|s| specific_after(text, s));
@@ -189,13 +189,24 @@ impl Classifier {
     }
 }
 
-/// Whether `text` is in the form qmail's logs give a remote reply, with `_`
-/// for every space (`failure: Remote_host_said:_550_5.1.1_<a@example.org>..._User_unknown/`):
-/// at least three underscores, and more of them than spaces (the log's own
-/// prefix may keep a few). Spaces are counted only past three underscores,
-/// which most texts never reach.
-fn underscored(text: &str) -> bool {
-    let b = text.as_bytes();
+/// `text` with `_` read as a space on each line that is in the form qmail's
+/// logs give a remote reply (`failure: Remote_host_said:_550_5.1.1_<a@example.org>..._User_unknown/`),
+/// or `None` when no line is. Judged line by line: a notice quotes such a
+/// line among ordinary ones (AT&T Global's "Permanent Failure:
+/// 522_mailbox_full;_group_quota_sz=..." under its recipient).
+fn spaced_out(text: &str) -> Option<String> {
+    // Most texts have fewer than three underscores in all: one count, no more.
+    memchr::memchr_iter(b'_', text.as_bytes()).nth(2)?;
+    if !text.split_inclusive('\n').any(underscored) {
+        return None;
+    }
+    Some(text.split_inclusive('\n').map(|line| if underscored(line) { Cow::Owned(line.replace('_', " ")) } else { Cow::Borrowed(line) }).collect())
+}
+
+/// Whether a line is in qmail's log form: at least three underscores, and
+/// more of them than spaces (the log's own prefix may keep a few).
+fn underscored(line: &str) -> bool {
+    let b = line.as_bytes();
     let underscores = memchr::memchr_iter(b'_', b).count();
     underscores >= 3 && underscores > memchr::memchr_iter(b' ', b).count()
 }

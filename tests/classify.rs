@@ -215,6 +215,11 @@ fn a_qmail_log_reply_reads_as_spaced_text() {
     // With spaces in it, a text's underscores are its own.
     assert_eq!(classify("550_mailbox_full_for_user").reason, Reason::MailboxFull);
     assert_ne!(classify("550 sorry, rejected: mailbox_full_for_user").reason, Reason::MailboxFull);
+    // Judged line by line: a notice quotes such a line among ordinary ones
+    // (AT&T Global's notice; its report's own diagnostic says nothing).
+    let notice = "The following addresses had delivery problems:\n\n<ann@example.net>\n\tPermanent Failure: 522_mailbox_full;_group_quota_sz=37748397/37748736_ct=1356/100000\n\tDelivery last attempted at Fri,  1 Feb 2013 04:18:00 -0000\n";
+    assert_eq!(classify(notice).reason, Reason::MailboxFull);
+    assert_ne!(classify("The following addresses had delivery problems:\n550 sorry, rejected: mailbox_full_for_user\n").reason, Reason::MailboxFull);
 }
 
 /// Numbers that only look like codes leave the words to decide: a count in

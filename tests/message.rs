@@ -725,3 +725,39 @@ fn a_delivered_action_is_a_delivery_whatever_status_is_beside_it() {
     let r = parse(&dsn("relayed", "5.4.0")).unwrap();
     assert_ne!(r.recipients[0].classification.reason, Reason::Delivered);
 }
+
+/// A Postfix report whose recipients, at three companies, all failed on one
+/// host name that is none of their domains (the sender's relay host did not
+/// resolve): the path failed, not the recipients' domains. Where each
+/// recipient's own domain is the name that failed, the verdict stands.
+#[test]
+fn one_failed_relay_lookup_for_many_domains_is_no_verdict_on_them() {
+    let dsn = |groups: &[(&str, &str)]| {
+        let mut m = String::from(
+            "From: MAILER-DAEMON@blackfin.example.org (Mail Delivery System)\nTo: ann@example.org\n\
+Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n\
+--B\nContent-Type: text/plain\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n\
+--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; blackfin.example.org\n",
+        );
+        for (rcpt, name) in groups {
+            m += &format!(
+                "\nFinal-Recipient: rfc822; {rcpt}\nAction: failed\nStatus: 5.4.4\n\
+Diagnostic-Code: X-Postfix; Host or domain name not found. Name service error\n    for name={name} type=AAAA: Host not found\n"
+            );
+        }
+        m + "\n--B--\n"
+    };
+    let relay = "smtp.corp.example.com";
+    let r = parse(dsn(&[("zhao@example.net", relay), ("list@lists.example.edu", relay), ("steven@example.info", relay)]).as_bytes()).unwrap();
+    assert_eq!(r.recipients.len(), 3);
+    for b in &r.recipients {
+        assert_eq!((b.classification.reason, b.classification.bounce_type), (Reason::NetworkError, BounceType::Soft), "{}", b.recipient);
+    }
+    // Each recipient's own domain (or a host under it) failed: unknown hosts.
+    let r = parse(dsn(&[("zhao@example.net", "example.net"), ("steven@example.info", "mx.example.info")]).as_bytes()).unwrap();
+    assert!(r.recipients.iter().all(|b| b.classification.reason == Reason::HostUnknown));
+    // One recipient alone: the name may be its domain's mail host.
+    let r = parse(dsn(&[("zhao@example.net", relay)]).as_bytes()).unwrap();
+    assert_eq!(r.recipients[0].classification.reason, Reason::HostUnknown);
+}

@@ -592,7 +592,11 @@ fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Rep
     let notice_speaks = (d.decoded_by == "generic" || (d.decoded_by == "rfc3464" && staged.len() == 1))
         && failing_verdicts().next().is_some()
         && failing_verdicts().all(vague);
+    let relay_lookup = failed_relay_lookup(staged.iter().map(|(h, diagnostic, .., c)| (h.recipient.as_str(), diagnostic.as_str(), c)));
     for (h, diagnostic, action, smtp_command, mut classification) in staged {
+        if relay_lookup && classification.reason == Reason::HostUnknown {
+            classification = with_reason(classification, Reason::NetworkError, "relay-lookup");
+        }
         if notice_speaks && failing(action) {
             if let Some(r) = notification_reason(classifier, &m.texts, &classification) {
                 classification = with_reason(classification, r, "notification");
@@ -780,6 +784,36 @@ fn stated_stage(text: &str) -> Option<&'static str> {
         }
     }
     stage
+}
+
+/// Whether the report's unknown-host verdicts all name one and the same
+/// host that failed to resolve, for recipients in several domains, none of
+/// which is that host (Postfix: "Name service error for
+/// name=smtp.corp.example.com type=AAAA: Host not found" for recipients at
+/// three companies). That host is on the way out, a relay host the sender
+/// set, not the recipients' domains: a fault of the path, not their verdict.
+fn failed_relay_lookup<'a>(verdicts: impl Iterator<Item = (&'a str, &'a str, &'a Classification)>) -> bool {
+    let (mut host, mut domains, mut count) = (None::<&str>, Vec::<&str>::new(), 0);
+    for (recipient, diagnostic, c) in verdicts {
+        if c.reason != Reason::HostUnknown {
+            continue;
+        }
+        let Some(name) = util::find_ci(diagnostic, "name=").map(|i| &diagnostic[i + 5..]) else { return false };
+        let name = name.split(|c: char| c.is_whitespace() || c == ',' || c == ';').next().unwrap_or("").trim_end_matches('.');
+        let Some((_, domain)) = recipient.rsplit_once('@') else { return false };
+        let (n, d) = (name.as_bytes(), domain.as_bytes());
+        // The domain itself or a host under it (its MX hosts often are).
+        let under = n.len() >= d.len() && n[n.len() - d.len()..].eq_ignore_ascii_case(d) && (n.len() == d.len() || n[n.len() - d.len() - 1] == b'.');
+        if name.is_empty() || under || host.is_some_and(|h| !h.eq_ignore_ascii_case(name)) {
+            return false;
+        }
+        host = Some(name);
+        if !domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
+            domains.push(domain);
+        }
+        count += 1;
+    }
+    count >= 2 && domains.len() >= 2
 }
 
 /// A local delivery program failed and its text says nothing more precise
