@@ -135,7 +135,8 @@ impl Classifier {
     ///
     /// A stage the text states outright changes an address verdict that
     /// generic wording gave, as in a report: refused at MAIL FROM is about
-    /// the sender, at the greeting about the client.
+    /// the sender, at the greeting about the client. A bare failure code at
+    /// the greeting or EHLO/HELO is the client's refusal too.
     ///
     /// ```
     /// use bouncekit::{Classifier, Reason};

@@ -254,3 +254,15 @@ fn a_stated_mail_from_stage_makes_an_address_verdict_the_senders() {
     check("host mx.example.net said: 550 5.1.1 User unknown (in reply to RCPT TO command)", Reason::UserUnknown, BounceType::Hard, Action::Suppress);
     assert_eq!(classify("550 5.7.1 The recipient is not accepting any mail from you").reason, Reason::Filtered);
 }
+
+/// A failure code alone, answered to the greeting, refuses the client
+/// (Exim's "after initial connection: 554 <host name>"); the same code
+/// answered to MAIL FROM says no more than the code.
+#[test]
+fn a_bare_code_at_the_greeting_refuses_the_client() {
+    let greeting = "host inchng01.example.com [192.0.2.13] SMTP error from remote mail server after initial connection: 554 inchng01.example.com";
+    check(greeting, Reason::Blocked, BounceType::Soft, Action::FixSender);
+    let c = classify("SMTP error from remote mail server after MAIL FROM:<list@example.org> SIZE=2048: 451 mx.example.com");
+    assert_ne!(c.reason, Reason::Rejected, "{c:#?}");
+    assert_eq!(classify("503 5.5.1 RCPT only valid after MAIL FROM").reason, classify("503 5.5.1 RCPT only valid").reason);
+}

@@ -747,16 +747,25 @@ fn at_stage(c: &Classification, command: Option<&str>) -> Option<(Reason, &'stat
 
 /// A lone diagnostic read by the stage its own words name ("... does not
 /// exist (in reply to MAIL FROM command)" is the sender's domain, not the
-/// recipient's), as [`adjust`] reads a report's, for address verdicts
-/// only: a bare code beside prose that merely names commands ("503 ... MAIL
-/// FROM and RCPT TO before sending data") keeps its own reading. The stage
-/// is looked for only when it could change the verdict.
+/// recipient's), as [`adjust`] reads a report's, for address verdicts, and
+/// for a bare failure code at the greeting or EHLO/HELO: a bare code beside
+/// prose that merely names MAIL FROM ("503 ... RCPT only valid after MAIL
+/// FROM") keeps its own reading. The stage is looked for only when it could
+/// change the verdict.
 pub(crate) fn by_stated_stage(c: Classification, text: &str) -> Classification {
-    let address_verdict = matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered);
-    if !(address_verdict && is_generic(&c.rule)) {
+    let address_verdict = matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered) && is_generic(&c.rule);
+    // A failure code alone, said to the greeting or to EHLO/HELO, refuses the
+    // client too (Exim: "SMTP error from remote mail server after initial
+    // connection: 554 mx.example.com"); said to MAIL FROM it may be anything.
+    let bare_failure = code_only(&c) && c.reason != Reason::Delivered;
+    if !(address_verdict || bare_failure) {
         return c;
     }
-    match at_stage(&c, stated_stage(text)) {
+    let stage = stated_stage(text);
+    if !address_verdict && stage != Some("CONN") {
+        return c;
+    }
+    match at_stage(&c, stage) {
         Some((reason, why)) => with_reason(c, reason, why),
         None => c,
     }
