@@ -204,11 +204,15 @@ fn spaced_out(text: &str) -> Option<String> {
     Some(text.split_inclusive('\n').map(|line| if underscored(line) { Cow::Owned(line.replace('_', " ")) } else { Cow::Borrowed(line) }).collect())
 }
 
-/// Whether a line is in qmail's log form: at least three underscores, and
-/// more of them than spaces (the log's own prefix may keep a few).
+/// Whether a line is in qmail's log form: at least three underscores for
+/// spaces, and more of them than spaces (the log's own prefix may keep a
+/// few). An underscore between two capitals is part of a name, not a space:
+/// SpamAssassin's test names (`RCVD_IN_BL_SPAMCOP_NET,URIBL_DBL_ABUSE_BOTCC`)
+/// fill a line with them.
 fn underscored(line: &str) -> bool {
     let b = line.as_bytes();
-    let underscores = memchr::memchr_iter(b'_', b).count();
+    let in_name = |i: usize| i > 0 && b[i - 1].is_ascii_uppercase() && b.get(i + 1).is_some_and(u8::is_ascii_uppercase);
+    let underscores = memchr::memchr_iter(b'_', b).filter(|&i| !in_name(i)).count();
     underscores >= 3 && underscores > memchr::memchr_iter(b' ', b).count()
 }
 

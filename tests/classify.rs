@@ -220,6 +220,9 @@ fn a_qmail_log_reply_reads_as_spaced_text() {
     let notice = "The following addresses had delivery problems:\n\n<ann@example.net>\n\tPermanent Failure: 522_mailbox_full;_group_quota_sz=37748397/37748736_ct=1356/100000\n\tDelivery last attempted at Fri,  1 Feb 2013 04:18:00 -0000\n";
     assert_eq!(classify(notice).reason, Reason::MailboxFull);
     assert_ne!(classify("The following addresses had delivery problems:\n550 sorry, rejected: mailbox_full_for_user\n").reason, Reason::MailboxFull);
+    // SpamAssassin's test names are names: the content filter decides.
+    let sa = "Remote host said: 554 5.7.1 Content filter rejection: SpamAssassin score 21.673 (DEAR_SOMETHING,DKIM_ADSP_NXDOMAIN,DNSBL_AND_URIBL,HTML_MESSAGE,MIME_QP_LONG_LINE,MISSING_MID,RCVD_IN_BL_SPAMCOP_NET,RCVD_IN_DNSWL_NONE,SENT_TO_WHOIS_PRIVACY_ADDRESS,URIBL_DBL_ABUSE_BOTCC,URIBL_INDEPENDENT_OVERLAP2,URIBL_IVM). Please alter the content of your message and try again.";
+    assert_eq!(classify(sa).reason, Reason::SpamDetected);
 }
 
 /// Numbers that only look like codes leave the words to decide: a count in
