@@ -757,7 +757,7 @@ pub(crate) fn by_stated_stage(c: Classification, text: &str) -> Classification {
     // A failure code alone, said to the greeting or to EHLO/HELO, refuses the
     // client too (Exim: "SMTP error from remote mail server after initial
     // connection: 554 mx.example.com"); said to MAIL FROM it may be anything.
-    let bare_failure = code_only(&c) && c.reason != Reason::Delivered;
+    let bare_failure = code_only(&c) && c.reason != Reason::Delivered && (c.reply_code.is_some() || c.status.is_some());
     if !(address_verdict || bare_failure) {
         return c;
     }
