@@ -86,11 +86,14 @@ fn the_code_decides_when_no_rule_matches() {
     assert_eq!((c.reason, c.bounce_type), (Reason::MailboxFull, BounceType::Soft));
 }
 
-/// "Not accepting mail" is hard only when it is permanent: a 4xx answer is
-/// soft, and a soft answer never tells the sender to suppress.
+/// "Not accepting mail" is hard only when it is permanent. A 4.3.2 ("system
+/// not accepting network messages") for now is the server's own state
+/// (maintenance, overload), retried; the 5.3.2/5.1.10 answer that a host
+/// takes no mail at all is suppressed. (A 4xx `notaccept` is soft:
+/// tests/reasons.rs.)
 #[test]
 fn a_temporary_not_accepting_answer_is_retried() {
-    check("421 4.3.2 Service not available, closing transmission channel", Reason::NotAccept, BounceType::Soft, Action::Retry);
+    check("421 4.3.2 Service not available, closing transmission channel", Reason::SystemError, BounceType::Soft, Action::Retry);
     check("556 5.1.10 Recipient address has null MX", Reason::NotAccept, BounceType::Hard, Action::Suppress);
 }
 
