@@ -734,7 +734,7 @@ fn given_up(mut c: Classification) -> Classification {
 /// (`rejected`), given at the greeting or EHLO/HELO about the client
 /// (`blocked`).
 fn at_stage(c: &Classification, command: Option<&str>) -> Option<(Reason, &'static str)> {
-    let vague = code_only(c) || matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered);
+    let vague = code_only(c) || about_address(c);
     if !(vague && is_generic(&c.rule)) {
         return None;
     }
@@ -753,7 +753,7 @@ fn at_stage(c: &Classification, command: Option<&str>) -> Option<(Reason, &'stat
 /// FROM") keeps its own reading. The stage is looked for only when it could
 /// change the verdict.
 pub(crate) fn by_stated_stage(c: Classification, text: &str) -> Classification {
-    let address_verdict = matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered) && is_generic(&c.rule);
+    let address_verdict = about_address(&c) && is_generic(&c.rule);
     // A failure code alone, said to the greeting or to EHLO/HELO, refuses the
     // client too (Exim: "SMTP error from remote mail server after initial
     // connection: 554 mx.example.com"); said to MAIL FROM it may be anything.
@@ -810,9 +810,8 @@ fn failed_relay_lookup<'a>(verdicts: impl Iterator<Item = (&'a str, &'a str, &'a
         let Some(name) = util::find_ci(diagnostic, "name=").map(|i| &diagnostic[i + 5..]) else { return false };
         let name = name.split(|c: char| c.is_whitespace() || c == ',' || c == ';').next().unwrap_or("").trim_end_matches('.');
         let Some((_, domain)) = recipient.rsplit_once('@') else { return false };
-        let (n, d) = (name.as_bytes(), domain.as_bytes());
         // The domain itself or a host under it (its MX hosts often are).
-        let under = n.len() >= d.len() && n[n.len() - d.len()..].eq_ignore_ascii_case(d) && (n.len() == d.len() || n[n.len() - d.len() - 1] == b'.');
+        let under = util::ends_with_ci(name, domain) && (name.len() == domain.len() || name.as_bytes()[name.len() - domain.len() - 1] == b'.');
         if name.is_empty() || under || host.is_some_and(|h| !h.eq_ignore_ascii_case(name)) {
             return false;
         }
@@ -848,6 +847,13 @@ fn notification_reason(classifier: &Classifier, texts: &[Cow<'_, str>], c: &Clas
         let n = classifier.classify_with(t, FoundCodes { status: c.status, reply: c.reply_code });
         (!matches!(n.reason, Reason::Delivered | Reason::Undefined | Reason::OnHold) && !n.rule.starts_with("status:")).then_some(n.reason)
     })
+}
+
+/// Whether a verdict is about the recipient's address (user, host,
+/// recipient's filter): the verdicts a stated stage can show to be the
+/// sender's or the client's instead.
+fn about_address(c: &Classification) -> bool {
+    matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered)
 }
 
 /// Whether a verdict came from a code alone, or from nothing: no wording decided it.
