@@ -11,6 +11,11 @@
 //! its keys' last three bytes, ASCII case folded: a look-up compares only
 //! the keys that can end where the text is.
 //!
+//! Most places of such a text end in no key's last three bytes at all: a
+//! 256-bit set of each long list's tails (hashed) turns those away before
+//! the sorted tails are searched (Google Groups' Japanese notice, 341
+//! bytes, classified in 31 us with the two binary searches alone).
+//!
 //! Sorted when an automaton is built, and again (which changes nothing)
 //! when one is read back: the tails are not stored.
 
@@ -25,6 +30,10 @@ pub(crate) struct LongLists {
     /// Beside the match list: in a long list, each key's last three bytes
     /// (or `SHORT`), ascending, since the list is sorted by them.
     tails: Vec<u32>,
+    /// Per long list, the set of its tails' hashes ([`bit`]).
+    filters: Vec<[u64; 4]>,
+    /// At a long list's first place in the match list: its filter's index.
+    filter_of: Vec<u32>,
 }
 
 impl LongLists {
@@ -37,15 +46,21 @@ impl LongLists {
     /// already, and stay last.
     pub(crate) fn sort<'k, T>(ranges: &[(u32, u32)], matches: &mut [T], key_of: impl Fn(&T) -> &'k [u8]) -> LongLists {
         let mut tails = vec![0; matches.len()];
+        let (mut filters, mut filter_of) = (Vec::new(), vec![0; matches.len()]);
         for &(a, e) in ranges.iter().filter(|&&(a, e)| e - a > LOOKUP_OVER) {
             let (a, e) = (a as usize, e as usize);
             let tail = |m: &T| last_three(key_of(m)).unwrap_or(SHORT);
             matches[a..e].sort_by_key(tail);
+            let mut filter = [0u64; 4];
             for (t, m) in tails[a..e].iter_mut().zip(&matches[a..e]) {
                 *t = tail(m);
+                let b = bit(*t);
+                filter[b >> 6] |= 1 << (b & 63);
             }
+            filter_of[a] = filters.len() as u32;
+            filters.push(filter);
         }
-        LongLists { tails }
+        LongLists { tails, filters, filter_of }
     }
 
     /// The part of the long list at `a..e` whose keys may end at `end` of
@@ -58,10 +73,23 @@ impl LongLists {
             return (a, e);
         }
         let Some(tail) = hay.get(..end).and_then(last_three) else { return (e, e) };
+        let b = bit(tail);
+        let filter = self.filter_of.get(a as usize).and_then(|&f| self.filters.get(f as usize));
+        if filter.is_some_and(|f| f[b >> 6] >> (b & 63) & 1 == 0) {
+            return (e, e);
+        }
         let from = tails.partition_point(|&t| t < tail);
-        let to = from + tails[from..].partition_point(|&t| t == tail);
+        // Keys sharing a tail are few: counted, not searched for.
+        let to = from + tails[from..].iter().take_while(|&&t| t == tail).count();
         (a + from as u32, a + to as u32)
     }
+}
+
+/// A tail's place in a list's 256-bit filter (a multiplicative hash: the
+/// tails of one script differ mostly in their low bytes).
+#[inline]
+fn bit(tail: u32) -> usize {
+    (tail.wrapping_mul(0x9E37_79B1) >> 24) as usize
 }
 
 /// The last three bytes of `b`, ASCII-lower-cased, as one number; `None`
