@@ -93,38 +93,47 @@ for path in sys.argv[1:]:
                 out.write(json.dumps(r) + "\n")
 PY
 
+# GNU time gives the wall clock in hundredths of a second: on bouncekit's
+# ~0.2 s run that is a step of 5%. The wall time is taken in nanoseconds
+# around the same run instead; time still gives RSS and CPU.
+timed() { # name, run number, command...: $work/NAME.N.time and NAME.N.wall
+    name=$1; n=$2; shift 2
+    t0=$(date +%s%N)
+    /usr/bin/time -v -o "$work/$name.$n.time" "$@" > "$work/$name.out" 2>"$work/$name.err" || true
+    t1=$(date +%s%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN{ printf "%.4f\n", (b - a) / 1e9 }' > "$work/$name.$n.wall"
+}
+
 measure() { # name, command...
     name=$1; shift
-    /usr/bin/time -v -o "$work/$name.time" "$@" > "$work/$name.out" 2>"$work/$name.err" || true
-    report "$name"
+    timed "$name" 1 "$@"
+    report "$name" 1
 }
 
-# bouncekit's runs last half a second, where one stall of the machine moves
-# the figure by a tenth: it runs three times and the median run (by wall
-# time) is the one reported. The peers' runs last many seconds and run once.
+# bouncekit's runs last a fraction of a second, where one stall of the
+# machine moves the figure by a tenth: it runs three times and the median
+# run (by wall time) is the one reported. The peers' runs last many seconds
+# and run once.
 measure3() { # name, command...
     name=$1; shift
-    for i in 1 2 3; do
-        /usr/bin/time -v -o "$work/$name.time.$i" "$@" > "$work/$name.out" 2>"$work/$name.err" || true
-        echo "$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/$name.time.$i") $i"
-    done | sort -n | sed -n 2p | { read -r _ i; cp "$work/$name.time.$i" "$work/$name.time"; }
-    report "$name"
+    for i in 1 2 3; do timed "$name" "$i" "$@"; done
+    report "$name" "$(for i in 1 2 3; do echo "$(cat "$work/$name.$i.wall") $i"; done | sort -n | sed -n 2p | cut -d' ' -f2)"
 }
 
-report() { # name: prints the line of a measured run
-    name=$1
+report() { # name, run number: prints the line of that measured run
+    name=$1; n=$2
     if [ ! -s "$work/$name.out" ]; then
         echo "$name printed nothing; its errors:" >&2
         tail -5 "$work/$name.err" >&2
     fi
-    secs=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/$name.time")
-    rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$work/$name.time")
+    secs=$(cat "$work/$name.$n.wall")
+    rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$work/$name.$n.time")
     rate=$(awk -v m="$msgs" -v s="$secs" 'BEGIN{ if (s>0) printf "%.0f", m/s; else print "inf" }')
     # CPU time (user + system) as well: on a loaded machine the wall-clock
     # rate drops with the load, the CPU seconds much less.
-    cpu=$(awk -F': ' '/User time|System time/{s+=$2} END{printf "%.2f", s}' "$work/$name.time")
+    cpu=$(awk -F': ' '/User time|System time/{s+=$2} END{printf "%.2f", s}' "$work/$name.$n.time")
     echo "$name $secs $rss $rate" >> "$work/results"
-    printf '%-14s %8.2f s %10s KB peak RSS %10s messages/s %8s s CPU\n' "$name" "$secs" "$rss" "$rate" "$cpu"
+    printf '%-14s %8.3f s %10s KB peak RSS %10s messages/s %8s s CPU\n' "$name" "$secs" "$rss" "$rate" "$cpu"
 }
 : > "$work/results"
 echo "== speed on $msgs messages (load average $(cut -d' ' -f1-3 /proc/loadavg))"
