@@ -69,7 +69,7 @@ fn list<S: AsRef<str>>(items: &[S]) -> String {
 /// The built-in rules as statics (`StaticRule`s, per file), and the keys of
 /// every distinct built-in pattern, sorted by pattern for a binary search;
 /// and the built-in rules' key automaton, as `Keys::to_bytes` writes it.
-fn rules(files: &[PathBuf]) -> (String, Vec<u8>) {
+fn rules(files: &[PathBuf]) -> (String, Vec<u8>, Vec<u8>) {
     let mut all = Vec::new();
     let mut out = String::from("pub(crate) static BUILTIN_RULES: &[(&str, &[StaticRule])] = &[\n");
     let mut patterns = BTreeMap::new();
@@ -118,10 +118,14 @@ fn rules(files: &[PathBuf]) -> (String, Vec<u8>) {
     // What RuleSet::with_user_rules does for the built-in rules alone.
     let keyed: Vec<literals::Keyed<Vec<&str>>> = all.iter().flat_map(|r| &r.patterns).map(|p| patterns[p].view()).collect();
     let found = key_list::rule_keys(all.iter().map(|r| (&r.phrases, r.patterns.len())), &keyed, marks::copy_marks());
+    // The list itself too: a process with the built-in rules reads it back
+    // rather than working it out again (most of a process start).
+    let fingerprint = key_list::fingerprint(all.iter().map(|r| (r.id.as_str(), r.phrases.as_slice(), r.patterns.as_slice())));
+    let rule_keys = key_list::to_bytes(&found, fingerprint);
     let keys: Vec<Vec<u8>> = found.by_key.into_iter().map(|(k, _)| k).collect();
     let sample = all.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
     let automaton = keys::Keys::build(&keys, sample, marks::BREAKS).unwrap_or_else(|e| panic!("data/rules: {e}"));
-    (out, automaton.to_bytes(&keys))
+    (out, automaton.to_bytes(&keys), rule_keys)
 }
 
 /// What a verdict reads of the registry (name and reasons of every subject
@@ -204,7 +208,8 @@ fn main() {
         println!("cargo:rerun-if-changed={shared}");
     }
     fs::write(Path::new(&out_dir).join("embedded.rs"), out).unwrap();
-    let (statics, automaton) = rules(&rule_files);
+    let (statics, automaton, rule_keys) = rules(&rule_files);
     fs::write(Path::new(&out_dir).join("builtin_rules.rs"), statics).unwrap();
     fs::write(Path::new(&out_dir).join("keys.bin"), automaton).unwrap();
+    fs::write(Path::new(&out_dir).join("rule_keys.bin"), rule_keys).unwrap();
 }

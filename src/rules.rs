@@ -33,6 +33,8 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
     /// The built-in rules' key automaton, with the key list it was built for.
     pub(crate) static KEYS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/keys.bin"));
+    /// The built-in rules' key list (`key_list::to_bytes`), with their fingerprint.
+    pub(crate) static RULE_KEYS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/rule_keys.bin"));
 }
 
 /// Rules under this priority are *weak*: they only decide when the text
@@ -219,6 +221,13 @@ fn builtin_keys(pattern: &str) -> Option<&'static Keyed<&'static [&'static str]>
 
 /// [`key_list::rule_keys`] of `rules`. Built-in patterns' literals are embedded.
 fn keys_of(rules: &[Rule]) -> key_list::RuleKeys {
+    let fingerprint = key_list::fingerprint(rules.iter().map(|r| (r.id.as_str(), r.phrases.as_slice(), r.patterns.as_slice())));
+    // The built-in rules alone (no user rules before them): as build.rs worked them out.
+    key_list::from_bytes(generated::RULE_KEYS, fingerprint).unwrap_or_else(|| work_out_keys(rules))
+}
+
+/// [`keys_of`], worked out from the rules themselves.
+fn work_out_keys(rules: &[Rule]) -> key_list::RuleKeys {
     let patterns = || rules.iter().flat_map(|r| r.patterns.iter());
     let worked_out: Vec<Option<Keyed<Vec<String>>>> = patterns().map(|p| builtin_keys(p).is_none().then(|| literals::pattern_keys(p))).collect();
     let keyed: Vec<Keyed<Vec<&str>>> = patterns()
@@ -915,6 +924,32 @@ mod tests {
         with_user.insert(0, rule(0, 50, "custom [a-z]+ refused".into()));
         let other: Vec<Vec<u8>> = keys_of(&with_user).by_key.into_iter().map(|(k, _)| k).collect();
         assert!(Keys::from_bytes_for(generated::KEYS, &other).is_none());
+    }
+
+    /// The key list build.rs embedded is the one the built-in rules give when
+    /// worked out at run time, and only a rule list with their fingerprint
+    /// reads it back (any change to an id, phrase or pattern does not).
+    #[test]
+    fn embedded_key_list_equals_a_run_time_one() {
+        let rules = builtin();
+        let worked = work_out_keys(&rules);
+        assert!(worked.by_key.len() > 1000);
+        let fingerprint = key_list::fingerprint(rules.iter().map(|r| (r.id.as_str(), r.phrases.as_slice(), r.patterns.as_slice())));
+        assert_eq!(key_list::from_bytes(generated::RULE_KEYS, fingerprint).as_ref(), Some(&worked), "build.rs's key list differs");
+        assert_eq!(keys_of(&rules), worked);
+        // The bytes round-trip, and are refused under another fingerprint or cut short.
+        let bytes = key_list::to_bytes(&worked, 7);
+        assert_eq!(key_list::from_bytes(&bytes, 7).as_ref(), Some(&worked));
+        assert!(key_list::from_bytes(&bytes, 8).is_none());
+        assert!(key_list::from_bytes(&bytes[..bytes.len() - 1], 7).is_none());
+        let print = |rs: &[Rule]| key_list::fingerprint(rs.iter().map(|r| (r.id.as_str(), r.phrases.as_slice(), r.patterns.as_slice())));
+        let mut changed = rules.clone();
+        changed[3].phrases.push("one more phrase".into());
+        assert_ne!(print(&changed), fingerprint);
+        let mut with_user = rules.clone();
+        with_user.insert(0, rule(0, 50, "custom [a-z]+ refused".into()));
+        assert_ne!(print(&with_user), fingerprint);
+        assert_eq!(keys_of(&with_user), work_out_keys(&with_user));
     }
 
     /// The literals build.rs embedded for each built-in pattern are the ones

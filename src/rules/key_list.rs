@@ -43,6 +43,7 @@ pub(crate) type KeyHits = Vec<(Vec<u8>, Vec<Hit>)>;
 /// What [`rule_keys`] finds: the keys, the patterns (by number) that have
 /// none and so always run, and the phrases that `Phrase` and `Literal` hits
 /// number (ASCII-lower-cased; each rule's own, then its exact patterns' literals).
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct RuleKeys {
     pub(crate) by_key: KeyHits,
     pub(crate) always: Vec<u32>,
@@ -131,4 +132,129 @@ fn add_pattern_keys(keyed: &Keyed<Vec<&str>>, n: u32, add: &mut impl FnMut(&[u8]
         Keyed::Always => return false,
     }
     true
+}
+
+/// A fingerprint of what [`rule_keys`] reads of a rule list (each rule's id,
+/// phrases and patterns, in order): build.rs stores the built-in rules' keys
+/// with it, and a rule list with the same fingerprint can take them as they
+/// are instead of working them out again at every start.
+pub(crate) fn fingerprint<'a>(rules: impl IntoIterator<Item = (&'a str, &'a [String], &'a [String])>) -> u64 {
+    // FNV-1a over the fields, each ended by a byte no UTF-8 text holds.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8], end: u8| {
+        for &b in bytes.iter().chain(std::iter::once(&end)) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for (id, phrases, patterns) in rules {
+        eat(id.as_bytes(), 0xF8);
+        for p in phrases {
+            eat(p.as_bytes(), 0xF9);
+        }
+        eat(&[], 0xFA);
+        for p in patterns {
+            eat(p.as_bytes(), 0xFB);
+        }
+        eat(&[], 0xFC);
+    }
+    h
+}
+
+/// `keys` as bytes, after `fingerprint`: read back by [`from_bytes`]
+/// (build.rs writes the built-in rules' list with it).
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn to_bytes(keys: &RuleKeys, fingerprint: u64) -> Vec<u8> {
+    fn n(out: &mut Vec<u8>, v: usize) {
+        out.extend_from_slice(&(v as u32).to_le_bytes());
+    }
+    let mut out = fingerprint.to_le_bytes().to_vec();
+    n(&mut out, keys.by_key.len());
+    for (key, hits) in &keys.by_key {
+        n(&mut out, key.len());
+        out.extend_from_slice(key);
+        n(&mut out, hits.len());
+        for hit in hits {
+            let (tag, a, b) = match *hit {
+                Hit::Phrase(r, p) => (0u8, r, p),
+                Hit::Prefix(n, confirm) => (1, n, u32::from(confirm)),
+                Hit::Confirm(n) => (2, n, 0),
+                Hit::Within(n) => (3, n, 0),
+                Hit::Reshape => (4, 0, 0),
+                Hit::Literal(n, p) => (5, n, p),
+            };
+            out.push(tag);
+            out.extend_from_slice(&a.to_le_bytes());
+            out.extend_from_slice(&b.to_le_bytes());
+        }
+    }
+    n(&mut out, keys.always.len());
+    for &a in &keys.always {
+        out.extend_from_slice(&a.to_le_bytes());
+    }
+    n(&mut out, keys.phrases.len());
+    for p in &keys.phrases {
+        n(&mut out, p.len());
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// What [`to_bytes`] wrote, if it was written for a rule list of this
+/// `fingerprint`; `None` for any other list or for bytes that do not read.
+pub(crate) fn from_bytes(bytes: &[u8], fingerprint: u64) -> Option<RuleKeys> {
+    let mut r = Bytes(bytes);
+    if u64::from_le_bytes(r.take(8)?.try_into().ok()?) != fingerprint {
+        return None;
+    }
+    let keys = r.count()?;
+    let mut by_key = Vec::with_capacity(keys.min(bytes.len()));
+    for _ in 0..keys {
+        let len = r.count()?;
+        let key = r.take(len)?.to_vec();
+        let count = r.count()?;
+        let mut hits = Vec::with_capacity(count.min(bytes.len()));
+        for _ in 0..count {
+            let tag = r.take(1)?[0];
+            let (a, b) = (r.u32()?, r.u32()?);
+            hits.push(match tag {
+                0 => Hit::Phrase(a, b),
+                1 => Hit::Prefix(a, b != 0),
+                2 => Hit::Confirm(a),
+                3 => Hit::Within(a),
+                4 => Hit::Reshape,
+                5 => Hit::Literal(a, b),
+                _ => return None,
+            });
+        }
+        by_key.push((key, hits));
+    }
+    let n = r.count()?;
+    let always = (0..n).map(|_| r.u32()).collect::<Option<Vec<u32>>>()?;
+    let n = r.count()?;
+    let mut phrases = Vec::with_capacity(n.min(bytes.len()));
+    for _ in 0..n {
+        let len = r.count()?;
+        phrases.push(r.take(len)?.into());
+    }
+    r.0.is_empty().then_some(RuleKeys { by_key, always, phrases })
+}
+
+/// The unread rest of [`from_bytes`]'s input.
+struct Bytes<'a>(&'a [u8]);
+
+impl<'a> Bytes<'a> {
+    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
+        if len > self.0.len() {
+            return None;
+        }
+        let (t, rest) = self.0.split_at(len);
+        self.0 = rest;
+        Some(t)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn count(&mut self) -> Option<usize> {
+        self.u32().map(|n| n as usize)
+    }
 }
