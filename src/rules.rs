@@ -221,9 +221,26 @@ fn builtin_keys(pattern: &str) -> Option<&'static Keyed<&'static [&'static str]>
 
 /// [`key_list::rule_keys`] of `rules`. Built-in patterns' literals are embedded.
 fn keys_of(rules: &[Rule]) -> key_list::RuleKeys {
-    let fingerprint = key_list::fingerprint(rules.iter().map(|r| (r.id.as_str(), r.phrases.as_slice(), r.patterns.as_slice())));
-    // The built-in rules alone (no user rules before them): as build.rs worked them out.
-    key_list::from_bytes(generated::RULE_KEYS, fingerprint).unwrap_or_else(|| work_out_keys(rules))
+    // The built-in rules alone (no user rules before them): as build.rs
+    // worked them out. Compared field by field, not by the fingerprint
+    // alone: a rules file made to match it must not borrow keys that name
+    // rules and patterns it does not have.
+    let stored = || {
+        let fingerprint = key_list::fingerprint(rules.iter().map(|r| (r.id.as_str(), r.phrases.as_slice(), r.patterns.as_slice())));
+        key_list::from_bytes(generated::RULE_KEYS, fingerprint)
+    };
+    is_builtin(rules).then(stored).flatten().unwrap_or_else(|| work_out_keys(rules))
+}
+
+/// Whether `rules` are the built-in rules, in their order, as far as their
+/// keys go (ids, phrases, patterns).
+fn is_builtin(rules: &[Rule]) -> bool {
+    let mut given = rules.iter();
+    generated::BUILTIN_RULES.iter().flat_map(|(_, rs)| rs.iter()).all(|s| {
+        given.next().is_some_and(|r| {
+            r.id == s.id && r.phrases.iter().map(String::as_str).eq(s.phrases.iter().copied()) && r.patterns.iter().map(String::as_str).eq(s.patterns.iter().copied())
+        })
+    }) && given.next().is_none()
 }
 
 /// [`keys_of`], worked out from the rules themselves.
@@ -950,6 +967,7 @@ mod tests {
         with_user.insert(0, rule(0, 50, "custom [a-z]+ refused".into()));
         assert_ne!(print(&with_user), fingerprint);
         assert_eq!(keys_of(&with_user), work_out_keys(&with_user));
+        assert!(is_builtin(&rules) && !is_builtin(&changed) && !is_builtin(&with_user) && !is_builtin(&rules[1..]));
     }
 
     /// The literals build.rs embedded for each built-in pattern are the ones
