@@ -4,6 +4,7 @@
 //! Shared with `build.rs` (through `#[path]`), which builds the built-in
 //! rules' key automaton from exactly this list and embeds it.
 
+use super::keys::Reader;
 use super::literals::Keyed;
 
 /// Keys in the automaton are literals cut to this many bytes: thousands of
@@ -202,8 +203,8 @@ pub(crate) fn to_bytes(keys: &RuleKeys, fingerprint: u64) -> Vec<u8> {
 /// What [`to_bytes`] wrote, if it was written for a rule list of this
 /// `fingerprint`; `None` for any other list or for bytes that do not read.
 pub(crate) fn from_bytes(bytes: &[u8], fingerprint: u64) -> Option<RuleKeys> {
-    let mut r = Bytes(bytes);
-    if u64::from_le_bytes(r.take(8)?.try_into().ok()?) != fingerprint {
+    let mut r = Reader(bytes);
+    if r.u64()? != fingerprint {
         return None;
     }
     let keys = r.count()?;
@@ -237,24 +238,4 @@ pub(crate) fn from_bytes(bytes: &[u8], fingerprint: u64) -> Option<RuleKeys> {
         phrases.push(r.take(len)?.into());
     }
     r.0.is_empty().then_some(RuleKeys { by_key, always, phrases })
-}
-
-/// The unread rest of [`from_bytes`]'s input.
-struct Bytes<'a>(&'a [u8]);
-
-impl<'a> Bytes<'a> {
-    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
-        if len > self.0.len() {
-            return None;
-        }
-        let (t, rest) = self.0.split_at(len);
-        self.0 = rest;
-        Some(t)
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-    fn count(&mut self) -> Option<usize> {
-        self.u32().map(|n| n as usize)
-    }
 }
