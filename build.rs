@@ -120,8 +120,7 @@ fn rules(files: &[PathBuf]) -> (String, Vec<u8>, Vec<u8>) {
     let found = key_list::rule_keys(all.iter().map(|r| (&r.phrases, r.patterns.len())), &keyed, marks::copy_marks());
     // The list itself too: a process with the built-in rules reads it back
     // rather than working it out again (most of a process start).
-    let fingerprint = key_list::fingerprint(all.iter().map(|r| (r.id.as_str(), r.phrases.as_slice(), r.patterns.as_slice())));
-    let rule_keys = key_list::to_bytes(&found, fingerprint);
+    let rule_keys = key_list::to_bytes(&found);
     let keys: Vec<Vec<u8>> = found.by_key.into_iter().map(|(k, _)| k).collect();
     let sample = all.iter().flat_map(|r| r.examples.iter().map(|e| e.as_bytes()));
     let automaton = keys::Keys::build(&keys, sample, marks::BREAKS).unwrap_or_else(|e| panic!("data/rules: {e}"));

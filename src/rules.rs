@@ -33,7 +33,7 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
     /// The built-in rules' key automaton, with the key list it was built for.
     pub(crate) static KEYS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/keys.bin"));
-    /// The built-in rules' key list (`key_list::to_bytes`), with their fingerprint.
+    /// The built-in rules' key list (`key_list::to_bytes`).
     pub(crate) static RULE_KEYS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/rule_keys.bin"));
 }
 
@@ -222,14 +222,8 @@ fn builtin_keys(pattern: &str) -> Option<&'static Keyed<&'static [&'static str]>
 /// [`key_list::rule_keys`] of `rules`. Built-in patterns' literals are embedded.
 fn keys_of(rules: &[Rule]) -> key_list::RuleKeys {
     // The built-in rules alone (no user rules before them): as build.rs
-    // worked them out. Compared field by field, not by the fingerprint
-    // alone: a rules file made to match it must not borrow keys that name
-    // rules and patterns it does not have.
-    let stored = || {
-        let fingerprint = key_list::fingerprint(rules.iter().map(|r| (r.id.as_str(), r.phrases.as_slice(), r.patterns.as_slice())));
-        key_list::from_bytes(generated::RULE_KEYS, fingerprint)
-    };
-    is_builtin(rules).then(stored).flatten().unwrap_or_else(|| work_out_keys(rules))
+    // worked them out, from these same rules.
+    is_builtin(rules).then(|| key_list::from_bytes(generated::RULE_KEYS)).flatten().unwrap_or_else(|| work_out_keys(rules))
 }
 
 /// Whether `rules` are the built-in rules, in their order, as far as their
@@ -944,28 +938,26 @@ mod tests {
     }
 
     /// The key list build.rs embedded is the one the built-in rules give when
-    /// worked out at run time, and only a rule list with their fingerprint
-    /// reads it back (any change to an id, phrase or pattern does not).
+    /// worked out at run time, and only the built-in rules read it back (any
+    /// change to an id, phrase or pattern, or a rule before them, does not).
     #[test]
     fn embedded_key_list_equals_a_run_time_one() {
         let rules = builtin();
         let worked = work_out_keys(&rules);
         assert!(worked.by_key.len() > 1000);
-        let fingerprint = key_list::fingerprint(rules.iter().map(|r| (r.id.as_str(), r.phrases.as_slice(), r.patterns.as_slice())));
-        assert_eq!(key_list::from_bytes(generated::RULE_KEYS, fingerprint).as_ref(), Some(&worked), "build.rs's key list differs");
+        assert_eq!(key_list::from_bytes(generated::RULE_KEYS).as_ref(), Some(&worked), "build.rs's key list differs");
         assert_eq!(keys_of(&rules), worked);
-        // The bytes round-trip, and are refused under another fingerprint or cut short.
-        let bytes = key_list::to_bytes(&worked, 7);
-        assert_eq!(key_list::from_bytes(&bytes, 7).as_ref(), Some(&worked));
-        assert!(key_list::from_bytes(&bytes, 8).is_none());
-        assert!(key_list::from_bytes(&bytes[..bytes.len() - 1], 7).is_none());
-        let print = |rs: &[Rule]| key_list::fingerprint(rs.iter().map(|r| (r.id.as_str(), r.phrases.as_slice(), r.patterns.as_slice())));
+        // The bytes round-trip, and are refused cut short or with more after them.
+        let bytes = key_list::to_bytes(&worked);
+        assert_eq!(key_list::from_bytes(&bytes).as_ref(), Some(&worked));
+        assert!(key_list::from_bytes(&bytes[..bytes.len() - 1]).is_none());
+        assert!(key_list::from_bytes(&[&bytes[..], &[0]].concat()).is_none());
         let mut changed = rules.clone();
         changed[3].phrases.push("one more phrase".into());
-        assert_ne!(print(&changed), fingerprint);
+        assert_eq!(keys_of(&changed), work_out_keys(&changed));
+        assert_ne!(keys_of(&changed), worked);
         let mut with_user = rules.clone();
         with_user.insert(0, rule(0, 50, "custom [a-z]+ refused".into()));
-        assert_ne!(print(&with_user), fingerprint);
         assert_eq!(keys_of(&with_user), work_out_keys(&with_user));
         assert!(is_builtin(&rules) && !is_builtin(&changed) && !is_builtin(&with_user) && !is_builtin(&rules[1..]));
     }

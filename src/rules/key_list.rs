@@ -135,40 +135,15 @@ fn add_pattern_keys(keyed: &Keyed<Vec<&str>>, n: u32, add: &mut impl FnMut(&[u8]
     true
 }
 
-/// A fingerprint of what [`rule_keys`] reads of a rule list (each rule's id,
-/// phrases and patterns, in order): build.rs stores the built-in rules' keys
-/// with it, and a rule list with the same fingerprint can take them as they
-/// are instead of working them out again at every start.
-pub(crate) fn fingerprint<'a>(rules: impl IntoIterator<Item = (&'a str, &'a [String], &'a [String])>) -> u64 {
-    // FNV-1a over the fields, each ended by a byte no UTF-8 text holds.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8], end: u8| {
-        for &b in bytes.iter().chain(std::iter::once(&end)) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
-    for (id, phrases, patterns) in rules {
-        eat(id.as_bytes(), 0xF8);
-        for p in phrases {
-            eat(p.as_bytes(), 0xF9);
-        }
-        eat(&[], 0xFA);
-        for p in patterns {
-            eat(p.as_bytes(), 0xFB);
-        }
-        eat(&[], 0xFC);
-    }
-    h
-}
-
-/// `keys` as bytes, after `fingerprint`: read back by [`from_bytes`]
-/// (build.rs writes the built-in rules' list with it).
+/// `keys` as bytes, read back by [`from_bytes`]: build.rs stores the
+/// built-in rules' list, so that a process with those rules need not work
+/// it out again at every start.
 #[cfg_attr(not(test), allow(dead_code))]
-pub(crate) fn to_bytes(keys: &RuleKeys, fingerprint: u64) -> Vec<u8> {
+pub(crate) fn to_bytes(keys: &RuleKeys) -> Vec<u8> {
     fn n(out: &mut Vec<u8>, v: usize) {
         out.extend_from_slice(&(v as u32).to_le_bytes());
     }
-    let mut out = fingerprint.to_le_bytes().to_vec();
+    let mut out = Vec::new();
     n(&mut out, keys.by_key.len());
     for (key, hits) in &keys.by_key {
         n(&mut out, key.len());
@@ -200,13 +175,9 @@ pub(crate) fn to_bytes(keys: &RuleKeys, fingerprint: u64) -> Vec<u8> {
     out
 }
 
-/// What [`to_bytes`] wrote, if it was written for a rule list of this
-/// `fingerprint`; `None` for any other list or for bytes that do not read.
-pub(crate) fn from_bytes(bytes: &[u8], fingerprint: u64) -> Option<RuleKeys> {
+/// What [`to_bytes`] wrote; `None` for bytes that do not read.
+pub(crate) fn from_bytes(bytes: &[u8]) -> Option<RuleKeys> {
     let mut r = Reader(bytes);
-    if r.u64()? != fingerprint {
-        return None;
-    }
     let keys = r.count()?;
     let mut by_key = Vec::with_capacity(keys.min(bytes.len()));
     for _ in 0..keys {
