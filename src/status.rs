@@ -470,11 +470,12 @@ fn in_reply_position(b: &[u8], start: usize, end: usize) -> Option<Option<Status
 /// Whether `before` ends with a word that names the number after it as the
 /// server's reply, as mail libraries word their exceptions: "got code 550",
 /// "error code 421", and, the number quoted, `with message "550 ..."`
-/// (Symfony Mailer, SwiftMailer).
+/// (Symfony Mailer, SwiftMailer); Coremail's notices (163.com, QQ) quote it
+/// without a colon: "RCPT TO said 550 No such user here".
 fn named_reply(before: &[u8], quoted: bool) -> bool {
     let word = before.len() - before.iter().rev().take_while(|c| c.is_ascii_alphabetic()).count();
     let word = &before[word..];
-    word.eq_ignore_ascii_case(b"code") || (quoted && word.eq_ignore_ascii_case(b"message"))
+    word.eq_ignore_ascii_case(b"code") || word.eq_ignore_ascii_case(b"said") || (quoted && word.eq_ignore_ascii_case(b"message"))
 }
 
 #[cfg(test)]
@@ -512,6 +513,8 @@ mod tests {
         assert_eq!(rc("Domain example.com has exceeded the max emails per hour (250/200 (125%) allowed."), None);
         assert_eq!(rc("Domain example.com has exceeded the max emails per hour (200) allowed."), None);
         assert_eq!(rc("host said (550 no such user)"), Some(550));
+        assert_eq!(rc("SMTP error, RCPT TO: Host example.org(192.0.2.1) RCPT TO said 550 No such user here"), Some(550));
+        assert_eq!(rc("the host said 5 times"), None);
         // Named by the word before it, as mail libraries' exceptions do.
         assert_eq!(rc(r#"Expected response code "250" but got code "550", with message "550 Mailbox unavailable""#), Some(550));
         assert_eq!(rc(r#"Expected response code 354 but got code "421", with message "421 Try again later""#), Some(421));
