@@ -7,13 +7,15 @@ use std::sync::LazyLock;
 
 use crate::find_byte::next_whitespace;
 
-/// Collapses whitespace runs to one space and drops the repeated reply-code
-/// prefixes of continuation lines. Borrows when there is nothing to change.
+/// Collapses whitespace runs to one space, drops the repeated reply-code
+/// prefixes of continuation lines and reads typographic quotes as ASCII
+/// ones. Borrows when there is nothing to change.
 ///
 /// ```
 /// # use bouncekit::normalize_diagnostic as n;
 /// assert_eq!(n("550-5.7.26 This mail is\n550-5.7.26 unauthenticated\n550 5.7.26 now"),
 ///            "550-5.7.26 This mail is unauthenticated now");
+/// assert_eq!(n("550 The account doesn\u{2019}t exist"), "550 The account doesn't exist");
 /// assert!(matches!(n("550 5.1.1 user unknown"), std::borrow::Cow::Borrowed(_)));
 /// ```
 pub fn normalize_diagnostic(text: &str) -> Cow<'_, str> {
@@ -65,8 +67,34 @@ pub(crate) fn collapse(text: &str) -> String {
         run = next;
     }
     out.extend_from_slice(&b[run.min(b.len())..]);
-    // Only ASCII runs were removed or replaced, so this stays valid UTF-8.
+    fold_quotes(&mut out);
+    // Only ASCII runs and whole quote characters were removed or replaced,
+    // so this stays valid UTF-8.
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The ASCII quote the typographic quote at `i` is read as, if one starts there.
+fn quote_at(b: &[u8], i: usize) -> Option<u8> {
+    let w = b.get(i..i + 3)?;
+    marks::QUOTES.iter().find(|(q, _)| q.as_bytes() == w).map(|&(_, ascii)| ascii)
+}
+
+/// Replaces each typographic quote with its ASCII twin, in place.
+fn fold_quotes(out: &mut Vec<u8>) {
+    let Some(first) = memchr::memchr_iter(0xe2, out).find(|&i| quote_at(out, i).is_some()) else {
+        return;
+    };
+    let (mut r, mut w) = (first, first);
+    while r < out.len() {
+        if let Some(ascii) = quote_at(out, r) {
+            out[w] = ascii;
+            (r, w) = (r + 3, w + 1);
+        } else {
+            out[w] = out[r];
+            (r, w) = (r + 1, w + 1);
+        }
+    }
+    out.truncate(w);
 }
 
 fn skip_whitespace(b: &[u8], mut i: usize) -> usize {
@@ -88,6 +116,7 @@ fn needs_work(b: &[u8]) -> bool {
     }
     // A continuation prefix after the start: `... 550-5.7.1 ...`.
     memchr::memchr_iter(b'-', b).any(|d| d >= 4 && b[d - 4] == b' ' && reply_token(b, d - 3).is_some())
+        || memchr::memchr_iter(0xe2, b).any(|i| quote_at(b, i).is_some())
 }
 
 /// `NNN-` or `NNN ` (a reply code) optionally followed by an enhanced code,
@@ -147,7 +176,8 @@ mod tests {
                 }
             }
             let end = b[i..].iter().position(u8::is_ascii_whitespace).map_or(b.len(), |n| i + n);
-            out.extend_from_slice(&b[i..end]);
+            let word = String::from_utf8(b[i..end].to_vec()).unwrap();
+            out.extend_from_slice(word.replace(['\u{2018}', '\u{2019}'], "'").replace(['\u{201c}', '\u{201d}'], "\"").as_bytes());
             i = skip_whitespace(b, end);
             if i < b.len() {
                 out.push(b' ');
@@ -168,6 +198,9 @@ mod tests {
             "550 5.1.1 a\n550 5.1.1 b\n451 4.0.0 c",
             "x 550-5.1.1\n\n550-5.1.1",
             "日本語\n テキスト 550-5.0.0 x 550-5.0.0",
+            "doesn\u{2019}t \u{201c}x\u{201d}\n\u{2018}y\u{2019} \u{2014} z",
+            "\u{2019}",
+            "a \u{2013}\u{2019}\u{2019}",
             " 550-5.1.1 one space first 550-5.1.1 ",
             "550-",
             "\n",
@@ -183,7 +216,7 @@ mod tests {
     #[test]
     fn copy_marks_occur_exactly_when_a_copy_is_made() {
         let marks: std::collections::HashSet<Vec<u8>> = super::copy_marks().collect();
-        let pieces = ["550-", "550", "x", " ", "-", "\n", "\r", "\t", "\x0c", "199-", "5.1.1", "600-", "45", "2", "0-"];
+        let pieces = ["550-", "550", "x", " ", "-", "\n", "\r", "\t", "\x0c", "199-", "5.1.1", "600-", "45", "2", "0-", "\u{2019}", "\u{2014}"];
         let mut texts = vec![String::new()];
         for _ in 0..4 {
             let longer: Vec<String> = texts.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
@@ -192,7 +225,7 @@ mod tests {
         let mut copied = 0;
         for t in &texts {
             let b = t.as_bytes();
-            let marked = (0..b.len()).any(|i| [1, 2, 5].iter().any(|&n| b.get(i..i + n).is_some_and(|w| marks.contains(w))));
+            let marked = (0..b.len()).any(|i| [1, 2, 3, 5].iter().any(|&n| b.get(i..i + n).is_some_and(|w| marks.contains(w))));
             assert_eq!(marked, needs_work(b), "{t:?}");
             copied += usize::from(marked);
         }
@@ -209,5 +242,7 @@ mod tests {
         assert_eq!(n("said: 550 5.1.1 user  unknown"), "said: 550 5.1.1 user unknown");
         assert_eq!(n("wait 2-3 hours"), "wait 2-3 hours");
         assert_eq!(n("日本語\n テキスト"), "日本語 テキスト");
+        assert_eq!(n("failed to expand \u{201c}interface\u{201d} option"), "failed to expand \"interface\" option");
+        assert_eq!(n("\u{201c}4.7.0\u{201d} \u{2014} \u{300c}x\u{300d}"), "\"4.7.0\" \u{2014} \u{300c}x\u{300d}");
     }
 }
