@@ -4,7 +4,7 @@
 //! Shared with `build.rs` (through `#[path]`), which builds the built-in
 //! rules' key automaton from exactly this list and embeds it.
 
-use super::keys::Reader;
+use super::keys::{put_bytes, put_count, Reader};
 use super::literals::Keyed;
 
 /// Keys in the automaton are literals cut to this many bytes: thousands of
@@ -140,15 +140,11 @@ fn add_pattern_keys(keyed: &Keyed<Vec<&str>>, n: u32, add: &mut impl FnMut(&[u8]
 /// it out again at every start.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn to_bytes(keys: &RuleKeys) -> Vec<u8> {
-    fn n(out: &mut Vec<u8>, v: usize) {
-        out.extend_from_slice(&(v as u32).to_le_bytes());
-    }
     let mut out = Vec::new();
-    n(&mut out, keys.by_key.len());
+    put_count(&mut out, keys.by_key.len());
     for (key, hits) in &keys.by_key {
-        n(&mut out, key.len());
-        out.extend_from_slice(key);
-        n(&mut out, hits.len());
+        put_bytes(&mut out, key);
+        put_count(&mut out, hits.len());
         for hit in hits {
             let (tag, a, b) = match *hit {
                 Hit::Phrase(r, p) => (0u8, r, p),
@@ -163,14 +159,13 @@ pub(crate) fn to_bytes(keys: &RuleKeys) -> Vec<u8> {
             out.extend_from_slice(&b.to_le_bytes());
         }
     }
-    n(&mut out, keys.always.len());
+    put_count(&mut out, keys.always.len());
     for &a in &keys.always {
         out.extend_from_slice(&a.to_le_bytes());
     }
-    n(&mut out, keys.phrases.len());
+    put_count(&mut out, keys.phrases.len());
     for p in &keys.phrases {
-        n(&mut out, p.len());
-        out.extend_from_slice(p);
+        put_bytes(&mut out, p);
     }
     out
 }
@@ -181,8 +176,7 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Option<RuleKeys> {
     let keys = r.count()?;
     let mut by_key = Vec::with_capacity(keys.min(bytes.len()));
     for _ in 0..keys {
-        let len = r.count()?;
-        let key = r.take(len)?.to_vec();
+        let key = r.bytes()?.to_vec();
         let count = r.count()?;
         let mut hits = Vec::with_capacity(count.min(bytes.len()));
         for _ in 0..count {
@@ -205,8 +199,7 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Option<RuleKeys> {
     let n = r.count()?;
     let mut phrases = Vec::with_capacity(n.min(bytes.len()));
     for _ in 0..n {
-        let len = r.count()?;
-        phrases.push(r.take(len)?.into());
+        phrases.push(r.bytes()?.into());
     }
     r.0.is_empty().then_some(RuleKeys { by_key, always, phrases })
 }

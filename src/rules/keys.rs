@@ -491,28 +491,26 @@ impl Keys {
     #[cfg_attr(not(test), allow(dead_code))]
     pub(super) fn to_bytes(&self, keys: &[Vec<u8>]) -> Vec<u8> {
         let mut out = Vec::new();
-        let n = |out: &mut Vec<u8>, v: usize| out.extend_from_slice(&(v as u32).to_le_bytes());
-        n(&mut out, keys.len());
+        put_count(&mut out, keys.len());
         for k in keys {
-            n(&mut out, k.len());
-            out.extend_from_slice(k);
+            put_bytes(&mut out, k);
         }
         out.extend_from_slice(&self.classes);
         out.extend_from_slice(&self.start.to_le_bytes());
         out.extend_from_slice(&self.match_limit.to_le_bytes());
-        n(&mut out, self.tail);
+        put_count(&mut out, self.tail);
         // Rows up to the highest state any row (or the start) names: every
         // state is the target of a transition but the start.
         let trans = self.table();
         let rows = usize::from(trans.iter().copied().max().unwrap_or(0).max(self.start)) + 1;
-        n(&mut out, rows);
+        put_count(&mut out, rows);
         trans[..rows * CLASSES].iter().for_each(|c| out.extend_from_slice(&c.to_le_bytes()));
-        n(&mut out, self.match_ranges.len());
+        put_count(&mut out, self.match_ranges.len());
         for &(a, b) in &self.match_ranges {
             out.extend_from_slice(&a.to_le_bytes());
             out.extend_from_slice(&b.to_le_bytes());
         }
-        n(&mut out, self.matches.len());
+        put_count(&mut out, self.matches.len());
         for m in &self.matches {
             for w in [m.key, m.len, m.long_at] {
                 out.extend_from_slice(&w.to_le_bytes());
@@ -522,8 +520,7 @@ impl Keys {
             }
             out.push(u8::from(m.exact));
         }
-        n(&mut out, self.long.len());
-        out.extend_from_slice(&self.long);
+        put_bytes(&mut out, &self.long);
         out
     }
 
@@ -541,8 +538,7 @@ impl Keys {
             return None;
         }
         for k in keys {
-            let len = r.count()?;
-            if r.take(len)? != &k[..] {
+            if r.bytes()? != &k[..] {
                 return None;
             }
         }
@@ -571,8 +567,7 @@ impl Keys {
             let exact = r.take(1)?[0] != 0;
             matches.push(Check { key, len, head, head_mask, tail, tail_mask, long_at, exact });
         }
-        let long_len = r.count()?;
-        let long = r.take(long_len)?.to_vec();
+        let long = r.bytes()?.to_vec();
         // What the scan indexes must be in bounds: a match state's range,
         // a long key's bytes. (Any state's row is: the table has a row for
         // every u16.)
@@ -642,6 +637,19 @@ impl PartialEq for Keys {
 
 impl Eq for Keys {}
 
+/// Writes a count as [`Reader::count`] reads it.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(super) fn put_count(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&(n as u32).to_le_bytes());
+}
+
+/// Writes `b` after its length, as [`Reader::bytes`] reads it.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(super) fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_count(out, b.len());
+    out.extend_from_slice(b);
+}
+
 /// Reads [`Keys::to_bytes`]'s fields (and `key_list::to_bytes`'s), each
 /// `None` past the end.
 pub(super) struct Reader<'a>(pub(super) &'a [u8]);
@@ -666,6 +674,11 @@ impl<'a> Reader<'a> {
     }
     pub(super) fn count(&mut self) -> Option<usize> {
         self.u32().map(|n| n as usize)
+    }
+    /// Bytes written after their length ([`put_bytes`]).
+    pub(super) fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.count()?;
+        self.take(n)
     }
 }
 
