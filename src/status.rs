@@ -471,11 +471,28 @@ fn in_reply_position(b: &[u8], start: usize, end: usize) -> Option<Option<Status
 /// server's reply, as mail libraries word their exceptions: "got code 550",
 /// "error code 421", and, the number quoted, `with message "550 ..."`
 /// (Symfony Mailer, SwiftMailer); Coremail's notices (163.com, QQ) quote it
-/// without a colon: "RCPT TO said 550 No such user here".
+/// without a colon: "RCPT TO said 550 No such user here". The code a
+/// library *expected* is no reply: "Expected response code 250 but got an
+/// empty response" (SwiftMailer, Symfony Mailer) names what never came.
 fn named_reply(before: &[u8], quoted: bool) -> bool {
-    let word = before.len() - before.iter().rev().take_while(|c| c.is_ascii_alphabetic()).count();
-    let word = &before[word..];
-    word.eq_ignore_ascii_case(b"code") || word.eq_ignore_ascii_case(b"said") || (quoted && word.eq_ignore_ascii_case(b"message"))
+    let at = before.len() - before.iter().rev().take_while(|c| c.is_ascii_alphabetic()).count();
+    let word = &before[at..];
+    if word.eq_ignore_ascii_case(b"code") {
+        return !ends_with_word(&before[..at], b"expected") && !ends_with_words(&before[..at], b"expected", b"response");
+    }
+    word.eq_ignore_ascii_case(b"said") || (quoted && word.eq_ignore_ascii_case(b"message"))
+}
+
+/// Whether `b`, trailing blanks aside, ends with the word `w` (any case).
+fn ends_with_word(b: &[u8], w: &[u8]) -> bool {
+    let b = b.trim_ascii_end();
+    b.len() >= w.len() && b[b.len() - w.len()..].eq_ignore_ascii_case(w) && (b.len() == w.len() || !b[b.len() - w.len() - 1].is_ascii_alphabetic())
+}
+
+/// Whether `b` ends with the two words `w1 w2`.
+fn ends_with_words(b: &[u8], w1: &[u8], w2: &[u8]) -> bool {
+    let b = b.trim_ascii_end();
+    ends_with_word(b, w2) && ends_with_word(&b[..b.len() - w2.len()], w1)
 }
 
 #[cfg(test)]
@@ -515,6 +532,10 @@ mod tests {
         assert_eq!(rc("host said (550 no such user)"), Some(550));
         assert_eq!(rc("SMTP error, RCPT TO: Host example.org(192.0.2.1) RCPT TO said 550 No such user here"), Some(550));
         assert_eq!(rc("the host said 5 times"), None);
+        // What a library expected is not what the server said.
+        assert_eq!(rc("Expected response code 250 but got an empty response"), None);
+        assert_eq!(rc("Expected response code 250 but got code \"550\", with message \"550 5.1.1 User unknown\""), Some(550));
+        assert_eq!(rc("expected code 354 but got an empty response"), None);
         // Named by the word before it, as mail libraries' exceptions do.
         assert_eq!(rc(r#"Expected response code "250" but got code "550", with message "550 Mailbox unavailable""#), Some(550));
         assert_eq!(rc(r#"Expected response code 354 but got code "421", with message "421 Try again later""#), Some(421));
