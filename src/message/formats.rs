@@ -199,28 +199,44 @@ fn body_markers() -> &'static BodyMarkers {
     })
 }
 
-/// Which formats have one of their body markers in a text, given its
-/// ASCII-lowercase copy (so that a case-sensitive vectorised searcher
-/// scans it).
+/// Where a format's body marker was seen: nowhere, only on quoted lines
+/// (`> ...`, someone's reply quoting a notice), or on a line of the text's own.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Seen {
+    No,
+    Quoted,
+    Own,
+}
+
+/// Which formats have one of their body markers in a text, and where,
+/// given its ASCII-lowercase copy (so that a case-sensitive vectorised
+/// searcher scans it).
 ///
 /// Every position where some marker starts is visited (the search restarts
 /// one byte after each match), and there every marker that starts with
 /// that position's byte is compared: overlapping markers all count.
-fn body_hits(lower: &[u8]) -> Vec<bool> {
+fn body_hits(lower: &[u8]) -> Vec<Seen> {
     let (ac, markers, by_first) = body_markers();
-    let mut hit = vec![false; FORMATS.len()];
+    let mut hit = vec![Seen::No; FORMATS.len()];
     let mut at = 0;
     while let Some(m) = ac.find_at(lower, at) {
         let here = &lower[m.start()..];
         let (from, to) = by_first[usize::from(here[0])];
         for (marker, owner) in &markers[usize::from(from)..usize::from(to)] {
             if here.starts_with(marker) {
-                hit[*owner] = true;
+                let seen = if on_quoted_line(lower, m.start()) { Seen::Quoted } else { Seen::Own };
+                hit[*owner] = hit[*owner].max(seen);
             }
         }
         at = m.start() + 1;
     }
     hit
+}
+
+/// Whether the line holding `pos` is quoted: its first non-blank byte is `>`.
+fn on_quoted_line(t: &[u8], pos: usize) -> bool {
+    let start = memchr::memrchr(b'\n', &t[..pos]).map_or(0, |i| i + 1);
+    t[start..pos].iter().find(|&&c| c != b' ' && c != b'\t') == Some(&b'>')
 }
 
 fn matches(f: &Format, body_hit: bool, m: &Mail<'_>, from: &str, subject: &str, report_like: bool) -> bool {
@@ -257,6 +273,13 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
         }
         body_hits(&lower)
     };
+    // A notice seen only on quoted lines is one someone replied to, not
+    // this message's own, unless the text says it forwards one ("Begin
+    // forwarded message:", each line quoted), which reads as the notice.
+    static FORWARDED: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let forwarded = FORWARDED.get_or_init(|| memchr::memmem::Finder::new("forwarded message"));
+    let quoted_counts = body.contains(&Seen::Quoted) && (0..m.texts.len()).any(|i| texts.holds(i, forwarded));
+    let body = body.into_iter().map(|s| s == Seen::Own || (quoted_counts && s == Seen::Quoted));
     let report_like = bounce_subject || holds_word(&SYSTEM_SENDER_WORDS, SYSTEM_SENDERS, &from);
     let format = FORMATS.iter().zip(body).find(|(f, hit)| matches(f, *hit, m, &from, &subject, report_like)).map(|(f, _)| f);
     let format = match format {
@@ -268,8 +291,6 @@ pub(crate) fn extract(m: &Mail<'_>, texts: &TextFacts<'_>) -> Option<Draft> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut block_text = String::new();
     for (i, t) in m.texts.iter().enumerate() {
-        static FORWARDED: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
-        let forwarded = FORWARDED.get_or_init(|| memchr::memmem::Finder::new("forwarded message"));
         let t = unquote_forwarded(t, texts.holds(i, forwarded));
         let body = match &t {
             std::borrow::Cow::Borrowed(_) => texts.body(i),
@@ -477,11 +498,16 @@ mod tests {
         let at = |name: &str| FORMATS.iter().position(|f| f.name == name).unwrap();
         // kddi's "Could not be delivered to:" holds generic's "could not be delivered to".
         let hits = body_hits(b"your mail could not be delivered to: a@b.example");
-        assert!(hits[at("kddi")] && hits[at("generic")]);
-        assert!(!hits[at("qmail")]);
+        assert!(hits[at("kddi")] == Seen::Own && hits[at("generic")] == Seen::Own);
+        assert_eq!(hits[at("qmail")], Seen::No);
         // A marker that spans lines (and so texts, once joined).
         let hits = body_hits(b"hi!\n\nthis is the mailer-daemon, please");
-        assert!(hits[at("opensmtpd")]);
+        assert_eq!(hits[at("opensmtpd")], Seen::Own);
+        // A reply quoting a notice: seen, but only quoted; an own line wins.
+        let hits = body_hits(b"yup, i get these too.\n> > hi. this is the qmail-send program at example.org.\n");
+        assert_eq!(hits[at("qmail")], Seen::Quoted);
+        let hits = body_hits(b"> hi. this is the qmail-send program\nhi. this is the qmail-send program");
+        assert_eq!(hits[at("qmail")], Seen::Own);
     }
 
     #[test]
@@ -509,7 +535,8 @@ mod tests {
         for _ in 0..4_000 {
             let text: Vec<u8> = (0..rng.below(6)).flat_map(|_| pieces[rng.below(pieces.len())].clone()).collect();
             let want = by_every_marker(&text);
-            assert_eq!(body_hits(&text), want, "{:?}", String::from_utf8_lossy(&text));
+            let got: Vec<bool> = body_hits(&text).into_iter().map(|s| s != Seen::No).collect();
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&text));
             hits += want.iter().filter(|&&h| h).count();
         }
         assert!(hits > 2_000, "{hits}");
