@@ -39,8 +39,13 @@ pub(crate) fn collapse(text: &str) -> String {
     while i < b.len() {
         // A word starts at `i`: a repeated reply prefix here is dropped with
         // the whitespace after it.
+        // Exchange quotes the first line as `#550-...`: it names the code
+        // that later lines repeat.
+        if b[i] == b'#' && first_reply.is_none() {
+            first_reply = reply_token(b, i + 1, false).map(|(digits, _, _)| digits);
+        }
         if (b'2'..=b'5').contains(&b[i]) {
-            if let Some((digits, sep, end)) = reply_token(b, i) {
+            if let Some((digits, sep, end)) = reply_token(b, i, after_break(b, i)) {
                 match first_reply {
                     None => first_reply = Some(digits),
                     Some(first) if sep == b'-' || first == digits => {
@@ -115,13 +120,20 @@ fn needs_work(b: &[u8]) -> bool {
         return true;
     }
     // A continuation prefix after the start: `... 550-5.7.1 ...`.
-    memchr::memchr_iter(b'-', b).any(|d| d >= 4 && b[d - 4] == b' ' && reply_token(b, d - 3).is_some())
+    memchr::memchr_iter(b'-', b).any(|d| d >= 4 && b[d - 4] == b' ' && reply_token(b, d - 3, false).is_some())
         || memchr::memchr_iter(0xe2, b).any(|i| quote_at(b, i).is_some())
+}
+
+/// Whether the whitespace before `i` holds a line break: `i` starts a line.
+fn after_break(b: &[u8], i: usize) -> bool {
+    b[..i].iter().rev().take_while(|c| c.is_ascii_whitespace()).any(|&c| c == b'\n' || c == b'\r')
 }
 
 /// `NNN-` or `NNN ` (a reply code) optionally followed by an enhanced code,
 /// at `i`; returns the digits, the separator and where the token ends.
-fn reply_token(b: &[u8], i: usize) -> Option<(&[u8], u8, usize)> {
+/// `line_start`: whether `i` starts a line, where a bare `NNN ` is the last
+/// line's prefix of a multi-line reply (`550-... does not\n550 exist.`).
+fn reply_token(b: &[u8], i: usize, line_start: bool) -> Option<(&[u8], u8, usize)> {
     let d = b.get(i..i + 3)?;
     if !(b'2'..=b'5').contains(&d[0]) || !d[1].is_ascii_digit() || !d[2].is_ascii_digit() {
         return None;
@@ -140,8 +152,8 @@ fn reply_token(b: &[u8], i: usize) -> Option<(&[u8], u8, usize)> {
     }
     if dots == 2 && j > end + 4 && (j == b.len() || b[j].is_ascii_whitespace()) {
         end = j;
-    } else if sep == b' ' {
-        // A bare `550 ` repeated mid-text is only a prefix when a code follows.
+    } else if sep == b' ' && !line_start {
+        // A bare `550 ` repeated mid-line is only a prefix when a code follows.
         return None;
     }
     Some((d, sep, end))
@@ -150,7 +162,7 @@ fn reply_token(b: &[u8], i: usize) -> Option<(&[u8], u8, usize)> {
 #[cfg(test)]
 mod tests {
     use super::normalize_diagnostic as n;
-    use super::{needs_work, reply_token, skip_whitespace};
+    use super::{after_break, needs_work, reply_token, skip_whitespace};
 
     /// The word-by-word copy this module used before it copied runs: the
     /// run copy must give the same text.
@@ -164,7 +176,10 @@ mod tests {
         let mut i = skip_whitespace(b, 0);
         while i < b.len() {
             if out.last().is_none_or(|&c| c == b' ') {
-                if let Some((digits, sep, end)) = reply_token(b, i) {
+                if b[i] == b'#' && first_reply.is_none() {
+                    first_reply = reply_token(b, i + 1, false).map(|(digits, _, _)| digits);
+                }
+                if let Some((digits, sep, end)) = reply_token(b, i, after_break(b, i)) {
                     match first_reply {
                         None => first_reply = Some(digits),
                         Some(first) if sep == b'-' || first == digits => {
@@ -196,6 +211,11 @@ mod tests {
             "smtp; 521-5.7.1 blocked 521 5.7.1 see http://x",
             "a\tb\r\nc  d \x0c e",
             "550 5.1.1 a\n550 5.1.1 b\n451 4.0.0 c",
+            "550-The domain in the email address does not\r\n550 exist. Sorry.",
+            "host #550-The domain does not\r\n550 exist. ## #550 x",
+            "#",
+            "# 550-",
+            "550 over\n550 messages 550 here\n451 x",
             "x 550-5.1.1\n\n550-5.1.1",
             "日本語\n テキスト 550-5.0.0 x 550-5.0.0",
             "doesn\u{2019}t \u{201c}x\u{201d}\n\u{2018}y\u{2019} \u{2014} z",
@@ -241,6 +261,11 @@ mod tests {
         assert_eq!(n("  a \t b\n"), "a b");
         assert_eq!(n("said: 550 5.1.1 user  unknown"), "said: 550 5.1.1 user unknown");
         assert_eq!(n("wait 2-3 hours"), "wait 2-3 hours");
+        // The last line of a multi-line reply without enhanced codes.
+        assert_eq!(n("550-The domain in the email address 'a@b.example' does not\r\n550 exist. Sorry."), "550-The domain in the email address 'a@b.example' does not exist. Sorry.");
+        assert_eq!(n("mx.example #550-The domain does not\r\n550 exist. Sorry. ##"), "mx.example #550-The domain does not exist. Sorry. ##");
+        // Mid-line, a bare number is no prefix.
+        assert_eq!(n("550-Sent over\n550-the 550 limit"), "550-Sent over the 550 limit");
         assert_eq!(n("日本語\n テキスト"), "日本語 テキスト");
         assert_eq!(n("failed to expand \u{201c}interface\u{201d} option"), "failed to expand \"interface\" option");
         assert_eq!(n("\u{201c}4.7.0\u{201d} \u{2014} \u{300c}x\u{300d}"), "\"4.7.0\" \u{2014} \u{300c}x\u{300d}");
