@@ -28,7 +28,13 @@ pub fn normalize_diagnostic(text: &str) -> Cow<'_, str> {
 /// The copy [`normalize_diagnostic`] makes of a text that needs one (one in
 /// which a [`copy_marks`] mark occurs).
 pub(crate) fn collapse(text: &str) -> String {
-    let b = text.as_bytes();
+    let unescaped;
+    let b = if has_escape(text.as_bytes()) {
+        unescaped = unescape_breaks(text.as_bytes());
+        &unescaped[..]
+    } else {
+        text.as_bytes()
+    };
     // Copies runs: a word and the single space after it extend the pending
     // run; a run is flushed only where the text changes (a whitespace run
     // that is not one space, trailing whitespace, a dropped reply prefix).
@@ -78,6 +84,28 @@ pub(crate) fn collapse(text: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// Whether an escaped break ([`marks::ESCAPES`]) occurs in `b`.
+fn has_escape(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'\\', b).any(|i| b.get(i..i + 2).is_some_and(|w| marks::ESCAPES.iter().any(|e| &e[..] == w)))
+}
+
+/// `b` with each escaped break replaced by a line break (one byte for
+/// two: ASCII only, so the text stays valid UTF-8).
+fn unescape_breaks(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && b.get(i..i + 2).is_some_and(|w| marks::ESCAPES.iter().any(|e| &e[..] == w)) {
+            out.push(b'\n');
+            i += 2;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 /// The ASCII quote the typographic quote at `i` is read as, if one starts there.
 fn quote_at(b: &[u8], i: usize) -> Option<u8> {
     let w = b.get(i..i + 3)?;
@@ -122,6 +150,7 @@ fn needs_work(b: &[u8]) -> bool {
     // A continuation prefix after the start: `... 550-5.7.1 ...`.
     memchr::memchr_iter(b'-', b).any(|d| d >= 4 && b[d - 4] == b' ' && reply_token(b, d - 3, false).is_some())
         || memchr::memchr_iter(0xe2, b).any(|i| quote_at(b, i).is_some())
+        || has_escape(b)
 }
 
 /// Whether the whitespace before `i` holds a line break: `i` starts a line.
@@ -162,15 +191,15 @@ fn reply_token(b: &[u8], i: usize, line_start: bool) -> Option<(&[u8], u8, usize
 #[cfg(test)]
 mod tests {
     use super::normalize_diagnostic as n;
-    use super::{after_break, needs_work, reply_token, skip_whitespace};
+    use super::{after_break, needs_work, reply_token, skip_whitespace, unescape_breaks};
 
     /// The word-by-word copy this module used before it copied runs: the
     /// run copy must give the same text.
     fn word_by_word(text: &str) -> String {
-        let b = text.as_bytes();
-        if !needs_work(b) {
+        if !needs_work(text.as_bytes()) {
             return text.to_string();
         }
+        let b = &unescape_breaks(text.as_bytes())[..];
         let mut out = Vec::with_capacity(b.len());
         let mut first_reply: Option<&[u8]> = None;
         let mut i = skip_whitespace(b, 0);
@@ -215,6 +244,9 @@ mod tests {
             "host #550-The domain does not\r\n550 exist. ## #550 x",
             "#",
             "# 550-",
+            "(554, b'mx.example\\nIP blacklisted')\\r\\n\\t\\x \\\\n",
+            "\\",
+            "a\\n",
             "550 over\n550 messages 550 here\n451 x",
             "x 550-5.1.1\n\n550-5.1.1",
             "日本語\n テキスト 550-5.0.0 x 550-5.0.0",
@@ -236,7 +268,7 @@ mod tests {
     #[test]
     fn copy_marks_occur_exactly_when_a_copy_is_made() {
         let marks: std::collections::HashSet<Vec<u8>> = super::copy_marks().collect();
-        let pieces = ["550-", "550", "x", " ", "-", "\n", "\r", "\t", "\x0c", "199-", "5.1.1", "600-", "45", "2", "0-", "\u{2019}", "\u{2014}"];
+        let pieces = ["550-", "550", "x", " ", "-", "\n", "\r", "\t", "\x0c", "199-", "5.1.1", "600-", "45", "2", "0-", "\u{2019}", "\u{2014}", "\\", "n"];
         let mut texts = vec![String::new()];
         for _ in 0..4 {
             let longer: Vec<String> = texts.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
@@ -264,6 +296,9 @@ mod tests {
         // The last line of a multi-line reply without enhanced codes.
         assert_eq!(n("550-The domain in the email address 'a@b.example' does not\r\n550 exist. Sorry."), "550-The domain in the email address 'a@b.example' does not exist. Sorry.");
         assert_eq!(n("mx.example #550-The domain does not\r\n550 exist. Sorry. ##"), "mx.example #550-The domain does not exist. Sorry. ##");
+        // A Python repr's escaped breaks are breaks.
+        assert_eq!(n("(554, b'mx.example\\nIP blacklisted in http://x')"), "(554, b'mx.example IP blacklisted in http://x')");
+        assert_eq!(n("(550, b'5.1.1 a\\r\\n550-5.1.1 b')"), "(550, b'5.1.1 a 550-5.1.1 b')");
         // Mid-line, a bare number is no prefix.
         assert_eq!(n("550-Sent over\n550-the 550 limit"), "550-Sent over the 550 limit");
         assert_eq!(n("日本語\n テキスト"), "日本語 テキスト");
