@@ -86,6 +86,16 @@ fn the_code_decides_when_no_rule_matches() {
     assert_eq!((c.reason, c.bounce_type), (Reason::MailboxFull, BounceType::Soft));
 }
 
+/// Postfix's "refused to talk to me" wraps any greeting that is not 2xx: the
+/// quoted reply's specific code decides, the wrapper only when there is none.
+#[test]
+fn a_wrapper_gives_way_to_the_code_it_wraps() {
+    let c = classify("host mx.example.net[192.0.2.1] refused to talk to me: 421 4.4.2 mx.example.net Error: timeout exceeded");
+    assert_eq!((c.reason, &*c.rule), (Reason::NetworkError, "status:X.4.2"));
+    let c = classify("host mx.example.net[192.0.2.127] refused to talk to me: 421 Service not available, closing transmission channel");
+    assert_eq!((c.reason, &*c.rule), (Reason::Blocked, "generic-blocked.refused-to-talk"));
+}
+
 /// "Not accepting mail" is hard only when it is permanent. A 4.3.2 ("system
 /// not accepting network messages") for now is the server's own state
 /// (maintenance, overload), retried; the 5.3.2/5.1.10 answer that a host
