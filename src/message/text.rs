@@ -469,6 +469,12 @@ fn read_blocks<'a>(block: &'a str, wanted: Option<&[String]>) -> (Vec<Hit>, &'a 
             continue;
         }
         notice_header |= notice_from(t);
+        // A section heading ("----- Delivery to the following addresses
+        // failed -----") ends the block above it: it opens the next list.
+        if is_heading(t) {
+            cur = None;
+            continue;
+        }
         // Each line is read as a recipient line once.
         let named = if notice_header && (starts_with_ci(t, "to:") || starts_with_ci(t, "cc:")) { None } else { recipient_line(line) };
         if cur.is_none() && named.is_none() {
@@ -533,6 +539,13 @@ fn read_blocks<'a>(block: &'a str, wanted: Option<&[String]>) -> (Vec<Hit>, &'a 
         }
     }
     (hits, head, more_preamble)
+}
+
+/// Whether a trimmed line is a heading between dashes that opens a list of
+/// addresses (Stalwart's, Sendmail's "The following addresses had permanent
+/// fatal errors"); a transcript's heading continues the block above.
+fn is_heading(t: &str) -> bool {
+    t.len() > 10 && t.starts_with("---") && t.ends_with("---") && !t.contains('@') && contains_ci(t, "addresses")
 }
 
 /// The `From:` line of a notice's own header block, as a mail client quotes
@@ -941,6 +954,18 @@ mod tests {
         }
         // Both outcomes of a lone recipient's preamble occur, many times.
         assert!(lone > 10_000 && changed > 1_000 && changed < lone, "{lone} {changed}");
+    }
+
+    #[test]
+    fn a_list_heading_ends_the_block_above() {
+        let block = "<a@example.org> (delivered with code 250)\n\n    ----- Delivery to the following addresses failed -----\n<b@example.org> (550 User does not exist)";
+        let hits = recipients_in(block);
+        assert_eq!(hits.len(), 2);
+        assert!(!hits[0].diagnostic.contains("-----") && hits[1].diagnostic.contains("550 User does not exist"), "{hits:?}");
+        // A transcript's heading continues the block above it.
+        let block = "<a@example.org>... User unknown\n----- Transcript of session follows -----\n550 5.1.1 mailbox gone";
+        let hits = recipients_in(block);
+        assert!(hits.len() == 1 && hits[0].diagnostic.contains("550 5.1.1 mailbox gone"), "{hits:?}");
     }
 
     #[test]
