@@ -8,14 +8,16 @@ use std::sync::LazyLock;
 use crate::find_byte::next_whitespace;
 
 /// Collapses whitespace runs to one space, drops the repeated reply-code
-/// prefixes of continuation lines and reads typographic quotes as ASCII
-/// ones. Borrows when there is nothing to change.
+/// prefixes of continuation lines, reads typographic quotes as ASCII ones
+/// and escaped breaks (`\n` as two characters) as breaks. Borrows when there
+/// is nothing to change.
 ///
 /// ```
 /// # use bouncekit::normalize_diagnostic as n;
 /// assert_eq!(n("550-5.7.26 This mail is\n550-5.7.26 unauthenticated\n550 5.7.26 now"),
 ///            "550-5.7.26 This mail is unauthenticated now");
 /// assert_eq!(n("550 The account doesn\u{2019}t exist"), "550 The account doesn't exist");
+/// assert_eq!(n("(554, b'mx.example\\nIP blacklisted')"), "(554, b'mx.example IP blacklisted')");
 /// assert!(matches!(n("550 5.1.1 user unknown"), std::borrow::Cow::Borrowed(_)));
 /// ```
 pub fn normalize_diagnostic(text: &str) -> Cow<'_, str> {
@@ -43,13 +45,13 @@ pub(crate) fn collapse(text: &str) -> String {
     let mut i = skip_whitespace(b, 0);
     let mut run = i;
     while i < b.len() {
-        // A word starts at `i`: a repeated reply prefix here is dropped with
-        // the whitespace after it.
         // Exchange quotes the first line as `#550-...`: it names the code
         // that later lines repeat.
         if b[i] == b'#' && first_reply.is_none() {
             first_reply = reply_token(b, i + 1, false).map(|(digits, _, _)| digits);
         }
+        // A word starts at `i`: a repeated reply prefix here is dropped with
+        // the whitespace after it.
         if (b'2'..=b'5').contains(&b[i]) {
             if let Some((digits, sep, end)) = reply_token(b, i, after_break(b, i)) {
                 match first_reply {
@@ -84,9 +86,14 @@ pub(crate) fn collapse(text: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Whether an escaped break ([`marks::ESCAPES`]) occurs in `b`.
+/// Whether an escaped break ([`marks::ESCAPES`]) starts at `i`.
+fn escape_at(b: &[u8], i: usize) -> bool {
+    b.get(i..i + 2).is_some_and(|w| marks::ESCAPES.iter().any(|e| &e[..] == w))
+}
+
+/// Whether an escaped break occurs in `b`.
 fn has_escape(b: &[u8]) -> bool {
-    memchr::memchr_iter(b'\\', b).any(|i| b.get(i..i + 2).is_some_and(|w| marks::ESCAPES.iter().any(|e| &e[..] == w)))
+    memchr::memchr_iter(b'\\', b).any(|i| escape_at(b, i))
 }
 
 /// `b` with each escaped break replaced by a line break (one byte for
@@ -95,7 +102,7 @@ fn unescape_breaks(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && b.get(i..i + 2).is_some_and(|w| marks::ESCAPES.iter().any(|e| &e[..] == w)) {
+        if escape_at(b, i) {
             out.push(b'\n');
             i += 2;
         } else {
