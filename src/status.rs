@@ -478,21 +478,19 @@ fn named_reply(before: &[u8], quoted: bool) -> bool {
     let at = before.len() - before.iter().rev().take_while(|c| c.is_ascii_alphabetic()).count();
     let word = &before[at..];
     if word.eq_ignore_ascii_case(b"code") {
-        return !ends_with_word(&before[..at], b"expected") && !ends_with_words(&before[..at], b"expected", b"response");
+        // "expected code" or "expected response code".
+        let rest = &before[..at];
+        return before_word(rest, b"expected").is_none() && before_word(rest, b"response").and_then(|r| before_word(r, b"expected")).is_none();
     }
     word.eq_ignore_ascii_case(b"said") || (quoted && word.eq_ignore_ascii_case(b"message"))
 }
 
-/// Whether `b`, trailing blanks aside, ends with the word `w` (any case).
-fn ends_with_word(b: &[u8], w: &[u8]) -> bool {
+/// When `b`, trailing blanks aside, ends with the word `w` (any case): what
+/// comes before it.
+fn before_word<'a>(b: &'a [u8], w: &[u8]) -> Option<&'a [u8]> {
     let b = b.trim_ascii_end();
-    b.len() >= w.len() && b[b.len() - w.len()..].eq_ignore_ascii_case(w) && (b.len() == w.len() || !b[b.len() - w.len() - 1].is_ascii_alphabetic())
-}
-
-/// Whether `b` ends with the two words `w1 w2`.
-fn ends_with_words(b: &[u8], w1: &[u8], w2: &[u8]) -> bool {
-    let b = b.trim_ascii_end();
-    ends_with_word(b, w2) && ends_with_word(&b[..b.len() - w2.len()], w1)
+    let start = b.len().checked_sub(w.len())?;
+    (b[start..].eq_ignore_ascii_case(w) && (start == 0 || !b[start - 1].is_ascii_alphabetic())).then_some(&b[..start])
 }
 
 #[cfg(test)]

@@ -30,13 +30,8 @@ pub fn normalize_diagnostic(text: &str) -> Cow<'_, str> {
 /// The copy [`normalize_diagnostic`] makes of a text that needs one (one in
 /// which a [`copy_marks`] mark occurs).
 pub(crate) fn collapse(text: &str) -> String {
-    let unescaped;
-    let b = if has_escape(text.as_bytes()) {
-        unescaped = unescape_breaks(text.as_bytes());
-        &unescaped[..]
-    } else {
-        text.as_bytes()
-    };
+    let unescaped = unescape_breaks(text.as_bytes());
+    let b = &unescaped[..];
     // Copies runs: a word and the single space after it extend the pending
     // run; a run is flushed only where the text changes (a whitespace run
     // that is not one space, trailing whitespace, a dropped reply prefix).
@@ -91,16 +86,20 @@ fn escape_at(b: &[u8], i: usize) -> bool {
     b.get(i..i + 2).is_some_and(|w| marks::ESCAPES.iter().any(|e| &e[..] == w))
 }
 
-/// Whether an escaped break occurs in `b`.
-fn has_escape(b: &[u8]) -> bool {
-    memchr::memchr_iter(b'\\', b).any(|i| escape_at(b, i))
+/// Where the first escaped break in `b` starts.
+fn first_escape(b: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'\\', b).find(|&i| escape_at(b, i))
 }
 
 /// `b` with each escaped break replaced by a line break (one byte for
-/// two: ASCII only, so the text stays valid UTF-8).
-fn unescape_breaks(b: &[u8]) -> Vec<u8> {
+/// two: ASCII only, so the text stays valid UTF-8); borrowed when it has none.
+fn unescape_breaks(b: &[u8]) -> Cow<'_, [u8]> {
+    let Some(first) = first_escape(b) else {
+        return Cow::Borrowed(b);
+    };
     let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
+    out.extend_from_slice(&b[..first]);
+    let mut i = first;
     while i < b.len() {
         if escape_at(b, i) {
             out.push(b'\n');
@@ -110,7 +109,7 @@ fn unescape_breaks(b: &[u8]) -> Vec<u8> {
             i += 1;
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The ASCII quote the typographic quote at `i` is read as, if one starts there.
@@ -157,7 +156,7 @@ fn needs_work(b: &[u8]) -> bool {
     // A continuation prefix after the start: `... 550-5.7.1 ...`.
     memchr::memchr_iter(b'-', b).any(|d| d >= 4 && b[d - 4] == b' ' && reply_token(b, d - 3, false).is_some())
         || memchr::memchr_iter(0xe2, b).any(|i| quote_at(b, i).is_some())
-        || has_escape(b)
+        || first_escape(b).is_some()
 }
 
 /// Whether the whitespace before `i` holds a line break: `i` starts a line.

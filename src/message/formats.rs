@@ -222,9 +222,11 @@ fn body_hits(lower: &[u8]) -> Vec<Seen> {
     while let Some(m) = ac.find_at(lower, at) {
         let here = &lower[m.start()..];
         let (from, to) = by_first[usize::from(here[0])];
+        // Looked up once a position, for the first marker that matches there.
+        let mut seen = None;
         for (marker, owner) in &markers[usize::from(from)..usize::from(to)] {
             if here.starts_with(marker) {
-                let seen = if on_quoted_line(lower, m.start()) { Seen::Quoted } else { Seen::Own };
+                let seen = *seen.get_or_insert_with(|| if on_quoted_line(lower, m.start()) { Seen::Quoted } else { Seen::Own });
                 hit[*owner] = hit[*owner].max(seen);
             }
         }

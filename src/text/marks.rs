@@ -19,9 +19,8 @@ pub(crate) const ESCAPES: [&[u8; 2]; 3] = [b"\\n", b"\\r", b"\\t"];
 /// [`normalize_diagnostic`](crate::normalize_diagnostic) copies it: a line
 /// break or tab ([`BREAKS`]), a double space, a continuation prefix after a
 /// space (` 550-`), a typographic quote ([`QUOTES`]), an escaped break
-/// ([`ESCAPES`]). The rules' key scan
-/// looks for these with the rule keys, so a text that needs no copy is not
-/// searched for them a second time.
+/// ([`ESCAPES`]). The rules' key scan looks for these with the rule keys,
+/// so a text that needs no copy is not searched for them a second time.
 pub(crate) fn copy_marks() -> impl Iterator<Item = Vec<u8>> {
     let prefixes = (b'2'..=b'5').flat_map(|a| (b'0'..=b'9').flat_map(move |b| (b'0'..=b'9').map(move |c| vec![b' ', a, b, c, b'-'])));
     let quotes = QUOTES.iter().map(|(q, _)| q.as_bytes().to_vec());
