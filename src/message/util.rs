@@ -407,6 +407,12 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
     if let Some(i) = last_transcript_mark(text.as_bytes()) {
         let w = text[i + 4..].split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
         let cmd = ["DATA", "RCPT", "MAIL", "EHLO", "HELO", "STARTTLS", "AUTH"].into_iter().find(|c| c.eq_ignore_ascii_case(w));
+        // DATA refused for want of recipients ("503 5.0.0 Need RCPT"): every
+        // RCPT TO had failed, and a reply read after DATA was one of theirs,
+        // pipelined (Sendmail writes `>>> DATA`, then the RCPT TO replies).
+        if cmd == Some("DATA") && NO_RECIPIENTS.iter().any(|w| contains_ci(&text[i..], w)) {
+            return Some("RCPT");
+        }
         if cmd.is_some() {
             return cmd;
         }
@@ -454,6 +460,11 @@ pub(crate) fn detect_command(text: &str) -> Option<&'static str> {
         rcpt.then_some("RCPT")
     }
 }
+
+/// A reply to DATA saying that no recipient was accepted (Sendmail's and
+/// Postfix's "need RCPT", Postfix's "no valid recipients", Exim's "valid
+/// RCPT command must precede DATA").
+const NO_RECIPIENTS: [&str; 4] = ["need rcpt", "no valid recipients", "rcpt command must precede data", "rcpt commands were rejected"];
 
 /// Wordings that name a stage vaguely, after [`COMMAND_PHRASES`] in
 /// [`command_words`]: the first two name DATA, the last RCPT.
@@ -831,6 +842,10 @@ mod tests {
         // Exchange's 5.7.1 text: "email from" is no MAIL FROM stage.
         assert_eq!(detect_command("the address might only accept email from certain senders"), None);
         assert_eq!(detect_command(">>> RCPT To:<a@b.example>\n<<< 550 no"), Some("RCPT"));
+        // DATA refused for want of recipients: the reply before it was RCPT's, pipelined.
+        assert_eq!(detect_command(">>> DATA\n<<< 550 5.1.1 <a@b.example>... User unknown\n<<< 503 5.0.0 Need RCPT (recipient)"), Some("RCPT"));
+        assert_eq!(detect_command(">>> RCPT To:<a@b.example>\n<<< 550 no\n>>> DATA\n<<< 554 5.5.1 Error: no valid recipients"), Some("RCPT"));
+        assert_eq!(detect_command(">>> DATA\n<<< 554 5.7.1 Message rejected"), Some("DATA"));
         // Whatever names a command holds a wording may_name_command knows.
         let texts = ["mailbox full", "550 x (in reply to RCPT TO command)", ">>> DATA", "said during data", "bad Rcpt", "quota exceeded"];
         for t in texts.iter().copied().chain(COMMAND_PHRASES.iter().map(|(p, _)| *p)) {
@@ -845,7 +860,8 @@ mod tests {
         if let Some(i) = text.rfind(">>> ") {
             let w = text[i + 4..].split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
             if let Some(c) = ["DATA", "RCPT", "MAIL", "EHLO", "HELO", "STARTTLS", "AUTH"].into_iter().find(|c| c.eq_ignore_ascii_case(w)) {
-                return Some(c);
+                let after = text[i..].to_ascii_lowercase();
+                return Some(if c == "DATA" && NO_RECIPIENTS.iter().any(|w| after.contains(w)) { "RCPT" } else { c });
             }
         }
         let lower = text.to_ascii_lowercase();
