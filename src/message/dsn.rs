@@ -296,6 +296,17 @@ fn parse_status_field(v: &str) -> Option<StatusCode> {
     first.parse().ok().or_else(|| find_codes(v).status)
 }
 
+/// Whether a status part holds any status field at all. InterMail puts its
+/// human-readable notice in a part typed `message/delivery-status` too
+/// ("<a@b> has restricted SMS e-mail"): a part without one field is read as
+/// text. (A real status part's first line is a field: one line decides.)
+pub(crate) fn holds_fields(text: &str) -> bool {
+    lines(text).any(|line| {
+        let n = line.bytes().position(|b| !NAME_BYTES[usize::from(b)]).unwrap_or(line.len());
+        n > 0 && line.as_bytes().get(n) == Some(&b':') && field_of(&line[..n]) != Field::Other
+    })
+}
+
 /// Whether a text looks like it carries DSN fields inline (some MTAs put them in text/plain).
 fn has_inline_fields(t: &str) -> bool {
     let mut saw_recipient = false;

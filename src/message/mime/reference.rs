@@ -181,7 +181,13 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
                 content
             };
             match (ctype.as_str(), sub.as_str()) {
-                ("message", "delivery-status") | ("message", "global-delivery-status") => m.dsn.push(Cow::Owned(content.into_owned())),
+                ("message", "delivery-status" | "global-delivery-status") => {
+                    if crate::message::dsn::holds_fields(&content) {
+                        m.dsn.push(Cow::Owned(content.into_owned()));
+                    } else {
+                        m.texts.push(Cow::Owned(content.into_owned()));
+                    }
+                }
                 ("message", "feedback-report") => m.feedback.push(Cow::Owned(content.into_owned())),
                 ("message", "disposition-notification") => m.mdn.push(Cow::Owned(content.into_owned())),
                 ("text", "rfc822-headers") | ("message", "rfc822-headers") | ("message", "global-headers") => {

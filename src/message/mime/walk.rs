@@ -465,7 +465,13 @@ fn text_part<'a>(ctype: &[u8], sub: &[u8], cd: Option<&[u8]>, content: Cow<'a, s
     };
     let no_original = m.original.message_id.is_none() && m.original.from.is_none();
     match (ctype, sub) {
-        (b"message", b"delivery-status") | (b"message", b"global-delivery-status") => m.dsn.push(content),
+        (b"message", b"delivery-status" | b"global-delivery-status") => {
+            if crate::message::dsn::holds_fields(&content) {
+                m.dsn.push(content);
+            } else {
+                m.texts.push(content);
+            }
+        }
         (b"message", b"feedback-report") => m.feedback.push(content),
         (b"message", b"disposition-notification") => m.mdn.push(content),
         (b"text", b"rfc822-headers")
@@ -600,6 +606,21 @@ Content-Type: multipart/mixed; boundary=z\n\n--z\nContent-Type: text/plain\n\nno
         assert!(!m.texts.iter().any(|t| t.contains("not a report")));
         assert_eq!(headers::decoded(&m.headers[0]), ("from".to_string(), "MAILER-DAEMON@mx.example".to_string()));
         assert_eq!(m.from.as_deref(), Some("MAILER-DAEMON@mx.example"));
+    }
+
+    #[test]
+    fn a_status_part_without_fields_is_read_as_text() {
+        // InterMail's notice under a delivery-status type, then the real status part.
+        let raw = "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n\
+--b\nContent-Type: message/delivery-status;\n\nThis Message was undeliverable due to the following reason:\n\n\
+<u@example.com> has restricted SMS e-mail\n\n\
+--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n\
+Final-Recipient: RFC822; <u@example.com>\nAction: failed\nStatus: 5.3.0\n\n--b--\n";
+        let m = mail(raw.as_bytes());
+        assert_eq!(m.texts.len(), 1);
+        assert!(m.texts[0].contains("has restricted SMS e-mail"));
+        assert_eq!(m.dsn.len(), 1);
+        assert!(m.dsn[0].starts_with("Reporting-MTA:"));
     }
 
     #[test]
