@@ -265,7 +265,9 @@ fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
 
     let (status, status_source) = match codes.status {
         Some(s) => (Some(s), StatusSource::Found),
-        None => match derive_status(rule, reason, codes.reply) {
+        // No code at all: a mail log's own word that it will retry
+        // ("status=deferred", "TempFail") makes the derived status temporary.
+        None => match derive_status(rule, reason, codes.reply.map(|r| r.class_digit()).or_else(|| logged_temporary(text).then_some(4))) {
             Some(s) => (Some(s), StatusSource::Derived),
             None => (None, StatusSource::None),
         },
@@ -363,9 +365,9 @@ fn typical_status(reason: Reason) -> Option<StatusCode> {
 
 /// A status for a verdict whose text had none: the rule's, else the reason's
 /// typical code, in the class of the reply code (5 when there is none).
-fn derive_status(rule: Option<&Rule>, reason: Reason, reply: Option<ReplyCode>) -> Option<StatusCode> {
+fn derive_status(rule: Option<&Rule>, reason: Reason, reply_class: Option<u8>) -> Option<StatusCode> {
     let base = rule.and_then(|r| r.status).or_else(|| typical_status(reason))?;
-    let class = match reply.map(|r| r.class_digit()) {
+    let class = match reply_class {
         Some(4) if base.class() == StatusClass::Permanent => StatusClass::Transient,
         Some(5) if base.class() == StatusClass::Transient => StatusClass::Permanent,
         _ => base.class(),
@@ -373,11 +375,23 @@ fn derive_status(rule: Option<&Rule>, reason: Reason, reply: Option<ReplyCode>) 
     Some(base.with_class(class))
 }
 
+/// Whether a mail log line says that its MTA deferred the message and will
+/// retry (Postfix's `status=deferred`, Sendmail's `stat=Deferred`,
+/// OpenSMTPD's `TempFail`): with no code in the text, the only sign that
+/// the failure is temporary.
+fn logged_temporary(text: &str) -> bool {
+    static AC: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    const MARKS: [&str; 4] = ["status=deferred", "stat=deferred", "result=tempfail", ": tempfail for "];
+    AC.get_or_init(|| aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(MARKS).ok())
+        .as_ref()
+        .is_some_and(|ac| ac.is_match(text))
+}
+
 /// A verdict whose reason changed after the fact: a status derived from the
 /// old reason (with its description) is derived again from the new one.
 pub(crate) fn rederived(mut c: Classification) -> Classification {
     if c.status_source == StatusSource::Derived {
-        c.status = derive_status(None, c.reason, c.reply_code);
+        c.status = derive_status(None, c.reason, c.reply_code.map(|r| r.class_digit()));
         c.description = Cow::Borrowed(c.status.and_then(short_name).unwrap_or(&c.reason.info().definition));
         if let Some(s) = c.status {
             c.category = Category::of_subject(s.subject());

@@ -282,3 +282,19 @@ fn a_bare_code_at_the_greeting_refuses_the_client() {
     assert_ne!(c.reason, Reason::Rejected, "{c:#?}");
     assert_eq!(classify("503 5.5.1 RCPT only valid after MAIL FROM").reason, classify("503 5.5.1 RCPT only valid").reason);
 }
+
+#[test]
+fn a_log_line_that_defers_without_a_code_is_soft() {
+    // The same words are hard when the log says the message bounced, soft
+    // when it says the MTA deferred it and will retry.
+    let bounced = check("to=<user@example.org>, relay=none, delay=0.1, status=bounced (Host or domain name not found)", Reason::HostUnknown, BounceType::Hard, Action::Suppress);
+    assert_eq!(bounced.status.unwrap().to_string(), "5.1.2");
+    let deferred = check("to=<user@example.org>, relay=none, delay=0.1, status=deferred (Host or domain name not found)", Reason::HostUnknown, BounceType::Soft, Action::Retry);
+    assert_eq!(deferred.status.unwrap().to_string(), "4.1.2");
+    assert_eq!(deferred.status_source, StatusSource::Derived);
+    // OpenSMTPD's log: the domain has no MX yet, and the queue keeps trying.
+    let c = classify("relay: TempFail for da22753dbfba3245: session=0000000000000000, from=user@example.com, to=user@example.org, rcpt=<->, source=-, relay=mysmtp.local, delay=1d4h26m, stat=No MX found for domain");
+    assert_eq!(c.bounce_type, BounceType::Soft);
+    // A code in the text still decides: Postfix's soft_bounce defers a 550.
+    check("status=deferred (host mx.example.org[192.0.2.1] said: 550 5.1.1 <user@example.org>: User unknown)", Reason::UserUnknown, BounceType::Hard, Action::Suppress);
+}
