@@ -380,11 +380,14 @@ fn derive_status(rule: Option<&Rule>, reason: Reason, reply_class: Option<u8>) -
 /// OpenSMTPD's `TempFail`): with no code in the text, the only sign that
 /// the failure is temporary.
 fn logged_temporary(text: &str) -> bool {
-    static AC: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
-    const MARKS: [&str; 4] = ["status=deferred", "stat=deferred", "result=tempfail", ": tempfail for "];
-    AC.get_or_init(|| aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(MARKS).ok())
-        .as_ref()
-        .is_some_and(|ac| ac.is_match(text))
+    // Read at each `=` and `:`: no searcher to build for a few words.
+    let b = text.as_bytes();
+    let at = |i: usize, w: &str| b.get(i..i + w.len()).is_some_and(|s| s.eq_ignore_ascii_case(w.as_bytes()));
+    let ends = |i: usize, w: &str| i >= w.len() && b[i - w.len()..i].eq_ignore_ascii_case(w.as_bytes());
+    memchr::memchr2_iter(b'=', b':', b).any(|i| match b[i] {
+        b'=' => ((ends(i, "status") || ends(i, "stat")) && at(i + 1, "deferred")) || (ends(i, "result") && at(i + 1, "tempfail")),
+        _ => at(i + 1, " tempfail for "),
+    })
 }
 
 /// A verdict whose reason changed after the fact: a status derived from the
