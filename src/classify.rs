@@ -364,10 +364,11 @@ fn typical_status(reason: Reason) -> Option<StatusCode> {
 }
 
 /// A status for a verdict whose text had none: the rule's, else the reason's
-/// typical code, in the class of the reply code (5 when there is none).
-fn derive_status(rule: Option<&Rule>, reason: Reason, reply_class: Option<u8>) -> Option<StatusCode> {
+/// typical code, in the class given (the reply code's, or 4 for a logged
+/// deferral; the code's own class when there is none).
+fn derive_status(rule: Option<&Rule>, reason: Reason, class_hint: Option<u8>) -> Option<StatusCode> {
     let base = rule.and_then(|r| r.status).or_else(|| typical_status(reason))?;
-    let class = match reply_class {
+    let class = match class_hint {
         Some(4) if base.class() == StatusClass::Permanent => StatusClass::Transient,
         Some(5) if base.class() == StatusClass::Transient => StatusClass::Permanent,
         _ => base.class(),
