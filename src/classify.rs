@@ -392,10 +392,11 @@ fn logged_temporary(text: &str) -> bool {
 }
 
 /// A verdict whose reason changed after the fact: a status derived from the
-/// old reason (with its description) is derived again from the new one.
-pub(crate) fn rederived(mut c: Classification) -> Classification {
+/// old reason (with its description) is derived again from the new one,
+/// in the class its `text` gives (as [`Classifier::classify_with`] does).
+pub(crate) fn rederived(mut c: Classification, text: &str) -> Classification {
     if c.status_source == StatusSource::Derived {
-        c.status = derive_status(None, c.reason, c.reply_code.map(|r| r.class_digit()));
+        c.status = derive_status(None, c.reason, c.reply_code.map(|r| r.class_digit()).or_else(|| logged_temporary(text).then_some(4)));
         c.description = Cow::Borrowed(c.status.and_then(short_name).unwrap_or(&c.reason.info().definition));
         if let Some(s) = c.status {
             c.category = Category::of_subject(s.subject());

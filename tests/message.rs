@@ -115,6 +115,28 @@ Solution: Please contact your recipient, verify the email address again, or send
     assert_eq!(rows[1].status.as_ref().map(|s| s.to_string()).as_deref(), Some("5.1.1"));
 }
 
+/// A timeout in a report reads as the queue giving up (`expired`); when the
+/// quoted log line says the MTA deferred the message, the status derived for
+/// that reason stays temporary, as it does for the timeout itself.
+#[test]
+fn a_logged_deferral_keeps_a_report_reasons_status_temporary() {
+    let msg = |status: &str| {
+        format!(
+            "From: MAILER-DAEMON@mx.example.com\nTo: sender@example.com\nSubject: Undelivered Mail Returned to Sender\n\n\
+This is the mail system at host mx.example.com.\n\n\
+<user@example.org>: status={status} (connect to mx.example.org[192.0.2.1]:25: Connection timed out)\n"
+        )
+    };
+    let status = |raw: String| {
+        let rows = parse(raw.as_bytes()).unwrap().rows("t.eml");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].reason, "expired");
+        rows[0].status.as_ref().map(|s| s.to_string())
+    };
+    assert_eq!(status(msg("deferred")).as_deref(), Some("4.4.7"));
+    assert_eq!(status(msg("bounced")).as_deref(), Some("5.4.7"));
+}
+
 /// Copies that went through Notes or a web page often have "empty" lines
 /// holding a space: such a line still ends a header block.
 #[test]

@@ -568,7 +568,7 @@ fn build(classifier: &Classifier, limits: &Limits, m: Mail<'_>, d: Draft) -> Rep
             None => {
                 let c = classifier.classify_with(&diagnostic, FoundCodes { status: h.status, reply: h.reply });
                 match classifier.in_report(&c) {
-                    Some(r) if r != c.reason => crate::classify::rederived(with_reason(c, r, "report")),
+                    Some(r) if r != c.reason => crate::classify::rederived(with_reason(c, r, "report"), &diagnostic),
                     _ => c,
                 }
             }
