@@ -37,18 +37,23 @@ pub(crate) fn collapse(text: &str) -> String {
     // that is not one space, trailing whitespace, a dropped reply prefix).
     let mut out = Vec::with_capacity(b.len());
     let mut first_reply: Option<&[u8]> = None;
+    let joined = memchr::memchr2(b'\n', b'\r', b).is_none();
+    let mut continued = false;
     let mut i = skip_whitespace(b, 0);
     let mut run = i;
     while i < b.len() {
         // Exchange quotes the first line as `#550-...`: it names the code
         // that later lines repeat.
         if b[i] == b'#' && first_reply.is_none() {
-            first_reply = reply_token(b, i + 1, false).map(|(digits, _, _)| digits);
+            if let Some((digits, sep, _)) = reply_token(b, i + 1, false) {
+                (first_reply, continued) = (Some(digits), sep == b'-');
+            }
         }
         // A word starts at `i`: a repeated reply prefix here is dropped with
         // the whitespace after it.
         if (b'2'..=b'5').contains(&b[i]) {
-            if let Some((digits, sep, end)) = reply_token(b, i, after_break(b, i)) {
+            if let Some((digits, sep, end)) = reply_token(b, i, at_line_start(b, i, joined && continued, first_reply)) {
+                continued |= sep == b'-';
                 match first_reply {
                     None => first_reply = Some(digits),
                     Some(first) if sep == b'-' || first == digits => {
@@ -153,10 +158,18 @@ fn needs_work(b: &[u8]) -> bool {
     if memchr::memchr3(BREAKS[0], BREAKS[1], BREAKS[2], b).is_some() || DOUBLE_SPACE.find(b).is_some() {
         return true;
     }
-    // A continuation prefix after the start: `... 550-5.7.1 ...`.
-    memchr::memchr_iter(b'-', b).any(|d| d >= 4 && b[d - 4] == b' ' && reply_token(b, d - 3, false).is_some())
+    // A continuation prefix: `550-5.7.1 ...`.
+    memchr::memchr_iter(b'-', b).any(|d| d >= 3 && reply_token(b, d - 3, false).is_some())
         || memchr::memchr_iter(0xe2, b).any(|i| quote_at(b, i).is_some())
         || first_escape(b).is_some()
+}
+
+/// Whether `i` starts a line of a reply: after a line break, or, in a text
+/// whose lines were already joined (a folded DSN field) and which continued
+/// a reply with `NNN-`, where that reply's code comes again (the last line's
+/// `550 exist.` in `550-The domain ... does not 550 exist.`).
+fn at_line_start(b: &[u8], i: usize, joined_continuation: bool, first_reply: Option<&[u8]>) -> bool {
+    after_break(b, i) || (joined_continuation && first_reply.is_some() && first_reply == b.get(i..i + 3))
 }
 
 /// Whether the whitespace before `i` holds a line break: `i` starts a line.
@@ -208,13 +221,19 @@ mod tests {
         let b = &unescape_breaks(text.as_bytes())[..];
         let mut out = Vec::with_capacity(b.len());
         let mut first_reply: Option<&[u8]> = None;
+        let joined = !b.contains(&b'\n') && !b.contains(&b'\r');
+        let mut continued = false;
         let mut i = skip_whitespace(b, 0);
         while i < b.len() {
             if out.last().is_none_or(|&c| c == b' ') {
                 if b[i] == b'#' && first_reply.is_none() {
-                    first_reply = reply_token(b, i + 1, false).map(|(digits, _, _)| digits);
+                    if let Some((digits, sep, _)) = reply_token(b, i + 1, false) {
+                        (first_reply, continued) = (Some(digits), sep == b'-');
+                    }
                 }
-                if let Some((digits, sep, end)) = reply_token(b, i, after_break(b, i)) {
+                let line_start = after_break(b, i) || (joined && continued && first_reply.is_some() && first_reply == b.get(i..i + 3));
+                if let Some((digits, sep, end)) = reply_token(b, i, line_start) {
+                    continued |= sep == b'-';
                     match first_reply {
                         None => first_reply = Some(digits),
                         Some(first) if sep == b'-' || first == digits => {
@@ -261,6 +280,9 @@ mod tests {
             "a \u{2013}\u{2019}\u{2019}",
             " 550-5.1.1 one space first 550-5.1.1 ",
             "550-",
+            "550-The domain does not 550 exist. 550 more",
+            "x #550-a 550 b 451 c",
+            "550-a 550-b 550 c\n550 d",
             "\n",
             "",
         ];
@@ -283,7 +305,7 @@ mod tests {
         let mut copied = 0;
         for t in &texts {
             let b = t.as_bytes();
-            let marked = (0..b.len()).any(|i| [1, 2, 3, 5].iter().any(|&n| b.get(i..i + n).is_some_and(|w| marks.contains(w))));
+            let marked = (0..b.len()).any(|i| [1, 2, 3, 4].iter().any(|&n| b.get(i..i + n).is_some_and(|w| marks.contains(w))));
             assert_eq!(marked, needs_work(b), "{t:?}");
             copied += usize::from(marked);
         }
@@ -305,8 +327,14 @@ mod tests {
         // A Python repr's escaped breaks are breaks.
         assert_eq!(n("(554, b'mx.example\\nIP blacklisted in http://x')"), "(554, b'mx.example IP blacklisted in http://x')");
         assert_eq!(n("(550, b'5.1.1 a\\r\\n550-5.1.1 b')"), "(550, b'5.1.1 a 550-5.1.1 b')");
-        // Mid-line, a bare number is no prefix.
+        // Mid-line, a bare number is no prefix...
         assert_eq!(n("550-Sent over\n550-the 550 limit"), "550-Sent over the 550 limit");
+        assert_eq!(n("550 Sent over the 550 limit"), "550 Sent over the 550 limit");
+        // ... unless the lines were joined before (a folded DSN field): then
+        // the continued reply's code again is its last line's.
+        assert_eq!(n("550-The domain in the email address does not 550 exist. Sorry."), "550-The domain in the email address does not exist. Sorry.");
+        assert_eq!(n("smtp; #550-The domain does not 550 exist. ##"), "smtp; #550-The domain does not exist. ##");
+        assert_eq!(n("550-Verification failed 550-Unrouteable address 550 Sender verify failed"), "550-Verification failed Unrouteable address Sender verify failed");
         assert_eq!(n("日本語\n テキスト"), "日本語 テキスト");
         assert_eq!(n("failed to expand \u{201c}interface\u{201d} option"), "failed to expand \"interface\" option");
         assert_eq!(n("\u{201c}4.7.0\u{201d} \u{2014} \u{300c}x\u{300d}"), "\"4.7.0\" \u{2014} \u{300c}x\u{300d}");

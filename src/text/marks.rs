@@ -17,12 +17,12 @@ pub(crate) const ESCAPES: [&[u8; 2]; 3] = [b"\\n", b"\\r", b"\\t"];
 
 /// Byte strings one of which occurs in a text exactly when
 /// [`normalize_diagnostic`](crate::normalize_diagnostic) copies it: a line
-/// break or tab ([`BREAKS`]), a double space, a continuation prefix after a
-/// space (` 550-`), a typographic quote ([`QUOTES`]), an escaped break
+/// break or tab ([`BREAKS`]), a double space, a continuation prefix
+/// (`550-`), a typographic quote ([`QUOTES`]), an escaped break
 /// ([`ESCAPES`]). The rules' key scan looks for these with the rule keys,
 /// so a text that needs no copy is not searched for them a second time.
 pub(crate) fn copy_marks() -> impl Iterator<Item = Vec<u8>> {
-    let prefixes = (b'2'..=b'5').flat_map(|a| (b'0'..=b'9').flat_map(move |b| (b'0'..=b'9').map(move |c| vec![b' ', a, b, c, b'-'])));
+    let prefixes = (b'2'..=b'5').flat_map(|a| (b'0'..=b'9').flat_map(move |b| (b'0'..=b'9').map(move |c| vec![a, b, c, b'-'])));
     let quotes = QUOTES.iter().map(|(q, _)| q.as_bytes().to_vec());
     let escapes = ESCAPES.iter().map(|e| e.to_vec());
     BREAKS.iter().map(|&b| vec![b]).chain(std::iter::once(b"  ".to_vec())).chain(prefixes).chain(quotes).chain(escapes)
