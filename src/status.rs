@@ -446,9 +446,10 @@ fn in_reply_position(b: &[u8], start: usize, end: usize) -> Option<Option<Status
             return Some(Some(code));
         }
     }
-    // Otherwise it must open the text, a line, or a clause.
+    // Otherwise it must open the text, a line, or a clause. (A quote may be
+    // escaped: JSON logs and PHP messages quote `got code \"550\"`.)
     let mut k = start;
-    while k > 0 && matches!(b[k - 1], b' ' | b'\t' | b'"' | b'\'' | b'<' | b'[') {
+    while k > 0 && matches!(b[k - 1], b' ' | b'\t' | b'"' | b'\'' | b'<' | b'[' | b'\\') {
         k -= 1;
     }
     // A session transcript's arrow for what the server said (MDaemon's
@@ -516,6 +517,9 @@ mod tests {
         assert_eq!(rc("host mx.example[192.0.2.1] said: 452 4.2.2 over quota"), Some(452));
         assert_eq!(st("Diagnostic: mailbox unavailable (status 5.2.1)").as_deref(), Some("5.2.1"));
         assert_eq!(rc("550-5.1.1 first line\n550 5.1.1 last line"), Some(550));
+        // A library's message quoting the reply with escaped quotes (a JSON log).
+        assert_eq!(rc(r#"Expected response code 354 but got code \"503\", with message \"503 Error: need RCPT command\r\n\""#), Some(503));
+        assert_eq!(rc(r#"Expected response code \"250\" but got an empty response"#), None);
         // Transcripts: Sendmail's `<<<` and MDaemon's `<--` mark the server's answers.
         assert_eq!(rc("<<< 554 5.7.1 rejected"), Some(554));
         assert_eq!(rc("Wed 2026-08-05 08:01:30: <-- 500 Message rejected"), Some(500));
