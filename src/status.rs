@@ -301,22 +301,32 @@ fn digits(b: &[u8], i: usize) -> Option<(u16, usize)> {
     (j > i).then_some((n, j))
 }
 
-/// Words that, just before a dotted number, make it a version, not a code.
-const VERSION_WORDS: [&[u8]; 8] =
-    [b"version", b"ver", b"v", b"release", b"exim", b"postfix", b"sendmail", b"build"];
+/// Words that, just before a dotted number, make it a version or a section
+/// of a document, not a code.
+const VERSION_WORDS: [&[u8]; 9] =
+    [b"version", b"ver", b"v", b"release", b"exim", b"postfix", b"sendmail", b"build", b"section"];
 
 fn preceded_by_version_word(b: &[u8], start: usize) -> bool {
-    let mut end = start;
-    while end > 0 && b[end - 1] == b' ' {
-        end -= 1;
-    }
-    let mut begin = end;
-    while begin > 0 && b[begin - 1].is_ascii_alphabetic() && end - begin < 12 {
-        begin -= 1;
-    }
+    let end = skip_back(b, start, |c| c == b' ');
+    let begin = skip_back(b, end, |c| c.is_ascii_alphabetic());
     let word = &b[begin..end];
+    if word.is_empty() {
+        // A section of an RFC cited by number: `(see RFC 5322 2.1.1)`.
+        let digits = skip_back(b, end, |c| c.is_ascii_digit());
+        let rfc = skip_back(b, skip_back(b, digits, |c| c == b' '), |c| c.is_ascii_alphabetic());
+        return digits < end && b[rfc..digits].trim_ascii_end().eq_ignore_ascii_case(b"rfc");
+    }
     // Most codes follow a reply code or punctuation: no word to compare.
-    !word.is_empty() && VERSION_WORDS.iter().any(|w| word.eq_ignore_ascii_case(w))
+    end - begin <= 12 && VERSION_WORDS.iter().any(|w| word.eq_ignore_ascii_case(w))
+}
+
+/// The start of the run of bytes matching `f` that ends at `end`.
+fn skip_back(b: &[u8], end: usize, f: impl Fn(u8) -> bool) -> usize {
+    let mut i = end;
+    while i > 0 && f(b[i - 1]) {
+        i -= 1;
+    }
+    i
 }
 
 /// The enhanced status code: the one right after the reply code when there
@@ -483,7 +493,9 @@ fn named_reply(before: &[u8], quoted: bool) -> bool {
         let rest = &before[..at];
         return before_word(rest, b"expected").is_none() && before_word(rest, b"response").and_then(|r| before_word(r, b"expected")).is_none();
     }
-    word.eq_ignore_ascii_case(b"said") || (quoted && word.eq_ignore_ascii_case(b"message"))
+    // Ruby's Net::SMTP names its exception before the reply: `Net::SMTPFatalError 550 ...`.
+    let ruby = word.starts_with(b"SMTP") && before[..at].ends_with(b"Net::");
+    ruby || word.eq_ignore_ascii_case(b"said") || (quoted && word.eq_ignore_ascii_case(b"message"))
 }
 
 /// When `b`, trailing blanks aside, ends with the word `w` (any case): what
@@ -523,6 +535,9 @@ mod tests {
         // Transcripts: Sendmail's `<<<` and MDaemon's `<--` mark the server's answers.
         assert_eq!(rc("<<< 554 5.7.1 rejected"), Some(554));
         assert_eq!(rc("Wed 2026-08-05 08:01:30: <-- 500 Message rejected"), Some(500));
+        assert_eq!(rc("Net::SMTPServerBusy 450 Your account reached its email quota limit"), Some(450));
+        assert_eq!(rc("Net::SMTPFatalError 550 5.7.1 Reject for policy reason"), Some(550));
+        assert_eq!(rc("SMTPFatalError 550 bytes"), None);
         // The last group of an IPv6 address is no reply.
         assert_eq!(rc("Access denied, the sending IPv6 address [2a01:111:f200:2004::240] must have a reverse DNS record"), None);
         assert_eq!(rc("from [2001:db8:0:250:1::7]"), None);
@@ -552,6 +567,10 @@ mod tests {
         assert_eq!(st("Exim 4.96 on mx.example"), None);
         assert_eq!(st("Postfix 2.11.3 says hi"), None);
         assert_eq!(st("version 4.2.1 of the filter"), None);
+        // Sections of documents, cited in a reply's explanation.
+        assert_eq!(st("550 Maximum line length exceeded (see RFC 5322 2.1.1)."), None);
+        assert_eq!(st("see RFC5322 section 3.6.2"), None);
+        assert_eq!(st("550 5.7.1 see RFC 5322 2.1.1").as_deref(), Some("5.7.1"));
         assert_eq!(st("error 5.9.999 happened"), None);
         assert_eq!(st("on 5.11.2023 the host"), None);
         assert_eq!(st("id 5.1.1234"), None);

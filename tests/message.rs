@@ -783,3 +783,23 @@ Diagnostic-Code: X-Postfix; Host or domain name not found. Name service error\n 
     let r = parse(dsn(&[("zhao@example.net", relay)]).as_bytes()).unwrap();
     assert_eq!(r.recipients[0].classification.reason, Reason::HostUnknown);
 }
+
+/// A server's own notice announces the copy of the original as "a summary
+/// of the undelivered message": the verdict comes from the notice's prose,
+/// never from a list's rejection quoted in the copy.
+#[test]
+fn a_summary_of_the_undelivered_message_is_the_copy_of_the_original() {
+    let m = "From: Campus Mailserver <MAILER-DAEMON@campus.example.it>\nTo: list-owner@example.org\n\
+Subject: Your message to ann@lab.example.it could not be delivered.\n\n\
+Hello,\n\nthis is the email server at the campus.\n\n\
+Your message to ann@lab.example.it has reached our local address\nann@lab.example.it, but this email address is wrong or no longer valid.\n\n\
+Your message has NOT been delivered.\n\n\
+A summary of the undelivered message you sent follows:\n--------------\nSubject: Re: notes\nFrom: list-owner@example.org\nTo: ann@lab.example.it\n\n\
+You are not allowed to post to this mailing list, and your message has\nbeen automatically rejected.\n";
+    let r = parse(m.as_bytes()).unwrap();
+    assert_eq!(r.recipients.len(), 1);
+    let b = &r.recipients[0];
+    assert_eq!(b.recipient, "ann@lab.example.it");
+    assert_eq!((b.classification.reason, b.classification.bounce_type), (Reason::UserUnknown, BounceType::Hard));
+    assert!(!b.diagnostic.contains("not allowed to post"));
+}

@@ -45,6 +45,8 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "message text follows",
     "text of the message follows",
     "partial message follows",
+    // A campus server's own notice: the original's headers and body follow.
+    "summary of the undelivered message",
     "the original message is attached",
     "[original message]",
     "=== original message",
@@ -245,6 +247,7 @@ const CANDIDATE_PIECES: &[&str] = &[
     "text of the",
     "partial",
     "failed message",
+    "undelivered message",
     "forwarded message",
     "attachment",
     "received:",
