@@ -308,16 +308,14 @@ const VERSION_WORDS: [&[u8]; 9] =
 
 fn preceded_by_version_word(b: &[u8], start: usize) -> bool {
     let end = skip_back(b, start, |c| c == b' ');
-    let begin = skip_back(b, end, |c| c.is_ascii_alphabetic());
-    let word = &b[begin..end];
-    if word.is_empty() {
-        // A section of an RFC cited by number: `(see RFC 5322 2.1.1)`.
-        let digits = skip_back(b, end, |c| c.is_ascii_digit());
-        let rfc = skip_back(b, skip_back(b, digits, |c| c == b' '), |c| c.is_ascii_alphabetic());
-        return digits < end && b[rfc..digits].trim_ascii_end().eq_ignore_ascii_case(b"rfc");
+    let word = &b[skip_back(b, end, |c| c.is_ascii_alphabetic())..end];
+    if !word.is_empty() {
+        return VERSION_WORDS.iter().any(|w| word.eq_ignore_ascii_case(w));
     }
-    // Most codes follow a reply code or punctuation: no word to compare.
-    end - begin <= 12 && VERSION_WORDS.iter().any(|w| word.eq_ignore_ascii_case(w))
+    // Most codes follow a reply code or punctuation; a number before one may
+    // be an RFC's, whose section it is: `(see RFC 5322 2.1.1)`.
+    let digits = skip_back(b, end, |c| c.is_ascii_digit());
+    digits < end && before_word(&b[..digits], b"rfc").is_some()
 }
 
 /// The start of the run of bytes matching `f` that ends at `end`.
@@ -458,17 +456,11 @@ fn in_reply_position(b: &[u8], start: usize, end: usize) -> Option<Option<Status
     }
     // Otherwise it must open the text, a line, or a clause. (A quote may be
     // escaped: JSON logs and PHP messages quote `got code \"550\"`.)
-    let mut k = start;
-    while k > 0 && matches!(b[k - 1], b' ' | b'\t' | b'"' | b'\'' | b'<' | b'[' | b'\\') {
-        k -= 1;
-    }
+    let mut k = skip_back(b, start, |c| matches!(c, b' ' | b'\t' | b'"' | b'\'' | b'<' | b'[' | b'\\'));
     // A session transcript's arrow for what the server said (MDaemon's
     // `08:01:30: <-- 550 ...`; Sendmail's `<<<` is skipped above).
     if b[..k].ends_with(b"<--") {
-        k -= 3;
-        while k > 0 && matches!(b[k - 1], b' ' | b'\t') {
-            k -= 1;
-        }
+        k = skip_back(b, k - 3, |c| matches!(c, b' ' | b'\t'));
     }
     // A number alone in parentheses is a count or a limit ("per hour (200)"), not a reply.
     if k > 0 && b[k - 1] == b'(' && b.get(end) == Some(&b')') {
