@@ -283,6 +283,20 @@ fn a_bare_code_at_the_greeting_refuses_the_client() {
     assert_eq!(classify("503 5.5.1 RCPT only valid after MAIL FROM").reason, classify("503 5.5.1 RCPT only valid").reason);
 }
 
+/// Python's smtplib names the stage in its exception's class: a domain
+/// refused in answer to HELO is the client's name, at MAIL FROM the
+/// sender's, never the recipient's domain.
+#[test]
+fn smtplib_exception_classes_state_the_stage() {
+    let said = "(550, b'Domain does not exist')";
+    check(said, Reason::HostUnknown, BounceType::Hard, Action::Suppress);
+    let c = check(&format!("smtplib.SMTPHeloError: {said}"), Reason::Blocked, BounceType::Soft, Action::FixSender);
+    assert_eq!(c.reply_code.map(|r| r.get()), Some(550));
+    check(&format!("smtplib.SMTPSenderRefused: {said}"), Reason::Rejected, BounceType::Soft, Action::FixSender);
+    // Outlook's answer to a bad HELO argument says so itself.
+    check("smtplib.SMTPHeloError: (501, b'5.5.4 Invalid domain name [SCZP152CA0017.LAMP152.PROD.OUTLOOK.COM]')", Reason::SyntaxError, BounceType::Soft, Action::FixSender);
+}
+
 #[test]
 fn a_log_line_that_defers_without_a_code_is_soft() {
     // The same words are hard when the log says the message bounced, soft

@@ -775,8 +775,16 @@ pub(crate) fn by_stated_stage(c: Classification, text: &str) -> Classification {
 /// FROM command") and Exim ("after MAIL FROM:", "after initial connection")
 /// write it. Narrower than [`util::detect_command`]: a line's prose may say
 /// "mail from" of anything ("not accepting mail from you"). Both MTAs write
-/// the lead-in in lower case: one vectorised search for each.
+/// the lead-in in lower case: one vectorised search for each. Python's
+/// smtplib names the stage in its exception's class instead
+/// ("smtplib.SMTPHeloError: (501, ...)").
 fn stated_stage(text: &str) -> Option<&'static str> {
+    if text.contains("SMTPSenderRefused") {
+        return Some("MAIL");
+    }
+    if text.contains("SMTPHeloError") {
+        return Some("CONN");
+    }
     static LEADS: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 2]> = std::sync::OnceLock::new();
     let leads = LEADS.get_or_init(|| [memchr::memmem::Finder::new("in reply to "), memchr::memmem::Finder::new("after ")]);
     let mut stage = None;

@@ -63,6 +63,8 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "the attachment contains the original",
     // Zoho pastes the original's headers unannounced, in its own no-space form.
     "received:from ",
+    // Chinese qmail notices (Sina): "the attachment holds a copy of the original letter".
+    "原信件的一份拷贝",
 ];
 
 /// Header-like lines that, after a blank line, start a pasted copy of the
@@ -254,6 +256,7 @@ const CANDIDATE_PIECES: &[&str] = &[
     "return-path:",
     "dkim-signature:",
     "x-originating-ip:",
+    "原信件",
 ];
 
 /// [`CANDIDATE_PIECES`] in one searcher, to find candidate lines in one
@@ -1150,5 +1153,10 @@ mod tests {
         assert_eq!(hits.len(), 2);
         assert!(hits[0].diagnostic.contains("550 no such user"));
         assert_eq!(hits[1].recipient, "b@example.org");
+        // Sina's Chinese notice ends the last block with its own separator.
+        let t = "<a@example.org>:\n\n<b@example.org>:\n\n--- 附件中的内容是原信件的一份拷贝\n\nTo: c@example.org\n";
+        let hits = recipients_in(cut_original(t));
+        assert_eq!(hits.len(), 2);
+        assert!(hits.iter().all(|h| h.diagnostic.is_empty()), "{:?}", hits[1].diagnostic);
     }
 }
