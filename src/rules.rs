@@ -58,7 +58,11 @@ pub struct Rule {
     pub status: Option<StatusCode>,
     /// Overrides the reason's default bounce type.
     pub bounce_type: Option<BounceType>,
-    /// Only applies when the codes found are of this class (4 or 5).
+    /// Only applies when the codes found are of this class (2, 4 or 5); a
+    /// class 2 rule also applies to a text without codes. A rule for a
+    /// reason that is no failure (bounce type `none`: delivered, vacation,
+    /// feedback) is of class 2 unless it says otherwise: a failure code in
+    /// the text rules it out ("550 5.7.1 out of office replies refused").
     pub class: Option<u8>,
     /// The reason inside a bounce or delay report, where it differs: there
     /// the sender's mailer has been retrying, so a host that timed out at
@@ -374,15 +378,23 @@ struct RuleInfo {
     /// Precedence, higher wins: user rules first, then priority, then order.
     rank: u64,
     weak: bool,
-    /// The class the rule is limited to; 0 for any.
+    /// The class the rule is limited to ([`Rule::class`]); 0 for any.
     class: u8,
 }
 
 impl RuleInfo {
     fn new(i: usize, r: &Rule, user_count: usize) -> RuleInfo {
         let rank = (u64::from(i < user_count) << 40) | (u64::from(r.priority) << 32) | u64::from(u32::MAX - i as u32);
-        RuleInfo { rank, weak: r.is_weak(), class: r.class.unwrap_or(0) }
+        let no_failure = r.reason.info().bounce_type == BounceType::None;
+        let class = r.class.unwrap_or(if no_failure { 2 } else { 0 });
+        RuleInfo { rank, weak: r.is_weak(), class }
     }
+}
+
+/// Whether a rule limited to `rule_class` (0: none) applies to a text whose
+/// codes are of `class` (0: no code): class 2 also takes a text without one.
+fn class_applies(rule_class: u8, class: u8) -> bool {
+    rule_class == 0 || rule_class == class || (rule_class == 2 && class == 0)
 }
 
 impl RuleSet {
@@ -557,7 +569,7 @@ impl RuleSet {
                 if h.rank <= best_rank {
                     break;
                 }
-                if (specific_status && h.weak) || (h.class != 0 && h.class != class) {
+                if (specific_status && h.weak) || !class_applies(h.class, class) {
                     continue;
                 }
                 match h.kind {
@@ -606,7 +618,7 @@ impl RuleSet {
         if self.always_top.is_some_and(|top| self.beats(top, best)) {
             let eligible = |i: u32| {
                 let r = &self.info[i as usize];
-                !(specific_status && r.weak) && (r.class == 0 || r.class == class)
+                !(specific_status && r.weak) && class_applies(r.class, class)
             };
             for p in self.always.matches(text).iter() {
                 let r = self.pattern_rule[self.always_pattern[p] as usize];

@@ -297,6 +297,25 @@ fn smtplib_exception_classes_state_the_stage() {
     check("smtplib.SMTPHeloError: (501, b'5.5.4 Invalid domain name [SCZP152CA0017.LAMP152.PROD.OUTLOOK.COM]')", Reason::SyntaxError, BounceType::Soft, Action::FixSender);
 }
 
+/// A delivery receipt's or an automatic reply's own words are no failure,
+/// in English, Chinese or Japanese; the same words beside a failure code
+/// are a refusal, and a negated receipt is a failure.
+#[test]
+fn non_failure_wordings_yield_to_a_failure_code() {
+    check("Out of the office until Monday", Reason::Vacation, BounceType::None, Action::Ignore);
+    check("感谢您的来信，邮件我已经收到！(此邮件为自动回复)", Reason::Vacation, BounceType::None, Action::Ignore);
+    check("メールが正常に配信されました", Reason::Delivered, BounceType::None, Action::Ignore);
+    check("Delivery to the following recipients was successful.", Reason::Delivered, BounceType::None, Action::Ignore);
+    for refusal in ["550 5.7.1 Out of office replies are not accepted", "550 automatic reply rejected", "550 stat=Sent"] {
+        let c = classify(refusal);
+        assert_ne!(c.bounce_type, BounceType::None, "{refusal}: {c:#?}");
+    }
+    assert_ne!(classify("邮件未能成功送达").reason, Reason::Delivered);
+    assert_ne!(classify("メールは配信されませんでした").reason, Reason::Delivered);
+    // A provider's own class in a 550 reply still says auto-reply.
+    assert_eq!(classify("550 [internal] [oob] The message is an auto-reply/vacation mail.").reason, Reason::Vacation);
+}
+
 #[test]
 fn a_log_line_that_defers_without_a_code_is_soft() {
     // The same words are hard when the log says the message bounced, soft
