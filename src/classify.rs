@@ -246,8 +246,8 @@ fn decide(rules: &RuleSet, text: &str, codes: FoundCodes) -> Classification {
     // X.7.1 ("delivery not authorized") is as vague as a catch-all: any
     // refusal on policy grounds carries it, so weak wordings still decide.
     let specific = status_reason.is_some() && codes.status.is_some_and(|s| s.detail() != 0 && !(s.subject() == 7 && s.detail() == 1));
-    let success = class == Some(2);
-    let rule = if success { None } else { rules.best_index_normalized(text, class, specific).map(|i| rules.rule_and_id(i)) };
+    // (A success reply is read by class 2 rules only: see `Rule::class`.)
+    let rule = rules.best_index_normalized(text, class, specific).map(|i| rules.rule_and_id(i));
     let (rule, rule_id) = (rule.map(|(r, _)| r), rule.map(|(_, id)| id));
 
     let (reason, decided_by) = if let (Some(r), Some(id)) = (rule, rule_id) {
@@ -369,6 +369,9 @@ fn typical_status(reason: Reason) -> Option<StatusCode> {
 fn derive_status(rule: Option<&Rule>, reason: Reason, class_hint: Option<u8>) -> Option<StatusCode> {
     let base = rule.and_then(|r| r.status).or_else(|| typical_status(reason))?;
     let class = match class_hint {
+        // A failure read from a success reply (a discard answered 250) has
+        // no status of its own to give: the reply is what there is.
+        Some(2) if base.class() != StatusClass::Success => return None,
         Some(4) if base.class() == StatusClass::Permanent => StatusClass::Transient,
         Some(5) if base.class() == StatusClass::Transient => StatusClass::Permanent,
         _ => base.class(),

@@ -63,6 +63,9 @@ pub struct Rule {
     /// reason that is no failure (bounce type `none`: delivered, vacation,
     /// feedback) is of class 2 unless it says otherwise: a failure code in
     /// the text rules it out ("550 5.7.1 out of office replies refused").
+    /// A success reply (class 2) is read by class 2 rules only; a failure
+    /// rule sets `class = 2` to read one that reports a failure all the
+    /// same (amavis's "250 2.7.0 Ok, discarded, ... - INFECTED").
     pub class: Option<u8>,
     /// The reason inside a bounce or delay report, where it differs: there
     /// the sender's mailer has been retrying, so a host that timed out at
@@ -393,8 +396,10 @@ impl RuleInfo {
 
 /// Whether a rule limited to `rule_class` (0: none) applies to a text whose
 /// codes are of `class` (0: no code): class 2 also takes a text without one.
+/// A success reply is read only by class 2 rules: a failure wording in it
+/// ("250 2.1.5 ok, no user unknown") is no verdict unless a rule says so.
 fn class_applies(rule_class: u8, class: u8) -> bool {
-    rule_class == 0 || rule_class == class || (rule_class == 2 && class == 0)
+    rule_class == class || (rule_class == 0 && class != 2) || (rule_class == 2 && class == 0)
 }
 
 impl RuleSet {

@@ -317,6 +317,21 @@ fn non_failure_wordings_yield_to_a_failure_code() {
 }
 
 #[test]
+fn a_success_reply_is_read_only_by_rules_of_class_2() {
+    // Failure wordings in a success reply decide nothing: the reply accepted.
+    for ok in ["250 2.1.5 Ok, user unknown check skipped", "250 2.0.0 Ok: queued as 4F2A1; mailbox full warning cleared"] {
+        let c = classify(ok);
+        assert_eq!((c.reason, c.bounce_type), (Reason::Delivered, BounceType::None), "{ok}: {c:#?}");
+    }
+    // A filter that discards answers 250 all the same: its class 2 rules read it,
+    // and the failure keeps the reply without a made-up status.
+    let c = check("250 2.7.0 Ok, discarded, id=00675-01 - INFECTED: Win.Test.EICAR_HDB-1", Reason::VirusDetected, BounceType::Soft, Action::FixSender);
+    assert_eq!(c.status.unwrap().to_string(), "2.7.0");
+    let c = check("250 Virus Detected; Discarded Email", Reason::VirusDetected, BounceType::Soft, Action::FixSender);
+    assert_eq!((c.status, c.reply_code.map(|r| r.get())), (None, Some(250)));
+}
+
+#[test]
 fn a_log_line_that_defers_without_a_code_is_soft() {
     // The same words are hard when the log says the message bounced, soft
     // when it says the MTA deferred it and will retry.
