@@ -152,6 +152,22 @@ fn lines_of_blanks_read_as_empty_lines() {
     }
 }
 
+/// Some generators break a Content-Type before `boundary=` without
+/// indenting the next line (an early ARF example did): the report still
+/// reads as when the line was folded.
+#[test]
+fn an_unindented_boundary_line_still_finds_the_parts() {
+    for (name, folded) in [("arf.eml", "report-type=feedback-report; boundary="), ("dsn-two-recipients.eml", "report-type=delivery-status;\n\tboundary=")] {
+        let raw = String::from_utf8(fixture(name)).unwrap().replace("\r\n", "\n");
+        let broken = raw.replacen(folded, &folded.replace("\n\t", "\n").replace("; boundary=", ";\nboundary="), 1);
+        assert_ne!(broken, raw, "{name} has a boundary to move");
+        let (want, got) = (parse(raw.as_bytes()).unwrap(), parse(broken.as_bytes()).unwrap());
+        assert_eq!(got.kind, want.kind, "{name}");
+        let summary = |r: &bouncekit::Report| r.rows(name).into_iter().map(|w| (w.recipient, w.reason, w.status, w.diagnostic)).collect::<Vec<_>>();
+        assert_eq!(summary(&got), summary(&want), "{name}");
+    }
+}
+
 #[test]
 fn autoreplies_are_vacation_not_bounces() {
     for f in ["autoreply-de.eml", "autoreply-subject-only.eml"] {

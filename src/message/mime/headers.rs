@@ -101,6 +101,13 @@ impl<'a> Iterator for Fields<'a> {
                     Some(j) => {
                         p += j + 1;
                         if !matches!(d.get(p), Some(b' ' | b'\t')) || blank_line(&d[p..]) {
+                            // Some generators break a Content-Type before a
+                            // parameter without indenting it ("boundary=..."
+                            // at the start of a line); read that line as folded,
+                            // or the parts could not be found at all.
+                            if name.eq_ignore_ascii_case(b"content-type") && unfolded_parameter(&d[p..]) {
+                                continue;
+                            }
                             break p;
                         }
                     }
@@ -112,6 +119,13 @@ impl<'a> Iterator for Fields<'a> {
         }
         None
     }
+}
+
+/// Whether `rest` starts with `token=`: a MIME parameter, never a field
+/// (a field's name ends at a colon, and a name cannot hold `=`).
+fn unfolded_parameter(rest: &[u8]) -> bool {
+    let n = rest.iter().take(64).take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'*')).count();
+    n > 0 && rest.get(n) == Some(&b'=')
 }
 
 /// Whether `rest` starts with a line of blanks only (or is blanks to its end).
@@ -784,6 +798,22 @@ mod tests {
         // No blank line: the block runs to the end.
         let (n, body, complete) = names(b"A: 1\nB: 2");
         assert_eq!((n.len(), body, complete), (2, 9, false));
+    }
+
+    #[test]
+    fn an_unindented_parameter_line_continues_the_content_type() {
+        // As an early ARF example (and some scripts) wrote it: "boundary=" at
+        // the start of a line.
+        let raw = b"Content-Type: multipart/report; report-type=feedback-report;\nboundary=\"p1\"\nX-B: boundary=2\nnot=a field\n\nbody";
+        let f: Vec<_> = Fields::new(raw, 0).collect();
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[1].name, b"X-B");
+        let ct = content_type(f[0].value).unwrap();
+        assert_eq!(ct.attribute("boundary"), Some(&b"p1"[..]));
+        assert_eq!(ct.attribute("report-type"), Some(&b"feedback-report"[..]));
+        // Only a Content-Type continues so: elsewhere such a line is skipped.
+        let (n, _, _) = names(b"Subject: a\nboundary=x\nX-C: 1\n\n");
+        assert_eq!(n, ["Subject", "X-C"]);
     }
 
     #[test]

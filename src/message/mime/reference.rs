@@ -272,7 +272,19 @@ mod tests {
     /// - lhost-surfcontrol-03: mail-parser's date parser reads past the
     ///   returned message's `Date: ... UT` line and swallows the `From:`
     ///   field after it; the walker parses each field on its own.
-    const KNOWN: [(&str, &str); 1] = [("lhost-surfcontrol-03.eml", "original.from")];
+    /// - a Content-Type whose `boundary=` line is not indented (apachejames-01,
+    ///   verizon-02, and the returned messages of office365-09..12): mail-parser
+    ///   loses the parameter and reads the multipart as one text; the walker
+    ///   reads the line as folded and finds the parts.
+    const KNOWN: [(&str, &str); 7] = [
+        ("lhost-surfcontrol-03.eml", "original.from"),
+        ("lhost-apachejames-01.eml", "texts"),
+        ("lhost-verizon-02.eml", "texts"),
+        ("lhost-office365-09.eml", "texts"),
+        ("lhost-office365-10.eml", "texts"),
+        ("lhost-office365-11.eml", "texts"),
+        ("lhost-office365-12.eml", "texts"),
+    ];
 
     /// The walker and mail-parser read every corpus message (LF and CRLF
     /// copies) into the same `Mail`. A returned message that is itself a
