@@ -416,7 +416,7 @@ fn an_unknown_user_is_filtered_only_on_evidence_of_a_later_stage() {
 
 /// A Sieve `reject` (RFC 5429) may answer with a disposition notification
 /// instead of a DSN: `Disposition: ...; deleted` is the refusal, the
-/// notice's text after its lead-in the reason. A read receipt is no failure.
+/// notice's text after its lead-in the reason. A read receipt is a delivery.
 #[test]
 fn a_sieve_reject_by_disposition_notification_is_a_bounce() {
     let mdn = |reason: &str, disposition: &str| {
@@ -441,9 +441,16 @@ fn a_sieve_reject_by_disposition_notification_is_a_bounce() {
     // The script's own words decide nothing: the recipient's filter refused it.
     let r = parse(mdn("Go away!", "deleted").as_bytes()).unwrap();
     assert_eq!(r.recipients[0].classification.reason, Reason::Filtered);
-    // A read receipt reports no failure.
-    let r = parse(mdn("", "displayed").as_bytes()).unwrap();
-    assert!(r.recipients.iter().all(|b| b.dsn_action != DsnAction::Failed), "{:?}", r.recipients);
+    // A read receipt (or a declined one) reports no failure: the message
+    // reached its reader, a delivery.
+    for disposition in ["displayed", "denied"] {
+        let r = parse(mdn("", disposition).as_bytes()).unwrap();
+        assert_eq!(r.kind, MessageKind::Delivery, "{disposition}");
+        assert_eq!(r.recipients.len(), 1);
+        let b = &r.recipients[0];
+        assert_eq!((b.recipient.as_str(), b.dsn_action, b.classification.reason), ("anna@example.net", DsnAction::Delivered, Reason::Delivered));
+        assert_eq!(b.classification.bounce_type, BounceType::None);
+    }
 }
 
 /// A notice that says why once, then lists the addresses: each takes that

@@ -5,8 +5,9 @@
 //! message was refused; its `Final-Recipient` names who refused it; the
 //! human-readable part gives the reason, after a lead-in sentence.
 //!
-//! A read receipt (`displayed`, `dispatched`, `processed`) is no failure and
-//! is left to the other extractors.
+//! A read receipt (`displayed`, `dispatched`, `processed`, or `denied`: the
+//! reader declined to confirm) is no failure: it proves the message reached
+//! its recipient, and reads as a delivery.
 
 use super::util::{dsn_address, find_ci, trim};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
@@ -57,17 +58,37 @@ fn reason_of(text: &str) -> String {
 }
 
 pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
-    let n = m.mdn.iter().map(|t| parse(t)).find(|n| refused(&n.disposition))?;
+    let notes: Vec<Notification> = m.mdn.iter().map(|t| parse(t)).collect();
+    if let Some(n) = notes.iter().find(|n| refused(&n.disposition)) {
+        let recipient = n.final_recipient.clone().or_else(|| n.original_recipient.clone())?;
+        let hit = Hit {
+            recipient,
+            original_recipient: n.original_recipient.clone(),
+            action: Some(DsnAction::Failed),
+            diagnostic: m.texts.first().map(|t| reason_of(t)).unwrap_or_default(),
+            reporting_mta: n.reporting_ua.clone(),
+            ..Hit::default()
+        };
+        return Some(Draft { kind: MessageKind::Bounce, decoded_by: "mdn", reporting_mta: n.reporting_ua.clone(), hits: vec![hit] });
+    }
+    // A read receipt: the message arrived.
+    let n = notes.iter().find(|n| read(&n.disposition))?;
     let recipient = n.final_recipient.clone().or_else(|| n.original_recipient.clone())?;
     let hit = Hit {
         recipient,
-        original_recipient: n.original_recipient,
-        action: Some(DsnAction::Failed),
-        diagnostic: m.texts.first().map(|t| reason_of(t)).unwrap_or_default(),
+        original_recipient: n.original_recipient.clone(),
+        action: Some(DsnAction::Delivered),
+        diagnostic: m.texts.first().map(|t| trim(t).lines().take(5).collect::<Vec<_>>().join("\n")).unwrap_or_default(),
         reporting_mta: n.reporting_ua.clone(),
         ..Hit::default()
     };
-    Some(Draft { kind: MessageKind::Bounce, decoded_by: "mdn", reporting_mta: n.reporting_ua, hits: vec![hit] })
+    Some(Draft { kind: MessageKind::Delivery, decoded_by: "mdn", reporting_mta: n.reporting_ua.clone(), hits: vec![hit] })
+}
+
+/// Whether the disposition reports a reading (or a declined receipt) without error.
+fn read(disposition: &str) -> bool {
+    let kind = disposition.split_once('/').map_or(disposition, |(k, _)| k).trim();
+    !refused(disposition) && matches!(kind, "displayed" | "dispatched" | "processed" | "denied")
 }
 
 #[cfg(test)]
@@ -82,6 +103,8 @@ mod tests {
         assert!(!refused("displayed"));
         assert!(!refused("dispatched"));
         assert!(!refused(""));
+        assert!(read("displayed") && read("denied") && read("processed"));
+        assert!(!read("deleted") && !read("displayed/error") && !read(""));
     }
 
     #[test]
