@@ -198,6 +198,26 @@ fn acknowledgements_marked_as_machine_mail_are_autoreplies() {
     assert_ne!(parse(ack("").as_bytes()).unwrap().kind, MessageKind::Autoreply);
 }
 
+/// `Auto-Submitted: auto-generated` (what some responders send instead of
+/// `auto-replied`) marks an auto-reply when the subject is a reply's; alone,
+/// as on a digest or a cron mail, it does not.
+#[test]
+fn auto_generated_replies_are_autoreplies() {
+    let msg = |subject: &str| {
+        format!(
+            "From: Jake <jake@example.org>\nTo: <reply+1@forum.example.com>\nSubject: {subject}\n\
+             Auto-Submitted: auto-generated\nContent-Type: text/plain\n\nI am not reading mail this week.\n"
+        )
+    };
+    for subject in ["re: [Forum] a new post", "AW: Ihre Bestellung"] {
+        let r = parse(msg(subject).as_bytes()).unwrap();
+        assert_eq!(r.kind, MessageKind::Autoreply, "{subject}");
+        assert_eq!(r.recipients[0].recipient, "jake@example.org");
+        assert_eq!(r.recipients[0].classification.reason, Reason::Vacation);
+    }
+    assert_ne!(parse(msg("Your weekly digest").as_bytes()).unwrap().kind, MessageKind::Autoreply);
+}
+
 /// Out-of-office replies with no RFC 3834 header, known by their subject
 /// in the languages they come in.
 #[test]

@@ -99,10 +99,22 @@ fn machine_mail(m: &Mail<'_>) -> bool {
         || m.header("return-path").is_some_and(|r| r.trim() == "<>")
 }
 
+/// Reply prefixes of subjects ("Re:", and its German, Dutch, Scandinavian,
+/// Polish, Italian and Portuguese forms), lowercase.
+const REPLY_PREFIXES: &[&str] = &["re:", "aw:", "antw:", "sv:", "odp:", "rif:", "res:"];
+
 fn header_says_autoreply(m: &Mail<'_>) -> bool {
     let auto = m.header("auto-submitted").map(|v| v.trim().to_ascii_lowercase());
     if auto.as_deref().is_some_and(|v| v.starts_with("auto-replied")) {
         return true;
+    }
+    // RFC 3834 asks replies for `auto-replied`, but some responders send
+    // `auto-generated`; with a reply's subject it is a reply all the same.
+    if auto.as_deref().is_some_and(|v| v.starts_with("auto-generated")) {
+        let subject = m.subject_lc();
+        if REPLY_PREFIXES.iter().any(|p| subject.trim_start().starts_with(p)) {
+            return true;
+        }
     }
     if m.has_header("x-autoreply") || m.has_header("x-autorespond") || m.has_header("x-autoresponder") {
         return true;
