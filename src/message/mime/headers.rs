@@ -101,11 +101,14 @@ impl<'a> Iterator for Fields<'a> {
                     Some(j) => {
                         p += j + 1;
                         if !matches!(d.get(p), Some(b' ' | b'\t')) || blank_line(&d[p..]) {
-                            // Some generators break a Content-Type before a
-                            // parameter without indenting it ("boundary=..."
-                            // at the start of a line); read that line as folded,
-                            // or the parts could not be found at all.
-                            if name.eq_ignore_ascii_case(b"content-type") && unfolded_parameter(&d[p..]) {
+                            // Some generators break a Content-Type after a
+                            // `;` without indenting the next parameter
+                            // ("boundary=..." at the start of a line): read
+                            // that line as folded, or the parts could not be
+                            // found at all. Checked only after a `;` or a
+                            // blank, off the common path.
+                            let last = if d[p - 2] == b'\r' { d[p - 3] } else { d[p - 2] };
+                            if matches!(last, b';' | b' ' | b'\t') && unfolded_parameter(name, &d[colon + 1..p], &d[p..]) {
                                 continue;
                             }
                             break p;
@@ -121,9 +124,15 @@ impl<'a> Iterator for Fields<'a> {
     }
 }
 
-/// Whether `rest` starts with `token=`: a MIME parameter, never a field
-/// (a field's name ends at a colon, and a name cannot hold `=`).
-fn unfolded_parameter(rest: &[u8]) -> bool {
+/// Whether a Content-Type whose value so far is `value` (ending in `;`)
+/// continues on `rest`, a line starting with `token=`: a MIME parameter,
+/// never a field (a field's name ends at a colon, and a name cannot hold `=`).
+#[cold]
+#[inline(never)]
+fn unfolded_parameter(name: &[u8], value: &[u8], rest: &[u8]) -> bool {
+    if !name.eq_ignore_ascii_case(b"content-type") || value.trim_ascii_end().last() != Some(&b';') {
+        return false;
+    }
     let n = rest.iter().take(64).take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'*')).count();
     n > 0 && rest.get(n) == Some(&b'=')
 }
@@ -811,9 +820,16 @@ mod tests {
         let ct = content_type(f[0].value).unwrap();
         assert_eq!(ct.attribute("boundary"), Some(&b"p1"[..]));
         assert_eq!(ct.attribute("report-type"), Some(&b"feedback-report"[..]));
-        // Only a Content-Type continues so: elsewhere such a line is skipped.
-        let (n, _, _) = names(b"Subject: a\nboundary=x\nX-C: 1\n\n");
+        // With CRLF line ends too.
+        let crlf = String::from_utf8_lossy(raw).replace('\n', "\r\n");
+        let f: Vec<_> = Fields::new(crlf.as_bytes(), 0).collect();
+        assert_eq!(content_type(f[0].value).unwrap().attribute("boundary"), Some(&b"p1"[..]));
+        // Only a Content-Type continues so, and only after a `;`: elsewhere
+        // such a line is skipped.
+        let (n, _, _) = names(b"Subject: a;\nboundary=x\nX-C: 1\n\n");
         assert_eq!(n, ["Subject", "X-C"]);
+        let f: Vec<_> = Fields::new(b"Content-Type: text/plain\ncharset=x\n\n", 0).collect();
+        assert_eq!(content_type(f[0].value).unwrap().attribute("charset"), None);
     }
 
     #[test]
