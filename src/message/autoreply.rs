@@ -4,7 +4,7 @@
 //! Only reached when no bounce format matched: a bounce also carries
 //! `Auto-Submitted: auto-replied`, so that header alone proves nothing.
 
-use super::util::find_address;
+use super::util::{find_address, opening_lines};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
 use crate::Reason;
 
@@ -103,18 +103,16 @@ fn machine_mail(m: &Mail<'_>) -> bool {
 /// Polish, Italian and Portuguese forms), lowercase.
 const REPLY_PREFIXES: &[&str] = &["re:", "aw:", "antw:", "sv:", "odp:", "rif:", "res:"];
 
-fn header_says_autoreply(m: &Mail<'_>) -> bool {
+/// `subject` is the message's subject, lowercase.
+fn header_says_autoreply(m: &Mail<'_>, subject: &str) -> bool {
     let auto = m.header("auto-submitted").map(|v| v.trim().to_ascii_lowercase());
     if auto.as_deref().is_some_and(|v| v.starts_with("auto-replied")) {
         return true;
     }
     // RFC 3834 asks replies for `auto-replied`, but some responders send
     // `auto-generated`; with a reply's subject it is a reply all the same.
-    if auto.as_deref().is_some_and(|v| v.starts_with("auto-generated")) {
-        let subject = m.subject_lc();
-        if REPLY_PREFIXES.iter().any(|p| subject.trim_start().starts_with(p)) {
-            return true;
-        }
+    if auto.as_deref().is_some_and(|v| v.starts_with("auto-generated")) && REPLY_PREFIXES.iter().any(|p| subject.trim_start().starts_with(p)) {
+        return true;
     }
     if m.has_header("x-autoreply") || m.has_header("x-autorespond") || m.has_header("x-autoresponder") {
         return true;
@@ -132,7 +130,7 @@ pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
     // Apple Mail's unsubscribe button mails the list's address with this
     // header: the recipient's opt-out, a complaint rather than a reply.
     if m.header("x-apple-unsubscribe").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
-        let diagnostic = m.texts.first().map(|t| t.lines().take(5).collect::<Vec<_>>().join("\n")).unwrap_or_default();
+        let diagnostic = m.texts.first().map(|t| opening_lines(t)).unwrap_or_default();
         let hit = Hit {
             recipient: addr,
             action: Some(DsnAction::Delivered),
@@ -146,7 +144,7 @@ pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
     let subject = m.subject_lc();
     let kind = if CHALLENGE_SUBJECTS.iter().any(|s| subject.contains(s)) {
         MessageKind::Challenge
-    } else if header_says_autoreply(m)
+    } else if header_says_autoreply(m, &subject)
         || VACATION_SUBJECTS.iter().any(|s| subject.contains(s))
         || (ACKNOWLEDGEMENT_SUBJECTS.iter().any(|s| subject.contains(s)) && machine_mail(m))
     {
@@ -154,7 +152,7 @@ pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
     } else {
         return None;
     };
-    let diagnostic = m.texts.first().map(|t| t.lines().take(5).collect::<Vec<_>>().join("\n")).unwrap_or_default();
+    let diagnostic = m.texts.first().map(|t| opening_lines(t)).unwrap_or_default();
     let hit = Hit {
         recipient: addr,
         action: Some(DsnAction::Delivered),

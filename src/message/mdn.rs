@@ -9,7 +9,7 @@
 //! reader declined to confirm) is no failure: it proves the message reached
 //! its recipient, and reads as a delivery.
 
-use super::util::{dsn_address, find_ci, trim};
+use super::util::{dsn_address, find_ci, opening_lines, trim};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
 
 /// The fields of a `message/disposition-notification` part this reads.
@@ -59,30 +59,27 @@ fn reason_of(text: &str) -> String {
 
 pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
     let notes: Vec<Notification> = m.mdn.iter().map(|t| parse(t)).collect();
-    if let Some(n) = notes.iter().find(|n| refused(&n.disposition)) {
-        let recipient = n.final_recipient.clone().or_else(|| n.original_recipient.clone())?;
-        let hit = Hit {
-            recipient,
-            original_recipient: n.original_recipient.clone(),
-            action: Some(DsnAction::Failed),
-            diagnostic: m.texts.first().map(|t| reason_of(t)).unwrap_or_default(),
-            reporting_mta: n.reporting_ua.clone(),
-            ..Hit::default()
-        };
-        return Some(Draft { kind: MessageKind::Bounce, decoded_by: "mdn", reporting_mta: n.reporting_ua.clone(), hits: vec![hit] });
-    }
-    // A read receipt: the message arrived.
-    let n = notes.iter().find(|n| read(&n.disposition))?;
+    // A refusal decides; failing one, a read receipt says the message arrived.
+    let (n, refusal) = match notes.iter().find(|n| refused(&n.disposition)) {
+        Some(n) => (n, true),
+        None => (notes.iter().find(|n| read(&n.disposition))?, false),
+    };
     let recipient = n.final_recipient.clone().or_else(|| n.original_recipient.clone())?;
+    let text = m.texts.first();
+    let (action, kind, diagnostic) = if refusal {
+        (DsnAction::Failed, MessageKind::Bounce, text.map(|t| reason_of(t)))
+    } else {
+        (DsnAction::Delivered, MessageKind::Delivery, text.map(|t| opening_lines(trim(t))))
+    };
     let hit = Hit {
         recipient,
         original_recipient: n.original_recipient.clone(),
-        action: Some(DsnAction::Delivered),
-        diagnostic: m.texts.first().map(|t| trim(t).lines().take(5).collect::<Vec<_>>().join("\n")).unwrap_or_default(),
+        action: Some(action),
+        diagnostic: diagnostic.unwrap_or_default(),
         reporting_mta: n.reporting_ua.clone(),
         ..Hit::default()
     };
-    Some(Draft { kind: MessageKind::Delivery, decoded_by: "mdn", reporting_mta: n.reporting_ua.clone(), hits: vec![hit] })
+    Some(Draft { kind, decoded_by: "mdn", reporting_mta: n.reporting_ua.clone(), hits: vec![hit] })
 }
 
 /// Whether the disposition reports a reading (or a declined receipt) without error.

@@ -23,6 +23,12 @@ pub(crate) fn normalize(bytes: &[u8]) -> Cow<'_, [u8]> {
     Cow::Borrowed(b)
 }
 
+/// The first five lines of a text: the diagnostic kept for a notice that
+/// reports no failure (an auto-reply, a read receipt).
+pub(crate) fn opening_lines(text: &str) -> String {
+    text.lines().take(5).collect::<Vec<_>>().join("\n")
+}
+
 /// The lines of `s` exactly as [`str::lines`] gives them (split at `\n`, a
 /// `\r` before it dropped), found with memchr's vectorised search: the
 /// extractors walk every line of every report.
