@@ -50,9 +50,11 @@ pub(crate) fn collapse(text: &str) -> String {
             }
         }
         // A word starts at `i`: a repeated reply prefix here is dropped with
-        // the whitespace after it.
-        if (b'2'..=b'5').contains(&b[i]) {
-            if let Some((digits, sep, end)) = reply_token(b, i, at_line_start(b, i, joined && continued, first_reply)) {
+        // the whitespace after it, and with the `<<< ` that Sendmail's
+        // session transcript puts before each later line of a reply.
+        let at = if first_reply.is_some() && b[i..].starts_with(b"<<< ") { i + 4 } else { i };
+        if b.get(at).is_some_and(|c| (b'2'..=b'5').contains(c)) {
+            if let Some((digits, sep, end)) = reply_token(b, at, at_line_start(b, i, at, joined && continued, first_reply)) {
                 continued |= sep == b'-';
                 match first_reply {
                     None => first_reply = Some(digits),
@@ -168,8 +170,9 @@ fn needs_work(b: &[u8]) -> bool {
 /// whose lines were already joined (a folded DSN field) and which continued
 /// a reply with `NNN-`, where that reply's code comes again (the last line's
 /// `550 exist.` in `550-The domain ... does not 550 exist.`).
-fn at_line_start(b: &[u8], i: usize, joined_continuation: bool, first_reply: Option<&[u8]>) -> bool {
-    after_break(b, i) || (joined_continuation && first_reply.is_some() && first_reply == b.get(i..i + 3))
+/// `at` is where the reply code starts (after a transcript's `<<< `).
+fn at_line_start(b: &[u8], i: usize, at: usize, joined_continuation: bool, first_reply: Option<&[u8]>) -> bool {
+    after_break(b, i) || (joined_continuation && first_reply.is_some() && first_reply == b.get(at..at + 3))
 }
 
 /// Whether the whitespace before `i` holds a line break: `i` starts a line.
@@ -231,8 +234,9 @@ mod tests {
                         (first_reply, continued) = (Some(digits), sep == b'-');
                     }
                 }
-                let line_start = after_break(b, i) || (joined && continued && first_reply.is_some() && first_reply == b.get(i..i + 3));
-                if let Some((digits, sep, end)) = reply_token(b, i, line_start) {
+                let at = if first_reply.is_some() && b[i..].starts_with(b"<<< ") { i + 4 } else { i };
+                let line_start = after_break(b, i) || (joined && continued && first_reply.is_some() && first_reply == b.get(at..at + 3));
+                if let Some((digits, sep, end)) = reply_token(b, at, line_start) {
                     continued |= sep == b'-';
                     match first_reply {
                         None => first_reply = Some(digits),
@@ -283,6 +287,10 @@ mod tests {
             "550-The domain does not 550 exist. 550 more",
             "x #550-a 550 b 451 c",
             "550-a 550-b 550 c\n550 d",
+            "<<< 550-5.7.1 is not\n<<< 550-5.7.1 RFC 5322\n<<< 550 5.7.1 compliant\n554 5.0.0 x",
+            "<<< 550 a\n<<< 550 b <<< 550 c <<<",
+            "<<<",
+            "x <<< 5",
             "\n",
             "",
         ];
@@ -310,6 +318,16 @@ mod tests {
             copied += usize::from(marked);
         }
         assert!(copied > 1000 && copied < texts.len() - 1000, "{copied} of {}", texts.len());
+    }
+
+    #[test]
+    fn joins_a_transcripts_quoted_reply_lines() {
+        assert_eq!(
+            n("<<< 550-5.7.1 Our system has detected that this message is not\n<<< 550-5.7.1 RFC 5322 compliant: duplicate headers.\n<<< 550 5.7.1 Please review\n554 5.0.0 Service unavailable"),
+            "<<< 550-5.7.1 Our system has detected that this message is not RFC 5322 compliant: duplicate headers. Please review 554 5.0.0 Service unavailable"
+        );
+        // `<<<` before anything but a reply prefix stays.
+        assert_eq!(n("a <<< b\n<<< c"), "a <<< b <<< c");
     }
 
     #[test]
