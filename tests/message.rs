@@ -53,6 +53,34 @@ fn arf_feedback_row() {
     assert_eq!(rows[0].bounce_type, "none");
 }
 
+/// A complaint without Original-Rcpt-To names its complainer in the reported
+/// copy: the `Delivered-To` the complainer's server wrote, not the `To` (here
+/// the sender itself, as a Bcc'd mailing has it). A bounce's returned copy
+/// never names a recipient, `Delivered-To` or not.
+#[test]
+fn a_complaint_without_original_rcpt_to_names_the_delivered_to_mailbox() {
+    let report = "From: fbl@isp.example\nTo: abuse@sender.example\nSubject: Feedback report\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=feedback-report; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\nThis is an email abuse report.\n\n\
+--b\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: isp/1\nVersion: 1\nSource-IP: 192.0.2.1\n\n\
+--b\nContent-Type: message/rfc822\n\nDelivered-To: reader@isp.example\nFrom: shop@sender.example\nTo: shop@sender.example\n\
+Subject: Offers\nMessage-ID: <m1@sender.example>\n\nBuy now\n--b--\n";
+    let r = parse(report.as_bytes()).unwrap();
+    assert_eq!(r.kind, MessageKind::Feedback);
+    let rows = r.rows("fbl.eml");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].recipient, "reader@isp.example");
+    // Without Delivered-To, the reported copy's To is still the fallback.
+    let bare = report.replace("Delivered-To: reader@isp.example\n", "");
+    assert_eq!(parse(bare.as_bytes()).unwrap().rows("fbl.eml")[0].recipient, "shop@sender.example");
+    // A bounce with the same returned copy: only its DSN names recipients.
+    let bounce = report
+        .replace("report-type=feedback-report", "report-type=delivery-status")
+        .replace("message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: isp/1\nVersion: 1\nSource-IP: 192.0.2.1", "message/delivery-status\n\nReporting-MTA: dns; mx.isp.example\n\nFinal-Recipient: rfc822; gone@isp.example\nAction: failed\nStatus: 5.1.1");
+    let rows = parse(bounce.as_bytes()).unwrap().rows("b.eml");
+    assert_eq!(rows.iter().map(|r| r.recipient.as_str()).collect::<Vec<_>>(), ["gone@isp.example"]);
+}
+
 /// Microsoft's older JMRP form is the complained-of message itself, sent on
 /// by staff@hotmail.com, with the complainer in X-HmXmrOriginalRecipient.
 #[test]

@@ -3,10 +3,10 @@
 //! One row per complaining recipient with reason `feedback` and the report's
 //! `Feedback-Type`. The recipient is `Original-Rcpt-To` (or
 //! `Removal-Recipient`); when a report gives neither (the field is optional
-//! and providers redact it), the `To` of the reported message names the
-//! complainer: a feedback report quotes the message *it complains about*,
-//! which, unlike a bounce's returned copy, is the one place the complainer
-//! appears.
+//! and providers redact it), the reported message names the complainer: its
+//! first `Delivered-To` (written by the complainer's own server), else its
+//! `To`. A feedback report quotes the message *it complains about*, which,
+//! unlike a bounce's returned copy, is the one place the complainer appears.
 
 use super::util::{all_addresses, dsn_address};
 use super::{DsnAction, Draft, Hit, Mail, MessageKind};
@@ -72,6 +72,11 @@ pub(crate) fn extract(m: &Mail<'_>) -> Option<Draft> {
     let mut recipients = f.recipients.clone();
     if recipients.is_empty() {
         recipients.extend(m.jmrp_recipient.clone());
+    }
+    // The mailbox the reported copy was delivered to, before its `To`
+    // (a list, a Bcc'd mailing, or the sender itself).
+    if recipients.is_empty() {
+        recipients.extend(m.delivered_to.clone());
     }
     if recipients.is_empty() {
         if let Some(to) = &m.original.to {

@@ -446,6 +446,9 @@ pub(crate) struct Mail<'a> {
     pub report_type: Option<String>,
     /// Microsoft JMRP: the complainer, from the reporter's `X-HmXmrOriginalRecipient`.
     pub jmrp_recipient: Option<String>,
+    /// In a feedback report, the reported message's first `Delivered-To`:
+    /// the complainer's mailbox as its own server wrote it at delivery.
+    pub delivered_to: Option<String>,
     /// A returned message that is itself a delivery report (a forwarded bounce), raw.
     pub nested_report: Option<Vec<u8>>,
 }

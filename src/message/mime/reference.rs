@@ -159,6 +159,11 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
             if m.nested_report.is_none() && is_report(inner) {
                 m.nested_report = Some(inner.raw_message().to_vec());
             }
+            if m.delivered_to.is_none() && m.report_type.as_deref() == Some("feedback-report") {
+                if let Some(v) = ir.headers().iter().find(|h| h.name().eq_ignore_ascii_case("delivered-to")) {
+                    m.delivered_to = util::find_address(&text_of(v.value())).map(|a| a.0);
+                }
+            }
         }
         // A part no arm below reads (images, archives, TNEF, ...): not worth
         // turning into text.
@@ -328,6 +333,7 @@ mod tests {
                     ("original.subject", a.original.subject == b.original.subject),
                     ("report_type", a.report_type == b.report_type),
                     ("jmrp_recipient", a.jmrp_recipient == b.jmrp_recipient),
+                    ("delivered_to", a.delivered_to == b.delivered_to),
                     ("nested_report", a.nested_report.is_some() == b.nested_report.is_some()),
                 ] {
                     if !same && !KNOWN.contains(&(name.as_str(), f)) {

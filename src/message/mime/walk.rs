@@ -545,6 +545,12 @@ fn inner_message(bytes: &[u8], block: &Block<'_>, m: &mut Mail<'_>) {
     if m.nested_report.is_none() && is_report {
         m.nested_report = Some(bytes.to_vec());
     }
+    // Read only for a complaint: a bounce's returned copy never names a recipient.
+    if m.delivered_to.is_none() && m.report_type.as_deref() == Some("feedback-report") {
+        if let Some(f) = Fields::new(bytes, 0).find(|f| f.is("delivered-to")) {
+            m.delivered_to = util::find_address(&headers::raw_text(f.value)).map(|a| a.0);
+        }
+    }
 }
 
 /// Whether a Content-Type is a delivery report's.
