@@ -70,6 +70,9 @@ Subject: Offers\nMessage-ID: <m1@sender.example>\n\nBuy now\n--b--\n";
     let rows = r.rows("fbl.eml");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].recipient, "reader@isp.example");
+    // ARF's other form quotes only the copy's headers.
+    let headers_only = report.replace("message/rfc822", "text/rfc822-headers").replace("\n\nBuy now", "");
+    assert_eq!(parse(headers_only.as_bytes()).unwrap().rows("fbl.eml")[0].recipient, "reader@isp.example");
     // Without Delivered-To, the reported copy's To is still the fallback.
     let bare = report.replace("Delivered-To: reader@isp.example\n", "");
     assert_eq!(parse(bare.as_bytes()).unwrap().rows("fbl.eml")[0].recipient, "shop@sender.example");

@@ -159,11 +159,7 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
             if m.nested_report.is_none() && is_report(inner) {
                 m.nested_report = Some(inner.raw_message().to_vec());
             }
-            if m.delivered_to.is_none() && m.report_type.as_deref() == Some("feedback-report") {
-                if let Some(v) = ir.headers().iter().find(|h| h.name().eq_ignore_ascii_case("delivered-to")) {
-                    m.delivered_to = util::find_address(&text_of(v.value())).map(|a| a.0);
-                }
-            }
+            note_delivered_to(ir.headers(), m);
         }
         // A part no arm below reads (images, archives, TNEF, ...): not worth
         // turning into text.
@@ -195,15 +191,13 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
                 }
                 ("message", "feedback-report") => m.feedback.push(Cow::Owned(content.into_owned())),
                 ("message", "disposition-notification") => m.mdn.push(Cow::Owned(content.into_owned())),
-                ("text", "rfc822-headers") | ("message", "rfc822-headers") | ("message", "global-headers") => {
+                ("text", "rfc822-headers") | ("message", "rfc822-headers") | ("message", "global-headers") | ("message", "rfc822") | ("message", "global") => {
+                    // (A `message/*` part here is an unparsed, e.g. empty, returned message.)
                     if m.original.message_id.is_none() && m.original.from.is_none() {
                         m.original = original_from_header_block(content.as_bytes());
                     }
-                }
-                ("message", "rfc822") | ("message", "global") => {
-                    // Unparsed (e.g. empty) returned message.
-                    if m.original.message_id.is_none() && m.original.from.is_none() {
-                        m.original = original_from_header_block(content.as_bytes());
+                    if let Some(h) = parse_headers(content.as_bytes()) {
+                        note_delivered_to(h.root_part().headers(), m);
                     }
                 }
                 ("application", "json") => m.json.push(Cow::Owned(content.into_owned())),
@@ -247,6 +241,15 @@ fn is_report(msg: &mail_parser::Message<'_>) -> bool {
 fn is_header_attachment(part: &mail_parser::MessagePart<'_>, content: &str) -> bool {
     let attached = part.content_disposition().is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
     attached && super::walk::starts_like_headers(content)
+}
+
+/// In a complaint, the reported copy's first `Delivered-To`.
+fn note_delivered_to(headers: &[mail_parser::Header<'_>], m: &mut Mail<'_>) {
+    if m.delivered_to.is_none() && m.report_type.as_deref() == Some("feedback-report") {
+        if let Some(v) = headers.iter().find(|h| h.name().eq_ignore_ascii_case("delivered-to")) {
+            m.delivered_to = util::find_address(&text_of(v.value())).map(|a| a.0);
+        }
+    }
 }
 
 /// The identity of the original message from a bare header block (text/rfc822-headers).

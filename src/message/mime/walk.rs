@@ -482,6 +482,7 @@ fn text_part<'a>(ctype: &[u8], sub: &[u8], cd: Option<&[u8]>, content: Cow<'a, s
             if no_original {
                 m.original = original_of(&Block::read(content.as_bytes(), 0)).0;
             }
+            note_delivered_to(content.as_bytes(), m);
         }
         (b"application", b"json") => m.json.push(content),
         // Italian PEC notices' `daticert.xml`; other XML is not read.
@@ -545,9 +546,15 @@ fn inner_message(bytes: &[u8], block: &Block<'_>, m: &mut Mail<'_>) {
     if m.nested_report.is_none() && is_report {
         m.nested_report = Some(bytes.to_vec());
     }
-    // Read only for a complaint: a bounce's returned copy never names a recipient.
+    note_delivered_to(bytes, m);
+}
+
+/// In a complaint, the reported copy's first `Delivered-To` (see
+/// `Mail::delivered_to`). Read only for a complaint: a bounce's returned
+/// copy never names a recipient.
+fn note_delivered_to(header_block: &[u8], m: &mut Mail<'_>) {
     if m.delivered_to.is_none() && m.report_type.as_deref() == Some("feedback-report") {
-        if let Some(f) = Fields::new(bytes, 0).find(|f| f.is("delivered-to")) {
+        if let Some(f) = Fields::new(header_block, 0).find(|f| f.is("delivered-to")) {
             m.delivered_to = util::find_address(&headers::raw_text(f.value)).map(|a| a.0);
         }
     }
