@@ -193,10 +193,11 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
                 ("message", "disposition-notification") => m.mdn.push(Cow::Owned(content.into_owned())),
                 ("text", "rfc822-headers") | ("message", "rfc822-headers") | ("message", "global-headers") | ("message", "rfc822") | ("message", "global") => {
                     // (A `message/*` part here is an unparsed, e.g. empty, returned message.)
+                    let headers = parse_headers(content.as_bytes());
                     if m.original.message_id.is_none() && m.original.from.is_none() {
-                        m.original = original_from_header_block(content.as_bytes());
+                        m.original = headers.as_ref().map_or_else(Original::default, |h| original_of(h));
                     }
-                    if let Some(h) = parse_headers(content.as_bytes()) {
+                    if let Some(h) = &headers {
                         note_delivered_to(h.root_part().headers(), m);
                     }
                 }
