@@ -716,7 +716,8 @@ fn a_delay_notice_never_suppresses() {
 /// A Final-Recipient that is a source route, not a mailbox (an LMTP hop), or
 /// a mailbox of a dotless internal name (Sun Messaging Server's
 /// `ims-ms-daemon` channel), gives way to the Original-Recipient: the
-/// address the sender wrote to. A dotless Original-Recipient gives nothing.
+/// address the sender wrote to; so does one that is no mailbox at all (a
+/// program or alias name). A dotless Original-Recipient gives nothing.
 #[test]
 fn a_source_routed_final_recipient_gives_way_to_the_original() {
     let dsn2 = |original_recipient: &str, final_recipient: &str| {
@@ -740,6 +741,8 @@ fn a_source_routed_final_recipient_gives_way_to_the_original() {
     assert_eq!(r.recipients[0].recipient, "other@example.org", "a proper Final-Recipient stays");
     let r = parse(&dsn2("user@ims", "user@ims-ms-daemon")).unwrap();
     assert_eq!(r.recipients[0].recipient, "user@ims-ms-daemon", "no better address to give");
+    let r = parse(&dsn("false")).unwrap();
+    assert_eq!(r.recipients[0].recipient, "user@example.net", "an alias name gives way");
 }
 
 /// Sendmail puts only the first line of a multi-line reply into the
