@@ -141,7 +141,24 @@ fn walk(msg: &mail_parser::Message<'_>, id: usize, depth: usize, limits: &Limits
     };
     match &part.body {
         PartType::Multipart(children) => {
+            // An HTML alternative after a plain text with words in it says
+            // the same again: left unread.
+            let mut has_plain = false;
             for c in children {
+                if sub == "alternative" {
+                    if let Some(child) = msg.parts.get(*c as usize) {
+                        let (ct, st) = child.content_type().map_or((String::new(), String::new()), |ct| (ct.ctype().to_ascii_lowercase(), ct.subtype().unwrap_or("").to_ascii_lowercase()));
+                        if ct == "text" || ct.is_empty() {
+                            if st == "html" && has_plain {
+                                continue;
+                            }
+                            let body = msg.raw_message().get(child.raw_body_offset() as usize..child.raw_end_offset() as usize).unwrap_or(b"");
+                            if (st == "plain" || st.is_empty()) && body.iter().any(u8::is_ascii_alphanumeric) {
+                                has_plain = true;
+                            }
+                        }
+                    }
+                }
                 walk(msg, *c as usize, depth + 1, limits, m)?;
             }
         }

@@ -139,12 +139,19 @@ struct Part<'a> {
     ct: Option<ContentType<'a>>,
     mime: Mime,
     body: Body<'a>,
+    /// An HTML rendering of a plain text already read (the later half of a
+    /// multipart/alternative): the same words again, so left unread.
+    redundant: bool,
 }
 
 struct Frame<'a> {
     /// Finds `--` and the boundary.
     finder: boundary::Finder<'a>,
     digest: bool,
+    /// A multipart/alternative, and whether a plain text with words in it
+    /// was among its parts so far.
+    alternative: bool,
+    has_plain: bool,
 }
 
 /// The part structure of a message whose top header block ends at `body`.
@@ -166,7 +173,7 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool, t: &mut 
         let ct = top.ct.and_then(headers::content_type);
         let mime = mime_of(ct.as_ref(), false);
         let n = raw.len();
-        t.parts.push(Part { head: top, ct, mime, body: Body::Leaf { start: n, end: n, line_end: false, raw: true } });
+        t.parts.push(Part { head: top, ct, mime, body: Body::Leaf { start: n, end: n, line_end: false, raw: true }, redundant: false });
         return;
     }
     // Inline too: a finder holds vectors, so a heap stack is an aligned allocation.
@@ -180,9 +187,10 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool, t: &mut 
             if let Some(b) = ct.as_ref().and_then(|c| c.attribute_cow("boundary")) {
                 let mut finder = boundary::Finder::new(b);
                 if let Some(i) = finder.find(&raw[pos..]) {
-                    t.parts.push(Part { head, ct, mime, body: Body::Multipart });
+                    let alternative = ct.as_ref().is_some_and(|c| c.subtype().is_some_and(|s| s.eq_ignore_ascii_case(b"alternative")));
+                    t.parts.push(Part { head, ct, mime, body: Body::Multipart, redundant: false });
                     pos = skip_line_end(raw, pos + i + finder.len());
-                    stack.push(Frame { finder, digest });
+                    stack.push(Frame { finder, digest, alternative, has_plain: false });
                     match head_at(raw, pos) {
                         Some((h, p)) => (head, pos) = (h, p),
                         None => break 'parts,
@@ -223,7 +231,18 @@ fn build<'a>(raw: &'a [u8], top: Head<'a>, body: usize, complete: bool, t: &mut 
             }
             Body::Leaf { start, end, line_end, raw: !stack.is_empty() && next.is_none() }
         };
-        t.parts.push(Part { head, ct, mime, body });
+        let mut redundant = false;
+        if let (Some(f), Body::Leaf { start, end, .. }) = (stack.last_mut(), &body) {
+            if f.alternative && mime == Mime::Text {
+                let sub = ct.as_ref().and_then(|c| c.subtype()).unwrap_or(b"plain");
+                if sub.eq_ignore_ascii_case(b"html") {
+                    redundant = f.has_plain;
+                } else if sub.eq_ignore_ascii_case(b"plain") && raw[*start..*end].iter().any(u8::is_ascii_alphanumeric) {
+                    f.has_plain = true;
+                }
+            }
+        }
+        t.parts.push(Part { head, ct, mime, body, redundant });
         let Some(mut p) = next else { break };
         // After a boundary: `--` closes this multipart (then the parent's
         // boundary is sought), anything else starts the next part.
@@ -399,6 +418,7 @@ fn read_part<'a>(raw: &'a [u8], part: &Part<'a>, m: &mut Mail<'a>) {
     };
     match part.body {
         Body::Multipart => {}
+        _ if part.redundant => {}
         Body::Inline { start, end, block } => inner_message(&raw[start..end], &block, m),
         // A part no arm below reads (images, archives, TNEF, ...): not worth decoding.
         _ if !matches!((ctype, sub), (b"text" | b"message" | b"", _) | (b"application", b"json" | b"xml")) => {}
@@ -672,6 +692,26 @@ RnJvbTogbWVAZXhhbXBsZS5uZXQNClN1YmplY3Q6IGhpDQoNCmJvZHkNCg==\r\n--=_b--\r\n";
         assert_eq!(m.texts, ["550 5.1.1 User unknown"]);
         assert_eq!(m.original.from.as_deref(), Some("me@example.net"));
         assert_eq!(m.original.subject.as_deref(), Some("hi"));
+    }
+
+    #[test]
+    fn an_html_alternative_of_a_plain_text_is_not_read_again() {
+        let alt = |plain: &str| {
+            format!(
+                "From: postmaster@mx.example\nContent-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/plain\n\n{plain}\n\
+                 --a\nContent-Type: text/html\n\n<p>550 5.1.1 <b>User unknown</b></p>\n--a--\n"
+            )
+        };
+        let raw = alt("550 5.1.1 User unknown");
+        assert_eq!(mail(raw.as_bytes()).texts, ["550 5.1.1 User unknown"]);
+        // An empty plain part says nothing: the HTML is the text.
+        let raw = alt("  ");
+        let m = mail(raw.as_bytes());
+        assert_eq!(m.texts.len(), 2);
+        assert!(m.texts[1].contains("User unknown"), "{:?}", m.texts);
+        // Outside an alternative (multipart/mixed), both parts are read.
+        let raw = alt("550 5.1.1 User unknown").replace("multipart/alternative", "multipart/mixed");
+        assert_eq!(mail(raw.as_bytes()).texts.len(), 2);
     }
 
     #[test]
