@@ -176,8 +176,27 @@ impl Classifier {
     /// a missing code and replaces a text code whose detail is 0 (`5.0.0`)
     /// with a more specific one.
     pub fn classify_with(&self, text: &str, hints: FoundCodes) -> Classification {
-        let spaced = spaced_out(text);
-        let text = spaced.as_deref().unwrap_or(text);
+        let Some(spaced) = spaced_out(text) else {
+            return self.classify_read(text, hints);
+        };
+        // A line in qmail's log form may as well be names joined by
+        // underscores (OpenSSL's `ssl_choose_client_version:unsupported
+        // protocol`): when the spaced reading meets no rule, the text as
+        // written is read too, and a rule there decides.
+        let verdict = self.classify_read(&spaced, hints);
+        if by_rule(&verdict) {
+            return verdict;
+        }
+        let written = self.classify_read(text, hints);
+        if by_rule(&written) {
+            written
+        } else {
+            verdict
+        }
+    }
+
+    /// [`Classifier::classify_with`] on a text as it is read.
+    fn classify_read(&self, text: &str, hints: FoundCodes) -> Classification {
         let mut codes = find_codes(text);
         codes.status = codes.status.map(|s| specific_after(text, s));
         codes.status = match (codes.status, hints.status) {
@@ -188,6 +207,11 @@ impl Classifier {
         codes.reply = codes.reply.or(hints.reply);
         decide(&self.rules, text, codes)
     }
+}
+
+/// Whether a rule's wording decided, not a code alone.
+fn by_rule(c: &Classification) -> bool {
+    c.rule != "none" && !c.rule.starts_with("status:") && !c.rule.starts_with("reply:")
 }
 
 /// `text` with `_` read as a space on each line that is in the form qmail's

@@ -233,6 +233,16 @@ fn a_qmail_log_reply_reads_as_spaced_text() {
     let notice = "The following addresses had delivery problems:\n\n<ann@example.net>\n\tPermanent Failure: 522_mailbox_full;_group_quota_sz=37748397/37748736_ct=1356/100000\n\tDelivery last attempted at Fri,  1 Feb 2013 04:18:00 -0000\n";
     assert_eq!(classify(notice).reason, Reason::MailboxFull);
     assert_ne!(classify("The following addresses had delivery problems:\n550 sorry, rejected: mailbox_full_for_user\n").reason, Reason::MailboxFull);
+    // Names joined by underscores, with few spaces (a system's own error
+    // codes): a rule written for the name still decides, as the spaced
+    // reading meets no rule and the text as written is read too.
+    let user = "[[rule]]\nid = \"mine.frozen\"\nreason = \"suspend\"\npriority = 50\npatterns = ['acct_frozen_by_admin']\nexamples = ['x']\n";
+    let c = bouncekit::Classifier::with_user_rules(user, "mine").unwrap();
+    let text = "delivery_failed:_acct_frozen_by_admin";
+    assert_eq!(c.classify(text).rule, "mine.frozen");
+    assert_eq!(c.classify(text).reason, Reason::Suspend);
+    // A rule on the spaced reading still comes first.
+    assert_eq!(classify("550_5.1.1_user_unknown").reason, Reason::UserUnknown);
     // SpamAssassin's test names are names: the content filter decides.
     let sa = "Remote host said: 554 5.7.1 Content filter rejection: SpamAssassin score 21.673 (DEAR_SOMETHING,DKIM_ADSP_NXDOMAIN,DNSBL_AND_URIBL,HTML_MESSAGE,MIME_QP_LONG_LINE,MISSING_MID,RCVD_IN_BL_SPAMCOP_NET,RCVD_IN_DNSWL_NONE,SENT_TO_WHOIS_PRIVACY_ADDRESS,URIBL_DBL_ABUSE_BOTCC,URIBL_INDEPENDENT_OVERLAP2,URIBL_IVM). Please alter the content of your message and try again.";
     assert_eq!(classify(sa).reason, Reason::SpamDetected);
