@@ -839,7 +839,10 @@ fn failed_relay_lookup<'a>(verdicts: impl Iterator<Item = (&'a str, &'a str, &'a
 /// than a vague code or an address complaint (procmail's "No such user" is
 /// the program failing to write, not a verdict on the address).
 fn local_mailer_failure(c: &Classification) -> bool {
+    // (A bare X.3.0 reads as the system's fault; from a local program, the
+    // program's.)
     is_generic(&c.rule) && matches!(c.reason, Reason::UserUnknown | Reason::Filtered | Reason::OnHold | Reason::Undefined)
+        || c.reason == Reason::SystemError && code_only(c)
 }
 
 /// A verdict that no wording decided: the code alone, or nothing, left
