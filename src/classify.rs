@@ -184,11 +184,11 @@ impl Classifier {
         // protocol`): when the spaced reading meets no rule, the text as
         // written is read too, and a rule there decides.
         let verdict = self.classify_read(&spaced, hints);
-        if by_rule(&verdict) {
+        if !code_only(&verdict) {
             return verdict;
         }
         let written = self.classify_read(text, hints);
-        if by_rule(&written) {
+        if !code_only(&written) {
             written
         } else {
             verdict
@@ -209,9 +209,9 @@ impl Classifier {
     }
 }
 
-/// Whether a rule's wording decided, not a code alone.
-fn by_rule(c: &Classification) -> bool {
-    c.rule != "none" && !c.rule.starts_with("status:") && !c.rule.starts_with("reply:")
+/// Whether a verdict came from a code alone, or from nothing: no wording decided it.
+pub(crate) fn code_only(c: &Classification) -> bool {
+    ["status:", "reply:", "none"].iter().any(|p| c.rule.starts_with(p))
 }
 
 /// `text` with `_` read as a space on each line that is in the form qmail's

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::classify::Classification;
+use crate::classify::{code_only, Classification};
 use crate::registry::default_action;
 use crate::{BounceType, Category, Classifier, Error, FoundCodes, Reason, ReplyCode, StatusCode, StatusSource};
 
@@ -868,11 +868,6 @@ fn notification_reason(classifier: &Classifier, texts: &[Cow<'_, str>], c: &Clas
 /// sender's or the client's instead.
 fn about_address(c: &Classification) -> bool {
     matches!(c.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Filtered)
-}
-
-/// Whether a verdict came from a code alone, or from nothing: no wording decided it.
-fn code_only(c: &Classification) -> bool {
-    ["status:", "reply:", "none"].iter().any(|p| c.rule.starts_with(p))
 }
 
 /// Whether a verdict came from wording anyone may write or from a code alone
